@@ -1,0 +1,54 @@
+"""The one redaction function: masks anything shaped like an Amazon or Slack secret.
+
+Used by the logging filter, by every exception text shown to a user and by the repr of every
+object that holds a secret. Pure: no imports from the rest of the project.
+"""
+
+from __future__ import annotations
+
+import re
+
+ELLIPSIS = "\u2026"
+
+# Order matters: the longest, most specific shapes first.
+_PATTERNS: list[re.Pattern[str]] = [
+    # LWA client secret, current shape and the bare 64-hex legacy shape.
+    re.compile(r"amzn1\.oa2-cs\.v1\.[0-9A-Za-z]{8,}"),
+    # LWA refresh token and access token.
+    re.compile(r"Atz[ra]\|[A-Za-z0-9_\-+/=|.%]{8,}"),
+    # Slack tokens: bot/user/config/refresh (xox?-), app-level (xapp-), and signing-like xoxe.
+    re.compile(r"xox[abposer]-[A-Za-z0-9\-]{6,}"),
+    re.compile(r"xapp-[A-Za-z0-9\-]{6,}"),
+    # A bare 64-hex string (legacy client secrets, raw keys).
+    re.compile(r"(?<![0-9A-Fa-f])[0-9A-Fa-f]{64}(?![0-9A-Fa-f])"),
+]
+
+
+def mask(secret: str | None, keep: int = 4) -> str:
+    """Show a secret as its recognisable prefix, an ellipsis and its last ``keep`` characters.
+
+    ``Atzr|IwEB...9f2c`` becomes ``Atzr|…9f2c``; anything too short to mask safely becomes ``…``.
+    """
+    if not secret:
+        return ""
+    prefix = ""
+    for known in ("amzn1.oa2-cs.v1.", "Atzr|", "Atza|", "xoxb-", "xoxp-", "xapp-", "xoxe-", "xoxa-"):
+        if secret.startswith(known):
+            prefix = known
+            break
+    rest = secret[len(prefix):]
+    if len(rest) < keep * 3:
+        return f"{prefix}{ELLIPSIS}"
+    return f"{prefix}{ELLIPSIS}{rest[-keep:]}"
+
+
+def redact(text: object) -> str:
+    """Return ``text`` with every secret-shaped run replaced by its mask."""
+    s = text if isinstance(text, str) else str(text)
+    for pattern in _PATTERNS:
+        s = pattern.sub(lambda m: mask(m.group(0)), s)
+    return s
+
+
+def contains_secret_shape(text: str) -> bool:
+    return any(p.search(text) for p in _PATTERNS)
