@@ -1,0 +1,69 @@
+"""python -m bot [run | sweep | rotate-key | verify | gen-key]"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from datetime import UTC, datetime
+
+from bot.logs import setup_logging
+from bot.settings import SettingsError, load_settings
+
+
+def _parse_now(text: str) -> datetime:
+    try:
+        value = datetime.fromisoformat(text.replace("Z", "+00:00"))
+    except ValueError:
+        raise argparse.ArgumentTypeError(
+            f"--now must be an ISO 8601 time such as 2026-05-01T09:00:00Z, not {text[:40]!r}"
+        ) from None
+    return value if value.tzinfo else value.replace(tzinfo=UTC)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="python -m bot", description="Amazon SP-API connections for Slack.")
+    sub = parser.add_subparsers(dest="command")
+    sub.add_parser("run", help="start the bot (Socket Mode if SLACK_APP_TOKEN is set, else HTTP mode on PORT)")
+    sweep = sub.add_parser("sweep", help="run one pass of reminders, health checks and nudges, then exit")
+    sweep.add_argument("--now", type=_parse_now, help="act as if the clock read this ISO 8601 time")
+    rot = sub.add_parser("rotate-key", help="re-encrypt every stored secret under the newest ENCRYPTION_KEYS key")
+    rot.add_argument("--batch-size", type=int, default=200)
+    sub.add_parser("verify", help="verify Amazon credentials without Slack (see --help)", add_help=False)
+    gen = sub.add_parser("gen-key", help="print a new ENCRYPTION_KEYS entry")
+    gen.add_argument("--kid", default=None, help="key id (default: today's date)")
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    argv = list(sys.argv[1:] if argv is None else argv)
+    if argv and argv[0] == "verify":
+        from bot.cli_verify import main as verify_main
+
+        return verify_main(argv[1:], os.environ)
+    args = build_parser().parse_args(argv)
+    command = args.command or "run"
+    if command == "gen-key":
+        from storage.crypto import format_keys, generate_key
+
+        print(format_keys([generate_key(args.kid)]))
+        return 0
+    try:
+        settings = load_settings(need_slack=command != "rotate-key")
+    except SettingsError as exc:
+        print("The bot cannot start:", file=sys.stderr)
+        for problem in exc.problems:
+            print(f"- {problem}", file=sys.stderr)
+        return 2
+    setup_logging(settings.log_level)
+    from bot import runtime
+
+    if command == "run":
+        return runtime.run_bot(settings)
+    if command == "sweep":
+        return runtime.run_sweep_once(settings, args.now)
+    return runtime.rotate_key(settings, args.batch_size)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,1 @@
+"""Onboarding and lifecycle logic: plain Python, no Slack types."""

@@ -1,0 +1,104 @@
+"""/connect-amazon and its subcommands.
+
+The command is acknowledged at once (Slack's 3-second rule) with the subcommand's short note;
+its work then runs as a Bolt lazy listener. Adding a subcommand is one ``@subcommand`` entry,
+in whichever listeners module owns the feature.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from slack_bolt import Ack, App
+
+from bot.services import Services
+
+log = logging.getLogger(__name__)
+
+COMMAND = "/connect-amazon"
+
+
+@dataclass(frozen=True)
+class CommandRequest:
+    """The parts of a slash command payload a subcommand needs, as plain values."""
+
+    team_id: str
+    user_id: str
+    channel_id: str
+    trigger_id: str
+    response_url: str
+    args: str  # the text after the subcommand name, trimmed; never echoed to a channel
+
+
+# handler(services, request, client, respond) -> None; runs after the ack.
+Handler = Callable[[Services, CommandRequest, Any, Any], None]
+
+
+@dataclass(frozen=True)
+class Subcommand:
+    name: str
+    handler: Handler
+    ack_text: Callable[[CommandRequest], str | None]  # ephemeral note sent with the ack, or None
+
+
+SUBCOMMANDS: dict[str, Subcommand] = {}
+DEFAULT_SUBCOMMAND = "start"
+HELP_SUBCOMMAND = "help"
+
+
+def subcommand(name: str, *, aliases: tuple[str, ...] = (), ack_text: Callable[[CommandRequest], str | None]
+               = lambda _r: None) -> Callable[[Handler], Handler]:
+    def decorator(fn: Handler) -> Handler:
+        entry = Subcommand(name=name, handler=fn, ack_text=ack_text)
+        for key in (name, *aliases):
+            SUBCOMMANDS[key] = entry
+        return fn
+
+    return decorator
+
+
+def parse(text: str | None) -> tuple[Subcommand | None, str]:
+    """Split the command text into its subcommand and arguments; unknown words give (None, '')."""
+    words = (text or "").strip().split(None, 1)
+    name = words[0].lower() if words else DEFAULT_SUBCOMMAND
+    rest = words[1].strip() if len(words) > 1 else ""
+    entry = SUBCOMMANDS.get(name)
+    if entry is None:
+        return None, ""
+    return entry, rest
+
+
+def to_request(body: dict[str, Any], args: str) -> CommandRequest:
+    return CommandRequest(
+        team_id=str(body.get("team_id") or ""),
+        user_id=str(body.get("user_id") or ""),
+        channel_id=str(body.get("channel_id") or ""),
+        trigger_id=str(body.get("trigger_id") or ""),
+        response_url=str(body.get("response_url") or ""),
+        args=args,
+    )
+
+
+def register(app: App, services: Services) -> None:
+    def resolve(body: dict[str, Any]) -> tuple[Subcommand, CommandRequest]:
+        entry, args = parse(body.get("text"))
+        if entry is None:
+            entry, args = SUBCOMMANDS[HELP_SUBCOMMAND], ""
+        return entry, to_request(body, args)
+
+    def acknowledge(ack: Ack, body: dict[str, Any]) -> None:
+        entry, request = resolve(body)
+        note = entry.ack_text(request)
+        if note:
+            ack(text=note, response_type="ephemeral")
+        else:
+            ack()
+
+    def work(body: dict[str, Any], client: Any, respond: Any) -> None:
+        entry, request = resolve(body)
+        entry.handler(services, request, client, respond)
+
+    app.command(COMMAND)(ack=acknowledge, lazy=[work])

@@ -1,0 +1,73 @@
+"""Logging set-up: one redacting filter on every handler, Slack libraries kept quiet."""
+
+from __future__ import annotations
+
+import logging
+import sys
+
+from bot.redaction import redact
+
+QUIET_LOGGERS = ("slack_bolt", "slack_sdk", "httpx", "httpcore", "urllib3", "waitress", "websockets")
+
+
+class RedactingFilter(logging.Filter):
+    """Masks anything shaped like an Amazon or Slack secret in every record's message and traceback."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        try:
+            message = record.getMessage()
+        except Exception:  # a broken format string must not leak its arguments either
+            message = str(record.msg)
+        record.msg = redact(message)
+        record.args = None
+        if record.exc_info and not record.exc_text:
+            record.exc_text = logging.Formatter().formatException(record.exc_info)
+        if record.exc_text:
+            record.exc_text = redact(record.exc_text)
+        if record.stack_info:
+            record.stack_info = redact(record.stack_info)
+        return True
+
+
+_factory_installed = False
+
+
+def install_redacting_record_factory() -> None:
+    """Redact every record when it is created, whichever handler (or test capture) receives it."""
+    global _factory_installed
+    if _factory_installed:
+        return
+    previous = logging.getLogRecordFactory()
+
+    def factory(*args: object, **kwargs: object) -> logging.LogRecord:
+        record = previous(*args, **kwargs)
+        try:
+            message = record.getMessage()
+        except Exception:
+            message = str(record.msg)
+        record.msg = redact(message)
+        record.args = None
+        return record
+
+    logging.setLogRecordFactory(factory)
+    _factory_installed = True
+
+
+def setup_logging(level: str = "INFO", stream: object | None = None) -> logging.Handler:
+    """Configure the root logger once; returns the handler (tests attach to it)."""
+    install_redacting_record_factory()
+    root = logging.getLogger()
+    for old in list(root.handlers):
+        if getattr(old, "_bot_handler", False):
+            root.removeHandler(old)
+    handler = logging.StreamHandler(stream or sys.stderr)  # type: ignore[arg-type]
+    handler._bot_handler = True  # type: ignore[attr-defined]
+    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+    handler.addFilter(RedactingFilter())
+    root.addHandler(handler)
+    numeric = logging.getLevelName(level.upper())
+    root.setLevel(numeric)
+    quiet = max(numeric, logging.WARNING)
+    for name in QUIET_LOGGERS:
+        logging.getLogger(name).setLevel(quiet)
+    return handler

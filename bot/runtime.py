@@ -1,0 +1,118 @@
+"""What each ``python -m bot`` command does, once its arguments are parsed."""
+
+from __future__ import annotations
+
+import logging
+import os
+import signal
+import threading
+from datetime import datetime
+from types import FrameType
+
+from bot.services import Services, build_services
+from bot.settings import Settings
+
+log = logging.getLogger("bot")
+
+
+class Shutdown(SystemExit):
+    """Raised from the SIGTERM/SIGINT handler so servers unwind cleanly."""
+
+
+class Sweeper(threading.Thread):
+    """Runs one sweep every ``interval`` seconds until stopped."""
+
+    def __init__(self, services: Services, outbox: object, interval: float) -> None:
+        super().__init__(name="sweeper", daemon=True)
+        self.services = services
+        self.outbox = outbox
+        self.interval = interval
+        self.stopped = threading.Event()
+
+    def run(self) -> None:
+        from bot.flows.sweep import run_sweep
+
+        while not self.stopped.wait(self.interval):
+            try:
+                run_sweep(self.services, self.outbox, now=self.services.clock())  # type: ignore[arg-type]
+            except Exception:
+                log.exception("sweep failed; the next one retries")
+
+    def stop(self) -> None:
+        self.stopped.set()
+
+
+def run_bot(settings: Settings, *, host: str = "0.0.0.0") -> int:  # noqa: S104 - a server listens on all interfaces
+    from bot.app import build_app
+    from bot.outbox import SlackOutbox
+
+    services = build_services(settings)
+    app = build_app(services)
+    outbox = SlackOutbox(app.client, settings.notify_channel)
+    sweeper = Sweeper(services, outbox, settings.sweep_interval_seconds)
+
+    stop = threading.Event()
+
+    def on_signal(signum: int, frame: FrameType | None) -> None:
+        log.info("received %s, shutting down", signal.Signals(signum).name)
+        stop.set()
+        if not settings.socket_mode:
+            raise Shutdown(0)
+
+    signal.signal(signal.SIGTERM, on_signal)
+    signal.signal(signal.SIGINT, on_signal)
+    sweeper.start()
+    try:
+        if settings.socket_mode:
+            from slack_bolt.adapter.socket_mode import SocketModeHandler
+
+            handler = SocketModeHandler(app, settings.slack_app_token)
+            handler.connect()
+            log.info("connected to Slack in Socket Mode")
+            stop.wait()
+            handler.close()
+        else:
+            from bot.server import BotWSGI, make_server
+
+            server = make_server(BotWSGI(app, services.db.ping), host, settings.port, settings.http_threads)
+            log.info("listening for Slack on http://%s:%s/slack/events", host, server.effective_port)
+            try:
+                server.run()
+            finally:
+                server.close()
+    finally:
+        sweeper.stop()
+        services.close()
+        log.info("stopped")
+    return 0
+
+
+def run_sweep_once(settings: Settings, now: datetime | None) -> int:
+    from bot.app import build_web_client
+    from bot.flows.sweep import run_sweep
+    from bot.outbox import SlackOutbox
+
+    services = build_services(settings)
+    try:
+        outbox = SlackOutbox(build_web_client(settings), settings.notify_channel)
+        report = run_sweep(services, outbox, now=now or services.clock())
+        print(report.summary())
+        return 0
+    finally:
+        services.close()
+
+
+def rotate_key(settings: Settings, batch_size: int) -> int:
+    from storage.repo import rotate_keys
+
+    services = build_services(settings)
+    try:
+        result = rotate_keys(services.db, services.crypto, batch_size=batch_size)
+        print(result.summary() if hasattr(result, "summary") else f"re-encrypted {result} connection(s)")
+        return 0 if getattr(result, "ok", True) else 1
+    finally:
+        services.close()
+
+
+def pid_tag() -> str:
+    return f"{os.uname().nodename}:{os.getpid()}"
