@@ -1,0 +1,164 @@
+"""Engine set-up, programmatic alembic migrations and the ``Database`` handle.
+
+The same code runs on SQLite (WAL, foreign keys on, real transactions and savepoints) and on
+PostgreSQL (psycopg 3) chosen by the URL alone.
+"""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+from typing import Any
+
+import sqlalchemy as sa
+from alembic import command
+from alembic.config import Config
+from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
+from sqlalchemy import event
+from sqlalchemy.engine import Engine, make_url
+from sqlmodel import Session
+
+from bot.redaction import redact
+
+log = logging.getLogger(__name__)
+
+MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
+SQLITE_BUSY_TIMEOUT_MS = 5000
+# Any constant works; it only has to be the same in every replica. ("amzbot" as a 64-bit integer.)
+MIGRATION_LOCK_ID = 0x616D7A626F74
+
+
+def _sqlite_file(url: sa.URL) -> Path | None:
+    database = url.database
+    if not database or database == ":memory:" or database.startswith("file:"):
+        return None
+    return Path(database)
+
+
+def make_engine(database_url: str) -> Engine:
+    """An Engine for ``database_url`` (``sqlite:///path`` or ``postgresql+psycopg://...``)."""
+    url = make_url(database_url)
+    backend = url.get_backend_name()
+    if backend == "sqlite":
+        path = _sqlite_file(url)
+        if path is not None:
+            path.expanduser().resolve().parent.mkdir(parents=True, exist_ok=True)
+        engine = sa.create_engine(
+            url,
+            connect_args={"check_same_thread": False, "timeout": SQLITE_BUSY_TIMEOUT_MS / 1000},
+        )
+
+        @event.listens_for(engine, "connect")
+        def _on_connect(dbapi_connection: Any, connection_record: Any) -> None:
+            # Let SQLAlchemy emit BEGIN itself, so SELECTs, DDL and SAVEPOINTs are transactional.
+            dbapi_connection.isolation_level = None
+            cursor = dbapi_connection.cursor()
+            try:
+                cursor.execute("PRAGMA journal_mode=WAL")
+                cursor.execute("PRAGMA foreign_keys=ON")
+                cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
+                cursor.execute("PRAGMA synchronous=NORMAL")
+            finally:
+                cursor.close()
+
+        @event.listens_for(engine, "begin")
+        def _on_begin(conn: sa.Connection) -> None:
+            conn.exec_driver_sql("BEGIN")
+
+        return engine
+    if backend == "postgresql":
+        return sa.create_engine(url, pool_pre_ping=True, pool_size=5, max_overflow=10, pool_recycle=1800)
+    raise ValueError(
+        f"DATABASE_URL must start with sqlite:/// or postgresql+psycopg://, not {backend}://"
+    )
+
+
+def alembic_config(connection: sa.Connection | None = None) -> Config:
+    """An alembic Config built in code: no alembic.ini is needed on disk."""
+    cfg = Config()
+    cfg.set_main_option("script_location", str(MIGRATIONS_DIR))
+    if connection is not None:
+        cfg.attributes["connection"] = connection
+    return cfg
+
+
+def head_revision() -> str:
+    head = ScriptDirectory.from_config(alembic_config()).get_current_head()
+    if head is None:
+        raise RuntimeError("storage/migrations has no revisions")
+    return head
+
+
+def current_revision(engine: Engine) -> str | None:
+    with engine.connect() as conn:
+        return MigrationContext.configure(conn).get_current_revision()
+
+
+def migrate(engine: Engine, revision: str = "head") -> None:
+    """Upgrade the database to ``revision`` (default head); an empty database gets every table.
+
+    All migration steps run in one transaction. On PostgreSQL a transaction-scoped advisory lock
+    serialises replicas that start at once: the second waits, then finds nothing left to do.
+    """
+    with engine.connect() as conn:
+        sqlite = conn.dialect.name == "sqlite"
+        if sqlite:
+            # Table rebuilds in batch mode must not cascade: switch FK enforcement off outside the
+            # transaction (SQLite ignores the pragma inside one) and check the result before commit.
+            conn.connection.driver_connection.execute("PRAGMA foreign_keys=OFF")
+        try:
+            with conn.begin():
+                if conn.dialect.name == "postgresql":
+                    conn.execute(sa.text("SELECT pg_advisory_xact_lock(:k)"), {"k": MIGRATION_LOCK_ID})
+                elif sqlite:
+                    # Take SQLite's write lock first, so a second process waits instead of racing.
+                    conn.exec_driver_sql("CREATE TABLE IF NOT EXISTS _migration_lock (id INTEGER)")
+                    conn.exec_driver_sql("DELETE FROM _migration_lock")
+                command.upgrade(alembic_config(conn), revision)
+                if sqlite:
+                    conn.exec_driver_sql("DROP TABLE IF EXISTS _migration_lock")
+                    problems = conn.exec_driver_sql("PRAGMA foreign_key_check").fetchall()
+                    if problems:
+                        raise RuntimeError(
+                            f"migration left {len(problems)} rows with broken foreign keys; rolled back"
+                        )
+        finally:
+            if sqlite:
+                conn.connection.driver_connection.execute("PRAGMA foreign_keys=ON")
+
+
+class Database:
+    """The database handle: one Engine, short-lived Sessions.
+
+    ``with db.session() as s: ...; s.commit()`` - sessions do not commit by themselves (except the
+    claim/ledger functions in ``storage.repo`` that say so). Objects stay usable after commit.
+    """
+
+    def __init__(self, url: str) -> None:
+        self.url = url
+        self.engine: Engine = make_engine(url)
+
+    def __repr__(self) -> str:
+        return f"Database({self.engine.url.render_as_string(hide_password=True)!r})"
+
+    @property
+    def dialect(self) -> str:
+        return self.engine.dialect.name
+
+    def session(self) -> Session:
+        return Session(self.engine, expire_on_commit=False)
+
+    def migrate(self) -> None:
+        migrate(self.engine)
+
+    def ping(self) -> bool:
+        try:
+            with self.engine.connect() as conn:
+                return conn.execute(sa.text("SELECT 1")).scalar() == 1
+        except Exception as exc:  # noqa: BLE001 - any failure means "not healthy"
+            log.warning("database ping failed: %s", redact(type(exc).__name__ + ": " + str(exc))[:300])
+            return False
+
+    def dispose(self) -> None:
+        self.engine.dispose()

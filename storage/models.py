@@ -1,0 +1,187 @@
+"""SQLModel tables. Column names and types are a contract the flows and the migrations code against.
+
+Every datetime column is timezone-aware UTC in Python on both SQLite and PostgreSQL (``UTCDateTime``).
+No column holds a plaintext secret: secrets live only as AES-GCM ciphertexts (``*_enc``) and keyed
+fingerprints (``*_fp``). Free-text columns that could carry an error text (``last_error``,
+``detail``, ``result``) are passed through ``bot.redaction.redact`` whenever they are assigned.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy import event
+from sqlalchemy.engine import Dialect
+from sqlalchemy.types import TypeDecorator
+from sqlmodel import Field, SQLModel
+
+from bot.redaction import redact
+
+CONNECTION_STATUSES = ("connected", "failing", "exposed", "disconnected")
+ACCOUNT_TYPES = ("seller", "vendor")
+REGIONS = ("NA", "EU", "FE")
+SECRET_LIFETIME_DAYS = 180
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+class UTCDateTime(TypeDecorator[datetime]):
+    """A timestamp stored as UTC and always returned timezone-aware (UTC).
+
+    A naive datetime is refused: the caller must say which time zone it means.
+    """
+
+    impl = sa.DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        if not isinstance(value, datetime):
+            raise TypeError(f"expected a datetime, got {type(value).__name__}")
+        if value.tzinfo is None or value.utcoffset() is None:
+            raise ValueError("a naive datetime cannot be stored: pass a timezone-aware UTC datetime")
+        value = value.astimezone(UTC)
+        if dialect.name == "sqlite":
+            # SQLite keeps text; store naive UTC so that ordering and comparisons are plain string order.
+            return value.replace(tzinfo=None)
+        return value
+
+    def process_result_value(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            return value.replace(tzinfo=UTC)
+        return value.astimezone(UTC)
+
+
+class Connection(SQLModel, table=True):
+    __tablename__ = "connections"
+    __table_args__ = (sa.UniqueConstraint("team_id", "name", name="uq_connections_team_id_name"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    team_id: str = Field(index=True)
+    name: str
+    account_type: str  # "seller" | "vendor"
+    selling_partner_id: str
+    region: str  # "NA" | "EU" | "FE"
+    marketplace_id: str
+    client_id: str
+    store_name: str | None = Field(default=None)
+    client_secret_enc: bytes | None = Field(default=None, sa_type=sa.LargeBinary)
+    refresh_token_enc: bytes | None = Field(default=None, sa_type=sa.LargeBinary)
+    client_secret_fp: str | None = Field(default=None, index=True)
+    refresh_token_fp: str | None = Field(default=None, index=True)
+    secret_created_on: date
+    secret_expires_on: date = Field(index=True)
+    secret_generation: int = Field(default=1)
+    status: str = Field(default="connected", index=True)
+    last_verified_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    last_error: str | None = Field(default=None)
+    transient_failures: int = Field(default=0)
+    next_health_check_at: datetime | None = Field(default=None, index=True, sa_type=UTCDateTime)
+    created_by: str
+    created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+    updated_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+
+    def __repr__(self) -> str:
+        return (
+            f"Connection(id={self.id!r}, team_id={self.team_id!r}, name={redact(self.name)!r}, "
+            f"status={self.status!r})"
+        )
+
+    __str__ = __repr__
+
+    def label(self) -> str:
+        """A human name for error messages: ``'Main EU' (row 7, team T1)``."""
+        return f"{redact(self.name)!r} (row {self.id}, team {self.team_id})"
+
+
+class ChecklistProgress(SQLModel, table=True):
+    __tablename__ = "checklist_progress"
+    __table_args__ = (sa.UniqueConstraint("team_id", "user_id", name="uq_checklist_progress_team_id_user_id"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    team_id: str
+    user_id: str
+    account_type: str | None = Field(default=None)
+    completed_steps: str = Field(default="[]")  # JSON list of step ids
+    profile_submitted_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    nudge_due_at: datetime | None = Field(default=None, index=True, sa_type=UTCDateTime)
+    nudge_sent_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    dm_channel: str | None = Field(default=None)
+    dm_ts: str | None = Field(default=None)
+    created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+    updated_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+
+
+class AuditEntry(SQLModel, table=True):
+    __tablename__ = "audit_log"
+
+    id: int | None = Field(default=None, primary_key=True)
+    team_id: str = Field(index=True)
+    connection_id: int | None = Field(
+        default=None,
+        sa_column=sa.Column(
+            sa.Integer,
+            sa.ForeignKey("connections.id", ondelete="SET NULL", name="fk_audit_log_connection_id"),
+            nullable=True,
+        ),
+    )
+    connection_name: str | None = Field(default=None)
+    actor: str  # Slack user id or "system"
+    action: str
+    detail: str | None = Field(default=None)
+    created_at: datetime = Field(default_factory=utcnow, index=True, sa_type=UTCDateTime)
+
+    def __repr__(self) -> str:
+        return (
+            f"AuditEntry(id={self.id!r}, team_id={self.team_id!r}, action={self.action!r}, "
+            f"connection_name={redact(self.connection_name or '')!r}, actor={self.actor!r})"
+        )
+
+
+class ReminderLedger(SQLModel, table=True):
+    __tablename__ = "reminder_ledger"
+    __table_args__ = (
+        sa.UniqueConstraint(
+            "connection_id", "generation", "kind", name="uq_reminder_ledger_connection_id_generation_kind"
+        ),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    connection_id: int = Field(
+        sa_column=sa.Column(
+            sa.Integer,
+            sa.ForeignKey("connections.id", ondelete="CASCADE", name="fk_reminder_ledger_connection_id"),
+            nullable=False,
+            index=True,
+        ),
+    )
+    generation: int
+    kind: str
+    claimed_at: datetime = Field(sa_type=UTCDateTime)
+    claimed_by: str
+    sent_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+
+
+class IdempotencyKey(SQLModel, table=True):
+    __tablename__ = "idempotency_keys"
+
+    key: str = Field(primary_key=True)
+    created_at: datetime = Field(default_factory=utcnow, index=True, sa_type=UTCDateTime)
+    result: str | None = Field(default=None)  # small JSON, never a secret
+
+
+def _redacting(target: Any, value: str | None, oldvalue: Any, initiator: Any) -> str | None:
+    return None if value is None else redact(value)
+
+
+for _attr in (Connection.last_error, AuditEntry.detail, IdempotencyKey.result):
+    event.listen(_attr, "set", _redacting, retval=True)
+
+ALL_TABLES = (Connection, ChecklistProgress, AuditEntry, ReminderLedger, IdempotencyKey)

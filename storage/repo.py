@@ -1,0 +1,704 @@
+"""The queries the flows need, one function each.
+
+Transactions: functions take a ``Session`` and *flush* but do not commit; the caller commits (one
+transaction per user action: ``with db.session() as s: ...; s.commit()``). The exceptions, which
+commit the session they are given so other processes see the result at once, are the claim and
+ledger functions: ``claim_idempotency_key``, ``release_idempotency_key``, ``claim_reminder``,
+``mark_reminder_sent``, ``release_reminder``, ``release_stale_reminder_claims``. ``rotate_keys``
+manages its own sessions.
+
+Every ``now`` is a timezone-aware UTC datetime supplied by the caller (so ``sweep --now`` works).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, timedelta
+
+import sqlalchemy as sa
+from sqlalchemy.exc import IntegrityError
+from sqlmodel import Session, col, select
+
+from bot.redaction import mask, redact
+from storage.crypto import Crypto, DecryptionError
+from storage.db import Database
+from storage.models import (
+    ACCOUNT_TYPES,
+    REGIONS,
+    SECRET_LIFETIME_DAYS,
+    AuditEntry,
+    ChecklistProgress,
+    Connection,
+    IdempotencyKey,
+    ReminderLedger,
+)
+
+TABLE = "connections"
+CLIENT_SECRET = "client_secret"
+REFRESH_TOKEN = "refresh_token"
+_FIELD_LABEL = {CLIENT_SECRET: "client secret", REFRESH_TOKEN: "refresh token"}
+HEALTH_CHECK_INTERVAL = timedelta(hours=24)
+SYSTEM_ACTOR = "system"
+
+
+class ConnectionNameTaken(ValueError):
+    """Another connection in the same workspace already has this name."""
+
+
+class ConnectionNotFound(LookupError):
+    """The connection id does not exist (in that workspace)."""
+
+
+class SecretsErased(DecryptionError):
+    """The connection was disconnected: its secrets are gone, there is nothing to decrypt."""
+
+
+@dataclass(frozen=True)
+class RotationFailure:
+    connection_id: int
+    team_id: str
+    name: str
+    reason: str
+
+    def __str__(self) -> str:
+        return f"{redact(self.name)!r} (row {self.connection_id}, team {self.team_id}): {self.reason}"
+
+
+class KeyRotationError(Exception):
+    """Raised by ``rotate_keys`` after it has finished every row it could: names the rows it could not."""
+
+    def __init__(self, rotated: int, failures: list[RotationFailure]) -> None:
+        self.rotated = rotated
+        self.failures = failures
+        listed = "; ".join(str(f) for f in failures)
+        super().__init__(
+            f"re-encrypted {rotated} connection(s); could not decrypt {len(failures)}: {listed}. "
+            "Add the missing key to ENCRYPTION_KEYS (after the newest) and run rotate-key again, "
+            "or reconnect those connections."
+        )
+
+
+@dataclass(repr=False, frozen=True)
+class ConnectionSecrets:
+    """Decrypted secrets of one connection. Its repr and str show only masks."""
+
+    client_secret: str
+    refresh_token: str
+
+    def __repr__(self) -> str:
+        return (
+            f"ConnectionSecrets(client_secret={mask(self.client_secret)!r}, "
+            f"refresh_token={mask(self.refresh_token)!r})"
+        )
+
+    __str__ = __repr__
+
+
+# --------------------------------------------------------------------------- helpers
+
+
+def _aware(now: datetime) -> datetime:
+    if now.tzinfo is None or now.utcoffset() is None:
+        raise ValueError("now must be a timezone-aware UTC datetime")
+    return now.astimezone(UTC)
+
+
+def secret_expiry(created_on: date) -> date:
+    """The day a client secret created on ``created_on`` expires (created-on + 180 days)."""
+    return created_on + timedelta(days=SECRET_LIFETIME_DAYS)
+
+
+def schedule_next_health_check(
+    connection_id: int, now: datetime, interval: timedelta = HEALTH_CHECK_INTERVAL
+) -> datetime:
+    """``now + interval`` shifted by a deterministic per-connection jitter of up to +-1/12 of it.
+
+    Spreads the daily checks of many connections over the day instead of bunching them.
+    """
+    span = max(int(interval.total_seconds() // 12), 1)
+    digest = hashlib.sha256(f"health:{connection_id}".encode()).digest()
+    offset = int.from_bytes(digest[:4], "big") % (2 * span) - span
+    return _aware(now) + interval + timedelta(seconds=offset)
+
+
+def _set_secret(crypto: Crypto, conn: Connection, field: str, secret: str) -> None:
+    if not secret:
+        raise ValueError(f"the {_FIELD_LABEL[field]} is empty")
+    assert conn.id is not None
+    blob = crypto.encrypt(secret, table=TABLE, row_id=conn.id, field=field)
+    setattr(conn, f"{field}_enc", blob)
+    setattr(conn, f"{field}_fp", crypto.fingerprint(secret))
+
+
+def _decrypt_field(crypto: Crypto, conn: Connection, field: str) -> str:
+    blob = getattr(conn, f"{field}_enc")
+    label = _FIELD_LABEL[field]
+    if blob is None:
+        raise SecretsErased(
+            f"connection {conn.label()} has no stored {label}: it was disconnected; connect it again",
+            table=TABLE, row_id=conn.id, field=field, reason="erased", detail="it was disconnected",
+        )
+    assert conn.id is not None
+    try:
+        return crypto.decrypt(blob, table=TABLE, row_id=conn.id, field=field)
+    except DecryptionError as exc:
+        raise DecryptionError(
+            f"cannot decrypt the {label} of connection {conn.label()}: {exc.detail}",
+            table=TABLE, row_id=conn.id, field=field, kid=exc.kid, reason=exc.reason, detail=exc.detail,
+        ) from None
+
+
+# --------------------------------------------------------------------------- audit
+
+
+def add_audit(
+    session: Session,
+    *,
+    team_id: str,
+    actor: str,
+    action: str,
+    connection: Connection | None = None,
+    detail: str | None = None,
+    now: datetime,
+) -> AuditEntry:
+    entry = AuditEntry(
+        team_id=team_id,
+        connection_id=connection.id if connection is not None else None,
+        connection_name=connection.name if connection is not None else None,
+        actor=actor,
+        action=action,
+        detail=redact(detail) if detail is not None else None,
+        created_at=_aware(now),
+    )
+    session.add(entry)
+    session.flush()
+    return entry
+
+
+def list_audit(
+    session: Session, team_id: str, connection_name: str | None = None, limit: int = 50
+) -> list[AuditEntry]:
+    """Newest first."""
+    stmt = select(AuditEntry).where(AuditEntry.team_id == team_id)
+    if connection_name is not None:
+        stmt = stmt.where(AuditEntry.connection_name == connection_name)
+    stmt = stmt.order_by(col(AuditEntry.created_at).desc(), col(AuditEntry.id).desc()).limit(limit)
+    return list(session.exec(stmt).all())
+
+
+# --------------------------------------------------------------------------- connections
+
+
+def get_connection(session: Session, team_id: str, name: str) -> Connection | None:
+    """The connection called ``name`` in the workspace, whatever its status."""
+    stmt = select(Connection).where(Connection.team_id == team_id, Connection.name == name)
+    return session.exec(stmt).first()
+
+
+def get_connection_by_id(session: Session, connection_id: int) -> Connection | None:
+    return session.get(Connection, connection_id)
+
+
+def list_connections(session: Session, team_id: str, include_disconnected: bool = False) -> list[Connection]:
+    stmt = select(Connection).where(Connection.team_id == team_id)
+    if not include_disconnected:
+        stmt = stmt.where(Connection.status != "disconnected")
+    return list(session.exec(stmt.order_by(col(Connection.name), col(Connection.id))).all())
+
+
+def find_connection_by_partner(
+    session: Session, team_id: str, selling_partner_id: str, region: str
+) -> Connection | None:
+    """A live (not disconnected) connection of this workspace for the same seller/vendor and region."""
+    stmt = select(Connection).where(
+        Connection.team_id == team_id,
+        Connection.selling_partner_id == selling_partner_id,
+        Connection.region == region,
+        Connection.status != "disconnected",
+    )
+    return session.exec(stmt.order_by(col(Connection.id))).first()
+
+
+def find_connections_by_fingerprint(session: Session, fingerprints: Sequence[str]) -> list[Connection]:
+    """Connections whose client secret or refresh token has one of ``fingerprints``."""
+    fps = [f for f in fingerprints if f]
+    if not fps:
+        return []
+    stmt = select(Connection).where(
+        sa.or_(col(Connection.client_secret_fp).in_(fps), col(Connection.refresh_token_fp).in_(fps))
+    )
+    return list(session.exec(stmt.order_by(col(Connection.id))).all())
+
+
+def find_connections_by_secret(session: Session, crypto: Crypto, secret: str) -> list[Connection]:
+    """Connections holding ``secret`` (matched by fingerprint under every known key; nothing decrypted)."""
+    return find_connections_by_fingerprint(session, crypto.fingerprints(secret))
+
+
+def create_or_update_connection(
+    session: Session,
+    crypto: Crypto,
+    *,
+    team_id: str,
+    name: str,
+    account_type: str,
+    selling_partner_id: str,
+    region: str,
+    marketplace_id: str,
+    client_id: str,
+    client_secret: str,
+    refresh_token: str,
+    secret_created_on: date,
+    store_name: str | None,
+    created_by: str,
+    now: datetime,
+    existing_id: int | None = None,
+) -> Connection:
+    """Store a verified connection; the caller commits (all of it is one transaction).
+
+    Without ``existing_id`` a new row is inserted (``ConnectionNameTaken`` if the name is used in
+    the workspace). With it, that row is updated in place ("reconnected"); a changed client
+    secret starts a new secret generation.
+    """
+    now = _aware(now)
+    if account_type not in ACCOUNT_TYPES:
+        raise ValueError(f"account type must be one of {', '.join(ACCOUNT_TYPES)}")
+    if region not in REGIONS:
+        raise ValueError(f"region must be one of {', '.join(REGIONS)}")
+    if not name.strip():
+        raise ValueError("the connection name is empty")
+    taken = ConnectionNameTaken(f"a connection named {redact(name)!r} already exists in this workspace")
+    clash = get_connection(session, team_id, name)
+    if existing_id is None:
+        if clash is not None:
+            raise taken
+        conn = Connection(
+            team_id=team_id,
+            name=name,
+            account_type=account_type,
+            selling_partner_id=selling_partner_id,
+            region=region,
+            marketplace_id=marketplace_id,
+            client_id=client_id,
+            store_name=store_name,
+            secret_created_on=secret_created_on,
+            secret_expires_on=secret_expiry(secret_created_on),
+            secret_generation=1,
+            status="connected",
+            created_by=created_by,
+            created_at=now,
+            updated_at=now,
+        )
+        try:
+            with session.begin_nested():
+                session.add(conn)
+                session.flush()
+        except IntegrityError:
+            raise taken from None
+        action = "connected"
+    else:
+        found = get_connection_by_id(session, existing_id)
+        if found is None or found.team_id != team_id:
+            raise ConnectionNotFound(f"connection {existing_id} does not exist in this workspace")
+        conn = found
+        if clash is not None and clash.id != conn.id:
+            raise taken
+        if conn.client_secret_fp is None or conn.client_secret_fp not in crypto.fingerprints(client_secret):
+            conn.secret_generation += 1
+        conn.name = name
+        conn.account_type = account_type
+        conn.selling_partner_id = selling_partner_id
+        conn.region = region
+        conn.marketplace_id = marketplace_id
+        conn.client_id = client_id
+        conn.store_name = store_name
+        conn.secret_created_on = secret_created_on
+        conn.secret_expires_on = secret_expiry(secret_created_on)
+        conn.created_by = created_by
+        action = "reconnected"
+    _set_secret(crypto, conn, CLIENT_SECRET, client_secret)
+    _set_secret(crypto, conn, REFRESH_TOKEN, refresh_token)
+    assert conn.id is not None
+    conn.status = "connected"
+    conn.last_verified_at = now
+    conn.last_error = None
+    conn.transient_failures = 0
+    conn.next_health_check_at = schedule_next_health_check(conn.id, now)
+    conn.updated_at = now
+    session.add(conn)
+    add_audit(
+        session,
+        team_id=team_id,
+        actor=created_by,
+        action=action,
+        connection=conn,
+        detail=f"{account_type} {selling_partner_id} in {region} ({marketplace_id})",
+        now=now,
+    )
+    return conn
+
+
+def load_secrets(session: Session, crypto: Crypto, connection: Connection) -> ConnectionSecrets:
+    """Decrypt both secrets. Raises ``DecryptionError`` naming the connection (``SecretsErased`` if gone)."""
+    return ConnectionSecrets(
+        client_secret=_decrypt_field(crypto, connection, CLIENT_SECRET),
+        refresh_token=_decrypt_field(crypto, connection, REFRESH_TOKEN),
+    )
+
+
+def replace_client_secret(
+    session: Session,
+    crypto: Crypto,
+    connection: Connection,
+    new_secret: str,
+    created_on: date,
+    actor: str,
+    now: datetime,
+) -> Connection:
+    """Store a verified new client secret: new generation, expiry clock reset, status connected."""
+    now = _aware(now)
+    if connection.status == "disconnected":
+        raise ValueError(f"connection {connection.label()} is disconnected; connect it again instead")
+    _set_secret(crypto, connection, CLIENT_SECRET, new_secret)
+    connection.secret_generation += 1
+    connection.secret_created_on = created_on
+    connection.secret_expires_on = secret_expiry(created_on)
+    _mark_verified(connection, now)
+    session.add(connection)
+    add_audit(
+        session, team_id=connection.team_id, actor=actor, action="rotated_secret", connection=connection,
+        detail=f"secret generation {connection.secret_generation}, expires {connection.secret_expires_on}",
+        now=now,
+    )
+    return connection
+
+
+def replace_refresh_token(
+    session: Session, crypto: Crypto, connection: Connection, new_token: str, actor: str, now: datetime
+) -> Connection:
+    """Store a verified new refresh token (re-authorization); status back to connected."""
+    now = _aware(now)
+    if connection.status == "disconnected":
+        raise ValueError(f"connection {connection.label()} is disconnected; connect it again instead")
+    _set_secret(crypto, connection, REFRESH_TOKEN, new_token)
+    _mark_verified(connection, now)
+    session.add(connection)
+    add_audit(
+        session, team_id=connection.team_id, actor=actor, action="reauthorized", connection=connection,
+        detail="new refresh token", now=now,
+    )
+    return connection
+
+
+def _mark_verified(connection: Connection, now: datetime) -> None:
+    assert connection.id is not None
+    connection.status = "connected"
+    connection.last_verified_at = now
+    connection.last_error = None
+    connection.transient_failures = 0
+    connection.next_health_check_at = schedule_next_health_check(connection.id, now)
+    connection.updated_at = now
+
+
+def erase_secrets(session: Session, connection: Connection, actor: str, now: datetime) -> Connection:
+    """Disconnect: delete both ciphertexts and fingerprints (set to NULL), keep the row and its audit trail."""
+    now = _aware(now)
+    connection.client_secret_enc = None
+    connection.refresh_token_enc = None
+    connection.client_secret_fp = None
+    connection.refresh_token_fp = None
+    connection.status = "disconnected"
+    connection.next_health_check_at = None
+    connection.transient_failures = 0
+    connection.updated_at = now
+    session.add(connection)
+    add_audit(
+        session, team_id=connection.team_id, actor=actor, action="disconnected", connection=connection,
+        detail="secrets erased", now=now,
+    )
+    return connection
+
+
+def set_status(
+    session: Session,
+    connection: Connection,
+    status: str,
+    *,
+    now: datetime,
+    error: str | None = None,
+    actor: str = SYSTEM_ACTOR,
+    audit_action: str | None = None,
+) -> Connection:
+    """Change status (and last error, redacted); add an audit entry when ``audit_action`` is given."""
+    now = _aware(now)
+    if status not in ("connected", "failing", "exposed", "disconnected"):
+        raise ValueError(f"unknown connection status {status!r}")
+    connection.status = status
+    connection.last_error = error
+    connection.updated_at = now
+    session.add(connection)
+    if audit_action:
+        add_audit(session, team_id=connection.team_id, actor=actor, action=audit_action,
+                  connection=connection, detail=error, now=now)
+    else:
+        session.flush()
+    return connection
+
+
+def list_due_health_checks(session: Session, now: datetime, limit: int = 500) -> list[Connection]:
+    """Live connections whose next health check is due, most overdue first (uses the index)."""
+    stmt = (
+        select(Connection)
+        .where(col(Connection.next_health_check_at) <= _aware(now), Connection.status != "disconnected")
+        .order_by(col(Connection.next_health_check_at), col(Connection.id))
+        .limit(limit)
+    )
+    return list(session.exec(stmt).all())
+
+
+def list_expiring_connections(session: Session, on_or_before: date, limit: int = 500) -> list[Connection]:
+    """Live connections whose client secret expires on or before ``on_or_before``, soonest first."""
+    stmt = (
+        select(Connection)
+        .where(col(Connection.secret_expires_on) <= on_or_before, Connection.status != "disconnected")
+        .order_by(col(Connection.secret_expires_on), col(Connection.id))
+        .limit(limit)
+    )
+    return list(session.exec(stmt).all())
+
+
+# --------------------------------------------------------------------------- checklist
+
+
+def get_checklist(session: Session, team_id: str, user_id: str) -> ChecklistProgress | None:
+    stmt = select(ChecklistProgress).where(
+        ChecklistProgress.team_id == team_id, ChecklistProgress.user_id == user_id
+    )
+    return session.exec(stmt).first()
+
+
+def save_checklist(session: Session, progress: ChecklistProgress, now: datetime | None = None) -> ChecklistProgress:
+    """Insert or update; sets ``updated_at``. The caller commits."""
+    progress.updated_at = _aware(now) if now is not None else datetime.now(UTC)
+    session.add(progress)
+    session.flush()
+    return progress
+
+
+def checklist_steps(progress: ChecklistProgress) -> list[str]:
+    """The completed step ids (an unreadable value counts as none done)."""
+    try:
+        value = json.loads(progress.completed_steps or "[]")
+    except ValueError:
+        return []
+    return [str(v) for v in value] if isinstance(value, list) else []
+
+
+def set_checklist_steps(progress: ChecklistProgress, steps: Sequence[str]) -> None:
+    progress.completed_steps = json.dumps(list(dict.fromkeys(steps)))
+
+
+def list_due_nudges(session: Session, now: datetime, limit: int = 500) -> list[ChecklistProgress]:
+    """Checklists whose nudge is due and not sent yet."""
+    stmt = (
+        select(ChecklistProgress)
+        .where(col(ChecklistProgress.nudge_due_at) <= _aware(now), col(ChecklistProgress.nudge_sent_at).is_(None))
+        .order_by(col(ChecklistProgress.nudge_due_at))
+        .limit(limit)
+    )
+    return list(session.exec(stmt).all())
+
+
+# --------------------------------------------------------------------------- idempotency
+
+
+def claim_idempotency_key(session: Session, key: str, now: datetime, result: str | None = None) -> bool:
+    """True if this call claimed ``key`` first (across processes); False if it was claimed before.
+
+    Inserts in a savepoint and relies on the primary key; commits the session.
+    """
+    row = IdempotencyKey(key=key, created_at=_aware(now), result=result)
+    try:
+        with session.begin_nested():
+            session.add(row)
+    except IntegrityError:
+        session.commit()
+        return False
+    session.commit()
+    return True
+
+
+def get_idempotency_result(session: Session, key: str) -> str | None:
+    row = session.get(IdempotencyKey, key)
+    return row.result if row is not None else None
+
+
+def set_idempotency_result(session: Session, key: str, result: str | None) -> None:
+    """Record a small JSON result (never a secret; redacted anyway) for a claimed key. Caller commits."""
+    row = session.get(IdempotencyKey, key)
+    if row is None:
+        raise LookupError(f"idempotency key {key!r} was never claimed")
+    row.result = result
+    session.add(row)
+    session.flush()
+
+
+def release_idempotency_key(session: Session, key: str) -> None:
+    """Forget a claim (e.g. the work failed and a retry should run). Commits."""
+    session.execute(sa.delete(IdempotencyKey).where(col(IdempotencyKey.key) == key))
+    session.commit()
+
+
+def purge_idempotency_keys(session: Session, older_than: datetime) -> int:
+    """Delete claims created before ``older_than``; returns how many. Caller commits."""
+    res = session.execute(sa.delete(IdempotencyKey).where(col(IdempotencyKey.created_at) < _aware(older_than)))
+    session.flush()
+    return int(res.rowcount or 0)  # type: ignore[attr-defined]
+
+
+# --------------------------------------------------------------------------- reminder ledger
+
+
+def _ledger_row(connection_id: int, generation: int, kind: str) -> sa.ColumnElement[bool]:
+    return sa.and_(
+        col(ReminderLedger.connection_id) == connection_id,
+        col(ReminderLedger.generation) == generation,
+        col(ReminderLedger.kind) == kind,
+    )
+
+
+def claim_reminder(
+    session: Session, connection_id: int, generation: int, kind: str, claimed_by: str, now: datetime
+) -> bool:
+    """Claim the right to send (connection, generation, kind) once. True for exactly one caller.
+
+    The claim is committed immediately so that other processes see it. Post, then call
+    ``mark_reminder_sent``; if posting fails, ``release_reminder`` so a later sweep retries.
+    """
+    row = ReminderLedger(
+        connection_id=connection_id, generation=generation, kind=kind, claimed_at=_aware(now), claimed_by=claimed_by
+    )
+    try:
+        with session.begin_nested():
+            session.add(row)
+    except IntegrityError:
+        session.commit()
+        return False
+    session.commit()
+    return True
+
+
+def mark_reminder_sent(session: Session, connection_id: int, generation: int, kind: str, now: datetime) -> bool:
+    """Record that the claimed reminder went out. Commits. False if there was no such claim."""
+    res = session.execute(
+        sa.update(ReminderLedger).where(_ledger_row(connection_id, generation, kind)).values(sent_at=_aware(now))
+    )
+    session.commit()
+    return bool(res.rowcount)  # type: ignore[attr-defined]
+
+
+def release_reminder(session: Session, connection_id: int, generation: int, kind: str) -> None:
+    """Delete an unsent claim so the next sweep retries it. A reminder already sent stays recorded. Commits."""
+    session.execute(
+        sa.delete(ReminderLedger).where(
+            _ledger_row(connection_id, generation, kind), col(ReminderLedger.sent_at).is_(None)
+        )
+    )
+    session.commit()
+
+
+def release_stale_reminder_claims(session: Session, older_than: datetime) -> int:
+    """Delete claims never marked sent and made before ``older_than`` (their process died). Commits."""
+    res = session.execute(
+        sa.delete(ReminderLedger).where(
+            col(ReminderLedger.sent_at).is_(None), col(ReminderLedger.claimed_at) < _aware(older_than)
+        )
+    )
+    session.commit()
+    return int(res.rowcount or 0)  # type: ignore[attr-defined]
+
+
+def list_reminders(session: Session, connection_id: int, generation: int | None = None) -> list[ReminderLedger]:
+    stmt = select(ReminderLedger).where(ReminderLedger.connection_id == connection_id)
+    if generation is not None:
+        stmt = stmt.where(ReminderLedger.generation == generation)
+    return list(session.exec(stmt.order_by(col(ReminderLedger.id))).all())
+
+
+# --------------------------------------------------------------------------- key rotation
+
+
+def rotate_keys(
+    db: Database,
+    crypto: Crypto,
+    batch_size: int = 200,
+    on_batch: Callable[[int], None] | None = None,
+) -> int:
+    """Re-encrypt every stored secret not already under the newest key; recompute its fingerprints.
+
+    Works through the rows in id order, ``batch_size`` rows per transaction, so it is safe to
+    interrupt and to run again (rows already under the newest key are left alone). Rows are locked
+    while rewritten (``FOR UPDATE`` on PostgreSQL) so a concurrent rotation of a secret is not lost.
+    ``on_batch(total_so_far)`` is called after each committed batch (progress output).
+    Returns the number of connections re-encrypted; raises ``KeyRotationError`` at the end, naming
+    every connection it could not decrypt, after finishing all the others.
+    """
+    if batch_size < 1:
+        raise ValueError("batch_size must be at least 1")
+    newest = crypto.newest_kid
+    rotated = 0
+    failures: list[RotationFailure] = []
+    last_id = 0
+    while True:
+        with db.session() as session:
+            stmt = (
+                select(Connection)
+                .where(
+                    col(Connection.id) > last_id,
+                    sa.or_(
+                        col(Connection.client_secret_enc).is_not(None),
+                        col(Connection.refresh_token_enc).is_not(None),
+                    ),
+                )
+                .order_by(col(Connection.id))
+                .limit(batch_size)
+                .with_for_update()
+            )
+            rows = list(session.exec(stmt).all())
+            if not rows:
+                break
+            per_team: dict[str, int] = {}
+            now = datetime.now(UTC)
+            for conn in rows:
+                assert conn.id is not None
+                last_id = conn.id
+                fields = [f for f in (CLIENT_SECRET, REFRESH_TOKEN) if getattr(conn, f"{f}_enc") is not None]
+                try:
+                    if all(crypto.key_id_of(getattr(conn, f"{f}_enc")) == newest for f in fields):
+                        continue
+                except DecryptionError:
+                    pass  # malformed: let decrypt below report it properly
+                try:
+                    plain = {f: _decrypt_field(crypto, conn, f) for f in fields}
+                except DecryptionError as exc:
+                    failures.append(RotationFailure(conn.id, conn.team_id, conn.name, exc.detail))
+                    continue
+                for f, secret in plain.items():
+                    _set_secret(crypto, conn, f, secret)
+                session.add(conn)
+                per_team[conn.team_id] = per_team.get(conn.team_id, 0) + 1
+            for team_id, count in per_team.items():
+                add_audit(
+                    session, team_id=team_id, actor=SYSTEM_ACTOR, action="key_rotated",
+                    detail=f"re-encrypted {count} connection(s) under key {newest!r}", now=now,
+                )
+            session.commit()
+        rotated += sum(per_team.values())
+        if on_batch is not None:
+            on_batch(rotated)
+    if failures:
+        raise KeyRotationError(rotated, failures)
+    return rotated
