@@ -1,0 +1,669 @@
+"""A local fake Amazon: Login with Amazon token endpoint + the SP-API reads the bot uses.
+
+A real threaded HTTP server on 127.0.0.1 (stdlib ThreadingHTTPServer, port 0 by default) that
+follows Amazon's documented contract:
+
+- ``POST /auth/o2/token`` (form-encoded, grant_type=refresh_token): ``{"access_token": "Atza|…",
+  "refresh_token": …, "token_type": "bearer", "expires_in": 3600}``; OAuth 2.0 / LWA error bodies
+  ``{"error": …, "error_description": …}``: 401 invalid_client ("Client authentication failed"),
+  400 invalid_grant, 400 invalid_request, 400 unsupported_grant_type.
+- ``GET /sellers/v1/marketplaceParticipations`` with the payload of sellers.json, and
+  ``GET /vendor/orders/v1/purchaseOrders`` with the payload of vendorOrders.json. Both need the
+  ``x-amz-access-token`` header and answer SP-API error lists
+  ``{"errors": [{"code", "message", "details"}]}`` with an ``x-amzn-RequestId`` header.
+- An expired client secret (180 days, or an old secret more than 7 days after a rotation) still
+  gets an access token from LWA, and SP-API then answers 403 Unauthorized with details "The LWA
+  secret token you provided has expired." (what sellers report Amazon answers). ``expire_secret(…,
+  where="lwa")`` models the variant where LWA itself refuses with a 401 invalid_client whose
+  description mentions the expiry.
+- SP-API paths may be prefixed with ``/na``, ``/eu`` or ``/fe`` (use ``regional_sp_api_url`` as
+  SP_API_ENDPOINT): a call to a region the authorization does not cover then answers 403
+  Unauthorized with empty details, as Amazon does.
+
+Control: Python methods, and the same operations as ``POST /__control/<name>`` with a JSON body
+(``GET /__control/log`` for the request log), so an out-of-process bot or benchmark can drive it.
+Run standalone with ``python -m tests.fakes.fake_amazon --port N``.
+
+The fake never prints or logs secrets; its request log holds method, path, region and status only.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import secrets
+import signal
+import string
+import threading
+import uuid
+from collections import Counter
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+from urllib.parse import parse_qs, urlsplit
+
+from bot.amazon.client import Credentials
+from bot.amazon.marketplaces import marketplace_by_id
+
+TOKEN_PATH = "/auth/o2/token"
+SELLERS_PATH = "/sellers/v1/marketplaceParticipations"
+VENDOR_ORDERS_PATH = "/vendor/orders/v1/purchaseOrders"
+REGIONS = ("na", "eu", "fe")
+
+SELLER_DEFAULT_ROLES = ("Product Listing", "Selling Partner Insights", "Inventory and Order Tracking")
+VENDOR_DEFAULT_ROLES = ("Amazon Fulfillment",)
+SELLERS_ROLES = {"Product Listing", "Selling Partner Insights"}
+VENDOR_ORDERS_ROLES = {"Amazon Fulfillment", "Inventory and Order Tracking"}
+
+# marketplace id -> (name, countryCode as the Sellers API writes it, currency, language, domain)
+MARKETPLACE_INFO: dict[str, tuple[str, str, str, str, str]] = {
+    "A2EUQ1WTGCTBG2": ("Amazon.ca", "CA", "CAD", "en_CA", "www.amazon.ca"),
+    "ATVPDKIKX0DER": ("Amazon.com", "US", "USD", "en_US", "www.amazon.com"),
+    "A1AM78C64UM0Y8": ("Amazon.com.mx", "MX", "MXN", "es_MX", "www.amazon.com.mx"),
+    "A2Q3Y263D00KWC": ("Amazon.com.br", "BR", "BRL", "pt_BR", "www.amazon.com.br"),
+    "A28R8C7NBKEWEA": ("Amazon.ie", "IE", "EUR", "en_IE", "www.amazon.ie"),
+    "A1RKKUPIHCS9HS": ("Amazon.es", "ES", "EUR", "es_ES", "www.amazon.es"),
+    "A1F83G8C2ARO7P": ("Amazon.co.uk", "GB", "GBP", "en_GB", "www.amazon.co.uk"),
+    "A13V1IB3VIYZZH": ("Amazon.fr", "FR", "EUR", "fr_FR", "www.amazon.fr"),
+    "AMEN7PMS3EDWL": ("Amazon.com.be", "BE", "EUR", "fr_BE", "www.amazon.com.be"),
+    "A1805IZSGTT6HS": ("Amazon.nl", "NL", "EUR", "nl_NL", "www.amazon.nl"),
+    "A1PA6795UKMFR9": ("Amazon.de", "DE", "EUR", "de_DE", "www.amazon.de"),
+    "APJ6JRA9NG5V4": ("Amazon.it", "IT", "EUR", "it_IT", "www.amazon.it"),
+    "A2NODRKZP88ZB9": ("Amazon.se", "SE", "SEK", "sv_SE", "www.amazon.se"),
+    "AE08WJ6YKNBMC": ("Amazon.co.za", "ZA", "ZAR", "en_ZA", "www.amazon.co.za"),
+    "A1C3SOZRARQ6R3": ("Amazon.pl", "PL", "PLN", "pl_PL", "www.amazon.pl"),
+    "ARBP9OOSHTCHU": ("Amazon.eg", "EG", "EGP", "ar_EG", "www.amazon.eg"),
+    "A33AVAJ2PDY3EV": ("Amazon.com.tr", "TR", "TRY", "tr_TR", "www.amazon.com.tr"),
+    "A17E79C6D8DWNP": ("Amazon.sa", "SA", "SAR", "ar_SA", "www.amazon.sa"),
+    "A2VIGQ35RCS4UG": ("Amazon.ae", "AE", "AED", "ar_AE", "www.amazon.ae"),
+    "A21TJRUUN4KGV": ("Amazon.in", "IN", "INR", "en_IN", "www.amazon.in"),
+    "A19VAU5U5O7RUS": ("Amazon.sg", "SG", "SGD", "en_SG", "www.amazon.sg"),
+    "A39IBJ37TRP1C6": ("Amazon.com.au", "AU", "AUD", "en_AU", "www.amazon.com.au"),
+    "A1VC38T7YXB528": ("Amazon.co.jp", "JP", "JPY", "ja_JP", "www.amazon.co.jp"),
+}
+
+LWA_ERRORS = {
+    "invalid_client": (401, "Client authentication failed"),
+    "invalid_grant": (400, "The request has an invalid grant parameter : refresh_token"),
+    "unsupported_grant_type": (400, "The authorization grant type is not supported by the authorization server"),
+}
+
+SP_UNAUTHORIZED = ("Unauthorized", "Access to requested resource is denied.")
+DETAIL_MISSING_TOKEN = "Access token is missing in the request header."
+DETAIL_BAD_TOKEN = "The access token you provided is revoked, malformed or invalid."
+DETAIL_EXPIRED_TOKEN = "The access token you provided has expired."
+DETAIL_SECRET_EXPIRED = "The LWA secret token you provided has expired."
+LWA_SECRET_EXPIRED = "Client authentication failed: the client secret has expired"
+
+
+# --------------------------------------------------------------------------------------------
+# Test credentials
+
+
+def _token_chars(n: int) -> str:
+    alphabet = string.ascii_letters + string.digits + "-_"
+    return "".join(secrets.choice(alphabet) for _ in range(n))
+
+
+def make_credentials(**overrides: Any) -> Credentials:
+    """Real-shaped, freshly generated credentials. Any Credentials field can be overridden."""
+    account_type = overrides.get("account_type", "seller")
+    if account_type == "vendor":
+        sp_id = "".join(secrets.choice(string.ascii_uppercase + string.digits) for _ in range(5))
+    else:
+        sp_id = "A" + "".join(secrets.choice(string.ascii_uppercase + string.digits) for _ in range(13))
+    values: dict[str, Any] = {
+        "account_type": account_type,
+        "selling_partner_id": sp_id,
+        "client_id": "amzn1.application-oa2-client." + secrets.token_hex(16),
+        "client_secret": "amzn1.oa2-cs.v1." + secrets.token_hex(32),
+        "refresh_token": "Atzr|IwEB" + _token_chars(300),
+        "marketplace_id": "ATVPDKIKX0DER",
+    }
+    values.update(overrides)
+    return Credentials(**values)
+
+
+def credential_fields(creds: Credentials, connection_name: str = "US Main Store") -> dict[str, str]:
+    """The connect-form fields (validators.FIELD_KEYS) for ``creds``."""
+    return {
+        "account_type": creds.account_type,
+        "selling_partner_id": creds.selling_partner_id,
+        "client_id": creds.client_id,
+        "client_secret": creds.client_secret,
+        "refresh_token": creds.refresh_token,
+        "marketplace": creds.marketplace_id,
+        "connection_name": connection_name,
+    }
+
+
+# --------------------------------------------------------------------------------------------
+# State
+
+
+@dataclass
+class _App:
+    client_id: str
+    secret: str
+    secret_expired: bool = False
+    expired_where: str = "sp_api"
+    old_secrets: dict[str, bool] = field(default_factory=dict)  # old secret -> still in its grace period
+
+
+@dataclass
+class _Grant:
+    refresh_token: str
+    client_id: str
+    account_type: str
+    selling_partner_id: str
+    marketplaces: list[str]
+    store_name: str
+    roles: set[str]
+    revoked: bool = False
+
+    @property
+    def region(self) -> str | None:
+        for mid in self.marketplaces:
+            m = marketplace_by_id(mid)
+            if m is not None:
+                return m.region.lower()
+        return None
+
+
+@dataclass
+class _AccessToken:
+    client_id: str
+    secret: str
+    refresh_token: str
+    expires_at: datetime
+
+
+@dataclass
+class _Failure:
+    status: int
+    retry_after: float | str | None
+    path: str | None
+
+
+class FakeAmazon:
+    """The fake. ``with FakeAmazon() as fake:`` starts it; ``fake.url`` is its base URL."""
+
+    def __init__(self, host: str = "127.0.0.1", port: int = 0, token_lifetime: int = 3600) -> None:
+        self._host = host
+        self._port = port
+        self.token_lifetime = token_lifetime
+        self._lock = threading.Lock()
+        self._stopping = threading.Event()
+        self._server: ThreadingHTTPServer | None = None
+        self._thread: threading.Thread | None = None
+        self._reset_state()
+
+    def _reset_state(self) -> None:
+        self._apps: dict[str, _App] = {}
+        self._grants: dict[str, _Grant] = {}
+        self._access: dict[str, _AccessToken] = {}
+        self._failures: list[_Failure] = []
+        self._latency: dict[str | None, float] = {}
+        self._log: list[dict[str, Any]] = []
+
+    # -- lifecycle --------------------------------------------------------------------------
+
+    def start(self) -> FakeAmazon:
+        handler = type("_BoundHandler", (_Handler,), {"fake": self})
+        self._server = ThreadingHTTPServer((self._host, self._port), handler)
+        self._server.daemon_threads = True
+        self._stopping.clear()
+        self._thread = threading.Thread(target=self._server.serve_forever, name="fake-amazon", daemon=True)
+        self._thread.start()
+        return self
+
+    def stop(self) -> None:
+        self._stopping.set()  # wakes handlers sleeping on injected latency
+        if self._server is not None:
+            self._server.shutdown()
+            self._server.server_close()
+        if self._thread is not None:
+            self._thread.join(timeout=5)
+        self._server = None
+        self._thread = None
+
+    def __enter__(self) -> FakeAmazon:
+        return self.start()
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
+
+    @property
+    def port(self) -> int:
+        assert self._server is not None, "start() the fake first"
+        return self._server.server_address[1]
+
+    @property
+    def url(self) -> str:
+        return f"http://{self._host}:{self.port}"
+
+    @property
+    def token_url(self) -> str:
+        return self.url + TOKEN_PATH
+
+    @property
+    def sp_api_url(self) -> str:
+        return self.url
+
+    @property
+    def regional_sp_api_url(self) -> str:
+        """SP_API_ENDPOINT value that keeps the regions apart (``{region}`` becomes na/eu/fe)."""
+        return self.url + "/{region}"
+
+    # -- control ----------------------------------------------------------------------------
+
+    def register_credentials(
+        self,
+        client_id: str,
+        client_secret: str,
+        refresh_token: str,
+        account_type: str = "seller",
+        selling_partner_id: str = "A1EXAMPLESELLER",
+        marketplaces: list[str] | tuple[str, ...] = ("ATVPDKIKX0DER",),
+        store_name: str = "Example Store",
+        roles: list[str] | tuple[str, ...] | set[str] | None = None,
+    ) -> None:
+        if roles is None:
+            roles = VENDOR_DEFAULT_ROLES if account_type == "vendor" else SELLER_DEFAULT_ROLES
+        with self._lock:
+            app = self._apps.get(client_id)
+            if app is None or app.secret != client_secret:
+                self._apps[client_id] = _App(client_id, client_secret)
+            self._grants[refresh_token] = _Grant(
+                refresh_token, client_id, account_type, selling_partner_id, list(marketplaces), store_name, set(roles)
+            )
+
+    def register(self, creds: Credentials, **kwargs: Any) -> Credentials:
+        """Register ``creds`` (marketplaces default to its own marketplace)."""
+        kwargs.setdefault("marketplaces", [creds.marketplace_id])
+        self.register_credentials(
+            creds.client_id,
+            creds.client_secret,
+            creds.refresh_token,
+            account_type=creds.account_type,
+            selling_partner_id=creds.selling_partner_id,
+            **kwargs,
+        )
+        return creds
+
+    def revoke_refresh_token(self, refresh_token: str) -> None:
+        with self._lock:
+            grant = self._grants.get(refresh_token)
+            if grant is not None:
+                grant.revoked = True
+
+    def reauthorize(self, old_refresh_token: str, new_refresh_token: str) -> None:
+        """A newer authorization supersedes the old refresh token."""
+        with self._lock:
+            old = self._grants[old_refresh_token]
+            old.revoked = True
+            self._grants[new_refresh_token] = _Grant(
+                new_refresh_token, old.client_id, old.account_type, old.selling_partner_id,
+                list(old.marketplaces), old.store_name, set(old.roles),
+            )
+
+    def rotate_secret(self, client_id: str, new_secret: str, old_valid: bool = True) -> None:
+        """Rotate the app's secret. ``old_valid=False`` means the 7-day grace period is over."""
+        with self._lock:
+            app = self._apps[client_id]
+            app.old_secrets[app.secret] = old_valid
+            app.secret = new_secret
+            app.secret_expired = False
+
+    def end_grace_period(self, client_id: str) -> None:
+        with self._lock:
+            app = self._apps[client_id]
+            for old in app.old_secrets:
+                app.old_secrets[old] = False
+
+    def expire_secret(self, client_id: str, where: str = "sp_api") -> None:
+        """The current secret passed its 180 days. ``where``: "sp_api" (403) or "lwa" (401)."""
+        if where not in ("sp_api", "lwa"):
+            raise ValueError("where must be 'sp_api' or 'lwa'")
+        with self._lock:
+            app = self._apps[client_id]
+            app.secret_expired = True
+            app.expired_where = where
+
+    def set_roles(self, refresh_token: str, roles: list[str] | tuple[str, ...] | set[str]) -> None:
+        with self._lock:
+            self._grants[refresh_token].roles = set(roles)
+
+    def expire_access_tokens(self) -> None:
+        with self._lock:
+            past = datetime.now(UTC) - timedelta(seconds=1)
+            for tok in self._access.values():
+                tok.expires_at = past
+
+    def set_latency(self, seconds: float, path: str | None = None) -> None:
+        """Delay every answer (or only answers for ``path``) by ``seconds``; 0 removes it."""
+        with self._lock:
+            if seconds <= 0:
+                self._latency.pop(path, None)
+            else:
+                self._latency[path] = float(seconds)
+
+    def hang(self, seconds: float = 3600.0, path: str | None = None) -> None:
+        """Answer nothing for a long time (until stop())."""
+        self.set_latency(seconds, path)
+
+    def fail_next(
+        self, n: int, status: int = 429, retry_after: float | str | None = None, path: str | None = None
+    ) -> None:
+        """Answer the next ``n`` requests (to ``path`` if given) with ``status``."""
+        if status not in (429, 500, 502, 503, 504):
+            raise ValueError("status must be 429 or 5xx")
+        with self._lock:
+            self._failures.extend(_Failure(status, retry_after, path) for _ in range(n))
+
+    def reset(self) -> None:
+        with self._lock:
+            self._reset_state()
+
+    def calls(self, path: str | None = None) -> int:
+        """How many requests reached ``path`` (region prefix removed), or all paths."""
+        with self._lock:
+            if path is None:
+                return len(self._log)
+            return sum(1 for r in self._log if r["path"] == path)
+
+    def request_log(self) -> list[dict[str, Any]]:
+        with self._lock:
+            return [dict(r) for r in self._log]
+
+    def counts(self) -> dict[str, int]:
+        with self._lock:
+            return dict(Counter(r["path"] for r in self._log))
+
+    # -- behaviour (called by the handler) -------------------------------------------------
+
+    def _take_failure(self, path: str) -> _Failure | None:
+        with self._lock:
+            for i, f in enumerate(self._failures):
+                if f.path is None or f.path == path:
+                    return self._failures.pop(i)
+        return None
+
+    def _latency_for(self, path: str) -> float:
+        with self._lock:
+            return self._latency.get(path, self._latency.get(None, 0.0))
+
+    def _record(self, method: str, path: str, region: str | None, status: int) -> None:
+        with self._lock:
+            self._log.append({"method": method, "path": path, "region": region, "status": status})
+
+    def _lwa(self, form: dict[str, str]) -> tuple[int, dict[str, Any]]:
+        def error(code: str, description: str | None = None) -> tuple[int, dict[str, Any]]:
+            status, default = LWA_ERRORS.get(code, (400, ""))
+            return status, {"error_description": description or default, "error": code}
+
+        grant_type = form.get("grant_type")
+        if not grant_type:
+            return error("invalid_request", "The request is missing a required parameter : grant_type")
+        if grant_type not in ("refresh_token", "client_credentials", "authorization_code"):
+            return error("unsupported_grant_type")
+        if grant_type != "refresh_token":
+            return error("invalid_request", "The fake only implements grant_type=refresh_token")
+        for name in ("refresh_token", "client_id"):
+            if not form.get(name):
+                return error("invalid_request", f"The request is missing a required parameter : {name}")
+        client_id, secret, rt = form["client_id"], form.get("client_secret", ""), form["refresh_token"]
+        with self._lock:
+            app = self._apps.get(client_id)
+            if app is None:
+                return error("invalid_client")
+            if secret == app.secret:
+                if app.secret_expired and app.expired_where == "lwa":
+                    return error("invalid_client", LWA_SECRET_EXPIRED)
+            elif secret not in app.old_secrets:
+                return error("invalid_client")
+            grant = self._grants.get(rt)
+            if grant is None or grant.revoked or grant.client_id != client_id:
+                return error("invalid_grant")
+            token = "Atza|" + _token_chars(200)
+            self._access[token] = _AccessToken(
+                client_id, secret, rt, datetime.now(UTC) + timedelta(seconds=self.token_lifetime)
+            )
+        return 200, {
+            "access_token": token,
+            "refresh_token": rt,
+            "token_type": "bearer",
+            "expires_in": self.token_lifetime,
+        }
+
+    def _authorize_sp(self, token: str | None, region: str | None) -> tuple[_Grant | None, str | None]:
+        """(grant, None) when the access token is good, else (None, details for the 403)."""
+        if not token:
+            return None, DETAIL_MISSING_TOKEN
+        with self._lock:
+            at = self._access.get(token)
+            if at is None:
+                return None, DETAIL_BAD_TOKEN
+            if at.expires_at <= datetime.now(UTC):
+                return None, DETAIL_EXPIRED_TOKEN
+            grant = self._grants.get(at.refresh_token)
+            app = self._apps.get(at.client_id)
+            if grant is None or grant.revoked or app is None:
+                return None, DETAIL_BAD_TOKEN
+            if at.secret == app.secret and app.secret_expired:
+                return None, DETAIL_SECRET_EXPIRED
+            if at.secret != app.secret and not app.old_secrets.get(at.secret, False):
+                return None, DETAIL_SECRET_EXPIRED
+            if region is not None and grant.region is not None and region != grant.region:
+                return None, ""
+            return grant, None
+
+    def _sellers(self, grant: _Grant) -> tuple[int, dict[str, Any]]:
+        if grant.account_type != "seller" or not (grant.roles & SELLERS_ROLES):
+            return 403, _sp_error(*SP_UNAUTHORIZED, "")
+        payload = []
+        for mid in grant.marketplaces:
+            name, country, currency, language, domain = MARKETPLACE_INFO[mid]
+            payload.append(
+                {
+                    "marketplace": {
+                        "id": mid,
+                        "name": name,
+                        "countryCode": country,
+                        "defaultCurrencyCode": currency,
+                        "defaultLanguageCode": language,
+                        "domainName": domain,
+                    },
+                    "participation": {"isParticipating": True, "hasSuspendedListings": False},
+                    "storeName": grant.store_name,
+                }
+            )
+        return 200, {"payload": payload}
+
+    def _vendor_orders(self, grant: _Grant, query: dict[str, str]) -> tuple[int, dict[str, Any]]:
+        if grant.account_type != "vendor" or not (grant.roles & VENDOR_ORDERS_ROLES):
+            return 403, _sp_error(*SP_UNAUTHORIZED, "")
+        try:
+            limit = int(query.get("limit", "100"))
+            after = _parse_iso(query["createdAfter"]) if "createdAfter" in query else None
+            before = _parse_iso(query["createdBefore"]) if "createdBefore" in query else None
+        except ValueError:
+            return 400, _sp_error("InvalidInput", "Request has missing or invalid parameters and cannot be parsed.", "")
+        if not 1 <= limit <= 100:
+            return 400, _sp_error("InvalidInput", "limit must be between 1 and 100.", "")
+        if after is not None and before is not None and (before < after or before - after > timedelta(days=7)):
+            return 400, _sp_error("InvalidInput", "The date range must not exceed 7 days.", "")
+        return 200, {"payload": {"orders": []}}
+
+
+def _parse_iso(value: str) -> datetime:
+    dt = datetime.fromisoformat(value.replace("Z", "+00:00"))
+    if dt.tzinfo is None:
+        raise ValueError("timezone required")
+    return dt
+
+
+def _sp_error(code: str, message: str, details: str) -> dict[str, Any]:
+    return {"errors": [{"code": code, "message": message, "details": details}]}
+
+
+SP_FAILURE_BODIES = {
+    429: ("QuotaExceeded", "You exceeded your quota for the requested resource."),
+    500: ("InternalFailure", "We encountered an internal error. Please try again."),
+    502: ("InternalFailure", "We encountered an internal error. Please try again."),
+    503: ("ServiceUnavailable", "Service temporarily unavailable. Please try again."),
+    504: ("InternalFailure", "We encountered an internal error. Please try again."),
+}
+LWA_FAILURE_BODIES = {
+    429: ("slow_down", "Too many requests"),
+    500: ("server_error", "The authorization server encountered an unexpected condition"),
+    502: ("server_error", "The authorization server encountered an unexpected condition"),
+    503: ("temporarily_unavailable", "The authorization server is temporarily unavailable"),
+    504: ("server_error", "The authorization server encountered an unexpected condition"),
+}
+
+
+class _Handler(BaseHTTPRequestHandler):
+    fake: FakeAmazon
+    protocol_version = "HTTP/1.1"
+    server_version = "FakeAmazon/1.0"
+
+    def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 - stdlib signature
+        """Silent: request lines are not secrets, but nothing here needs printing."""
+
+    def _send_json(self, status: int, body: Any, headers: dict[str, str] | None = None) -> None:
+        raw = json.dumps(body).encode()
+        self.send_response(status)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(raw)))
+        self.send_header("x-amzn-RequestId", str(uuid.uuid4()))
+        for k, v in (headers or {}).items():
+            self.send_header(k, v)
+        self.end_headers()
+        self.wfile.write(raw)
+
+    def _body(self) -> bytes:
+        length = int(self.headers.get("Content-Length") or 0)
+        return self.rfile.read(length) if length > 0 else b""
+
+    def _route(self) -> tuple[str, str | None, dict[str, str]]:
+        parts = urlsplit(self.path)
+        path, region = parts.path, None
+        for r in REGIONS:
+            if path.startswith(f"/{r}/"):
+                path, region = path[len(r) + 1:], r
+                break
+        query = {k: v[-1] for k, v in parse_qs(parts.query, keep_blank_values=True).items()}
+        return path, region, query
+
+    def _maybe_fail_or_wait(self, path: str) -> tuple[int, Any, dict[str, str]] | None:
+        delay = self.fake._latency_for(path)
+        if delay > 0 and self.fake._stopping.wait(delay):
+            return 503, {"error": "shutting_down"}, {}
+        failure = self.fake._take_failure(path)
+        if failure is None:
+            return None
+        headers = {"Retry-After": str(failure.retry_after)} if failure.retry_after is not None else {}
+        if path == TOKEN_PATH:
+            code, desc = LWA_FAILURE_BODIES[failure.status]
+            return failure.status, {"error_description": desc, "error": code}, headers
+        code, message = SP_FAILURE_BODIES[failure.status]
+        if failure.status == 429:
+            headers["x-amzn-RateLimit-Limit"] = "0.016"
+        return failure.status, _sp_error(code, message, ""), headers
+
+    def do_POST(self) -> None:  # noqa: N802 - stdlib name
+        path, region, _ = self._route()
+        body = self._body()
+        if path.startswith("/__control/"):
+            self._control(path[len("/__control/"):], body)
+            return
+        injected = self._maybe_fail_or_wait(path)
+        if injected is not None:
+            status, payload, headers = injected
+        elif path == TOKEN_PATH:
+            ctype = (self.headers.get("Content-Type") or "").split(";")[0].strip().lower()
+            form = {}
+            if ctype == "application/x-www-form-urlencoded":
+                form = {k: v[-1] for k, v in parse_qs(body.decode("utf-8", "replace")).items()}
+            status, payload = self.fake._lwa(form)
+            headers = {"Cache-Control": "no-cache, no-store", "Pragma": "no-cache"}
+        else:
+            status, payload, headers = 404, _sp_error("NotFound", "Resource not found.", ""), {}
+        self.fake._record("POST", path, region, status)
+        self._send_json(status, payload, headers)
+
+    def do_GET(self) -> None:  # noqa: N802
+        path, region, query = self._route()
+        if path == "/__control/log":
+            self._send_json(200, {"requests": self.fake.request_log(), "counts": self.fake.counts()})
+            return
+        injected = self._maybe_fail_or_wait(path)
+        headers: dict[str, str] = {}
+        if injected is not None:
+            status, payload, headers = injected
+        elif path in (SELLERS_PATH, VENDOR_ORDERS_PATH):
+            grant, denial = self.fake._authorize_sp(self.headers.get("x-amz-access-token"), region)
+            if grant is None:
+                status, payload = 403, _sp_error(*SP_UNAUTHORIZED, denial or "")
+            elif path == SELLERS_PATH:
+                status, payload = self.fake._sellers(grant)
+                headers = {"x-amzn-RateLimit-Limit": "0.016"}
+            else:
+                status, payload = self.fake._vendor_orders(grant, query)
+                headers = {"x-amzn-RateLimit-Limit": "10.0"}
+        else:
+            status, payload = 404, _sp_error("NotFound", "Resource not found.", "")
+        self.fake._record("GET", path, region, status)
+        self._send_json(status, payload, headers)
+
+    _CONTROL = {
+        "register": "register_credentials",
+        "register_credentials": "register_credentials",
+        "revoke_refresh_token": "revoke_refresh_token",
+        "reauthorize": "reauthorize",
+        "rotate_secret": "rotate_secret",
+        "end_grace_period": "end_grace_period",
+        "expire_secret": "expire_secret",
+        "set_roles": "set_roles",
+        "expire_access_tokens": "expire_access_tokens",
+        "set_latency": "set_latency",
+        "hang": "hang",
+        "fail_next": "fail_next",
+        "reset": "reset",
+    }
+
+    def _control(self, name: str, body: bytes) -> None:
+        method = self._CONTROL.get(name)
+        if method is None:
+            self._send_json(404, {"error": f"unknown control {name}"})
+            return
+        try:
+            kwargs = json.loads(body or b"{}")
+            if not isinstance(kwargs, dict):
+                raise ValueError("body must be a JSON object")
+            getattr(self.fake, method)(**kwargs)
+        except (ValueError, TypeError, KeyError) as exc:
+            self._send_json(400, {"error": type(exc).__name__, "message": str(exc)[:200]})
+            return
+        self._send_json(200, {"ok": True})
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description="Run the local fake Amazon (LWA + SP-API).")
+    parser.add_argument("--host", default="127.0.0.1")
+    parser.add_argument("--port", type=int, default=0)
+    args = parser.parse_args(argv)
+    fake = FakeAmazon(args.host, args.port).start()
+    done = threading.Event()
+    signal.signal(signal.SIGTERM, lambda *_: done.set())
+    signal.signal(signal.SIGINT, lambda *_: done.set())
+    print(f"fake Amazon listening on {fake.url} (token URL {fake.token_url})", flush=True)
+    done.wait()
+    fake.stop()
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
