@@ -702,3 +702,119 @@ def rotate_keys(
     if failures:
         raise KeyRotationError(rotated, failures)
     return rotated
+
+
+# --- lifecycle ---
+# Queries of the lifecycle sweep (bot/flows/sweep.py) and of rotation/disconnect.
+
+LIVE_STATUSES = ("connected", "failing", "exposed")
+
+
+def _reminder_kind_expr(today: date, lead_days: Sequence[int]) -> sa.ColumnElement[str]:
+    """SQL for the most urgent expiry reminder of a connection on ``today``: ``expired`` or ``expiry:L``."""
+    expires = col(Connection.secret_expires_on)
+    whens: list[tuple[sa.ColumnElement[bool], sa.ColumnElement[str]]] = [(expires <= today, sa.literal("expired"))]
+    for lead in sorted(set(lead_days)):
+        whens.append((expires <= today + timedelta(days=lead), sa.literal(f"expiry:{lead}")))
+    return sa.case(*whens, else_=sa.literal(""))
+
+
+def due_expiry_reminders_statement(today: date, lead_days: Sequence[int], limit: int) -> sa.Select[tuple[int, str]]:
+    """The query behind ``due_expiry_reminders`` (exposed so tests can check its plan uses an index).
+
+    Picks live connections whose secret expires within the largest lead time and whose most urgent
+    pending reminder is not in the ledger for the current secret generation. The range on the
+    indexed ``secret_expires_on`` drives it; the ledger is probed through its unique index. The
+    status test is wrapped in ``coalesce`` so that a planner without statistics (SQLite) cannot prefer
+    the low-selectivity status index over the date range.
+    """
+    kind = _reminder_kind_expr(today, lead_days)
+    horizon = today + timedelta(days=max(lead_days))
+    already = (
+        sa.select(sa.literal(1))
+        .where(
+            col(ReminderLedger.connection_id) == col(Connection.id),
+            col(ReminderLedger.generation) == col(Connection.secret_generation),
+            col(ReminderLedger.kind) == kind,
+        )
+        .exists()
+    )
+    return (
+        sa.select(col(Connection.id), kind.label("kind"))
+        .where(
+            col(Connection.secret_expires_on) <= horizon,
+            sa.func.coalesce(col(Connection.status), "").in_(LIVE_STATUSES),
+            ~already,
+        )
+        .order_by(col(Connection.secret_expires_on), col(Connection.id))
+        .limit(limit)
+    )
+
+
+def due_expiry_reminders(
+    session: Session, *, today: date, lead_days: Sequence[int], limit: int = 2000
+) -> list[tuple[Connection, str]]:
+    """(connection, kind) for each live connection with an expiry reminder due and not yet claimed."""
+    if not lead_days:
+        return []
+    rows = session.execute(due_expiry_reminders_statement(today, lead_days, limit)).all()
+    result: list[tuple[Connection, str]] = []
+    for connection_id, kind in rows:
+        conn = session.get(Connection, connection_id)
+        if conn is not None and kind:
+            result.append((conn, str(kind)))
+    return result
+
+
+def claim_health_check(
+    session: Session, connection_id: int, expected_next: datetime | None, new_next: datetime
+) -> bool:
+    """Move a due check to ``new_next`` if nobody else did: True for exactly one process. Commits.
+
+    The conditional UPDATE (compare-and-set on ``next_health_check_at``) is the claim, so two
+    sweeps never check the same connection in the same round.
+    """
+    current = col(Connection.next_health_check_at)
+    stmt = sa.update(Connection).where(col(Connection.id) == connection_id)
+    stmt = stmt.where(current.is_(None) if expected_next is None else current == _aware(expected_next))
+    res = session.execute(stmt.values(next_health_check_at=_aware(new_next)))
+    session.commit()
+    return int(res.rowcount or 0) == 1  # type: ignore[attr-defined]
+
+
+def reschedule_health_check(session: Session, connection_id: int, when: datetime) -> None:
+    """Make a live connection's next health check due at ``when`` (e.g. retry an alert next pass). Commits."""
+    session.execute(
+        sa.update(Connection)
+        .where(col(Connection.id) == connection_id, col(Connection.status).in_(LIVE_STATUSES))
+        .values(next_health_check_at=_aware(when))
+    )
+    session.commit()
+
+
+def count_audit_actions(session: Session, connection_id: int, action: str) -> int:
+    """How many audit entries with ``action`` a connection has (health episodes are numbered by it)."""
+    conn = session.get(Connection, connection_id)
+    if conn is None:
+        return 0
+    stmt = (
+        sa.select(sa.func.count())
+        .select_from(AuditEntry)
+        .where(
+            col(AuditEntry.team_id) == conn.team_id,
+            col(AuditEntry.connection_id) == connection_id,
+            col(AuditEntry.action) == action,
+        )
+    )
+    return int(session.execute(stmt).scalar_one())
+
+
+def ledger_entry(session: Session, connection_id: int, generation: int, kind: str) -> ReminderLedger | None:
+    """The ledger row for (connection, generation, kind), claimed or sent, or None."""
+    return session.exec(select(ReminderLedger).where(_ledger_row(connection_id, generation, kind))).first()
+
+
+def get_team_connection(session: Session, team_id: str, connection_id: int) -> Connection | None:
+    """A connection by id, only if it belongs to ``team_id`` (ids from buttons are never trusted alone)."""
+    conn = session.get(Connection, connection_id)
+    return conn if conn is not None and conn.team_id == team_id else None

@@ -1,0 +1,118 @@
+"""Who may change a connection: its owner, a workspace admin or owner, or anyone in ADMIN_USER_IDS.
+
+Pure decisions over plain values: the Slack edge resolves ``users.info`` into an ``Actor`` first.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Collection
+from dataclasses import dataclass
+
+from bot.i18n import t
+from bot.redaction import redact
+from bot.services import Services
+from storage import repo
+from storage.models import Connection
+
+
+@dataclass(frozen=True)
+class Actor:
+    """The person asking, as plain facts the Slack listener resolved."""
+
+    user_id: str
+    is_workspace_admin: bool = False
+    is_workspace_owner: bool = False
+
+
+def may_manage(actor: Actor, *, created_by: str, admin_user_ids: Collection[str]) -> bool:
+    """True when ``actor`` may rotate, re-authorize or disconnect a connection created by ``created_by``."""
+    if not actor.user_id:
+        return False
+    if actor.user_id == created_by:
+        return True
+    if actor.is_workspace_admin or actor.is_workspace_owner:
+        return True
+    return actor.user_id in admin_user_ids
+
+
+@dataclass(frozen=True)
+class Target:
+    """A connection someone wants to change, as plain secret-free facts."""
+
+    connection_id: int
+    team_id: str
+    name: str
+    owner: str
+    marketplace: str
+    region: str
+    status: str
+    expires_on: str
+    generation: int
+
+
+@dataclass(frozen=True)
+class Lookup:
+    """Either a target the actor may change, or one sentence saying why not (never both)."""
+
+    target: Target | None = None
+    refusal: str | None = None
+
+
+def clean_name(text: str) -> str:
+    """The connection name typed after a subcommand: trimmed, surrounding quotes removed."""
+    name = " ".join((text or "").split())
+    for quote in ('"', "'", "\u201c\u201d", "\u2018\u2019", "`"):
+        opening, closing = (quote[0], quote[-1])
+        if len(name) >= 2 and name.startswith(opening) and name.endswith(closing):
+            name = name[1:-1].strip()
+    return name
+
+
+def find_target(
+    services: Services,
+    *,
+    team_id: str,
+    actor: Actor,
+    name: str | None = None,
+    connection_id: int | None = None,
+    lookup_error: str | None = None,
+) -> Lookup:
+    """Find the connection by name (case-insensitive if no exact match) or id and check the actor may change it.
+
+    ``lookup_error`` is the Slack error when the listener could not read the actor's admin flags: a
+    refusal then says so, since the actor might be an admin.
+    """
+    from bot.flows.sweep import connection_facts
+
+    with services.db.session() as session:
+        conn: Connection | None = None
+        if connection_id is not None:
+            conn = repo.get_team_connection(session, team_id, connection_id)
+            if conn is None:
+                return Lookup(refusal=t("lifecycle.not_found_any"))
+        else:
+            wanted = clean_name(name or "")
+            conn = repo.get_connection(session, team_id, wanted)
+            if conn is None:
+                matches = [c for c in repo.list_connections(session, team_id, include_disconnected=True)
+                           if c.name.casefold() == wanted.casefold()]
+                conn = matches[0] if len(matches) == 1 else None
+            if conn is None:
+                return Lookup(refusal=t("lifecycle.not_found", name=_quoted(wanted)))
+        if conn.status == "disconnected":
+            return Lookup(refusal=t("lifecycle.already_disconnected", name=_quoted(conn.name)))
+        if not may_manage(actor, created_by=conn.created_by, admin_user_ids=services.settings.admin_user_ids):
+            key = "lifecycle.refused_lookup_failed" if lookup_error else "lifecycle.refused"
+            return Lookup(refusal=t(key, name=_quoted(conn.name), owner=f"<@{conn.created_by}>",
+                                    error=lookup_error or ""))
+        facts = connection_facts(conn)
+        assert conn.id is not None
+        return Lookup(target=Target(
+            connection_id=conn.id, team_id=conn.team_id, name=conn.name, owner=conn.created_by,
+            marketplace=facts["marketplace"], region=facts["region"], status=conn.status,
+            expires_on=facts["expires_on"], generation=conn.secret_generation,
+        ))
+
+
+def _quoted(name: str) -> str:
+    return f"*{redact(name[:80])}*" if name else "that"

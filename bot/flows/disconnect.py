@@ -1,0 +1,69 @@
+"""Disconnect: delete both secrets (the columns become NULL), mark the connection disconnected,
+announce it and audit it. The audit trail stays."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from bot.flows.authz import Actor, may_manage
+from bot.flows.ports import Audience, DeliveryError, Notice, Outbox
+from bot.flows.sweep import connection_facts
+from bot.i18n import t
+from bot.redaction import redact
+from bot.services import Services
+from storage import repo
+
+
+@dataclass(frozen=True)
+class DisconnectResult:
+    ok: bool
+    message: str
+
+
+def disconnect(
+    services: Services,
+    outbox: Outbox,
+    *,
+    team_id: str,
+    connection_id: int,
+    actor: Actor,
+    now: datetime,
+    lookup_error: str | None = None,
+) -> DisconnectResult:
+    """Erase the connection's secrets if ``actor`` may; one sentence for the person either way."""
+    with services.db.session() as session:
+        conn = repo.get_team_connection(session, team_id, connection_id)
+        if conn is None:
+            return DisconnectResult(ok=False, message=t("lifecycle.not_found_any"))
+        name = conn.name
+        if conn.status == "disconnected":
+            return DisconnectResult(ok=False, message=t("lifecycle.already_disconnected", name=f"*{name}*"))
+        if not may_manage(actor, created_by=conn.created_by, admin_user_ids=services.settings.admin_user_ids):
+            key = "lifecycle.refused_lookup_failed" if lookup_error else "lifecycle.refused"
+            return DisconnectResult(ok=False, message=t(key, name=f"*{name}*", owner=f"<@{conn.created_by}>",
+                                                       error=lookup_error or ""))
+        # A double click must erase, audit and announce once, even across processes.
+        version = conn.updated_at.isoformat() if conn.updated_at else ""
+        if not repo.claim_idempotency_key(session, f"disconnect:{connection_id}:{version}", now):
+            return DisconnectResult(ok=False, message=t("lifecycle.already_disconnected", name=f"*{name}*"))
+        conn = repo.get_team_connection(session, team_id, connection_id)
+        if conn is None or conn.status == "disconnected":
+            return DisconnectResult(ok=False, message=t("lifecycle.already_disconnected", name=f"*{name}*"))
+        repo.erase_secrets(session, conn, actor.user_id, now)
+        session.commit()
+        facts = connection_facts(conn)
+    facts["actor"] = actor.user_id
+    try:
+        outbox.send(Notice("connection_disconnected", Audience.CHANNEL, facts))
+    except DeliveryError as exc:
+        return DisconnectResult(ok=True, message=t("lifecycle.disconnect.done_announce_failed", name=name,
+                                                   problem=redact(exc)))
+    return DisconnectResult(ok=True, message=t("lifecycle.disconnect.done", name=name))
+
+
+def connection_name(services: Services, team_id: str, connection_id: int) -> str | None:
+    """The name of a team's connection, for the 'nothing was changed' answer."""
+    with services.db.session() as session:
+        conn = repo.get_team_connection(session, team_id, connection_id)
+        return conn.name if conn is not None else None

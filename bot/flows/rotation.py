@@ -1,0 +1,178 @@
+"""Rotation (a new LWA client secret) and re-authorization (a new refresh token).
+
+The new value is checked with Amazon together with the stored other secret before anything is
+stored; then it replaces the old one in one transaction (new generation and expiry clock for a
+client secret), is audited by the repository and announced in the team channel. A failed check
+changes nothing stored.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from enum import StrEnum
+
+from bot.amazon import validators
+from bot.amazon.client import Credentials
+from bot.amazon.verdicts import explain
+from bot.flows.authz import Actor, may_manage
+from bot.flows.ports import Audience, DeliveryError, Notice, Outbox
+from bot.flows.sweep import connection_facts
+from bot.i18n import t
+from bot.redaction import redact
+from bot.services import Services
+from storage import repo
+from storage.crypto import DecryptionError
+from storage.models import SECRET_LIFETIME_DAYS
+
+log = logging.getLogger(__name__)
+
+
+class RenewKind(StrEnum):
+    rotate = "rotate"  # new LWA client secret
+    reauthorize = "reauthorize"  # new refresh token
+
+    @property
+    def field(self) -> str:
+        """The action_id (and block_id) of the modal input, and the validator's field key."""
+        return "client_secret" if self is RenewKind.rotate else "refresh_token"
+
+
+def validate_new_value(kind: RenewKind, raw: object) -> tuple[str | None, str | None]:
+    """(cleaned value, None) or (None, one sentence naming the field; never the value)."""
+    result = validators.check_client_secret(raw) if kind is RenewKind.rotate else validators.check_refresh_token(raw)
+    if result.error or not result.value:
+        return None, result.error or t("general.unexpected_error")
+    return result.value, None
+
+
+def parse_created_on(raw: str | None, today: date) -> tuple[date | None, str | None]:
+    """The secret's creation day from the datepicker (empty means today), or an error sentence."""
+    if not raw:
+        return today, None
+    try:
+        value = date.fromisoformat(raw)
+    except ValueError:
+        return None, t("lifecycle.modal.created_on_invalid")
+    if value > today:
+        return None, t("lifecycle.modal.created_on_future")
+    if value + timedelta(days=SECRET_LIFETIME_DAYS) <= today:
+        return None, t("lifecycle.modal.created_on_expired")
+    return value, None
+
+
+@dataclass(frozen=True)
+class RenewResult:
+    """What the person sees in the modal afterwards: a headline and, on failure, cause and next step."""
+
+    ok: bool
+    headline: str
+    cause: str = ""
+    next_step: str = ""
+    announce_problem: str | None = None
+    duplicate: bool = False  # the same submission is already being handled: show nothing new
+
+
+def renew(
+    services: Services,
+    outbox: Outbox,
+    *,
+    kind: RenewKind,
+    team_id: str,
+    connection_id: int,
+    actor: Actor,
+    new_value: str,
+    created_on: date | None,
+    now: datetime,
+    lookup_error: str | None = None,
+    idempotency_key: str | None = None,
+) -> RenewResult:
+    """Verify ``new_value`` with Amazon, then store it; nothing changes unless Amazon accepts it.
+
+    ``idempotency_key`` (e.g. the modal's view id) makes a double submission act once, across processes;
+    it is released again when the attempt fails so the person can correct and resubmit.
+    """
+    if idempotency_key is not None:
+        with services.db.session() as session:
+            if not repo.claim_idempotency_key(session, f"renew:{idempotency_key}", now):
+                return RenewResult(ok=False, headline=t("lifecycle.result.busy"), duplicate=True)
+    result = _renew(services, outbox, kind=kind, team_id=team_id, connection_id=connection_id, actor=actor,
+                    new_value=new_value, created_on=created_on, now=now, lookup_error=lookup_error)
+    if idempotency_key is not None and not result.ok:
+        with services.db.session() as session:
+            repo.release_idempotency_key(session, f"renew:{idempotency_key}")
+    return result
+
+
+def _renew(
+    services: Services,
+    outbox: Outbox,
+    *,
+    kind: RenewKind,
+    team_id: str,
+    connection_id: int,
+    actor: Actor,
+    new_value: str,
+    created_on: date | None,
+    now: datetime,
+    lookup_error: str | None,
+) -> RenewResult:
+    what = t(f"lifecycle.what.{kind.value}")
+    with services.db.session() as session:
+        conn = repo.get_team_connection(session, team_id, connection_id)
+        if conn is None:
+            return RenewResult(ok=False, headline=t("lifecycle.not_found_any"))
+        name = conn.name
+        if conn.status == "disconnected":
+            return RenewResult(ok=False, headline=t("lifecycle.already_disconnected", name=f"*{name}*"))
+        if not may_manage(actor, created_by=conn.created_by, admin_user_ids=services.settings.admin_user_ids):
+            key = "lifecycle.refused_lookup_failed" if lookup_error else "lifecycle.refused"
+            return RenewResult(ok=False, headline=t(key, name=f"*{name}*", owner=f"<@{conn.created_by}>",
+                                                   error=lookup_error or ""))
+        try:
+            secrets = repo.load_secrets(session, services.crypto, conn)
+        except DecryptionError as exc:
+            other = t("lifecycle.what.reauthorize" if kind is RenewKind.rotate else "lifecycle.what.rotate")
+            return RenewResult(ok=False, headline=t("lifecycle.result.unreadable", other=other, name=name,
+                                                    problem=redact(exc), what=what))
+        creds = Credentials(
+            account_type=conn.account_type,
+            selling_partner_id=conn.selling_partner_id,
+            client_id=conn.client_id,
+            client_secret=new_value if kind is RenewKind.rotate else secrets.client_secret,
+            refresh_token=new_value if kind is RenewKind.reauthorize else secrets.refresh_token,
+            marketplace_id=conn.marketplace_id,
+        )
+        session.rollback()  # hold no transaction while Amazon answers
+
+    verdict = services.amazon.verify(creds)
+    if not verdict.ok:
+        cause, next_step = explain(verdict)
+        log.info("%s of connection %s refused by Amazon: %s", kind.value, connection_id, verdict.kind.value)
+        return RenewResult(ok=False, headline=t("lifecycle.result.failed", what=what, name=name),
+                           cause=cause, next_step=next_step)
+
+    with services.db.session() as session:
+        conn = repo.get_team_connection(session, team_id, connection_id)
+        if conn is None or conn.status == "disconnected":
+            return RenewResult(ok=False, headline=t("lifecycle.result.disconnected_meanwhile", name=name))
+        if kind is RenewKind.rotate:
+            repo.replace_client_secret(session, services.crypto, conn, new_value, created_on or now.date(),
+                                       actor.user_id, now)
+        else:
+            repo.replace_refresh_token(session, services.crypto, conn, new_value, actor.user_id, now)
+        if verdict.store_name and not conn.store_name:
+            conn.store_name = verdict.store_name
+        session.commit()
+        facts = connection_facts(conn)
+    facts["actor"] = actor.user_id
+    notice_kind = "connection_rotated" if kind is RenewKind.rotate else "connection_reauthorized"
+    announce_problem: str | None = None
+    try:
+        outbox.send(Notice(notice_kind, Audience.CHANNEL, facts))
+    except DeliveryError as exc:
+        announce_problem = redact(exc)
+    headline = (t("lifecycle.result.rotated", name=name, expires_on=facts["expires_on"])
+                if kind is RenewKind.rotate else t("lifecycle.result.reauthorized", name=name))
+    return RenewResult(ok=True, headline=headline, announce_problem=announce_problem)
