@@ -232,4 +232,270 @@ MESSAGES: dict[str, str] = {
         "team channel failed ({problem})."
     ),
     "lifecycle.disconnect.kept": "Nothing was changed: *{name}* stays connected.",
+    # --- onboarding ------------------------------------------------------------------------------
+    "onboarding.start.ack": "I'm sending you a direct message with the steps to connect Amazon.",
+    "onboarding.start.refused": (
+        "Only the people your workspace chose can connect Amazon accounts here. Ask your Slack admin to add "
+        "you (setting CONNECT_ALLOWED) or to connect the account for you."
+    ),
+    "onboarding.start.dm_failed": (
+        "I couldn't send you a direct message (Slack answered {error}). Open the bot's Home tab to continue, "
+        "or ask your Slack admin to check the app is installed."
+    ),
+    "onboarding.refused": (
+        "Only the people your workspace chose can connect Amazon accounts here. Nothing was saved. Ask your "
+        "Slack admin to add you (setting CONNECT_ALLOWED)."
+    ),
+    "onboarding.path.seller": "Seller Central (seller)",
+    "onboarding.path.vendor": "Vendor Central (vendor)",
+    # the DM checklist
+    "onboarding.checklist.title": "Connect an Amazon account",
+    "onboarding.checklist.intro": (
+        "I'll walk you through Amazon's side. Tick each step as you finish it: your progress is saved, and "
+        "you'll find it here again (or on my Home tab). Never paste a secret into this chat: the last step "
+        "opens a private form for that."
+    ),
+    "onboarding.checklist.choose_path": "*First: which kind of Amazon account is it?*",
+    "onboarding.checklist.path_seller": "Seller Central",
+    "onboarding.checklist.path_vendor": "Vendor Central",
+    "onboarding.checklist.fallback_choose": "Connect an Amazon account: choose Seller Central or Vendor Central.",
+    "onboarding.checklist.fallback": "Connect an Amazon account ({path}): {done} of {total} steps done.",
+    "onboarding.checklist.progress": "{path} · {done} of {total} steps done",
+    "onboarding.checklist.done": "Done",
+    "onboarding.checklist.nudge_scheduled": (
+        "Amazon usually answers within 3-5 business days. If you haven't moved on by {date}, I'll check in."
+    ),
+    "onboarding.checklist.ready": "*Got all four credentials?* Enter them in a private form; I'll check them with Amazon.",
+    "onboarding.checklist.open_credentials": "Enter credentials",
+    "onboarding.checklist.switch_to_seller": "Switch to Seller Central",
+    "onboarding.checklist.switch_to_vendor": "Switch to Vendor Central",
+    "onboarding.checklist.gone": "That checklist is out of date. Type /connect-amazon for a fresh one.",
+    # seller steps
+    "onboarding.step.seller.prerequisites.title": "Check the basics",
+    "onboarding.step.seller.prerequisites.body": (
+        "You need a Professional selling account. Sign in to Seller Central as the primary account user, or "
+        "ask them to give you the Develop Apps permission (Settings → User Permissions). Decide which region "
+        "you connect: North America (NA), Europe (EU) or Far East (FE)."
+    ),
+    "onboarding.step.seller.prepare_info.title": "Gather what Amazon will ask for",
+    "onboarding.step.seller.prepare_info.body": (
+        "Your registered company name, the company website, a technical contact's name and email, the store "
+        "and marketplace you are connecting, and answers for the security questionnaire (encryption, access "
+        "control, log retention, staff permissions, incident response)."
+    ),
+    "onboarding.step.seller.roles.title": "Pick the data roles",
+    "onboarding.step.seller.roles.body": (
+        "In the developer profile's data access section, request: Product Listing, Pricing, Inventory and "
+        "Order Tracking, Amazon Fulfillment, Buyer Communication, Tax Invoicing and Tax Remittance."
+    ),
+    "onboarding.step.seller.profile_submitted.title": "Submit the developer profile (start this first)",
+    "onboarding.step.seller.profile_submitted.body": (
+        "Seller Central → Apps and Services → Develop Apps, then fill in the developer profile with a business "
+        "email that receives mail. Amazon reviews it in about 3-5 business days, so send it early and read "
+        "on while you wait. Tick this once it is submitted."
+    ),
+    "onboarding.step.seller.create_app.title": "Create the app (after approval)",
+    "onboarding.step.seller.create_app.body": (
+        "Back on Develop Apps click Add new app client. API type: Selling Partner API (SP API). Choose "
+        "Production, not Sandbox: a Sandbox app only ever returns test data."
+    ),
+    "onboarding.step.seller.find_credentials.title": "Find the credentials",
+    "onboarding.step.seller.find_credentials.body": (
+        "Seller ID: Settings → Account Info → Business Information → Your Merchant Token (it starts with A). "
+        "LWA client ID and client secret: click View in your app's LWA credentials column (Client identifier "
+        "and Client secret). Treat the secret like a password."
+    ),
+    "onboarding.step.seller.refresh_token.title": "Authorize the app and copy the refresh token at once",
+    "onboarding.step.seller.refresh_token.body": (
+        "Edit App → Authorize, then Authorize app. Amazon shows the refresh token (it starts with Atzr|) only "
+        "once: copy it straight away. Lost it? Authorize again; the new token replaces the old one."
+    ),
+    "onboarding.step.seller.per_region.title": "One set of credentials per region",
+    "onboarding.step.seller.per_region.body": (
+        "An authorization covers one region. Stores in another region (NA, EU, FE) need their own "
+        "authorization and their own connection here."
+    ),
+    # vendor steps
+    "onboarding.step.vendor.prerequisites.title": "Check the basics",
+    "onboarding.step.vendor.prerequisites.body": (
+        "You need to be Account Owner or Admin of the Vendor Central account, or hold the Apps & Services and "
+        "API (developer) permissions; otherwise the options stay greyed out. Decide which region you connect: "
+        "North America (NA), Europe (EU) or Far East (FE)."
+    ),
+    "onboarding.step.vendor.prepare_info.title": "Gather what Amazon will ask for",
+    "onboarding.step.vendor.prepare_info.body": (
+        "Your registered company name, the company website, a technical contact's name and email, the "
+        "marketplace you are connecting, and answers for the security questionnaire."
+    ),
+    "onboarding.step.vendor.roles.title": "Pick the data roles",
+    "onboarding.step.vendor.roles.body": (
+        "Request the roles the team needs (for example Amazon Fulfillment, Product Listing, Pricing, Inventory "
+        "and Order Tracking), and confirm you won't delegate access to personal data to another developer's app."
+    ),
+    "onboarding.step.vendor.profile_submitted.title": "Submit the developer profile (start this first)",
+    "onboarding.step.vendor.profile_submitted.body": (
+        "Vendor Central → Integration → API Integration. If Amazon asks for a developer profile, fill it in and "
+        "submit it; the review takes about 3-5 business days. Tick this once it is submitted."
+    ),
+    "onboarding.step.vendor.create_app.title": "Create the app",
+    "onboarding.step.vendor.create_app.body": (
+        "Integration → API Integration → Add new app client. Give it a name, choose SP API as the API type, "
+        "select the roles and click Save and exit. Use Production, not Sandbox."
+    ),
+    "onboarding.step.vendor.find_credentials.title": "Find the credentials",
+    "onboarding.step.vendor.find_credentials.body": (
+        "Vendor code: Settings → Contacts (or your merchant token under Settings → Account Info → Business "
+        "Information). LWA client ID and client secret: Integration → API Integration, then View in the LWA "
+        "credentials column."
+    ),
+    "onboarding.step.vendor.refresh_token.title": "Authorise the app and copy the refresh token at once",
+    "onboarding.step.vendor.refresh_token.body": (
+        "Click the arrow next to Edit App → Authorise, pick the region, then Authorise app. The refresh token "
+        "(it starts with Atzr|) is shown once: copy it straight away."
+    ),
+    "onboarding.step.vendor.per_region.title": "One set of credentials per region",
+    "onboarding.step.vendor.per_region.body": (
+        "An authorization covers one region. Another region needs its own authorization and its own "
+        "connection here."
+    ),
+    # the nudge
+    "onboarding.nudge.text": (
+        "Has Amazon approved your developer profile? Continue here: create the app, copy the credentials and "
+        "enter them in the private form."
+    ),
+    "onboarding.nudge.button": "Continue",
+    # the modal
+    "onboarding.modal.title": "Connect Amazon",
+    "onboarding.modal.title_done": "Amazon connected",
+    "onboarding.modal.title_failed": "Not connected yet",
+    "onboarding.modal.title_confirm": "Update connection?",
+    "onboarding.modal.submit": "Verify and save",
+    "onboarding.modal.cancel": "Cancel",
+    "onboarding.modal.close": "Close",
+    "onboarding.modal.intro": (
+        "Only you see this form. I check the credentials with Amazon, store them encrypted and never show the "
+        "secret or the token again. Leading and trailing spaces are removed for you."
+    ),
+    "onboarding.modal.account_type.label": "Account type",
+    "onboarding.modal.seller_id.label": "Seller ID",
+    "onboarding.modal.vendor_code.label": "Vendor code",
+    "onboarding.modal.selling_partner_id.label": "Seller ID",
+    "onboarding.modal.selling_partner_id.placeholder": "A1B2C3D4E5F6G7",
+    "onboarding.modal.selling_partner_id.hint": (
+        "Sellers: your Seller ID (merchant token, starts with A). Vendors: your vendor code (Settings → Contacts)."
+    ),
+    "onboarding.modal.client_id.label": "LWA client ID",
+    "onboarding.modal.client_id.placeholder": "amzn1.application-oa2-client.…",
+    "onboarding.modal.client_id.hint": "The Client identifier under LWA credentials (View) in Developer Central.",
+    "onboarding.modal.client_secret.label": "LWA client secret",
+    "onboarding.modal.client_secret.placeholder": "amzn1.oa2-cs.v1.…",
+    "onboarding.modal.client_secret.hint": "The Client secret under LWA credentials. It is never shown again here.",
+    "onboarding.modal.refresh_token.label": "Refresh token",
+    "onboarding.modal.refresh_token.placeholder": "Atzr|…",
+    "onboarding.modal.refresh_token.hint": "Shown by Amazon when you authorize the app. It is never shown again here.",
+    "onboarding.modal.marketplace.label": "Marketplace",
+    "onboarding.modal.marketplace.placeholder": "Choose a marketplace",
+    "onboarding.modal.marketplace.hint": "The region follows from the marketplace: one connection per region.",
+    "onboarding.modal.connection_name.label": "Connection name",
+    "onboarding.modal.connection_name.placeholder": "US Main Store",
+    "onboarding.modal.connection_name.hint": "How the team will refer to this store, for example US Main Store.",
+    "onboarding.modal.secret_created_on.label": "Client secret created on",
+    "onboarding.modal.secret_created_on.placeholder": "Pick a date",
+    "onboarding.modal.secret_created_on.hint": (
+        "When the client secret was created or last rotated. Amazon expires it 180 days later; I'll remind you."
+    ),
+    "onboarding.form.date_invalid": "The date could not be read. Pick the day the client secret was created.",
+    "onboarding.form.date_future": "That date is in the future. Pick the day the client secret was created.",
+    "onboarding.form.date_expired": (
+        "A client secret created on that date passed its {days} days and has expired. Rotate it in Developer "
+        "Central (LWA credentials → View → Rotate secret) and paste the new one with today's date."
+    ),
+    "onboarding.form.name_taken": "Another connection in this workspace is already called {name}.",
+    "onboarding.form.name_taken_step": "Choose a different connection name and try again.",
+    "onboarding.form.name_taken_field": (
+        "Another connection in this workspace already has this name. Choose a different one."
+    ),
+    # results
+    "onboarding.verifying.text": (
+        ":hourglass_flowing_sand: Checking your credentials with Amazon… This usually takes a few seconds. "
+        "You can keep this window open; the result appears here."
+    ),
+    "onboarding.result.connected": ":white_check_mark: *{name}* is connected and verified with Amazon.",
+    "onboarding.result.reconnected": ":white_check_mark: *{name}* was updated with the new credentials and verified.",
+    "onboarding.result.announced": "I told the team channel. I'll remind you before the client secret expires.",
+    "onboarding.result.failed": ":x: *Amazon did not accept these credentials.* {cause}",
+    "onboarding.result.next_step": "*Next step:* {step}",
+    "onboarding.result.try_again": "Try again",
+    "onboarding.confirm.text": (
+        "This {path} account is already connected in {region} as *{name}*. Update that connection with the "
+        "credentials you just entered?"
+    ),
+    "onboarding.confirm.ttl": "Nothing changes until you confirm. This offer lapses after 15 minutes.",
+    "onboarding.confirm.button": "Update connection",
+    "onboarding.confirm.cancel": "Keep the old one",
+    "onboarding.confirm.expired": (
+        "That confirmation has lapsed, so nothing was changed. Open the form again and submit the credentials once more."
+    ),
+    "onboarding.confirm.cancelled": "Nothing was changed. The existing connection stays as it was.",
+    "onboarding.confirm.not_yours": "Only the person who entered these credentials can confirm them.",
+    # announcement
+    "onboarding.announce.connected": ":link: Amazon connection *{name}* was connected by <@{user}>.",
+    "onboarding.announce.reconnected": ":link: Amazon connection *{name}* was updated with new credentials by <@{user}>.",
+    "onboarding.announce.not_in_channel": (
+        "The connection is saved, but I couldn't tell the team: I'm not a member of <#{channel}>. Invite me "
+        "there with /invite and future news will arrive."
+    ),
+    "onboarding.announce.channel_not_found": (
+        "The connection is saved, but I couldn't tell the team: the channel {channel} (NOTIFY_CHANNEL) doesn't "
+        "exist or I can't see it. Ask whoever runs the bot to fix NOTIFY_CHANNEL."
+    ),
+    "onboarding.announce.is_archived": (
+        "The connection is saved, but I couldn't tell the team: the channel <#{channel}> is archived. Ask whoever "
+        "runs the bot to choose another NOTIFY_CHANNEL."
+    ),
+    "onboarding.announce.failed": (
+        "The connection is saved, but I couldn't tell the team in <#{channel}> ({reason}). Please let them know."
+    ),
+    "onboarding.field.account_type": "Account type",
+    "onboarding.field.marketplace": "Marketplace",
+    "onboarding.field.region": "Region",
+    "onboarding.field.expires": "Client secret expires",
+    "onboarding.field.store": "Store",
+    "onboarding.field.verified": "Verified",
+    "onboarding.field.connected_by": "Connected by",
+    # status
+    "onboarding.status.header": "*Amazon connections in this workspace: {count}*",
+    "onboarding.status.fallback": "Amazon connections in this workspace: {count}",
+    "onboarding.status.none": "No Amazon account is connected yet. Type /connect-amazon to connect one.",
+    "onboarding.status.line": (
+        "{emoji} *{name}* · {status}\n{path} · {marketplace} · {region} · client secret expires {expires}"
+    ),
+    "onboarding.status.days_left": "({days} days left)",
+    "onboarding.status.expired": "(expired)",
+    "onboarding.status.store": "Store: {store}",
+    "onboarding.status.last_error": "Last problem: {error}",
+    "onboarding.status.more": "…and {count} more.",
+    "onboarding.status.connected": "connected",
+    "onboarding.status.failing": "failing",
+    "onboarding.status.exposed": "exposed (secret leaked)",
+    "onboarding.status.disconnected": "disconnected",
+    # App Home
+    "onboarding.home.title": "Amazon connections",
+    "onboarding.home.intro": (
+        "Connect Amazon seller or vendor accounts for the team. Type /connect-amazon to start; your checklist "
+        "progress shows here."
+    ),
+    "onboarding.home.progress_title": "Your checklist",
+    "onboarding.home.not_started": "You haven't started the checklist yet. Type /connect-amazon to begin.",
+    "onboarding.home.connections_title": "The team's connections",
+    # help
+    "onboarding.help.fallback": "How to use /connect-amazon",
+    "onboarding.help.intro": "*/connect-amazon* connects Amazon SP-API accounts for the team:",
+    "onboarding.help.command.start": (
+        "• `/connect-amazon` (or `start`): a private checklist in a DM, then a private form for the credentials."
+    ),
+    "onboarding.help.command.status": "• `/connect-amazon status`: every connection's status and client secret expiry.",
+    "onboarding.help.command.help": "• `/connect-amazon help`: this help.",
+    "onboarding.help.outro": "Never paste a secret or token into a channel or DM: only into the private form.",
+    # --- end onboarding --------------------------------------------------------------------------
 }

@@ -1,0 +1,317 @@
+"""The Slack edge of onboarding: /connect-amazon start|status|help, the DM checklist, the credential
+modal and its result views.
+
+Each listener acks first (Slack's 3-second rule), turns the payload into plain values, calls
+``bot.flows`` and sends Block Kit built by ``bot.views``. Work that waits on Amazon runs after the
+ack, in the same listener thread (Bolt sends the HTTP answer as soon as ``ack()`` is called).
+"""
+
+from __future__ import annotations
+
+import functools
+import logging
+import re
+import time
+from collections.abc import Callable
+from typing import Any
+
+from slack_bolt import Ack, App
+from slack_sdk import WebClient
+from slack_sdk.errors import SlackApiError, SlackClientError
+
+from bot.flows import checklist as checklist_flow
+from bot.flows import onboarding as flow
+from bot.i18n import t
+from bot.listeners.commands import SUBCOMMANDS, CommandRequest, subcommand
+from bot.outbox import SlackOutbox
+from bot.services import Services
+from bot.views.checklist import OPEN_CREDENTIALS, PATH_ACTION_PREFIX, STEP_ACTION, checklist_message
+from bot.views.connections import status_message
+from bot.views.credentials import (
+    CALLBACK_ID,
+    CANCEL_ACTION,
+    CONFIRM_ACTION,
+    FIELD_ORDER,
+    RETRY_ACTION,
+    credentials_modal,
+    outcome_view,
+    refused_view,
+    verifying_view,
+)
+from bot.views.help import help_message
+
+log = logging.getLogger(__name__)
+
+FOLLOW_TIMEOUT = 90.0  # how long a duplicate submission waits for the first one's outcome
+
+
+def _slack_error(exc: Exception) -> str:
+    if isinstance(exc, SlackApiError) and exc.response is not None:
+        return str(exc.response.get("error", "unknown_error"))
+    return type(exc).__name__
+
+
+def guarded(fn: Callable[..., None]) -> Callable[..., None]:
+    """Log (redacted) instead of raising into Bolt, so no traceback ever reaches a person."""
+
+    @functools.wraps(fn)
+    def wrapper(*args: Any, **kwargs: Any) -> None:
+        try:
+            fn(*args, **kwargs)
+        except (SlackApiError, SlackClientError) as exc:
+            log.warning("%s: Slack answered %s", fn.__name__, _slack_error(exc))
+        except Exception:
+            log.exception("%s failed", fn.__name__)
+
+    return wrapper
+
+
+# --------------------------------------------------------------------------- who may connect
+
+
+def user_facts(client: WebClient, services: Services, user_id: str) -> flow.UserFacts:
+    """Resolve the Slack facts the CONNECT_ALLOWED policy needs (no calls for ``everyone``)."""
+    settings = services.settings
+    policy = settings.connect_allowed
+    is_admin = False
+    if flow.needs_admin_lookup(policy, user_id, settings.admin_user_ids):
+        try:
+            user = client.users_info(user=user_id)["user"]
+            is_admin = bool(user.get("is_admin") or user.get("is_owner") or user.get("is_primary_owner"))
+        except (SlackApiError, SlackClientError) as exc:
+            log.warning("users.info for %s failed (%s): treating as not an admin", user_id, _slack_error(exc))
+    groups: set[str] = set()
+    for group in flow.usergroups_to_check(policy):
+        try:
+            members = client.usergroups_users_list(usergroup=group)["users"] or []
+        except (SlackApiError, SlackClientError) as exc:
+            log.warning("usergroups.users.list %s failed (%s)", group, _slack_error(exc))
+            continue
+        if user_id in members:
+            groups.add(group)
+    return flow.UserFacts(user_id=user_id, is_admin=is_admin, groups=frozenset(groups))
+
+
+def allowed(client: WebClient, services: Services, user_id: str) -> bool:
+    settings = services.settings
+    if settings.connect_allowed == "everyone":
+        return bool(user_id)
+    return flow.may_connect(settings.connect_allowed, user_facts(client, services, user_id), settings.admin_user_ids)
+
+
+# --------------------------------------------------------------------------- the checklist DM
+
+
+def send_checklist(services: Services, client: WebClient, team_id: str, user_id: str) -> None:
+    """Post the user's checklist (with saved progress) as a new DM and remember where it is."""
+    with services.db.session() as session:
+        state = checklist_flow.load_state(session, team_id, user_id)
+    text, blocks = checklist_message(state)
+    channel = client.conversations_open(users=user_id)["channel"]["id"]
+    posted = client.chat_postMessage(channel=channel, text=text, blocks=blocks, unfurl_links=False)
+    with services.db.session() as session:
+        checklist_flow.remember_dm(session, team_id, user_id, posted["channel"], posted["ts"], services.clock())
+
+
+def _update_checklist(services: Services, client: WebClient, state: checklist_flow.ChecklistState,
+                      body: dict[str, Any]) -> None:
+    container = body.get("container") or {}
+    channel = container.get("channel_id") or (body.get("channel") or {}).get("id") or state.dm_channel
+    ts = container.get("message_ts") or state.dm_ts
+    text, blocks = checklist_message(state)
+    if not channel or not ts:
+        return
+    client.chat_update(channel=channel, ts=ts, text=text, blocks=blocks)
+    if (channel, ts) != (state.dm_channel, state.dm_ts):
+        with services.db.session() as session:
+            checklist_flow.remember_dm(session, state.team_id, state.user_id, channel, ts, services.clock())
+
+
+def _team(body: dict[str, Any]) -> str:
+    team = (body.get("team") or {}).get("id") or body.get("team_id") or (body.get("user") or {}).get("team_id")
+    return str(team or "")
+
+
+def _user(body: dict[str, Any]) -> str:
+    return str((body.get("user") or {}).get("id") or body.get("user_id") or "")
+
+
+# --------------------------------------------------------------------------- subcommands
+
+
+def _start_ack(_request: CommandRequest) -> str:
+    return t("onboarding.start.ack")
+
+
+@subcommand("start", ack_text=_start_ack)
+def start(services: Services, request: CommandRequest, client: WebClient, respond: Any) -> None:
+    if not allowed(client, services, request.user_id):
+        respond(text=t("onboarding.start.refused"), response_type="ephemeral")
+        return
+    try:
+        send_checklist(services, client, request.team_id, request.user_id)
+    except (SlackApiError, SlackClientError) as exc:
+        log.warning("could not DM the checklist to %s: %s", request.user_id, _slack_error(exc))
+        respond(text=t("onboarding.start.dm_failed", error=_slack_error(exc)), response_type="ephemeral")
+
+
+@subcommand("status")
+def status(services: Services, request: CommandRequest, client: WebClient, respond: Any) -> None:
+    with services.db.session() as session:
+        summaries = flow.list_summaries(session, request.team_id)
+    text, blocks = status_message(summaries, services.clock().date())
+    respond(text=text, blocks=blocks, response_type="ephemeral")
+
+
+@subcommand("help")
+def help_(services: Services, request: CommandRequest, client: WebClient, respond: Any) -> None:
+    text, blocks = help_message(SUBCOMMANDS.keys())
+    respond(text=text, blocks=blocks, response_type="ephemeral")
+
+
+# --------------------------------------------------------------------------- the modal
+
+
+def form_values(view: dict[str, Any]) -> dict[str, str | None]:
+    """{action_id: submitted value} from a view_submission's ``view.state.values``."""
+    result: dict[str, str | None] = {}
+    for actions in ((view.get("state") or {}).get("values") or {}).values():
+        for action_id, state in (actions or {}).items():
+            kind = state.get("type")
+            if kind in ("static_select", "radio_buttons"):
+                value = (state.get("selected_option") or {}).get("value")
+            elif kind == "datepicker":
+                value = state.get("selected_date")
+            else:
+                value = state.get("value")
+            result[action_id] = value
+    return result
+
+
+def _error_blocks(errors: dict[str, str]) -> dict[str, str]:
+    """Form errors keyed by block id (the input blocks' ids are the field names)."""
+    shown = {k: v[:1900] for k, v in errors.items() if k in FIELD_ORDER}
+    for key, sentence in errors.items():
+        if key not in FIELD_ORDER:  # never drop a sentence: show it on the first field
+            shown.setdefault("account_type", sentence[:1900])
+    return shown
+
+
+def register(app: App, services: Services) -> None:
+    outbox = SlackOutbox(app.client, services.settings.notify_channel)
+
+    def open_form(client: WebClient, body: dict[str, Any]) -> None:
+        team_id, user_id = _team(body), _user(body)
+        trigger_id = body.get("trigger_id")
+        if not allowed(client, services, user_id):
+            client.views_open(trigger_id=trigger_id, view=refused_view())
+            return
+        with services.db.session() as session:
+            state = checklist_flow.load_state(session, team_id, user_id)
+        prefill = flow.Prefill(account_type=state.account_type)
+        client.views_open(trigger_id=trigger_id, view=credentials_modal(prefill, services.clock().date()))
+
+    @app.action(OPEN_CREDENTIALS)
+    @guarded
+    def on_open_credentials(ack: Ack, body: dict[str, Any], client: WebClient) -> None:
+        ack()
+        open_form(client, body)
+
+    @app.action(re.compile(f"^{PATH_ACTION_PREFIX}(seller|vendor)$"))
+    @guarded
+    def on_choose_path(ack: Ack, body: dict[str, Any], client: WebClient) -> None:
+        ack()
+        action = (body.get("actions") or [{}])[0]
+        path = str(action.get("action_id", ""))[len(PATH_ACTION_PREFIX):]
+        with services.db.session() as session:
+            state = checklist_flow.choose_path(session, _team(body), _user(body), path, services.clock())
+        _update_checklist(services, client, state, body)
+
+    @app.action(STEP_ACTION)
+    @guarded
+    def on_step(ack: Ack, body: dict[str, Any], client: WebClient) -> None:
+        ack()
+        action = (body.get("actions") or [{}])[0]
+        block_id = str(action.get("block_id", ""))
+        if not block_id.startswith("step_"):
+            return
+        step_id = block_id[len("step_"):]
+        done = any(o.get("value") == step_id for o in action.get("selected_options") or [])
+        with services.db.session() as session:
+            state = checklist_flow.set_step(session, _team(body), _user(body), step_id, done, services.clock())
+        _update_checklist(services, client, state, body)
+
+    @app.view(CALLBACK_ID)
+    @guarded
+    def on_submit(ack: Ack, body: dict[str, Any], client: WebClient) -> None:
+        view = body.get("view") or {}
+        team_id, user_id = _team(body), _user(body)
+        raw = form_values(view)
+        form = flow.check_form(raw, services.clock().date())
+        if form.ok:
+            with services.db.session() as session:
+                if flow.name_clash(session, team_id, form):
+                    form.errors["connection_name"] = t("onboarding.form.name_taken_field")
+        if not form.ok:
+            ack(response_action="errors", errors=_error_blocks(form.errors))
+            return
+        sub = flow.Submission(team_id=team_id, user_id=user_id, view_id=str(view.get("id", "")),
+                              view_hash=str(view.get("hash", "")), form=form)
+        claim = flow.claim_submission(services.db, services.crypto, sub, services.clock())
+        ack(response_action="update", view=verifying_view())
+        if not claim.first:
+            follow(client, sub.view_id, claim.follow_key)
+            return
+        try:
+            if not allowed(client, services, user_id):
+                outcome = flow.Outcome(kind="refused", cause=t("onboarding.refused"))
+            else:
+                outcome = flow.verify_and_save(services, outbox, sub)
+        except Exception:
+            log.exception("saving a connection for team %s failed", team_id)
+            outcome = flow.Outcome(kind="failed", verdict_kind="unexpected", cause=t("general.unexpected_error"),
+                                   next_step=t("onboarding.form.name_taken_step"), prefill=form.prefill())
+        try:
+            flow.finish_claim(services.db, claim, outcome)
+        finally:
+            client.views_update(view_id=sub.view_id, view=outcome_view(outcome))
+
+    def follow(client: WebClient, view_id: str, key: str | None) -> None:
+        """A duplicate submission shows the first one's outcome once it is known."""
+        if not key:
+            return
+        deadline = time.monotonic() + FOLLOW_TIMEOUT
+        while time.monotonic() < deadline:
+            outcome = flow.claimed_outcome(services.db, key)
+            if outcome is not None:
+                client.views_update(view_id=view_id, view=outcome_view(outcome))
+                return
+            time.sleep(0.25)
+
+    @app.action(RETRY_ACTION)
+    @guarded
+    def on_retry(ack: Ack, body: dict[str, Any], client: WebClient) -> None:
+        ack()
+        view = body.get("view") or {}
+        prefill = flow.Prefill.from_json(view.get("private_metadata"))
+        client.views_update(view_id=view.get("id"), view=credentials_modal(prefill, services.clock().date()))
+
+    @app.action(CONFIRM_ACTION)
+    @guarded
+    def on_confirm(ack: Ack, body: dict[str, Any], client: WebClient) -> None:
+        ack()
+        view = body.get("view") or {}
+        pending_id = str((body.get("actions") or [{}])[0].get("value") or "")
+        client.views_update(view_id=view.get("id"), view=verifying_view())
+        outcome = flow.confirm_pending(services, outbox, pending_id, _team(body), _user(body))
+        if outcome is not None:
+            client.views_update(view_id=view.get("id"), view=outcome_view(outcome))
+
+    @app.action(CANCEL_ACTION)
+    @guarded
+    def on_cancel(ack: Ack, body: dict[str, Any], client: WebClient) -> None:
+        ack()
+        view = body.get("view") or {}
+        pending_id = str((body.get("actions") or [{}])[0].get("value") or "")
+        outcome = flow.cancel_pending(services.db, pending_id, _team(body), _user(body))
+        client.views_update(view_id=view.get("id"), view=outcome_view(outcome))

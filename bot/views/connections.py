@@ -1,0 +1,86 @@
+"""The team's connections (status answer, App Home) and the channel announcement, as Block Kit."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+from bot.flows.onboarding import ConnectionSummary
+from bot.i18n import catalog, t
+from bot.views.credentials import escape
+from bot.views.notices import Blocks, renders
+
+STATUS_EMOJI = {"connected": ":large_green_circle:", "failing": ":red_circle:", "exposed": ":rotating_light:",
+                "disconnected": ":white_circle:"}
+MAX_LISTED = 40  # a message holds 50 blocks
+
+
+def status_label(status: str) -> str:
+    key = f"onboarding.status.{status}"
+    return t(key) if key in catalog() else status
+
+
+def connection_line(c: ConnectionSummary, today: date | None = None) -> str:
+    emoji = STATUS_EMOJI.get(c.status, ":grey_question:")
+    line = t(
+        "onboarding.status.line",
+        emoji=emoji,
+        name=escape(c.name),
+        status=status_label(c.status),
+        path=t(f"onboarding.path.{c.account_type}"),
+        marketplace=c.marketplace_label,
+        region=c.region,
+        expires=c.secret_expires_on.isoformat(),
+    )
+    if today is not None:
+        days = (c.secret_expires_on - today).days
+        line += " " + (t("onboarding.status.expired") if days < 0 else t("onboarding.status.days_left", days=days))
+    if c.store_name:
+        line += "\n" + t("onboarding.status.store", store=escape(c.store_name))
+    if c.last_error:
+        line += "\n" + t("onboarding.status.last_error", error=escape(c.last_error)[:500])
+    return line
+
+
+def connections_blocks(summaries: list[ConnectionSummary], today: date | None = None) -> Blocks:
+    if not summaries:
+        return [{"type": "section", "text": {"type": "mrkdwn", "text": t("onboarding.status.none")}}]
+    blocks: Blocks = [
+        {"type": "section", "text": {"type": "mrkdwn", "text": connection_line(c, today)[:3000]}}
+        for c in summaries[:MAX_LISTED]
+    ]
+    if len(summaries) > MAX_LISTED:
+        blocks.append({"type": "context", "elements": [
+            {"type": "mrkdwn", "text": t("onboarding.status.more", count=len(summaries) - MAX_LISTED)}]})
+    return blocks
+
+
+def status_message(summaries: list[ConnectionSummary], today: date | None = None) -> tuple[str, Blocks]:
+    heading = t("onboarding.status.header", count=len(summaries))
+    header = {"type": "section", "text": {"type": "mrkdwn", "text": heading}}
+    return t("onboarding.status.fallback", count=len(summaries)), [header, *connections_blocks(summaries, today)]
+
+
+@renders("connection_connected")
+def connected_announcement(data: dict[str, Any]) -> tuple[str, Blocks]:
+    """The team-channel post after a connection is saved. ``data`` is a ConnectionSummary dict plus
+    ``connected_by`` and ``reconnected``; it never holds a secret."""
+    c = ConnectionSummary.from_dict({k: v for k, v in data.items() if k in ConnectionSummary.__dataclass_fields__})
+    who = str(data.get("connected_by") or c.created_by)
+    key = "onboarding.announce.reconnected" if data.get("reconnected") else "onboarding.announce.connected"
+    text = t(key, name=escape(c.name), user=who)
+    fields = [
+        (t("onboarding.field.account_type"), t(f"onboarding.path.{c.account_type}")),
+        (t("onboarding.field.marketplace"), c.marketplace_label),
+        (t("onboarding.field.region"), c.region_label),
+        (t("onboarding.field.connected_by"), f"<@{who}>"),
+        (t("onboarding.field.verified"),
+         c.last_verified_at.strftime("%Y-%m-%d %H:%M UTC") if c.last_verified_at else "-"),
+        (t("onboarding.field.expires"), c.secret_expires_on.isoformat()),
+    ]
+    if c.store_name:
+        fields.append((t("onboarding.field.store"), escape(c.store_name)))
+    return text, [
+        {"type": "section", "text": {"type": "mrkdwn", "text": text}},
+        {"type": "section", "fields": [{"type": "mrkdwn", "text": f"*{k}*\n{v}"} for k, v in fields]},
+    ]
