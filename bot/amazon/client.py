@@ -249,9 +249,7 @@ class AmazonClient:
             "client_id": creds.client_id,
             "client_secret": creds.client_secret,
         }
-        att = self._send(
-            "POST", self.lwa_token_url, what="LWA token exchange", deadline_at=deadline_at, data=data
-        )
+        att = self._send("POST", self.lwa_token_url, what="LWA token exchange", deadline_at=deadline_at, data=data)
         if att.failure is not None:
             return Verdict(att.failure, request_id=att.request_id, detail=att.detail)
         resp = att.response
@@ -333,9 +331,7 @@ class AmazonClient:
                 return Verdict(VerdictKind.missing_role, missing_role=roles, request_id=rid, detail=detail)
         return Verdict(VerdictKind.unexpected, request_id=rid, detail=detail)
 
-    def _probe_other_regions(
-        self, creds: Credentials, token: str, region: str, deadline_at: float
-    ) -> Verdict | None:
+    def _probe_other_regions(self, creds: Credentials, token: str, region: str, deadline_at: float) -> Verdict | None:
         here = endpoint_for_region(region, self.sp_api_endpoint)
         for other in REGION_HOSTS:
             base = endpoint_for_region(other, self.sp_api_endpoint)
@@ -464,4 +460,3 @@ class AmazonClient:
     def _forget(self, creds: Credentials) -> None:
         with self._lock:
             self._tokens.pop(self._cache_key(creds), None)
-

@@ -67,8 +67,7 @@ HOW_TO: dict[str, str] = {
     "Business Information, Your Merchant Token; it starts with a capital A.",
     "vendor_code": "The vendor code is in Vendor Central under Settings, Contacts; it is letters and "
     "digits, for example ABC12.",
-    "marketplace": "Use a country code such as US, UK, DE or JP, or a marketplace ID such as "
-    "ATVPDKIKX0DER.",
+    "marketplace": "Use a country code such as US, UK, DE or JP, or a marketplace ID such as ATVPDKIKX0DER.",
 }
 
 # What a pasted value looks like: (description, field it belongs in or None).
@@ -83,8 +82,7 @@ _KINDS: dict[str, tuple[str, str | None]] = {
     ),
     "app_id": ("the App ID (amzn1.sp.solution.…), which is not a login credential", None),
     "application_id": (
-        "the Application ID shown on the app list (amzn1.sellerapps.app.…), which is not the LWA "
-        "client ID",
+        "the Application ID shown on the app list (amzn1.sellerapps.app.…), which is not the LWA client ID",
         None,
     ),
     "security_profile": ("a Login with Amazon security profile ID (amzn1.application.…)", None),
@@ -189,8 +187,7 @@ def _common_problems(key: str, s: str, *, expected_kinds: tuple[str, ...]) -> st
         return _mixup_error(key, kind)
     if any(ch.isspace() for ch in s):
         return (
-            f"The {LABELS[key]} has a space or line break inside it. Copy it again in one piece, "
-            "straight from Amazon."
+            f"The {LABELS[key]} has a space or line break inside it. Copy it again in one piece, straight from Amazon."
         )
     if any(ch in ZERO_WIDTH for ch in s):
         return (
@@ -211,7 +208,7 @@ def check_client_id(v: object) -> FieldResult:
                 None,
                 "The LWA client ID should start with amzn1.application-oa2-client. " + HOW_TO["client_id"],
             )
-        tail = s[len(CLIENT_ID_PREFIX):]
+        tail = s[len(CLIENT_ID_PREFIX) :]
         if not _HEX_TAIL.fullmatch(tail):
             return FieldResult(
                 None,
@@ -241,7 +238,7 @@ def check_client_secret(v: object) -> FieldResult:
                 None,
                 "The LWA client secret should start with amzn1.oa2-cs.v1. " + HOW_TO["client_secret"],
             )
-        tail = s[len(CLIENT_SECRET_PREFIX):]
+        tail = s[len(CLIENT_SECRET_PREFIX) :]
         if not _HEX_TAIL.fullmatch(tail):
             return FieldResult(
                 None,
@@ -267,7 +264,7 @@ def check_refresh_token(v: object) -> FieldResult:
                     "small tzr). Copy it again.",
                 )
             return FieldResult(None, "The Refresh token should start with Atzr|. " + HOW_TO["refresh_token"])
-        tail = s[len(REFRESH_TOKEN_PREFIX):]
+        tail = s[len(REFRESH_TOKEN_PREFIX) :]
         if not _TOKEN_TAIL.fullmatch(tail):
             if len(tail) < 40:
                 return FieldResult(
@@ -316,9 +313,7 @@ def check_seller_id(v: object) -> FieldResult:
         if not s.upper().startswith("A"):
             return FieldResult(None, "The Seller ID should start with a capital A. " + HOW_TO["seller_id"])
         if not re.fullmatch(r"[A-Za-z0-9]+", s):
-            return FieldResult(
-                None, "The Seller ID is capital letters and digits only. " + HOW_TO["seller_id"]
-            )
+            return FieldResult(None, "The Seller ID is capital letters and digits only. " + HOW_TO["seller_id"])
         return FieldResult(
             None,
             "The Seller ID should be 8 to 20 capital letters and digits; this one is "
@@ -402,9 +397,7 @@ def check_connection_name(v: object) -> FieldResult:
         if len(s) > 80:
             return FieldResult(None, "The Connection name is longer than 80 characters. Shorten it.")
         if not s.isprintable():
-            return FieldResult(
-                None, "The Connection name has a line break or control character. Use one line of text."
-            )
+            return FieldResult(None, "The Connection name has a line break or control character. Use one line of text.")
         kind = detect_kind(s)
         if kind in ("client_secret", "legacy_secret", "refresh_token", "access_token", "client_id"):
             return FieldResult(

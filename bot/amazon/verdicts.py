@@ -98,8 +98,7 @@ TEXTS: dict[str, tuple[str, str]] = {
     ),
     "network_error": (
         "We could not reach Amazon over the network.",
-        "Try again in a few minutes; if it keeps failing, ask whoever runs the bot to check its "
-        "network access.",
+        "Try again in a few minutes; if it keeps failing, ask whoever runs the bot to check its network access.",
     ),
     "timeout": (
         "Amazon did not answer in time.",

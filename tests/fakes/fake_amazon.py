@@ -214,7 +214,9 @@ class FakeAmazon:
         self._server = ThreadingHTTPServer((self._host, self._port), handler)
         self._server.daemon_threads = True
         self._stopping.clear()
-        self._thread = threading.Thread(target=self._server.serve_forever, name="fake-amazon", daemon=True)
+        self._thread = threading.Thread(
+            target=self._server.serve_forever, kwargs={"poll_interval": 0.05}, name="fake-amazon", daemon=True
+        )
         self._thread.start()
         return self
 
@@ -304,8 +306,13 @@ class FakeAmazon:
             old = self._grants[old_refresh_token]
             old.revoked = True
             self._grants[new_refresh_token] = _Grant(
-                new_refresh_token, old.client_id, old.account_type, old.selling_partner_id,
-                list(old.marketplaces), old.store_name, set(old.roles),
+                new_refresh_token,
+                old.client_id,
+                old.account_type,
+                old.selling_partner_id,
+                list(old.marketplaces),
+                old.store_name,
+                set(old.roles),
             )
 
     def rotate_secret(self, client_id: str, new_secret: str, old_valid: bool = True) -> None:
@@ -552,7 +559,7 @@ class _Handler(BaseHTTPRequestHandler):
         path, region = parts.path, None
         for r in REGIONS:
             if path.startswith(f"/{r}/"):
-                path, region = path[len(r) + 1:], r
+                path, region = path[len(r) + 1 :], r
                 break
         query = {k: v[-1] for k, v in parse_qs(parts.query, keep_blank_values=True).items()}
         return path, region, query
@@ -577,7 +584,7 @@ class _Handler(BaseHTTPRequestHandler):
         path, region, _ = self._route()
         body = self._body()
         if path.startswith("/__control/"):
-            self._control(path[len("/__control/"):], body)
+            self._control(path[len("/__control/") :], body)
             return
         injected = self._maybe_fail_or_wait(path)
         if injected is not None:
