@@ -22,7 +22,7 @@ from typing import Any
 import httpx
 import pytest
 
-from bot.amazon.client import Credentials
+from bot.amazon.client import AmazonClient, Credentials
 from bot.flows.ports import Delivery, DeliveryError, Notice
 from bot.services import Services, build_services
 from bot.settings import load_settings
@@ -87,6 +87,10 @@ class World:
         }
         self.settings = load_settings(self.env, env_file=tmp_path / "no.env")
         self.services: Services = build_services(self.settings)
+        # In-process checks retry without real sleeping, so transient-error tests stay fast.
+        self.services.amazon.close()
+        self.services.amazon = AmazonClient(self.settings.lwa_token_url, self.settings.sp_api_endpoint,
+                                            sleep=lambda _seconds: None)
         self.outbox = RecordingOutbox()
         self._server: Any = None
         self._thread: threading.Thread | None = None

@@ -1,0 +1,135 @@
+"""Daily health checks against fake Amazon (real HTTP): revoked tokens, recovery, transient errors."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime, timedelta
+
+from storage import repo
+from storage.crypto import Crypto, generate_key
+from storage.models import Connection
+from tests.lifecycle.conftest import NOTIFY, OWNER, World
+
+CREATED = date(2026, 3, 1)
+T0 = datetime(2026, 3, 10, 9, 0, tzinfo=UTC)
+
+
+def health_posts(world: World, word: str) -> list[dict]:
+    return [p for p in world.channel_posts() if word in str(p.get("text", ""))]
+
+
+def test_revoked_refresh_token_alerts_once_then_recovery_once(world: World) -> None:
+    cid, creds = world.seed("Main US", created_on=CREATED, now=T0 - timedelta(days=2))
+    world.amazon.revoke_refresh_token(creds.refresh_token)
+
+    out = world.sweep(T0)  # a real `python -m bot sweep` process
+    assert "newly failing 1" in out
+    conn = world.connection(cid)
+    assert conn.status == "failing"
+    assert conn.last_error and "refresh token" in conn.last_error
+    failing = health_posts(world, "stopped working")
+    assert len(failing) == 1 and f"<@{OWNER}>" in str(failing[0]["text"])
+    blocks = str(failing[0]["blocks"])
+    assert "Cause:" in blocks and "Next step:" in blocks and "reauthorize_now" in blocks
+    dms = world.dm_posts()
+    assert len(dms) == 1 and "stopped working" in str(dms[0]["text"])
+    assert world.slack.wait_for("conversations.open").params.get("users") == OWNER
+
+    # Later checks while it still fails: nothing new is posted.
+    for day in (1, 2, 3):
+        world.sweep_here(T0 + timedelta(days=day))
+    assert len(health_posts(world, "stopped working")) == 1 and len(world.dm_posts()) == 1
+    assert world.connection(cid).status == "failing"
+
+    # The owner re-authorizes in Developer Central; the stored token works again (fake grants it back).
+    world.amazon.register(creds)
+    world.sweep_here(T0 + timedelta(days=4))
+    conn = world.connection(cid)
+    assert conn.status == "connected" and conn.last_error is None
+    assert len(health_posts(world, "works again")) == 1
+    world.sweep_here(T0 + timedelta(days=5))
+    assert len(health_posts(world, "works again")) == 1
+
+    # A second failure after recovery is a new episode: it alerts again, once.
+    world.amazon.revoke_refresh_token(creds.refresh_token)
+    world.sweep_here(T0 + timedelta(days=6))
+    world.sweep_here(T0 + timedelta(days=7))
+    assert len(health_posts(world, "stopped working")) == 2
+    assert creds.refresh_token not in world.slack.all_text()
+    assert creds.client_secret not in world.slack.all_text()
+    with world.services.db.session() as s:
+        actions = [a.action for a in repo.list_audit(s, conn.team_id, connection_name="Main US", limit=50)]
+    assert actions.count("health_failing") == 2 and actions.count("health_recovered") == 1
+
+
+def test_transient_errors_flip_nothing_until_three_in_a_row(world: World) -> None:
+    cid, _creds = world.seed("Flaky US", created_on=CREATED, now=T0 - timedelta(days=2))
+    for n in (1, 2):
+        world.amazon.fail_next(20, status=503)
+        world.make_due(cid, T0 + timedelta(hours=2 * n))
+        out = world.sweep_here(T0 + timedelta(hours=2 * n))
+        assert "transient 1" in out
+        conn = world.connection(cid)
+        assert conn.status == "connected" and conn.transient_failures == n and conn.last_error is None
+        assert world.channel_posts() == [] and world.dm_posts() == []
+        world.amazon.reset()
+        world.amazon.register(_creds)
+    # A success in between resets the count.
+    world.make_due(cid, T0 + timedelta(hours=6))
+    world.sweep_here(T0 + timedelta(hours=6))
+    assert world.connection(cid).transient_failures == 0
+    # Three in a row: failing, with the plain cause, one alert.
+    for n in (1, 2, 3):
+        world.amazon.fail_next(20, status=503)
+        world.make_due(cid, T0 + timedelta(hours=6 + 2 * n))
+        world.sweep_here(T0 + timedelta(hours=6 + 2 * n))
+    conn = world.connection(cid)
+    assert conn.status == "failing"
+    assert conn.last_error and "could not be reached 3 times in a row" in conn.last_error
+    assert len(health_posts(world, "stopped working")) == 1
+
+
+def test_checks_are_spread_and_batched_and_not_repeated(world: World) -> None:
+    ids = [world.seed(f"Store {i}", created_on=CREATED, now=T0 - timedelta(days=2))[0] for i in range(6)]
+    world.sweep_here(T0)
+    nexts = [world.connection(i).next_health_check_at for i in ids]
+    assert all(n is not None and T0 + timedelta(hours=21) < n < T0 + timedelta(hours=27) for n in nexts)
+    assert len(set(nexts)) == len(nexts)  # spread, not all at once
+    calls = world.amazon.calls("/auth/o2/token")
+    world.sweep_here(T0 + timedelta(hours=1))  # nothing due: no call to Amazon
+    assert world.amazon.calls("/auth/o2/token") == calls
+
+
+def test_undecryptable_connection_is_reported_and_does_not_stop_the_pass(world: World) -> None:
+    bad, _ = world.seed("Lost Key", created_on=CREATED, now=T0 - timedelta(days=2))
+    good, _ = world.seed("Fine", created_on=CREATED, now=T0 - timedelta(days=2))
+    with world.services.db.session() as s:  # re-encrypt one row under a key the bot does not have
+        conn = s.get(Connection, bad)
+        assert conn is not None and conn.id is not None
+        other = Crypto([generate_key("gone")])
+        conn.client_secret_enc = other.encrypt("amzn1.oa2-cs.v1." + "cd" * 32, table="connections",
+                                               row_id=conn.id, field="client_secret")
+        s.add(conn)
+        s.commit()
+    out = world.sweep_here(T0)
+    assert "pass completed" in out
+    assert world.connection(good).status == "connected" and world.connection(good).last_verified_at == T0
+    conn = world.connection(bad)
+    assert conn.status == "failing" and conn.last_error and "gone" in conn.last_error
+    assert "ENCRYPTION_KEYS" in conn.last_error
+    posts = health_posts(world, "stopped working")
+    assert len(posts) == 1 and "Lost Key" in str(posts[0]["text"])
+    assert posts[0]["channel"] == NOTIFY
+
+
+def test_failed_alert_is_retried_next_pass(world: World) -> None:
+    cid, creds = world.seed("Retry Alert", created_on=CREATED, now=T0 - timedelta(days=2))
+    world.amazon.revoke_refresh_token(creds.refresh_token)
+    world.slack.fail_next("chat.postMessage", error="channel_not_found", status=200, retry_after=None, times=1)
+    out = world.sweep_here(T0)
+    assert "retried next pass: 1" in out
+    assert health_posts(world, "stopped working") == []
+    world.sweep_here(T0 + timedelta(minutes=15))
+    assert len(health_posts(world, "stopped working")) == 1
+    assert len(world.dm_posts()) == 1
+    world.sweep_here(T0 + timedelta(minutes=30))
+    assert len(health_posts(world, "stopped working")) == 1 and len(world.dm_posts()) == 1
