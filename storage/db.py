@@ -25,6 +25,7 @@ log = logging.getLogger(__name__)
 
 MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
 SQLITE_BUSY_TIMEOUT_MS = 5000
+SQLITE_BEGIN_OPTION = "sqlite_begin"
 # Any constant works; it only has to be the same in every replica. ("amzbot" as a 64-bit integer.)
 MIGRATION_LOCK_ID = 0x616D7A626F74
 
@@ -64,7 +65,10 @@ def make_engine(database_url: str) -> Engine:
 
         @event.listens_for(engine, "begin")
         def _on_begin(conn: sa.Connection) -> None:
-            conn.exec_driver_sql("BEGIN")
+            # "IMMEDIATE" takes the write lock at BEGIN (waiting up to busy_timeout); the default
+            # DEFERRED lets readers run alongside a writer.
+            mode = conn.get_execution_options().get(SQLITE_BEGIN_OPTION)
+            conn.exec_driver_sql("BEGIN IMMEDIATE" if mode == "IMMEDIATE" else "BEGIN")
 
         return engine
     if backend == "postgresql":
@@ -108,16 +112,14 @@ def migrate(engine: Engine, revision: str = "head") -> None:
             # transaction (SQLite ignores the pragma inside one) and check the result before commit.
             conn.connection.driver_connection.execute("PRAGMA foreign_keys=OFF")
         try:
+            # SQLite: BEGIN IMMEDIATE takes the write lock first, so a second process waits for the
+            # first to finish instead of racing it.
+            conn.execution_options(**{SQLITE_BEGIN_OPTION: "IMMEDIATE"})
             with conn.begin():
                 if conn.dialect.name == "postgresql":
                     conn.execute(sa.text("SELECT pg_advisory_xact_lock(:k)"), {"k": MIGRATION_LOCK_ID})
-                elif sqlite:
-                    # Take SQLite's write lock first, so a second process waits instead of racing.
-                    conn.exec_driver_sql("CREATE TABLE IF NOT EXISTS _migration_lock (id INTEGER)")
-                    conn.exec_driver_sql("DELETE FROM _migration_lock")
                 command.upgrade(alembic_config(conn), revision)
                 if sqlite:
-                    conn.exec_driver_sql("DROP TABLE IF EXISTS _migration_lock")
                     problems = conn.exec_driver_sql("PRAGMA foreign_key_check").fetchall()
                     if problems:
                         raise RuntimeError(
@@ -146,7 +148,13 @@ class Database:
     def dialect(self) -> str:
         return self.engine.dialect.name
 
-    def session(self) -> Session:
+    def session(self, *, write: bool = False) -> Session:
+        """A new Session. ``write=True`` on SQLite takes the write lock at the start of each
+        transaction (BEGIN IMMEDIATE), for a read-then-write unit of work that runs while other
+        processes or threads write; on PostgreSQL it changes nothing."""
+        if write and self.dialect == "sqlite":
+            return Session(self.engine.execution_options(**{SQLITE_BEGIN_OPTION: "IMMEDIATE"}),
+                           expire_on_commit=False)
         return Session(self.engine, expire_on_commit=False)
 
     def migrate(self) -> None:

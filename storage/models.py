@@ -96,6 +96,11 @@ class Connection(SQLModel, table=True):
 
     __str__ = __repr__
 
+    def __setattr__(self, name: str, value: Any) -> None:
+        if isinstance(value, str) and name in _REDACTED_FIELDS.get(type(self), ()):
+            value = redact(value)
+        super().__setattr__(name, value)
+
     def label(self) -> str:
         """A human name for error messages: ``'Main EU' (row 7, team T1)``."""
         return f"{redact(self.name)!r} (row {self.id}, team {self.team_id})"
@@ -144,6 +149,11 @@ class AuditEntry(SQLModel, table=True):
             f"connection_name={redact(self.connection_name or '')!r}, actor={self.actor!r})"
         )
 
+    def __setattr__(self, name: str, value: Any) -> None:
+        if isinstance(value, str) and name in _REDACTED_FIELDS.get(type(self), ()):
+            value = redact(value)
+        super().__setattr__(name, value)
+
 
 class ReminderLedger(SQLModel, table=True):
     __tablename__ = "reminder_ledger"
@@ -176,12 +186,31 @@ class IdempotencyKey(SQLModel, table=True):
     created_at: datetime = Field(default_factory=utcnow, index=True, sa_type=UTCDateTime)
     result: str | None = Field(default=None)  # small JSON, never a secret
 
+    def __setattr__(self, name: str, value: Any) -> None:
+        if isinstance(value, str) and name in _REDACTED_FIELDS.get(type(self), ()):
+            value = redact(value)
+        super().__setattr__(name, value)
 
-def _redacting(target: Any, value: str | None, oldvalue: Any, initiator: Any) -> str | None:
-    return None if value is None else redact(value)
+
+_REDACTED_FIELDS: dict[type, frozenset[str]] = {
+    Connection: frozenset({"last_error"}),
+    AuditEntry: frozenset({"detail"}),
+    IdempotencyKey: frozenset({"result"}),
+}
 
 
-for _attr in (Connection.last_error, AuditEntry.detail, IdempotencyKey.result):
-    event.listen(_attr, "set", _redacting, retval=True)
+def _redact_on_flush(mapper: Any, connection: Any, target: Any) -> None:
+    # Second line of defence (the first is __setattr__): whatever reached the object, redact before SQL.
+    for name in _REDACTED_FIELDS[type(target)]:
+        value = target.__dict__.get(name)
+        if isinstance(value, str):
+            cleaned = redact(value)
+            if cleaned != value:
+                setattr(target, name, cleaned)
+
+
+for _model in _REDACTED_FIELDS:
+    event.listen(_model, "before_insert", _redact_on_flush)
+    event.listen(_model, "before_update", _redact_on_flush)
 
 ALL_TABLES = (Connection, ChecklistProgress, AuditEntry, ReminderLedger, IdempotencyKey)

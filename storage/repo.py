@@ -653,7 +653,7 @@ def rotate_keys(
     failures: list[RotationFailure] = []
     last_id = 0
     while True:
-        with db.session() as session:
+        with db.session(write=True) as session:
             stmt = (
                 select(Connection)
                 .where(
