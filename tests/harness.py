@@ -312,15 +312,19 @@ class BotHarness:
         merged = initial_values(view)
         merged.update(values)
         body = view_submission_body(view, merged, user, trigger_id=self.slack.new_trigger_id(user_id=user))
+        with self.slack._lock:
+            hash_before = self.slack.views[view["id"]]["hash"]
         response = self.post(body, "application/x-www-form-urlencoded")
         if response.status_code == 200 and response.content:
             try:
                 answer = response.json()
             except ValueError:
                 answer = {}
-            if answer.get("response_action") == "update":
-                with self.slack._lock:
-                    existing = self.slack.views[view["id"]]
+            # Slack applies the answer before any later views.update; here the bot may be quicker than
+            # this client, so the answer never overwrites a views.update that already landed.
+            with self.slack._lock:
+                existing = self.slack.views[view["id"]]
+                if answer.get("response_action") == "update" and existing["hash"] == hash_before:
                     self.slack._store_view(answer["view"], view_id=view["id"],
                                            root_view_id=existing.get("root_view_id"),
                                            previous_view_id=existing.get("previous_view_id"))

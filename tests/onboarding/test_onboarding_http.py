@@ -1,0 +1,456 @@
+"""Issue 5 across the real HTTP boundary: signed Slack requests into the bot, the bot calling the fake
+Slack Web API and the fake Amazon over HTTP."""
+
+from __future__ import annotations
+
+import json
+import re
+import secrets
+import threading
+from datetime import date, timedelta
+from pathlib import Path
+from typing import Any
+
+import pytest
+from sqlmodel import select
+
+from bot.amazon.verdicts import TEXTS
+from bot.i18n import t
+from storage import repo
+from storage.models import AuditEntry, Connection, IdempotencyKey
+from tests.fakes.fake_amazon import make_credentials
+from tests.harness import BotHarness
+
+ACK_LIMIT = 3.0
+
+
+def text_of(view: dict[str, Any]) -> str:
+    return json.dumps(view, ensure_ascii=False)
+
+
+def final(h: BotHarness, view_id: str, timeout: float = 15.0) -> dict[str, Any]:
+    """The view once verification is over (no longer the "checking" view)."""
+    checking = t("onboarding.verifying.text")[:40]
+    return h.wait_view(view_id, lambda v: v.get("callback_id") == "connect_result" and checking not in text_of(v),
+                       timeout)
+
+
+def connect(h: BotHarness, user: str, creds: Any, name: str, **overrides: Any) -> tuple[dict[str, Any], Any]:
+    """Open the form from the user's DM and submit it; returns (final view, submission response)."""
+    if not h.dm_messages(user):
+        assert h.command("", user=user).status_code == 200
+        h.wait_dm(user=user)
+    view = h.open_credentials(user)
+    response = h.submit(view, h.form_values(creds, name, **overrides), user)
+    assert response.status_code == 200, response.text
+    return final(h, view["id"]), response
+
+
+def assert_no_secret(h: BotHarness, *secrets_: str) -> None:
+    everything = h.everything_sent_and_logged()
+    for value in secrets_:
+        assert value not in everything
+        assert value[-40:] not in everything  # not even a long tail of it
+
+
+# ------------------------------------------------------------------ seller and vendor paths
+
+
+def test_seller_path_end_to_end(bot_any_db: BotHarness) -> None:
+    h = bot_any_db
+    creds = h.amazon.register(make_credentials(), store_name="Acme US")
+    secret_text = "please-do-not-echo-me"
+
+    # /connect-amazon: ack at once, ephemeral, says a DM is coming; never echoes the text
+    r = h.command("", user="U0MEMBER")
+    assert r.status_code == 200 and r.elapsed.total_seconds() < ACK_LIMIT
+    assert r.json() == {"text": t("onboarding.start.ack"), "response_type": "ephemeral"}
+    dm = h.wait_dm()
+    assert "Seller Central" in text_of(dm) and "Vendor Central" in text_of(dm)
+
+    # choose the seller path; the same message is updated, with every step and its facts
+    h.click("checklist_path_seller")
+    dm = h.wait_dm(lambda m: any(b.get("block_id") == "step_profile_submitted" for b in m.get("blocks", [])))
+    assert len(h.dm_messages()) == 1  # chat.update, not a new message
+    words = text_of(dm)
+    for fact in ("Professional selling account", "Develop Apps", "3-5 business days", "Product Listing",
+                 "Tax Remittance", "Production, not Sandbox", "Atzr|", "only once", "region"):
+        assert fact in words, fact
+    h.tick("prerequisites")
+    h.tick("profile_submitted")
+    dm = h.wait_dm(lambda m: t("onboarding.checklist.progress", path=t("onboarding.path.seller"), done=2,
+                                 total=8) in text_of(m))
+
+    # the private form: the contract action ids, a max_length on every text input, no secret anywhere
+    view = h.open_credentials()
+    inputs = {b["element"]["action_id"]: b for b in view["blocks"] if b["type"] == "input"}
+    assert list(inputs) == ["account_type", "selling_partner_id", "client_id", "client_secret", "refresh_token",
+                            "marketplace", "connection_name", "secret_created_on"]
+    assert {o["value"] for o in inputs["account_type"]["element"]["options"]} == {"seller", "vendor"}
+    assert inputs["account_type"]["element"]["initial_option"]["value"] == "seller"  # from the checklist
+    assert inputs["selling_partner_id"]["label"]["text"] == "Seller ID"
+    for key in ("selling_partner_id", "client_id", "client_secret", "refresh_token", "connection_name"):
+        assert inputs[key]["element"]["max_length"] > 0
+    groups = inputs["marketplace"]["element"]["option_groups"]
+    assert [g["label"]["text"] for g in groups] == ["North America (NA)", "Europe (EU)", "Far East (FE)"]
+    assert sum(len(g["options"]) for g in groups) >= 20
+    assert inputs["secret_created_on"]["optional"] is True
+    assert inputs["secret_created_on"]["element"]["initial_date"] == date.today().isoformat()
+
+    created = date.today() - timedelta(days=10)
+    r = h.submit(view, h.form_values(creds, "US Main Store", selling_partner_id=f"  {creds.selling_partner_id}\u200b ",
+                                     secret_created_on=created.isoformat()))
+    assert r.elapsed.total_seconds() < ACK_LIMIT
+    assert r.json()["response_action"] == "update"
+    result = final(h, view["id"])
+    words = text_of(result)
+    assert "US Main Store" in words and "connected and verified" in words
+    expires = (created + timedelta(days=180)).isoformat()
+    assert expires in words and "Acme US" in words
+
+    # stored encrypted, with an audit entry
+    with h.db_session() as s:
+        conn = s.exec(select(Connection)).one()
+        assert conn.selling_partner_id == creds.selling_partner_id  # trimmed silently
+        assert (conn.region, conn.marketplace_id, conn.status) == ("NA", "ATVPDKIKX0DER", "connected")
+        assert conn.secret_expires_on.isoformat() == expires and conn.created_by == "U0MEMBER"
+        assert conn.client_secret_enc and creds.client_secret.encode() not in conn.client_secret_enc
+        secrets_ = repo.load_secrets(s, h.services.crypto, conn)
+        assert secrets_.client_secret == creds.client_secret and secrets_.refresh_token == creds.refresh_token
+        audit = s.exec(select(AuditEntry)).all()
+        assert [a.action for a in audit] == ["connected"]
+
+    # the team channel is told: name, type, marketplace, region, who, verified, expiry
+    post = h.wait_for_slack("chat.postMessage", lambda c: c.params.get("channel") == "C0NOTIFY01")
+    text = text_of(post.params)
+    for fact in ("US Main Store", "Seller Central", "United States of America (US)", "North America (NA)",
+                 "<@U0MEMBER>", expires, "Verified"):
+        assert fact in text, fact
+
+    # status lists it; so does the App Home with the checklist progress
+    r = h.command("status")
+    assert r.elapsed.total_seconds() < ACK_LIMIT
+    answer = h.wait_for_slack("response_url", lambda c: "US Main Store" in c.raw_body)
+    assert answer.params["response_type"] == "ephemeral" and expires in answer.raw_body
+    h.open_home()
+    home = h.wait_for_slack("views.publish").params["view"]
+    assert "US Main Store" in text_of(home) and "2 of 8" in text_of(home)
+
+    assert secret_text not in h.slack.all_text()
+    assert_no_secret(h, creds.client_secret, creds.refresh_token)
+
+
+def test_vendor_path_end_to_end(shared_bot: BotHarness, user: str) -> None:
+    h = shared_bot
+    creds = h.amazon.register(make_credentials(account_type="vendor", marketplace_id="A1PA6795UKMFR9"),
+                              store_name="Acme DE Vendor")
+    r = h.command("start", user=user)
+    assert r.elapsed.total_seconds() < ACK_LIMIT
+    h.wait_dm(user=user)
+    h.click("checklist_path_vendor", user)
+    dm = h.wait_dm(lambda m: "step_create_app" in text_of(m), user=user)
+    for fact in ("Integration → API Integration", "Settings → Contacts", "merchant token", "Add new app client"):
+        assert fact in text_of(dm), fact
+    view = h.open_credentials(user)
+    spid = next(b for b in view["blocks"] if b.get("block_id") == "selling_partner_id")
+    assert spid["label"]["text"] == "Vendor code"
+    h.submit(view, h.form_values(creds, "DE Vendor"), user)
+    words = text_of(final(h, view["id"]))
+    assert "DE Vendor" in words and "Vendor Central" in words and "Europe (EU)" in words
+    with h.db_session() as s:
+        conn = repo.get_connection(s, "T0FAKETEAM", "DE Vendor")
+        assert conn is not None and conn.account_type == "vendor" and conn.region == "EU"
+    assert_no_secret(h, creds.client_secret, creds.refresh_token)
+
+
+# ------------------------------------------------------------------ format errors, before Amazon
+
+FORMAT_CASES = {
+    "selling_partner_id": ("not an id!", "Seller ID"),
+    "client_id": ("amzn1.sp.solution.12345678-1234-1234-1234-123456789012", "client ID"),
+    "client_secret": ("CLIENT_ID", "client ID"),  # a client ID pasted into the secret field
+    "refresh_token": ("Atza|" + "x" * 300, "access token"),
+    "connection_name": ("", "Connection name"),
+    "secret_created_on": ((date.today() + timedelta(days=3)).isoformat(), "future"),
+}
+
+
+@pytest.mark.parametrize("field", sorted(FORMAT_CASES))
+def test_each_field_format_error_comes_back_at_once(shared_bot: BotHarness, user: str, field: str) -> None:
+    h = shared_bot
+    creds = make_credentials()  # never registered: Amazon must not be asked
+    bad, words = FORMAT_CASES[field]
+    if bad == "CLIENT_ID":
+        bad = creds.client_id
+    h.command("", user=user)
+    h.wait_dm(user=user)
+    view = h.open_credentials(user)
+    before = h.amazon.calls()
+    r = h.submit(view, h.form_values(creds, "Shop " + field, **{field: bad}), user)
+    answer = r.json()
+    assert r.elapsed.total_seconds() < ACK_LIMIT
+    assert answer["response_action"] == "errors"
+    assert list(answer["errors"]) == [field]
+    assert words.lower() in answer["errors"][field].lower()
+    if field == "client_secret":
+        assert "client ID" in answer["errors"][field] and "secret" in answer["errors"][field]
+    assert h.amazon.calls() == before
+    assert creds.client_secret not in r.text and creds.refresh_token not in r.text
+
+
+def test_marketplace_must_be_chosen(shared_bot: BotHarness, user: str) -> None:
+    h = shared_bot
+    h.command("", user=user)
+    h.wait_dm(user=user)
+    view = h.open_credentials(user)
+    values = h.form_values(make_credentials(), "No market")
+    values["marketplace"] = None
+    answer = h.submit(view, values, user).json()
+    assert answer["response_action"] == "errors" and "marketplace" in answer["errors"]
+
+
+def test_a_name_used_by_another_store_is_a_form_error(shared_bot: BotHarness, user: str) -> None:
+    h = shared_bot
+    first = h.amazon.register(make_credentials())
+    result, _ = connect(h, user, first, "Shared Name")
+    assert "connected and verified" in text_of(result)
+    view = h.open_credentials(user)
+    answer = h.submit(view, h.form_values(make_credentials(), "Shared Name"), user).json()
+    assert answer["response_action"] == "errors"
+    assert answer["errors"] == {"connection_name": t("onboarding.form.name_taken_field")}
+
+
+# ------------------------------------------------------------------ every Amazon failure reaches the user
+
+
+def _setup_failure(h: BotHarness, kind: str) -> Any:
+    creds = make_credentials()
+    if kind == "invalid_client":
+        h.amazon.register(creds)
+        return make_credentials(client_id=creds.client_id, refresh_token=creds.refresh_token,
+                                selling_partner_id=creds.selling_partner_id)  # wrong secret
+    h.amazon.register(creds, **({"marketplaces": ["A2EUQ1WTGCTBG2"]} if kind == "marketplace_not_authorized"
+                                else {}))
+    if kind == "secret_expired":
+        h.amazon.expire_secret(creds.client_id, where="lwa")
+    elif kind == "invalid_grant":
+        h.amazon.revoke_refresh_token(creds.refresh_token)
+    elif kind == "missing_role":
+        h.amazon.set_roles(creds.refresh_token, [])
+    elif kind == "rate_limited":
+        h.amazon.fail_next(5, 429, retry_after=0)
+    elif kind == "amazon_unavailable":
+        h.amazon.fail_next(5, 503)
+    return creds
+
+
+@pytest.mark.parametrize("kind", ["invalid_client", "secret_expired", "invalid_grant", "marketplace_not_authorized",
+                                  "missing_role", "rate_limited", "amazon_unavailable"])
+def test_each_amazon_failure_reaches_the_user_with_its_next_step(shared_bot: BotHarness, user: str,
+                                                                  kind: str) -> None:
+    h = shared_bot
+    creds = _setup_failure(h, kind)
+    result, _ = connect(h, user, creds, f"Store {kind}")
+    words = text_of(result)
+    assert "did not accept" in words
+    cause_start = TEXTS[kind][0].split("{")[0][:35]
+    step_start = TEXTS[kind][1].split("{")[0][:35]
+    assert cause_start in words and step_start in words, words
+    with h.db_session() as s:
+        assert repo.get_connection(s, "T0FAKETEAM", f"Store {kind}") is None
+
+    # "Try again" reopens the form with the non-secret fields filled in, and no secret
+    h.click("retry_credentials", user, view=result)
+    form = h.wait_view(result["id"], lambda v: v.get("callback_id") == "connect_credentials")
+    prefilled = {b["element"]["action_id"]: b["element"] for b in form["blocks"] if b["type"] == "input"}
+    assert prefilled["client_id"]["initial_value"] == creds.client_id
+    assert prefilled["selling_partner_id"]["initial_value"] == creds.selling_partner_id
+    assert prefilled["connection_name"]["initial_value"] == f"Store {kind}"
+    assert prefilled["marketplace"]["initial_option"]["value"] == creds.marketplace_id
+    assert "initial_value" not in prefilled["client_secret"] and "initial_value" not in prefilled["refresh_token"]
+    assert_no_secret(h, creds.client_secret, creds.refresh_token)
+
+
+def test_network_error_reaches_the_user(tmp_path: Path) -> None:
+    with BotHarness(tmp_path, env={"LWA_TOKEN_URL": "http://127.0.0.1:9/auth/o2/token"}) as h:
+        creds = make_credentials()
+        result, _ = connect(h, "U0MEMBER", creds, "Unreachable")
+        words = text_of(result)
+        assert TEXTS["network_error"][0][:35] in words and TEXTS["network_error"][1][:35] in words
+
+
+def test_slow_amazon_still_gets_every_ack_under_3_seconds(tmp_path: Path) -> None:
+    with BotHarness(tmp_path, amazon_timeout=4.0, amazon_deadline=5.0) as h:
+        creds = h.amazon.register(make_credentials())
+        h.amazon.set_latency(10)
+        acks = [h.command("")]
+        h.wait_dm()
+        acks.append(h.click("checklist_path_seller"))
+        h.wait_dm(lambda m: "step_roles" in text_of(m))
+        acks.append(h.tick("roles"))
+        before = len(h.slack.calls_for("views.open"))
+        view = h.open_credentials()
+        acks.append(h.slack.calls_for("views.open")[before:] and acks[-1])
+        r = h.submit(view, h.form_values(creds, "Slow Store"))
+        acks.append(r)
+        for ack in acks:
+            assert ack.status_code == 200 and ack.elapsed.total_seconds() < ACK_LIMIT
+        assert r.json()["response_action"] == "update"
+        assert "Checking" in text_of(r.json()["view"])  # acknowledged before Amazon answered
+        result = final(h, view["id"], timeout=20)
+        words = text_of(result)
+        assert TEXTS["timeout"][0] in words and TEXTS["timeout"][1] in words
+
+
+# ------------------------------------------------------------------ double submit, reconnect
+
+
+def test_double_submit_makes_one_connection(shared_bot: BotHarness, user: str) -> None:
+    h = shared_bot
+    creds = h.amazon.register(make_credentials())
+    h.command("", user=user)
+    h.wait_dm(user=user)
+    view = h.open_credentials(user)
+    second_view = h.open_credentials(user)
+    h.amazon.set_latency(0.5)
+    values = h.form_values(creds, "Twice")
+    responses: list[Any] = []
+    threads = [threading.Thread(target=lambda v=v: responses.append(h.submit(v, values, user)))
+               for v in (view, view, second_view)]  # same view twice, and the same values from another view
+    for th in threads:
+        th.start()
+    for th in threads:
+        th.join()
+    h.amazon.set_latency(0)
+    assert all(r.status_code == 200 and r.elapsed.total_seconds() < ACK_LIMIT for r in responses)
+    for v in (view, second_view):
+        assert "Twice" in text_of(final(h, v["id"]))
+    with h.db_session() as s:
+        rows = [c for c in repo.list_connections(s, "T0FAKETEAM") if c.name == "Twice"]
+        assert len(rows) == 1
+        audit = s.exec(select(AuditEntry).where(AuditEntry.connection_name == "Twice")).all()
+        assert len(audit) == 1
+    posts = [m for m in h.channel_posts() if "Twice" in m["text"]]
+    assert len(posts) == 1
+
+
+def test_reconnecting_the_same_partner_and_region_asks_first(shared_bot: BotHarness, user: str) -> None:
+    h = shared_bot
+    creds = h.amazon.register(make_credentials(), store_name="Same Store")
+    result, _ = connect(h, user, creds, "Main")
+    assert "connected and verified" in text_of(result)
+    # a new secret and token for the same seller in the same region (another NA marketplace)
+    newer = h.amazon.register(make_credentials(selling_partner_id=creds.selling_partner_id,
+                                               marketplace_id="A2EUQ1WTGCTBG2"), store_name="Same Store")
+    view = h.open_credentials(user)
+    h.submit(view, h.form_values(newer, "Main CA"), user)
+    ask = final(h, view["id"])
+    assert "already connected" in text_of(ask) and "Main" in text_of(ask)
+    assert_no_secret(h, newer.client_secret, newer.refresh_token)  # the pending secrets are encrypted
+    with h.db_session() as s:
+        pending = s.exec(select(IdempotencyKey).where(IdempotencyKey.key.like("pending:%"))).all()  # type: ignore[attr-defined]
+        assert pending and all(newer.client_secret not in (p.result or "") for p in pending)
+        conn = repo.get_connection(s, "T0FAKETEAM", "Main")
+        assert conn is not None and repo.load_secrets(s, h.services.crypto, conn).client_secret == creds.client_secret
+
+    # someone else cannot confirm it
+    other = "U" + secrets.token_hex(4).upper()
+    h.slack.add_user(other, "intruder")
+    h.click("confirm_update", other, view=ask)
+    refused = h.wait_view(view["id"], lambda v: t("onboarding.confirm.not_yours") in text_of(v))
+    assert refused
+
+    h.click("confirm_update", user, view=ask)
+    done = h.wait_view(view["id"], lambda v: "updated with the new credentials" in text_of(v))
+    assert "Main CA" in text_of(done)
+    with h.db_session() as s:
+        rows = [c for c in repo.list_connections(s, "T0FAKETEAM") if c.selling_partner_id == creds.selling_partner_id]
+        assert len(rows) == 1 and rows[0].name == "Main CA" and rows[0].secret_generation == 2
+        assert repo.load_secrets(s, h.services.crypto, rows[0]).refresh_token == newer.refresh_token
+        assert not s.exec(select(IdempotencyKey).where(IdempotencyKey.key.like("pending:%"))).all()  # type: ignore[attr-defined]
+    assert any("updated with new credentials" in m["text"] for m in h.channel_posts())
+
+    # a second click finds nothing pending and changes nothing
+    h.click("confirm_update", user, view=ask)
+    lapsed = h.wait_view(view["id"], lambda v: t("onboarding.confirm.expired")[:30] in text_of(v))
+    assert lapsed
+
+
+def test_announcement_failure_keeps_the_connection_and_says_why(shared_bot: BotHarness, user: str) -> None:
+    h = shared_bot
+    creds = h.amazon.register(make_credentials())
+    h.slack.channels["C0NOTIFY01"].bot_is_member = False
+    try:
+        result, _ = connect(h, user, creds, "Quiet Store")
+    finally:
+        h.slack.channels["C0NOTIFY01"].bot_is_member = True
+    words = text_of(result)
+    assert "connected and verified" in words
+    assert t("onboarding.announce.not_in_channel", channel="C0NOTIFY01")[:60] in words
+    with h.db_session() as s:
+        assert repo.get_connection(s, "T0FAKETEAM", "Quiet Store") is not None
+
+
+# ------------------------------------------------------------------ command routing, checklist memory
+
+
+def test_help_status_and_unknown_text(shared_bot: BotHarness, user: str) -> None:
+    h = shared_bot
+    for text in ("help", "what is this Atzr|IwEBsecretish-text-123"):
+        before = len(h.slack.calls_for("response_url"))
+        r = h.command(text, user=user)
+        assert r.status_code == 200 and r.elapsed.total_seconds() < ACK_LIMIT
+        assert "Atzr" not in r.text
+        h.wait_for_slack("response_url", lambda c, n=before: len(h.slack.calls_for("response_url")) > n)
+        answer = h.slack.calls_for("response_url")[-1]
+        assert "/connect-amazon status" in answer.raw_body
+        assert "secretish" not in answer.raw_body and answer.params["response_type"] == "ephemeral"
+    assert "secretish" not in h.slack.all_text()
+
+
+def test_progress_is_remembered_and_the_nudge_is_stored(shared_bot: BotHarness, user: str) -> None:
+    h = shared_bot
+    h.command("", user=user)
+    h.wait_dm(user=user)
+    h.click("checklist_path_seller", user)
+    h.wait_dm(lambda m: "step_roles" in text_of(m), user=user)
+    h.tick("profile_submitted", user=user)
+    h.wait_dm(lambda m: "I'll check in" in text_of(m), user=user)
+    with h.db_session() as s:
+        progress = repo.get_checklist(s, "T0FAKETEAM", user)
+        assert progress is not None and progress.profile_submitted_at is not None
+        assert progress.nudge_due_at is not None and progress.nudge_due_at.weekday() < 5
+        assert progress.dm_ts == h.last_dm(user)["ts"]
+    # a new /connect-amazon shows the saved ticks in a fresh DM
+    count = len(h.dm_messages(user))
+    h.command("", user=user)
+    fresh = h.wait_dm(lambda m: len(h.dm_messages(user)) > count, user=user)
+    step = next(b for b in fresh["blocks"] if b.get("block_id") == "step_profile_submitted")
+    assert step["accessory"]["initial_options"][0]["value"] == "profile_submitted"
+    # unticking clears the stored nudge
+    h.tick("profile_submitted", done=False, user=user)
+    h.wait_dm(lambda m: "I'll check in" not in text_of(m), user=user)
+    with h.db_session() as s:
+        progress = repo.get_checklist(s, "T0FAKETEAM", user)
+        assert progress is not None and progress.nudge_due_at is None
+
+
+def test_connect_allowed_admins(tmp_path: Path) -> None:
+    with BotHarness(tmp_path, env={"CONNECT_ALLOWED": "admins"}) as h:
+        h.command("", user="U0MEMBER")
+        refusal = h.wait_for_slack("response_url")
+        assert refusal.params["text"] == t("onboarding.start.refused")
+        assert not h.dm_messages("U0MEMBER")
+        h.command("", user="U0ADMIN")
+        assert h.wait_dm(user="U0ADMIN")
+        assert h.slack.calls_for("users.info")
+
+
+def test_no_secret_in_any_slack_call_log_or_database_bytes(shared_bot: BotHarness) -> None:
+    """Runs last in this module: everything every test above sent, logged and stored."""
+    h = shared_bot
+    everything = h.everything_sent_and_logged()
+    assert "US Main Store" in everything or "Twice" in everything  # the scan sees real traffic
+    assert not re.search(r"amzn1\.oa2-cs\.v1\.[0-9a-f]{64}", everything)
+    assert not re.search(r"Atzr\|IwEB[A-Za-z0-9_\-]{40}", everything)
+    assert not re.search(r"Atza\|[A-Za-z0-9_\-]{40}", everything)
