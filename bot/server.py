@@ -2,14 +2,22 @@
 
 Bolt's own ``app.start()`` is a single-threaded development server; production traffic goes
 through waitress, a multi-threaded WSGI server, in front of Bolt's WSGI adapter.
+
+Before a request reaches Bolt, :class:`BotWSGI` reads the body itself (at most ``max_body``
+bytes, with or without Content-Length, chunked or not) and checks that it has the shape Slack
+sends (:func:`malformed_reason`): a form or JSON body in UTF-8, a numeric signature timestamp,
+JSON objects where Bolt expects objects. Anything else gets a 4xx with a one-line reason and is
+never parsed by Bolt, whose parsers would otherwise raise and answer 500.
 """
 
 from __future__ import annotations
 
+import io
 import json
 import logging
 from collections.abc import Callable, Iterable
 from typing import Any
+from urllib.parse import parse_qs
 
 from slack_bolt import App
 from slack_bolt.adapter.wsgi import SlackRequestHandler
@@ -20,6 +28,15 @@ log = logging.getLogger(__name__)
 EVENTS_PATH = "/slack/events"
 HEALTH_PATH = "/healthz"
 MAX_BODY_BYTES = 1024 * 1024  # Slack's largest payloads (big views) are far below this.
+FORM_TYPE = "application/x-www-form-urlencoded"
+JSON_TYPE = "application/json"
+_READ_CHUNK = 64 * 1024
+
+# Keys Bolt reads as JSON objects (``body["team"].get(...)`` and the like) wherever they appear.
+_OBJECT_KEYS = ("team", "user", "view", "event", "message", "previous_message", "item", "container",
+                "channel", "enterprise", "assistant_thread", "function_data", "workflow_step", "state")
+_STRING_KEYS = ("type", "callback_id", "response_url", "trigger_id", "token", "team_id", "user_id",
+                "channel_id", "api_app_id", "event_id", "id", "subtype")
 
 StartResponse = Callable[..., Any]
 
@@ -28,6 +45,127 @@ def _plain(start_response: StartResponse, status: str, body: str, content_type: 
     data = body.encode()
     start_response(status, [("Content-Type", f"{content_type}; charset=utf-8"), ("Content-Length", str(len(data)))])
     return [data]
+
+
+class BadRequest(Exception):
+    """A request that is not shaped like anything Slack sends; ``str()`` is a safe one-line reason."""
+
+    def __init__(self, status: str, reason: str) -> None:
+        super().__init__(reason)
+        self.status = status
+
+
+def _check_object(value: Any, where: str, depth: int = 0) -> None:
+    """Raise BadRequest when a key Bolt dereferences has the wrong JSON type (checked a few levels deep)."""
+    if not isinstance(value, dict):
+        raise BadRequest("400 Bad Request", f"{where} must be a JSON object")
+    if depth > 4:
+        return
+    for key in _STRING_KEYS:
+        if key in value and value[key] is not None and not isinstance(value[key], str):
+            raise BadRequest("400 Bad Request", f"{where}.{key} must be a string")
+    for key in _OBJECT_KEYS:
+        if key in value and value[key] is not None:
+            if key == "channel" and isinstance(value[key], str):  # events carry the channel id as a string
+                continue
+            if key in ("user", "team") and isinstance(value[key], str):  # events carry ids as strings
+                continue
+            _check_object(value[key], f"{where}.{key}", depth + 1)
+    for key in ("authorizations", "actions", "response_urls"):
+        if key in value and value[key] is not None:
+            items = value[key]
+            if not isinstance(items, list) or not all(isinstance(i, dict) for i in items):
+                raise BadRequest("400 Bad Request", f"{where}.{key} must be a list of JSON objects")
+
+
+def _check_payload(payload: dict[str, Any]) -> None:
+    _check_object(payload, "payload")
+    kind = payload.get("type")
+    if kind is not None and not isinstance(kind, str):
+        raise BadRequest("400 Bad Request", "payload.type must be a string")
+    if kind in ("view_submission", "view_closed"):
+        view = payload.get("view")
+        if not isinstance(view, dict) or not all(isinstance(view.get(k), str) for k in ("id", "type", "callback_id")):
+            raise BadRequest("400 Bad Request", "a view payload needs view.id, view.type and view.callback_id")
+        state = view.get("state")
+        if state is not None and not (isinstance(state, dict) and isinstance(state.get("values", {}), dict)):
+            raise BadRequest("400 Bad Request", "view.state.values must be a JSON object")
+    if kind == "block_actions" and not payload.get("actions"):
+        raise BadRequest("400 Bad Request", "a block_actions payload needs actions")
+    if kind == "event_callback":
+        event = payload.get("event")
+        if not isinstance(event, dict) or not isinstance(event.get("type"), str):
+            raise BadRequest("400 Bad Request", "an event_callback needs an event with a type")
+
+
+def malformed_reason(content_type: str, body: bytes, headers: dict[str, str]) -> BadRequest | None:
+    """Why this request cannot be from Slack (a BadRequest to answer with), or None when it looks right."""
+    timestamp = headers.get("x-slack-request-timestamp", "")
+    if timestamp and not timestamp.strip().isdigit():
+        return BadRequest("401 Unauthorized", "invalid request timestamp")
+    media = content_type.split(";", 1)[0].strip().lower()
+    if media not in (FORM_TYPE, JSON_TYPE):
+        return BadRequest("415 Unsupported Media Type", f"expected {FORM_TYPE} or {JSON_TYPE}")
+    try:
+        text = body.decode("utf-8")
+    except UnicodeDecodeError:
+        return BadRequest("400 Bad Request", "the body is not UTF-8")
+    try:
+        if media == JSON_TYPE:
+            try:
+                data = json.loads(text) if text.strip() else {}
+            except (ValueError, RecursionError):
+                return BadRequest("400 Bad Request", "the body is not valid JSON")
+            _check_payload(data)
+            return None
+        form = parse_qs(text, keep_blank_values=True)
+        if "payload" in form:
+            try:
+                payload = json.loads(form["payload"][0])
+            except (ValueError, RecursionError):
+                return BadRequest("400 Bad Request", "the payload field is not valid JSON")
+            _check_payload(payload)
+    except BadRequest as exc:
+        return exc
+    except (ValueError, RecursionError):
+        return BadRequest("400 Bad Request", "the body could not be read")
+    return None
+
+
+def _read_body(environ: dict[str, Any], limit: int) -> bytes:
+    """The request body, read once: at most ``limit`` bytes whatever Content-Length says (or omits)."""
+    stream = environ.get("wsgi.input")
+    if stream is None:
+        return b""
+    raw_length = (environ.get("CONTENT_LENGTH") or "").strip()
+    if raw_length:
+        if not raw_length.isdigit():
+            raise BadRequest("400 Bad Request", "bad Content-Length")
+        length = int(raw_length)
+        if length > limit:
+            raise BadRequest("413 Payload Too Large", "request body too large")
+        data = stream.read(length)
+        if len(data) > limit:  # a stream that returns more than it announced
+            raise BadRequest("413 Payload Too Large", "request body too large")
+        return data
+    chunks: list[bytes] = []
+    size = 0
+    while True:
+        chunk = stream.read(_READ_CHUNK)
+        if not chunk:
+            break
+        size += len(chunk)
+        if size > limit:
+            raise BadRequest("413 Payload Too Large", "request body too large")
+        chunks.append(chunk)
+    return b"".join(chunks)
+
+
+def _headers(environ: dict[str, Any]) -> dict[str, str]:
+    out = {k[5:].replace("_", "-").lower(): str(v) for k, v in environ.items() if k.startswith("HTTP_")}
+    if environ.get("CONTENT_TYPE"):
+        out["content-type"] = str(environ["CONTENT_TYPE"])
+    return out
 
 
 class BotWSGI:
@@ -50,11 +188,15 @@ class BotWSGI:
                 if method != "POST":
                     return _plain(start_response, "405 Method Not Allowed", "POST only")
                 try:
-                    length = int(environ.get("CONTENT_LENGTH") or 0)
-                except ValueError:
-                    return _plain(start_response, "400 Bad Request", "bad Content-Length")
-                if length > self.max_body:
-                    return _plain(start_response, "413 Payload Too Large", "request body too large")
+                    body = _read_body(environ, self.max_body)
+                except BadRequest as exc:
+                    return _plain(start_response, exc.status, str(exc))
+                problem = malformed_reason(str(environ.get("CONTENT_TYPE") or ""), body, _headers(environ))
+                if problem is not None:
+                    log.info("rejected a request to %s: %s", path, problem)
+                    return _plain(start_response, problem.status, str(problem))
+                environ["wsgi.input"] = io.BytesIO(body)
+                environ["CONTENT_LENGTH"] = str(len(body))
                 return self.slack(environ, start_response)
             return _plain(start_response, "404 Not Found", "not found")
         except Exception:

@@ -36,8 +36,9 @@ MESSAGES: dict[str, str] = {
     ),
     "guard.leak.alert.refresh_token_hint": (
         "A refresh token is useless without the client secret, so rotating the secret shuts the door; "
-        "then run `/connect-amazon reauthorize {name}` for a fresh refresh token."
+        "then authorize the app again for a fresh refresh token (the Re-authorize button)."
     ),
+    "guard.leak.alert.reauthorize_button": "Re-authorize",
     "guard.leak.alert.somewhere": "a channel",
     "guard.leak.alert.an_app": "An app",
     "guard.leak.alert.rotate_button": "Rotate now",
@@ -67,7 +68,6 @@ MESSAGES: dict[str, str] = {
     "guard.audit.action.health_failing": "health check failed",
     "guard.audit.action.health_recovered": "health check recovered",
     "guard.audit.action.key_rotated": "re-encrypted under a new key",
-    "guard.http.bad_request": "The request could not be read.",
     # --- lifecycle (expiry reminders, health checks, rotation, re-authorization, disconnect) ---------
     "lifecycle.rotate_steps": (
         "In Developer Central (Apps & Services → Develop Apps), open the app, select *View* under "

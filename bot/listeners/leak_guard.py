@@ -25,7 +25,7 @@ _SKIPPED_SUBTYPES = frozenset(
     {"message_deleted", "message_replied", "channel_join", "channel_leave", "group_join", "group_leave",
      "assistant_app_thread", "ekm_access_denied"}
 )
-_MAX_DEPTH = 12
+_MAX_DEPTH = 24
 _MAX_LEAVES = 5_000
 
 
@@ -75,7 +75,7 @@ def parse_message_event(
     event = body.get("event")
     if not isinstance(event, dict) or event.get("type") != "message":
         return None
-    subtype = event.get("subtype")
+    subtype = _str(event.get("subtype"))
     if subtype in _SKIPPED_SUBTYPES:
         return None
     previous: dict[str, Any] = {}

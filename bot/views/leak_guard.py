@@ -13,6 +13,7 @@ from bot.views.notices import renders
 Blocks = list[dict[str, Any]]
 
 ROTATE_NOW_ACTION = "rotate_now"  # handled by the lifecycle listeners; value = connection id
+REAUTHORIZE_NOW_ACTION = "reauthorize_now"  # likewise, for a leaked refresh token
 
 
 def _label(kind: str) -> str:
@@ -59,23 +60,28 @@ def exposed_alert(data: dict[str, Any]) -> tuple[str, Blocks]:
     who = f"<@{data['user_id']}>" if data.get("user_id") else t("guard.leak.alert.an_app")
     headline = t("guard.leak.alert.headline", name=name, what=what)
     body = t("guard.leak.alert.body", what=what, where=where, who=who)
+    buttons: Blocks = [
+        {
+            "type": "button",
+            "action_id": ROTATE_NOW_ACTION,
+            "style": "danger",
+            "text": {"type": "plain_text", "text": t("guard.leak.alert.rotate_button"), "emoji": True},
+            "value": str(data.get("connection_id", "")),
+        }
+    ]
     if data.get("secret") == "refresh_token":
         body += " " + t("guard.leak.alert.refresh_token_hint", name=name)
+        buttons.append(
+            {
+                "type": "button",
+                "action_id": REAUTHORIZE_NOW_ACTION,
+                "text": {"type": "plain_text", "text": t("guard.leak.alert.reauthorize_button"), "emoji": True},
+                "value": str(data.get("connection_id", "")),
+            }
+        )
     blocks: Blocks = [
         _section(f":rotating_light: *{headline}*"),
         _section(body),
-        {
-            "type": "actions",
-            "block_id": "exposed_actions",
-            "elements": [
-                {
-                    "type": "button",
-                    "action_id": ROTATE_NOW_ACTION,
-                    "style": "danger",
-                    "text": {"type": "plain_text", "text": t("guard.leak.alert.rotate_button"), "emoji": True},
-                    "value": str(data.get("connection_id", "")),
-                }
-            ],
-        },
+        {"type": "actions", "block_id": "exposed_actions", "elements": buttons},
     ]
     return headline[:3000], blocks

@@ -1,0 +1,193 @@
+"""Malformed requests to /slack/events get a 4xx with a one-line reason, never a traceback or a 500.
+
+Everything goes over real HTTP to the real BotWSGI + waitress server; the requests that must get
+past the signature check are signed exactly as Slack signs them.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import time
+from collections.abc import Iterator
+from typing import Any
+from urllib.parse import quote
+
+import httpx
+import pytest
+
+from bot.server import MAX_BODY_BYTES, BotWSGI, malformed_reason
+from tests.fakes.slack_signing import (
+    FORM,
+    JSON,
+    block_actions_body,
+    block_actions_payload,
+    event_callback_body,
+    post_signed,
+    sign,
+    slash_command_body,
+)
+from tests.guard.conftest import LiveApp
+
+
+def assert_clean_4xx(resp: httpx.Response, status: int | None = None) -> None:
+    assert 400 <= resp.status_code < 500, (resp.status_code, resp.text[:200])
+    if status is not None:
+        assert resp.status_code == status, (resp.status_code, resp.text[:200])
+    assert "Traceback" not in resp.text and 'File "' not in resp.text
+    assert len(resp.text) < 300
+
+
+def payload_form(payload: Any) -> str:
+    return "payload=" + quote(json.dumps(payload) if not isinstance(payload, str) else payload)
+
+
+VIEW = {"id": "V0TEST0001", "type": "modal", "callback_id": "no_such_callback", "hash": "1.abc",
+        "state": {"values": {}}, "private_metadata": ""}
+
+
+@pytest.mark.parametrize(
+    ("name", "body", "content_type", "status"),
+    [
+        ("form payload is not JSON", "payload=%7Bnot-json", FORM, 400),
+        ("JSON body is not JSON", "{not json", JSON, 400),
+        ("JSON body is a list", "[1, 2]", JSON, 400),
+        ("JSON body is a string", '"event_callback"', JSON, 400),
+        ("payload is a list", payload_form([1]), FORM, 400),
+        ("payload.user is a number", payload_form({"type": "block_actions", "user": 5, "actions": [{}]}), FORM, 400),
+        ("view without callback_id", payload_form({"type": "view_submission", "view": {"id": "V1", "type": "modal"}}),
+         FORM, 400),
+        ("view state values not an object", payload_form({"type": "view_submission", "view": {
+            **VIEW, "state": {"values": []}}}), FORM, 400),
+        ("actions not a list", payload_form({"type": "block_actions", "actions": "rotate_now"}), FORM, 400),
+        ("event is not an object", json.dumps({"type": "event_callback", "event": "message"}), JSON, 400),
+        ("event without type", json.dumps({"type": "event_callback", "event": {"text": "hi"}}), JSON, 400),
+        ("deeply nested JSON", "[" * 100_000 + "]" * 100_000, JSON, 400),
+        ("unknown view callback id", payload_form({"type": "view_submission", "team": {"id": "T0FAKETEAM"},
+                                                    "user": {"id": "U0ALICE"}, "view": VIEW}), FORM, 404),
+        ("unknown action id", block_actions_body(block_actions_payload("no_such_action", "U0ALICE")), FORM, 404),
+        ("plain text body", "hello", "text/plain", 415),
+        ("XML body", "<xml/>", "application/xml", 415),
+    ],
+)
+def test_signed_but_malformed_requests_get_a_clean_4xx(
+    live_app: LiveApp, name: str, body: str, content_type: str, status: int
+) -> None:
+    resp = post_signed(live_app.url, body, live_app.signing_secret, content_type)
+    assert_clean_4xx(resp, status)
+    time.sleep(0.05)
+    assert "Traceback" not in live_app.log_text(), name
+
+
+def test_invalid_utf8_body(live_app: LiveApp) -> None:
+    raw = b"payload=\xff\xfe\xfd"
+    headers = {"Content-Type": FORM, **sign(live_app.signing_secret, raw.decode("latin-1"))}
+    assert_clean_4xx(httpx.post(live_app.url, content=raw, headers=headers), 400)
+
+
+def test_missing_and_bad_signature_headers(live_app: LiveApp) -> None:
+    body = slash_command_body("/connect-amazon", "help", "U0ALICE")
+    assert_clean_4xx(httpx.post(live_app.url, content=body, headers={"Content-Type": FORM}), 401)
+    stale = sign(live_app.signing_secret, body, timestamp=int(time.time()) - 600)
+    assert_clean_4xx(httpx.post(live_app.url, content=body, headers={"Content-Type": FORM, **stale}), 401)
+    wrong = sign("0" * 32, body)
+    assert_clean_4xx(httpx.post(live_app.url, content=body, headers={"Content-Type": FORM, **wrong}), 401)
+    not_a_number = {"X-Slack-Request-Timestamp": "yesterday", "X-Slack-Signature": "v0=00"}
+    assert_clean_4xx(httpx.post(live_app.url, content=body, headers={"Content-Type": FORM, **not_a_number}), 401)
+    time.sleep(0.05)
+    assert "Traceback" not in live_app.log_text()
+
+
+def test_wrong_method_and_path(live_app: LiveApp) -> None:
+    assert_clean_4xx(httpx.get(live_app.url), 405)
+    assert_clean_4xx(httpx.post(live_app.url.replace("/slack/events", "/slack/other"), content=b"x"), 404)
+
+
+def test_oversized_body_with_content_length(live_app: LiveApp) -> None:
+    body = "payload=" + "x" * (MAX_BODY_BYTES + 1)
+    assert_clean_4xx(post_signed(live_app.url, body, live_app.signing_secret, FORM), 413)
+
+
+def _chunks(total: int, size: int = 64 * 1024) -> Iterator[bytes]:
+    sent = 0
+    while sent < total:
+        n = min(size, total - sent)
+        sent += n
+        yield b"x" * n
+
+
+def test_oversized_chunked_body_without_content_length(live_app: LiveApp) -> None:
+    headers = {"Content-Type": FORM, **sign(live_app.signing_secret, "irrelevant")}
+    with httpx.Client() as client:
+        req = client.build_request("POST", live_app.url, content=_chunks(MAX_BODY_BYTES + 200_000), headers=headers)
+        assert "content-length" not in req.headers and req.headers.get("transfer-encoding") == "chunked"
+        resp = client.send(req)
+    assert_clean_4xx(resp, 413)
+
+
+def test_small_chunked_body_is_served(live_app: LiveApp) -> None:
+    """A correctly signed command sent chunked (no Content-Length) reaches the bot and is acknowledged."""
+    body = slash_command_body("/connect-amazon", "help", "U0ALICE")
+    headers = {"Content-Type": FORM, **sign(live_app.signing_secret, body)}
+    parts = [body[:20].encode(), body[20:].encode()]
+    with httpx.Client() as client:
+        req = client.build_request("POST", live_app.url, content=iter(parts), headers=headers)
+        assert "content-length" not in req.headers
+        resp = client.send(req)
+    assert resp.status_code == 200, resp.text
+
+
+def test_well_formed_event_still_gets_through(live_app: LiveApp) -> None:
+    event = {"type": "message", "channel": "C0GENERAL1", "user": "U0ALICE", "text": "hello", "ts": "1.1",
+             "channel_type": "channel"}
+    resp = post_signed(live_app.url, event_callback_body(event), live_app.signing_secret, JSON)
+    assert resp.status_code == 200
+
+
+# --------------------------------------------------------------------- the WSGI layer, without waitress
+
+
+def _environ(body: bytes, content_length: str | None, content_type: str = FORM) -> dict[str, Any]:
+    env: dict[str, Any] = {"REQUEST_METHOD": "POST", "PATH_INFO": "/slack/events", "CONTENT_TYPE": content_type,
+                           "SERVER_PROTOCOL": "HTTP/1.1",
+                           "wsgi.input": io.BytesIO(body), "QUERY_STRING": ""}
+    if content_length is not None:
+        env["CONTENT_LENGTH"] = content_length
+    return env
+
+
+def _call(wsgi: BotWSGI, env: dict[str, Any]) -> tuple[str, bytes]:
+    seen: dict[str, str] = {}
+
+    def start_response(status: str, headers: list[tuple[str, str]], exc_info: object = None) -> None:
+        seen["status"] = status
+
+    body = b"".join(wsgi(env, start_response))
+    return seen["status"], body
+
+
+def test_wsgi_reads_at_most_the_limit_without_content_length(live_app: LiveApp) -> None:
+    wsgi = BotWSGI(live_app.wsgi.slack.app, live_app.services.db.ping, max_body=1000)
+    status, body = _call(wsgi, _environ(b"x" * 5000, None))
+    assert status.startswith("413") and b"too large" in body
+    status, _ = _call(wsgi, _environ(b"x" * 5000, "99999"))
+    assert status.startswith("413")
+    status, body = _call(wsgi, _environ(b"x", "ten"))
+    assert status.startswith("400")
+
+
+def test_malformed_reason_accepts_what_slack_sends() -> None:
+    assert malformed_reason(FORM, slash_command_body("/connect-amazon", "", "U1").encode(), {}) is None
+    assert malformed_reason(FORM + "; charset=utf-8", b"", {}) is None
+    assert malformed_reason(JSON, event_callback_body({"type": "app_home_opened", "user": "U1", "tab": "home",
+                                                      "channel": "D1"}).encode(), {}) is None
+    channel_created = {"type": "channel_created", "channel": {"id": "C1", "name": "x", "creator": "U1"}}
+    assert malformed_reason(JSON, event_callback_body(channel_created).encode(), {}) is None
+    user_change = {"type": "user_change", "user": {"id": "U1", "team_id": "T1"}}
+    assert malformed_reason(JSON, event_callback_body(user_change).encode(), {}) is None
+    changed = {"type": "message", "subtype": "message_changed", "channel": "C1",
+               "message": {"type": "message", "user": "U1", "text": "x", "ts": "1.2"},
+               "previous_message": {"type": "message", "user": "U1", "text": "y", "ts": "1.2"}}
+    assert malformed_reason(JSON, event_callback_body(changed).encode(), {}) is None
+    assert malformed_reason(FORM, block_actions_body(block_actions_payload("rotate_now", "U1", value="3")).encode(),
+                            {}) is None
