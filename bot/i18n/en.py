@@ -426,6 +426,7 @@ MESSAGES: dict[str, str] = {
     "onboarding.result.failed": ":x: *Amazon did not accept these credentials.* {cause}",
     "onboarding.result.next_step": "*Next step:* {step}",
     "onboarding.result.try_again": "Try again",
+    "onboarding.result.unexpected_step": "Try again in a minute; if it keeps failing, tell whoever runs the bot.",
     "onboarding.confirm.text": (
         "This {path} account is already connected in {region} as *{name}*. Update that connection with the "
         "credentials you just entered?"

@@ -270,7 +270,7 @@ def register(app: App, services: Services) -> None:
         except Exception:
             log.exception("saving a connection for team %s failed", team_id)
             outcome = flow.Outcome(kind="failed", verdict_kind="unexpected", cause=t("general.unexpected_error"),
-                                   next_step=t("onboarding.form.name_taken_step"), prefill=form.prefill())
+                                   next_step=t("onboarding.result.unexpected_step"), prefill=form.prefill())
         try:
             flow.finish_claim(services.db, claim, outcome)
         finally:

@@ -179,3 +179,21 @@ def test_form_check_reprs_hide_secrets() -> None:
     for shown in (repr(form), str(form), repr(flow.Submission("T", "U", "V", "h", form))):
         assert creds.client_secret not in shown and creds.refresh_token not in shown
     assert "client_secret" not in form.prefill().to_json()
+
+
+def test_every_onboarding_key_used_is_in_the_catalog() -> None:
+    import re
+
+    from bot.i18n import catalog
+
+    root = Path(__file__).resolve().parents[2] / "bot"
+    used: set[str] = set()
+    for path in [*root.glob("flows/*.py"), *root.glob("views/*.py"), *root.glob("listeners/*.py")]:
+        used |= set(re.findall(r"""["'](onboarding\.[a-z_.]+)["']""", path.read_text()))
+    static = {k for k in used if not k.endswith(".")}
+    missing = sorted(k for k in static if k not in catalog() and not k.endswith(("_", ".")))
+    assert not missing
+    for path in ("seller", "vendor"):
+        for step in cl.STEPS[path]:
+            assert f"onboarding.step.{path}.{step}.title" in catalog()
+            assert f"onboarding.step.{path}.{step}.body" in catalog()
