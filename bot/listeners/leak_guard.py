@@ -119,8 +119,10 @@ def register(app: App, services: Services) -> None:
         ack()
 
     def guard(body: dict[str, Any], client: WebClient, context: BoltContext) -> None:
+        event_id = body.get("event_id") if isinstance(body, dict) else None
         message = parse_message_event(body, bot_user_id=context.bot_user_id, bot_id=context.bot_id)
         if message is None:
+            log.debug("leak guard: event %s is not a person's channel message; skipped", event_id)
             return
 
         def warn(warning: LeakWarning) -> None:
@@ -130,6 +132,10 @@ def register(app: App, services: Services) -> None:
                 channel=warning.channel_id, user=warning.user_id, text=text, blocks=blocks, **kwargs
             )
 
-        handle_message(services.db, services.crypto, outbox, message, now=services.clock(), warn=warn)
+        outcome = handle_message(services.db, services.crypto, outbox, message, now=services.clock(), warn=warn)
+        log.debug(
+            "leak guard: event %s done: found=%s duplicate=%s warned=%s exposed=%d",
+            event_id, ",".join(outcome.found) or "nothing", outcome.duplicate, outcome.warned, len(outcome.exposed),
+        )
 
     app.event("message")(ack=acknowledge, lazy=[guard])
