@@ -154,11 +154,13 @@ def _reminders(services: Services, outbox: Outbox, now: datetime, who: str, repo
     lead_days = tuple(services.settings.reminder_days)
     today = now.date()
     with services.db.session() as session:
-        due = repo.due_expiry_reminders(session, today=today, lead_days=lead_days, limit=REMINDER_BATCH)
+        due = [(c.id, c.secret_generation, kind) for c, kind in
+               repo.due_expiry_reminders(session, today=today, lead_days=lead_days, limit=REMINDER_BATCH)]
         session.rollback()
-        for conn, kind in due:
+        for connection_id, generation, kind in due:
+            assert connection_id is not None
             try:
-                _send_reminder(session, outbox, conn, kind, today, lead_days, now, who, report)
+                _send_reminder(session, outbox, connection_id, generation, kind, today, lead_days, now, who, report)
             except DeliveryError:
                 report.delivery_failures += 1
 
@@ -166,7 +168,8 @@ def _reminders(services: Services, outbox: Outbox, now: datetime, who: str, repo
 def _send_reminder(
     session: Session,
     outbox: Outbox,
-    conn: Connection,
+    connection_id: int,
+    generation: int,
     kind: str,
     today: date,
     lead_days: Sequence[int],
@@ -174,10 +177,13 @@ def _send_reminder(
     who: str,
     report: SweepReport,
 ) -> None:
-    assert conn.id is not None
-    generation = conn.secret_generation
-    if not repo.claim_reminder(session, conn.id, generation, kind, who, now):
+    if not repo.claim_reminder(session, connection_id, generation, kind, who, now):
         return  # another process has it
+    conn = repo.get_connection_by_id(session, connection_id)
+    if conn is None or conn.id is None or conn.secret_generation != generation or conn.status not in ACTIVE_STATUSES:
+        # Rotated or disconnected since the query: the claim stays recorded for that old generation.
+        repo.mark_reminder_sent(session, connection_id, generation, kind, now)
+        return
     for older in superseded_kinds(kind, lead_days):
         if repo.claim_reminder(session, conn.id, generation, older, f"superseded by {kind}", now):
             # Recorded as done (never posted) so no later pass and no stale-claim cleanup revives it.
@@ -220,19 +226,21 @@ class Outcome:
 def _health_checks(services: Services, outbox: Outbox, now: datetime, who: str, report: SweepReport) -> None:
     hours = services.settings.health_check_hours
     with services.db.session() as session:
-        due = repo.list_due_health_checks(session, now, HEALTH_BATCH)
+        # Snapshot what was read: after a commit the ORM would reload rows, and the compare-and-set
+        # claim must compare with the value this process saw, not with another process's new one.
+        due = [(c.id, c.next_health_check_at) for c in repo.list_due_health_checks(session, now, HEALTH_BATCH)
+               if c.id is not None]
         session.rollback()
-        for conn in due:
-            assert conn.id is not None
-            if not repo.claim_health_check(session, conn.id, conn.next_health_check_at,
-                                           next_check_at(conn.id, now, hours)):
+        for connection_id, seen_next in due:
+            if not repo.claim_health_check(session, connection_id, seen_next,
+                                           next_check_at(connection_id, now, hours)):
                 continue  # another process is checking it
             try:
-                _check_one(services, session, outbox, conn.id, now, report)
+                _check_one(services, session, outbox, connection_id, now, report)
             except DeliveryError:
                 report.delivery_failures += 1
                 # The alert was released; look again on the next pass so it goes out then.
-                repo.reschedule_health_check(session, conn.id, now)
+                repo.reschedule_health_check(session, connection_id, now)
 
 
 def _check_one(
