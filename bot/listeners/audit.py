@@ -1,0 +1,81 @@
+"""``/connect-amazon audit [NAME]``: the audit trail, ephemerally, for admins only.
+
+Admins are the people in ADMIN_USER_IDS and the workspace's admins and owners (``users.info``
+``is_admin`` / ``is_owner``). Everyone else gets a clear refusal and sees nothing.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from typing import Any
+
+from bot.flows.authz import clean_name
+from bot.listeners.commands import CommandRequest, subcommand
+from bot.listeners.lifecycle import resolve_actor
+from bot.services import Services
+from bot.views.audit import AuditRow, audit_trail, refusal
+from storage import repo
+
+log = logging.getLogger(__name__)
+
+PAGE = 50
+MAX_NAME = 80
+
+
+@dataclass(frozen=True)
+class AuditQuery:
+    """What the person asked for, as plain values."""
+
+    team_id: str
+    user_id: str
+    name: str | None  # None: every connection of the workspace
+
+
+def parse_audit_args(team_id: str, user_id: str, args: str) -> AuditQuery | str:
+    """The query, or the i18n key of the sentence that says what is wrong with the text."""
+    name = clean_name(args or "")
+    if len(name) > MAX_NAME:
+        return "guard.audit.name_too_long"
+    return AuditQuery(team_id=team_id, user_id=user_id, name=name or None)
+
+
+def load_trail(services: Services, query: AuditQuery) -> tuple[list[AuditRow], str | None, bool]:
+    """(rows newest first, the connection's exact name if one was asked for, whether there are more)."""
+    with services.db.session() as session:
+        name = query.name
+        if name is not None and repo.get_connection(session, query.team_id, name) is None:
+            same = {c.name for c in repo.list_connections(session, query.team_id, include_disconnected=True)
+                    if c.name.casefold() == name.casefold()}
+            if len(same) == 1:
+                name = same.pop()
+        entries = repo.list_audit(session, query.team_id, connection_name=name, limit=PAGE + 1)
+        rows = [
+            AuditRow(when=e.created_at, actor=e.actor, action=e.action, connection_name=e.connection_name,
+                     detail=e.detail)
+            for e in entries[:PAGE]
+        ]
+    return rows, name, len(entries) > PAGE
+
+
+@subcommand("audit")
+def audit_command(services: Services, request: CommandRequest, client: Any, respond: Any) -> None:
+    def say(text: str, blocks: list[dict[str, Any]] | None = None) -> None:
+        respond(text=text, blocks=blocks, response_type="ephemeral", replace_original=False)
+
+    query = parse_audit_args(request.team_id, request.user_id, request.args)
+    if isinstance(query, str):
+        say(refusal(query))
+        return
+    if request.user_id not in services.settings.admin_user_ids:
+        actor, lookup_error = resolve_actor(client, request.user_id)
+        if lookup_error is not None:
+            say(refusal("guard.audit.lookup_failed", error=lookup_error))
+            return
+        if not (actor.is_workspace_admin or actor.is_workspace_owner):
+            log.info("audit trail refused to %s (not an admin)", request.user_id)
+            say(refusal("guard.audit.refused"))
+            return
+    rows, name, truncated = load_trail(services, query)
+    text, blocks = audit_trail(rows, name, truncated=truncated)
+    say(text, blocks)

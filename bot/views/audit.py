@@ -1,0 +1,90 @@
+"""Block Kit for ``/connect-amazon audit [NAME]``: the audit trail, newest first, as an ephemeral message.
+
+Pure functions of plain rows. Audit details never hold a secret (storage redacts them when they
+are written); names and details are still escaped for mrkdwn and redacted once more here.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+from bot.i18n import catalog, t
+from bot.redaction import redact
+
+Blocks = list[dict[str, Any]]
+SECTION_LIMIT = 2900  # Slack allows 3000 characters in a section's text
+MAX_BLOCKS = 45  # Slack allows 50 blocks in a message
+
+
+@dataclass(frozen=True)
+class AuditRow:
+    when: datetime
+    actor: str  # a Slack user id or "system"
+    action: str
+    connection_name: str | None
+    detail: str | None
+
+
+def escape(text: str) -> str:
+    """Plain text made safe for mrkdwn (no mentions, links or formatting can be injected) and redacted."""
+    return redact(text).replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+def _action_label(action: str) -> str:
+    key = f"guard.audit.action.{action}"
+    return t(key) if key in catalog() else escape(action.replace("_", " "))
+
+
+def _actor(actor: str) -> str:
+    if actor and actor[0] in "UW" and actor.isalnum():
+        return f"<@{actor}>"
+    return t("guard.audit.by_system") if actor in ("", "system") else escape(actor)
+
+
+def audit_line(row: AuditRow) -> str:
+    when = row.when.astimezone(UTC).strftime("%Y-%m-%d %H:%M UTC")
+    parts = [f"`{when}`"]
+    if row.connection_name:
+        parts.append(f"*{escape(row.connection_name[:80])}*")
+    parts.append(_action_label(row.action))
+    parts.append(_actor(row.actor))
+    line = " \u00b7 ".join(parts)
+    if row.detail:
+        line += f"\n      _{escape(row.detail[:300])}_"
+    return line
+
+
+def audit_trail(rows: list[AuditRow], name: str | None, *, truncated: bool) -> tuple[str, Blocks]:
+    """The trail (newest first) of one connection, or of every connection of the workspace."""
+    shown_name = escape(name[:80]) if name else None
+    if not rows:
+        text = t("guard.audit.empty_one", name=f"*{shown_name}*") if shown_name else t("guard.audit.empty_all")
+        return text, [{"type": "section", "text": {"type": "mrkdwn", "text": text}}]
+    title = t("guard.audit.title_one", name=shown_name) if shown_name else t("guard.audit.title_all")
+    blocks: Blocks = [{"type": "header", "text": {"type": "plain_text", "text": title[:150], "emoji": True}}]
+    chunk: list[str] = []
+    size = 0
+    for row in rows:
+        line = audit_line(row)[:SECTION_LIMIT]
+        if chunk and size + len(line) + 1 > SECTION_LIMIT:
+            blocks.append({"type": "section", "text": {"type": "mrkdwn", "text": "\n".join(chunk)}})
+            chunk, size = [], 0
+            if len(blocks) >= MAX_BLOCKS:
+                truncated = True
+                break
+        chunk.append(line)
+        size += len(line) + 1
+    else:
+        if chunk:
+            blocks.append({"type": "section", "text": {"type": "mrkdwn", "text": "\n".join(chunk)}})
+    if truncated:
+        blocks.append({"type": "context", "elements": [
+            {"type": "mrkdwn", "text": t("guard.audit.more", shown=len(rows))}
+        ]})
+    return title, blocks
+
+
+def refusal(key: str, **values: str) -> str:
+    return t(key, **values)
