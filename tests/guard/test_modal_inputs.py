@@ -1,0 +1,83 @@
+"""Every text input in every modal the bot builds has a max_length (issue 7), within Slack's limit,
+and long enough for the longest real value of its field. Checked on the builder functions and on
+every view the bot really sent to (the fake) Slack while connecting, failing and rotating."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from bot.flows.onboarding import Prefill
+from bot.views.credentials import credentials_modal
+from bot.views.lifecycle import renew_modal
+from tests.fakes.fake_amazon import make_credentials
+from tests.harness import BotHarness, wait_until
+
+SLACK_LIMIT = 3000  # plain_text_input max_length can be at most 3000
+# The longest value a person may legitimately paste into each field (validators accept these).
+LONGEST = {"client_secret": len("amzn1.oa2-cs.v1.") + 128, "refresh_token": 1000,
+           "client_id": len("amzn1.application-oa2-client.") + 64, "selling_partner_id": 20, "connection_name": 80}
+
+
+def inputs(view: dict[str, Any]) -> Iterator[dict[str, Any]]:
+    for block in view.get("blocks", []):
+        element = block.get("element")
+        if block.get("type") == "input" and isinstance(element, dict):
+            yield element
+        for el in (block.get("elements") or []) + [block.get("accessory") or {}]:
+            if isinstance(el, dict) and el.get("type") == "plain_text_input":
+                yield el
+
+
+def check(view: dict[str, Any], where: str) -> int:
+    checked = 0
+    for element in inputs(view):
+        if element.get("type") not in ("plain_text_input", "email_text_input", "url_text_input",
+                                       "number_input", "rich_text_input"):
+            continue
+        action_id = element.get("action_id")
+        limit = element.get("max_length")
+        assert isinstance(limit, int) and 1 <= limit <= SLACK_LIMIT, f"{where}: {action_id} has no max_length"
+        assert limit >= LONGEST.get(str(action_id), 1), f"{where}: {action_id} max_length {limit} is too small"
+        assert "initial_value" not in element or action_id not in ("client_secret", "refresh_token"), where
+        checked += 1
+    return checked
+
+
+def test_builders() -> None:
+    today = date(2026, 3, 1)
+    prefill = Prefill(account_type="seller", selling_partner_id="A1B2C3D4E5F6G7", connection_name="US Main")
+    assert check(credentials_modal(Prefill(), today), "credentials (empty)") >= 5
+    assert check(credentials_modal(prefill, today), "credentials (prefilled)") >= 5
+    target = {"connection_id": 7, "name": "US Main", "marketplace": "United States", "region": "NA"}
+    for kind in ("rotate", "reauthorize"):
+        assert check(renew_modal(kind, target, "2026-03-01"), f"renew {kind}") == 1
+
+
+@pytest.fixture
+def h(tmp_path: Path) -> Iterator[BotHarness]:
+    with BotHarness(tmp_path) as harness:
+        yield harness
+
+
+def test_every_view_really_sent(h: BotHarness) -> None:
+    creds = h.amazon.register(make_credentials())
+    h.command("", user="U0MEMBER")
+    h.wait_dm(user="U0MEMBER")
+    view = h.open_credentials("U0MEMBER")
+    h.submit(view, h.form_values(creds, "Inputs Store"), "U0MEMBER")
+    h.wait_view(view["id"], lambda v: "Inputs Store" in json.dumps(v) and v.get("callback_id") == "connect_result")
+    for word in ("rotate", "reauthorize"):
+        before = len(h.slack.calls_for("views.open"))
+        h.command(f"{word} Inputs Store", user="U0MEMBER")
+        wait_until(lambda b=before: h.slack.calls_for("views.open")[b:], 10, f"no {word} modal")
+    sent = [c for m in ("views.open", "views.update", "views.push") for c in h.slack.calls_for(m)]
+    assert len(sent) >= 4
+    total = sum(check(c.params["view"] if isinstance(c.params["view"], dict) else json.loads(c.params["view"]),
+                      c.method) for c in sent)
+    assert total >= 7  # the credential form's five text inputs and the two renew modals' one each
