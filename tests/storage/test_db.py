@@ -13,7 +13,7 @@ from alembic.runtime.migration import MigrationContext
 from sqlmodel import SQLModel
 
 from storage import repo
-from storage.crypto import Crypto
+from storage.crypto import Crypto, generate_key
 from storage.db import Database, current_revision, head_revision, make_engine, migrate
 from tests.storage.conftest import NOW, SECRET_A, TOKEN_A, make_connection
 
@@ -56,7 +56,7 @@ def test_older_database_is_upgraded_with_data_kept(empty_db: Database) -> None:
     migrate(empty_db.engine, "0001")
     assert current_revision(empty_db.engine) == "0001"
     assert "reminder_ledger" not in _tables(empty_db)
-    crypto = Crypto([__import__("storage.crypto", fromlist=["generate_key"]).generate_key("k")])
+    crypto = Crypto([generate_key("k")])
     conn = make_connection(empty_db, crypto)  # the 0001 schema already holds connections and audit
     migrate(empty_db.engine)
     assert current_revision(empty_db.engine) == "0002"
@@ -141,3 +141,33 @@ def test_savepoint_rolls_back_inside_a_real_transaction(db: Database, crypto: Cr
     with db.session() as s:
         assert [a.action for a in repo.list_audit(s, "T1")] == ["connected"]
     assert conn.secret_created_on == date(2026, 2, 1)
+
+
+def test_write_sessions_serialise_read_then_write_units(db: Database) -> None:
+    """Read-then-write units of work from many threads all succeed (SQLite: BEGIN IMMEDIATE)."""
+    errors: list[BaseException] = []
+    barrier = threading.Barrier(4)
+
+    def worker(n: int) -> None:
+        try:
+            barrier.wait()
+            for i in range(10):
+                with db.session(write=True) as s:
+                    seen = len(repo.list_audit(s, "T1", limit=1000))
+                    repo.add_audit(s, team_id="T1", actor=f"U{n}", action="tick", detail=f"{i} after {seen}", now=NOW)
+                    s.commit()
+        except BaseException as exc:  # noqa: BLE001
+            errors.append(exc)
+
+    threads = [threading.Thread(target=worker, args=(n,)) for n in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert errors == []
+    with db.session() as s:
+        details = [a.detail for a in repo.list_audit(s, "T1", limit=1000)]
+    assert len(details) == 40
+    if db.dialect == "sqlite":
+        # each unit held the write lock from its first read: the "after N" counts are exactly 0..39
+        assert sorted(int(d.split(" after ")[1]) for d in details) == list(range(40))
