@@ -1,0 +1,250 @@
+"""Rotation, re-authorization and disconnect end to end: signed Slack requests over HTTP to the bot
+(tests/harness.py), which calls the fake Slack Web API and the fake Amazon over HTTP."""
+
+from __future__ import annotations
+
+import secrets
+from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from bot.amazon.client import Credentials
+from storage import repo
+from storage.models import Connection
+from tests.fakes.fake_amazon import make_credentials
+from tests.harness import NOTIFY_CHANNEL, BotHarness, wait_until
+
+OWNER = "U0MEMBER"  # a plain member who connected the store
+STRANGER = "U0OTHER1"  # another plain member
+ADMIN = "U0ADMIN"  # a workspace admin (users.info is_admin)
+
+
+def new_secret() -> str:
+    return "amzn1.oa2-cs.v1." + secrets.token_hex(32)
+
+
+def new_refresh_token() -> str:
+    return "Atzr|IwEB" + secrets.token_urlsafe(240)
+
+
+def seed(h: BotHarness, name: str = "Main US", *, owner: str = OWNER, age_days: int = 170) -> tuple[int, Credentials]:
+    creds = h.amazon.register(make_credentials(), store_name="Acme US")
+    created = datetime.now(UTC).date() - timedelta(days=age_days)
+    with h.db_session() as s:
+        conn = repo.create_or_update_connection(
+            s, h.services.crypto, team_id="T0FAKETEAM", name=name, account_type="seller",
+            selling_partner_id=creds.selling_partner_id, region="NA", marketplace_id=creds.marketplace_id,
+            client_id=creds.client_id, client_secret=creds.client_secret, refresh_token=creds.refresh_token,
+            secret_created_on=created, store_name="Acme US", created_by=owner, now=datetime.now(UTC),
+        )
+        s.commit()
+        assert conn.id is not None
+        return conn.id, creds
+
+
+def row(h: BotHarness, cid: int) -> Connection:
+    with h.db_session() as s:
+        conn = s.get(Connection, cid)
+        assert conn is not None
+        s.expunge(conn)
+        return conn
+
+
+def stored(h: BotHarness, cid: int) -> repo.ConnectionSecrets:
+    with h.db_session() as s:
+        conn = s.get(Connection, cid)
+        assert conn is not None
+        return repo.load_secrets(s, h.services.crypto, conn)
+
+
+def opened_modal(h: BotHarness, before: int) -> dict[str, Any]:
+    call = wait_until(lambda: h.slack.calls_for("views.open")[before:] or None, 10, "no views.open")[0]
+    assert call.response.get("ok"), call.response
+    return h.view(call.response["view"]["id"])
+
+
+def answers(h: BotHarness) -> list[str]:
+    """Texts the bot sent back through response_url (ephemeral answers)."""
+    return [str(c.params.get("text", "")) for c in h.slack.calls_for("response_url")]
+
+
+@pytest.fixture
+def h(tmp_path: Path) -> Any:
+    with BotHarness(tmp_path) as harness:
+        harness.slack.add_user(STRANGER, "sam", "Sam Stranger")
+        yield harness
+
+
+def test_rotation_end_to_end_through_the_modal(h: BotHarness) -> None:
+    cid, creds = seed(h)
+    rotated = new_secret()
+    h.amazon.rotate_secret(creds.client_id, rotated)  # done in Developer Central
+
+    before = len(h.slack.calls_for("views.open"))
+    ack = h.command("rotate Main US", user=OWNER)
+    assert ack.status_code == 200
+    modal = opened_modal(h, before)
+    text = str(modal)
+    assert "'action_id': 'client_secret'" in text and "'action_id': 'secret_created_on'" in text
+    assert "Rotate secret" in text and "LWA credentials" in text
+    assert "refresh_token" not in text.replace("refresh token", "")  # only the new secret is asked for
+    assert creds.client_secret not in text and creds.refresh_token not in text
+
+    response = h.submit(modal, {"client_secret": rotated}, user=OWNER)
+    assert response.status_code == 200 and response.json()["response_action"] == "update"
+    assert "Checking the new client secret" in str(response.json()["view"])
+    final = h.wait_view(modal["id"], lambda v: "now uses the new client secret" in str(v))
+    today = datetime.now(UTC).date()
+    assert (today + timedelta(days=180)).isoformat() in str(final)
+
+    conn = row(h, cid)
+    assert conn.secret_generation == 2 and conn.secret_expires_on == today + timedelta(days=180)
+    assert conn.status == "connected"
+    assert stored(h, cid).client_secret == rotated and stored(h, cid).refresh_token == creds.refresh_token
+    posts = wait_until(lambda: [p for p in h.channel_posts() if "rotated the LWA client secret" in str(p)] or None,
+                       10, "no announcement")
+    assert len(posts) == 1 and f"<@{OWNER}>" in str(posts[0]) and "Main US" in str(posts[0])
+    with h.db_session() as s:
+        assert [a.action for a in repo.list_audit(s, "T0FAKETEAM", "Main US")][0] == "rotated_secret"
+    everything = h.everything_sent_and_logged()
+    for secret in (rotated, creds.client_secret, creds.refresh_token):
+        assert secret not in everything
+
+
+def test_rotate_now_button_opens_the_modal_and_a_created_on_date_sets_the_expiry(h: BotHarness) -> None:
+    cid, creds = seed(h)
+    rotated = new_secret()
+    h.amazon.rotate_secret(creds.client_id, rotated)
+    before = len(h.slack.calls_for("views.open"))
+    h.action("rotate_now", OWNER, value=str(cid), block_id="lifecycle_rotate", channel_id=NOTIFY_CHANNEL)
+    modal = opened_modal(h, before)
+    created = datetime.now(UTC).date() - timedelta(days=2)
+    h.submit(modal, {"client_secret": rotated, "secret_created_on": created.isoformat()}, user=OWNER)
+    h.wait_view(modal["id"], lambda v: "now uses the new client secret" in str(v))
+    assert row(h, cid).secret_expires_on == created + timedelta(days=180)
+
+
+def test_failed_rotation_keeps_the_old_secret(h: BotHarness) -> None:
+    cid, creds = seed(h)
+    before_row = row(h, cid)
+    wrong = new_secret()  # well-formed, but not the app's secret at Amazon
+    start = len(h.slack.calls_for("views.open"))
+    h.command("rotate main us", user=OWNER)  # names match case-insensitively
+    modal = opened_modal(h, start)
+    h.submit(modal, {"client_secret": wrong}, user=OWNER)
+    final = h.wait_view(modal["id"], lambda v: "nothing was changed" in str(v))
+    assert "Why:" in str(final) and "What to do:" in str(final)
+    after = row(h, cid)
+    assert after.client_secret_enc == before_row.client_secret_enc
+    assert after.secret_generation == 1 and after.secret_expires_on == before_row.secret_expires_on
+    assert stored(h, cid).client_secret == creds.client_secret
+    assert not [p for p in h.channel_posts() if "rotated" in str(p)]
+    assert wrong not in h.everything_sent_and_logged()
+
+
+def test_a_malformed_secret_is_refused_at_once(h: BotHarness) -> None:
+    cid, creds = seed(h)
+    start = len(h.slack.calls_for("views.open"))
+    h.command("rotate Main US", user=OWNER)
+    modal = opened_modal(h, start)
+    response = h.submit(modal, {"client_secret": creds.refresh_token}, user=OWNER)  # pasted into the wrong field
+    answer = response.json()
+    assert answer["response_action"] == "errors" and "client_secret" in answer["errors"]
+    assert creds.refresh_token not in response.text
+    response = h.submit(modal, {"client_secret": new_secret(),
+                                "secret_created_on": (date.today() + timedelta(days=3)).isoformat()}, user=OWNER)
+    assert response.json()["errors"] == {"secret_created_on": "The creation date cannot be in the future."}
+    assert row(h, cid).secret_generation == 1
+    assert h.amazon.calls("/auth/o2/token") == 0
+
+
+def test_reauthorize_stores_a_verified_new_refresh_token(h: BotHarness) -> None:
+    cid, creds = seed(h)
+    fresh = new_refresh_token()
+    h.amazon.reauthorize(creds.refresh_token, fresh)
+    start = len(h.slack.calls_for("views.open"))
+    h.command("reauthorize Main US", user=OWNER)
+    modal = opened_modal(h, start)
+    assert "'action_id': 'refresh_token'" in str(modal) and "client_secret" not in str(modal)
+    h.submit(modal, {"refresh_token": fresh}, user=OWNER)
+    h.wait_view(modal["id"], lambda v: "now uses the new refresh token" in str(v))
+    assert stored(h, cid).refresh_token == fresh and row(h, cid).secret_generation == 1
+    wait_until(lambda: [p for p in h.channel_posts() if "re-authorized" in str(p)] or None, 10, "no announcement")
+    assert fresh not in h.everything_sent_and_logged()
+
+
+def test_disconnect_asks_then_erases_the_secrets_and_keeps_the_audit_trail(h: BotHarness) -> None:
+    cid, creds = seed(h)
+    h.command("disconnect Main US", user=OWNER)
+    question = wait_until(lambda: [c for c in h.slack.calls_for("response_url") if "blocks" in c.params] or None,
+                          10, "no confirmation")[0]
+    blocks = question.params["blocks"]
+    button = next(e for b in blocks if b["type"] == "actions" for e in b["elements"]
+                  if e["action_id"] == "disconnect_confirm")
+    assert button["confirm"]["confirm"]["text"] and button["style"] == "danger"
+    assert row(h, cid).status == "connected"  # nothing happens before the confirmation
+
+    h.action("disconnect_confirm", OWNER, value=button["value"], block_id="lifecycle_disconnect",
+             channel_id="C0TEAM", response_url=h.slack.response_url())
+    wait_until(lambda: any("is disconnected and its secrets are deleted" in t for t in answers(h)) or None, 10,
+               "no answer")
+    conn = row(h, cid)
+    assert conn.status == "disconnected"
+    assert conn.client_secret_enc is None and conn.refresh_token_enc is None
+    assert conn.client_secret_fp is None and conn.refresh_token_fp is None
+    with h.db_session() as s:
+        actions = [a.action for a in repo.list_audit(s, "T0FAKETEAM", "Main US")]
+    assert actions[0] == "disconnected" and "connected" in actions
+    wait_until(lambda: [p for p in h.channel_posts() if "disconnected *Main US*" in str(p)] or None, 10, "no post")
+    text = h.database_text()
+    assert creds.client_secret not in text and creds.refresh_token not in text
+    # A second confirmation (double click) changes nothing and posts nothing more.
+    h.action("disconnect_confirm", OWNER, value=button["value"], channel_id="C0TEAM",
+             response_url=h.slack.response_url())
+    wait_until(lambda: any("is disconnected: its secrets were erased" in t for t in answers(h)) or None, 10, "x")
+    assert len([p for p in h.channel_posts() if "disconnected *Main US*" in str(p)]) == 1
+
+
+def test_a_non_owner_is_refused_and_nothing_changes(h: BotHarness) -> None:
+    cid, creds = seed(h)
+    before_row = row(h, cid)
+    opens = len(h.slack.calls_for("views.open"))
+    for text in ("rotate Main US", "reauthorize Main US", "disconnect Main US"):
+        h.command(text, user=STRANGER)
+    h.action("rotate_now", STRANGER, value=str(cid), channel_id=NOTIFY_CHANNEL, response_url=h.slack.response_url())
+    h.action("disconnect_confirm", STRANGER, value=str(cid), channel_id="C0TEAM",
+             response_url=h.slack.response_url())
+    refusals = wait_until(lambda: [t for t in answers(h) if "Only the person who connected" in t] if len(
+        [t for t in answers(h) if "Only the person who connected" in t]) >= 5 else None, 10, "not all refused")
+    assert all(f"<@{OWNER}>" in t and "Nothing was changed" in t for t in refusals)
+    assert len(h.slack.calls_for("views.open")) == opens
+    after = row(h, cid)
+    assert after.status == "connected" and after.client_secret_enc == before_row.client_secret_enc
+    assert after.secret_generation == before_row.secret_generation
+
+
+def test_workspace_admins_and_admin_user_ids_may_act(tmp_path: Path) -> None:
+    with BotHarness(tmp_path, env={"ADMIN_USER_IDS": "U0LISTED1"}) as h:
+        h.slack.add_user("U0LISTED1", "lisa", "Lisa Listed")
+        cid, _ = seed(h)
+        for user in (ADMIN, "U0LISTED1", OWNER):
+            start = len(h.slack.calls_for("views.open"))
+            h.command("rotate Main US", user=user)
+            opened_modal(h, start)
+        h.command("disconnect Main US", user=ADMIN)
+        question = wait_until(lambda: [c for c in h.slack.calls_for("response_url") if "blocks" in c.params] or None,
+                              10, "no confirmation")[0]
+        assert str(cid) in str(question.params["blocks"])
+
+
+def test_unknown_names_and_missing_names_get_a_sentence(h: BotHarness) -> None:
+    seed(h)
+    h.command("rotate", user=OWNER)
+    h.command("disconnect Nope Store", user=OWNER)
+    h.command("rotate amzn1.oa2-cs.v1." + "ab" * 32, user=OWNER)
+    texts = wait_until(lambda: answers(h) if len(answers(h)) >= 3 else None, 10, "no answers")
+    assert any("Name the connection to rotate" in t for t in texts)
+    assert any("no connection named *Nope Store*" in t for t in texts)
+    assert not any("ab" * 32 in t for t in texts)  # a secret typed as a name is never echoed
