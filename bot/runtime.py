@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 import os
 import signal
+import sys
 import threading
 from datetime import datetime
 from types import FrameType
@@ -103,15 +104,23 @@ def run_sweep_once(settings: Settings, now: datetime | None) -> int:
 
 
 def rotate_key(settings: Settings, batch_size: int) -> int:
-    from storage.repo import rotate_keys
+    """Re-encrypt every secret under the newest key; safe to interrupt and run again."""
+    from storage.repo import KeyRotationError, rotate_keys
 
     services = build_services(settings)
+
+    def progress(total: int) -> None:
+        print(f"re-encrypted {total} connection(s) so far", flush=True)
+
     try:
-        result = rotate_keys(services.db, services.crypto, batch_size=batch_size)
-        print(result.summary() if hasattr(result, "summary") else f"re-encrypted {result} connection(s)")
-        return 0 if getattr(result, "ok", True) else 1
+        rotated = rotate_keys(services.db, services.crypto, batch_size=batch_size, on_batch=progress)
+    except KeyRotationError as exc:
+        print(f"Key rotation finished with problems: {exc}", file=sys.stderr)
+        return 1
     finally:
         services.close()
+    print(f"Done: {rotated} connection(s) re-encrypted under key '{services.crypto.newest_kid}'.")
+    return 0
 
 
 def pid_tag() -> str:
