@@ -21,6 +21,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 from bot.amazon.marketplaces import MARKETPLACES, Marketplace, marketplace_by_country, marketplace_by_id
+from bot.i18n import t
 
 ZERO_WIDTH = "\u200b\u200c\u200d\u2060\ufeff"
 
@@ -45,51 +46,44 @@ _TOKEN_TAIL = re.compile(r"[A-Za-z0-9_\-+/=|.%~]{40,4096}")
 _SELLER_ID = re.compile(r"A[A-Z0-9]{7,19}")
 _VENDOR_CODE = re.compile(r"[A-Za-z0-9]{2,20}")
 
-LABELS: dict[str, str] = {
-    "account_type": "Account type",
-    "seller_id": "Seller ID",
-    "vendor_code": "Vendor code",
-    "client_id": "LWA client ID",
-    "client_secret": "LWA client secret",
-    "refresh_token": "Refresh token",
-    "marketplace": "Marketplace",
-    "connection_name": "Connection name",
+# The words live in the message catalog (bot/i18n/en.py, keys "amazon.*"); these name which exist.
+_LABELLED = ("account_type", "seller_id", "vendor_code", "client_id", "client_secret", "refresh_token",
+             "marketplace", "connection_name")
+_HOW_TO_FIELDS = ("client_id", "client_secret", "refresh_token", "seller_id", "vendor_code", "marketplace")
+
+# English field labels and how-to-find-it sentences, for callers that print them (``python -m bot verify``).
+LABELS: dict[str, str] = {key: t(f"amazon.field.{key}.label") for key in _LABELLED}
+HOW_TO: dict[str, str] = {key: t(f"amazon.field.{key}.how_to") for key in _HOW_TO_FIELDS}
+
+# What a pasted value looks like: kind -> the field it belongs in, or None. Described by "amazon.kind.<kind>".
+_KINDS: dict[str, str | None] = {
+    "client_id": "client_id",
+    "client_secret": "client_secret",
+    "legacy_secret": "client_secret",
+    "refresh_token": "refresh_token",
+    "access_token": None,
+    "app_id": None,
+    "application_id": None,
+    "security_profile": None,
+    "marketplace_id": "marketplace",
+    "url": None,
+    "email": None,
 }
 
-HOW_TO: dict[str, str] = {
-    "client_id": "The LWA client ID is the Client identifier under LWA credentials (View) in Developer "
-    "Central; it starts with amzn1.application-oa2-client.",
-    "client_secret": "The LWA client secret is the Client secret under LWA credentials (View) in "
-    "Developer Central; it starts with amzn1.oa2-cs.v1.",
-    "refresh_token": "The refresh token appears when you authorize the app (Edit App, then Authorize); "
-    "it starts with Atzr|.",
-    "seller_id": "The Seller ID (merchant token) is in Seller Central under Settings, Account Info, "
-    "Business Information, Your Merchant Token; it starts with a capital A.",
-    "vendor_code": "The vendor code is in Vendor Central under Settings, Contacts; it is letters and "
-    "digits, for example ABC12.",
-    "marketplace": "Use a country code such as US, UK, DE or JP, or a marketplace ID such as ATVPDKIKX0DER.",
-}
 
-# What a pasted value looks like: (description, field it belongs in or None).
-_KINDS: dict[str, tuple[str, str | None]] = {
-    "client_id": ("an LWA client ID (amzn1.application-oa2-client.…)", "client_id"),
-    "client_secret": ("the LWA client secret (amzn1.oa2-cs.v1.…)", "client_secret"),
-    "legacy_secret": ("what looks like an LWA client secret", "client_secret"),
-    "refresh_token": ("a refresh token (Atzr|…)", "refresh_token"),
-    "access_token": (
-        "an access token (Atza|…), which expires within an hour and is not what we need",
-        None,
-    ),
-    "app_id": ("the App ID (amzn1.sp.solution.…), which is not a login credential", None),
-    "application_id": (
-        "the Application ID shown on the app list (amzn1.sellerapps.app.…), which is not the LWA client ID",
-        None,
-    ),
-    "security_profile": ("a Login with Amazon security profile ID (amzn1.application.…)", None),
-    "marketplace_id": ("a marketplace ID", "marketplace"),
-    "url": ("a web address", None),
-    "email": ("an email address", None),
-}
+def _label(key: str) -> str:
+    return t(f"amazon.field.{key}.label")
+
+
+def _how_to(key: str) -> str:
+    return t(f"amazon.field.{key}.how_to") if key in _HOW_TO_FIELDS else ""
+
+
+def _say(key: str, field_key: str | None = None, **values: object) -> str:
+    """The catalog sentence ``amazon.<key>``; ``field_key`` fills {label} and {how_to}."""
+    if field_key is not None:
+        values = {"label": _label(field_key), "how_to": _how_to(field_key), **values}
+    return t(f"amazon.{key}", **values).rstrip()
 
 
 @dataclass
@@ -164,36 +158,28 @@ def _is_sandbox(value: str) -> bool:
 
 
 def _sandbox_error(key: str) -> str:
-    return (
-        f"The {LABELS[key]} looks like it comes from a Sandbox app or endpoint, and Sandbox apps only "
-        "return test data. Use the credentials of a Production app from Developer Central."
-    )
+    return _say("error.sandbox", key)
 
 
 def _mixup_error(key: str, kind: str) -> str:
-    desc, target = _KINDS[kind]
-    where = f"; that belongs in the {LABELS[target]} field" if target and target != key else ""
-    return f"The {LABELS[key]} field holds {desc}{where}. {HOW_TO.get(key, '')}".rstrip()
+    target = _KINDS[kind]
+    where = _say("error.mixup_where", target=_label(target)) if target and target != key else ""
+    return _say("error.mixup", key, what=t(f"amazon.kind.{kind}"), where=where)
 
 
 def _common_problems(key: str, s: str, *, expected_kinds: tuple[str, ...]) -> str | None:
     """Empty value, Sandbox, inner blanks and wrong-field pastes: the errors every field shares."""
     if not s:
-        return f"The {LABELS[key]} is empty. {HOW_TO.get(key, '')}".rstrip()
+        return _say("error.empty", key)
     if _is_sandbox(s):
         return _sandbox_error(key)
     kind = detect_kind(s)
     if kind is not None and kind not in expected_kinds:
         return _mixup_error(key, kind)
     if any(ch.isspace() for ch in s):
-        return (
-            f"The {LABELS[key]} has a space or line break inside it. Copy it again in one piece, straight from Amazon."
-        )
+        return _say("error.inner_space", key)
     if any(ch in ZERO_WIDTH for ch in s):
-        return (
-            f"The {LABELS[key]} has an invisible character inside it (chat apps and documents add "
-            "them). Copy it again straight from Amazon."
-        )
+        return _say("error.invisible_char", key)
     return None
 
 
@@ -204,20 +190,13 @@ def check_client_id(v: object) -> FieldResult:
         if problem:
             return FieldResult(None, problem)
         if not s.lower().startswith(CLIENT_ID_PREFIX):
-            return FieldResult(
-                None,
-                "The LWA client ID should start with amzn1.application-oa2-client. " + HOW_TO["client_id"],
-            )
+            return FieldResult(None, _say("error.client_id.prefix", "client_id"))
         tail = s[len(CLIENT_ID_PREFIX) :]
         if not _HEX_TAIL.fullmatch(tail):
-            return FieldResult(
-                None,
-                "The LWA client ID has the right beginning but the rest should be digits and the "
-                "letters a-f, 32 of them; it looks cut short or altered. Copy it again.",
-            )
+            return FieldResult(None, _say("error.client_id.tail"))
         return FieldResult(CLIENT_ID_PREFIX + tail, None)
     except Exception:  # noqa: BLE001 - validators never raise
-        return FieldResult(None, "The LWA client ID could not be read. " + HOW_TO["client_id"])
+        return FieldResult(None, _say("error.client_id.unreadable", "client_id"))
 
 
 def check_client_secret(v: object) -> FieldResult:
@@ -227,27 +206,15 @@ def check_client_secret(v: object) -> FieldResult:
         if problem:
             return FieldResult(None, problem)
         if _LEGACY_SECRET.fullmatch(s):
-            return FieldResult(
-                s,
-                None,
-                "This is an older client secret without the amzn1.oa2-cs.v1. prefix; it is accepted, "
-                "and the next rotation will give you a prefixed one.",
-            )
+            return FieldResult(s, None, _say("note.client_secret.legacy"))
         if not s.lower().startswith(CLIENT_SECRET_PREFIX):
-            return FieldResult(
-                None,
-                "The LWA client secret should start with amzn1.oa2-cs.v1. " + HOW_TO["client_secret"],
-            )
+            return FieldResult(None, _say("error.client_secret.prefix", "client_secret"))
         tail = s[len(CLIENT_SECRET_PREFIX) :]
         if not _HEX_TAIL.fullmatch(tail):
-            return FieldResult(
-                None,
-                "The LWA client secret has the right beginning but the rest should be digits and the "
-                "letters a-f, 64 of them; it looks cut short or altered. Copy it again.",
-            )
+            return FieldResult(None, _say("error.client_secret.tail"))
         return FieldResult(CLIENT_SECRET_PREFIX + tail, None)
     except Exception:  # noqa: BLE001
-        return FieldResult(None, "The LWA client secret could not be read. " + HOW_TO["client_secret"])
+        return FieldResult(None, _say("error.client_secret.unreadable", "client_secret"))
 
 
 def check_refresh_token(v: object) -> FieldResult:
@@ -258,39 +225,23 @@ def check_refresh_token(v: object) -> FieldResult:
             return FieldResult(None, problem)
         if not s.startswith(REFRESH_TOKEN_PREFIX):
             if s.lower().startswith("atzr|"):
-                return FieldResult(
-                    None,
-                    "The Refresh token must start with Atzr| exactly as Amazon shows it (capital A, "
-                    "small tzr). Copy it again.",
-                )
-            return FieldResult(None, "The Refresh token should start with Atzr|. " + HOW_TO["refresh_token"])
+                return FieldResult(None, _say("error.refresh_token.case"))
+            return FieldResult(None, _say("error.refresh_token.prefix", "refresh_token"))
         tail = s[len(REFRESH_TOKEN_PREFIX) :]
         if not _TOKEN_TAIL.fullmatch(tail):
             if len(tail) < 40:
-                return FieldResult(
-                    None,
-                    "The Refresh token is too short: real ones are several hundred characters. "
-                    "Copy the whole token again.",
-                )
-            return FieldResult(
-                None,
-                "The Refresh token has characters Amazon does not use in tokens. Copy it again "
-                "straight from the authorization page.",
-            )
+                return FieldResult(None, _say("error.refresh_token.too_short"))
+            return FieldResult(None, _say("error.refresh_token.characters"))
         return FieldResult(s, None)
     except Exception:  # noqa: BLE001
-        return FieldResult(None, "The Refresh token could not be read. " + HOW_TO["refresh_token"])
+        return FieldResult(None, _say("error.refresh_token.unreadable", "refresh_token"))
 
 
 def _marketplace_mixup(key: str, s: str) -> FieldResult | None:
     m = marketplace_by_id(s)
     if m is None:
         return None
-    return FieldResult(
-        None,
-        f"The {LABELS[key]} field holds the marketplace ID of {m.name} ({m.country_code}); choose the "
-        f"marketplace in the Marketplace field. {HOW_TO[key]}",
-    )
+    return FieldResult(None, _say("error.marketplace_id_pasted", key, name=m.name, country=m.country_code))
 
 
 def check_seller_id(v: object) -> FieldResult:
@@ -309,18 +260,15 @@ def check_seller_id(v: object) -> FieldResult:
             mix = _marketplace_mixup("seller_id", upper)
             if mix:
                 return mix
-            return FieldResult(upper, None, "The Seller ID was changed to capital letters, as Amazon writes it.")
+            return FieldResult(upper, None, _say("note.seller_id.uppercased"))
         if not s.upper().startswith("A"):
-            return FieldResult(None, "The Seller ID should start with a capital A. " + HOW_TO["seller_id"])
+            return FieldResult(None, _say("error.seller_id.start", "seller_id"))
         if not re.fullmatch(r"[A-Za-z0-9]+", s):
-            return FieldResult(None, "The Seller ID is capital letters and digits only. " + HOW_TO["seller_id"])
-        return FieldResult(
-            None,
-            "The Seller ID should be 8 to 20 capital letters and digits; this one is "
-            f"{'too short' if len(s) < 8 else 'too long'}. " + HOW_TO["seller_id"],
-        )
+            return FieldResult(None, _say("error.seller_id.characters", "seller_id"))
+        which = "too_short" if len(s) < 8 else "too_long"
+        return FieldResult(None, _say(f"error.seller_id.{which}", "seller_id"))
     except Exception:  # noqa: BLE001
-        return FieldResult(None, "The Seller ID could not be read. " + HOW_TO["seller_id"])
+        return FieldResult(None, _say("error.seller_id.unreadable", "seller_id"))
 
 
 def check_vendor_code(v: object) -> FieldResult:
@@ -333,22 +281,19 @@ def check_vendor_code(v: object) -> FieldResult:
         if problem:
             return FieldResult(None, problem)
         if not _VENDOR_CODE.fullmatch(s):
-            return FieldResult(
-                None,
-                "The Vendor code is letters and digits only, 2 to 20 of them. " + HOW_TO["vendor_code"],
-            )
+            return FieldResult(None, _say("error.vendor_code.characters", "vendor_code"))
         if s != s.upper():
-            return FieldResult(s.upper(), None, "The Vendor code was changed to capital letters.")
+            return FieldResult(s.upper(), None, _say("note.vendor_code.uppercased"))
         return FieldResult(s, None)
     except Exception:  # noqa: BLE001
-        return FieldResult(None, "The Vendor code could not be read. " + HOW_TO["vendor_code"])
+        return FieldResult(None, _say("error.vendor_code.unreadable", "vendor_code"))
 
 
 def check_account_type(v: object) -> FieldResult:
     s = clean(v).lower()
     if s in ("seller", "vendor"):
         return FieldResult(s, None)
-    return FieldResult(None, "Choose whether this is a Seller account or a Vendor account.")
+    return FieldResult(None, _say("error.account_type.choose"))
 
 
 def check_selling_partner_id(v: object, account_type: object) -> FieldResult:
@@ -357,7 +302,7 @@ def check_selling_partner_id(v: object, account_type: object) -> FieldResult:
         return check_seller_id(v)
     if kind == "vendor":
         return check_vendor_code(v)
-    return FieldResult(None, "Choose Seller or Vendor first: the ID to paste depends on it.")
+    return FieldResult(None, _say("error.selling_partner_id.account_type_first"))
 
 
 def _find_marketplace(s: str) -> Marketplace | None:
@@ -375,7 +320,7 @@ def check_marketplace(v: object) -> FieldResult:
     try:
         s = clean(v)
         if not s:
-            return FieldResult(None, "The Marketplace is empty. " + HOW_TO["marketplace"])
+            return FieldResult(None, _say("error.marketplace.empty", "marketplace"))
         m = _find_marketplace(s)
         if m is not None:
             return FieldResult(m.marketplace_id, None)
@@ -384,30 +329,26 @@ def check_marketplace(v: object) -> FieldResult:
         kind = detect_kind(s)
         if kind is not None:
             return FieldResult(None, _mixup_error("marketplace", kind))
-        return FieldResult(None, "The Marketplace is not one Amazon lists for SP-API. " + HOW_TO["marketplace"])
+        return FieldResult(None, _say("error.marketplace.unknown", "marketplace"))
     except Exception:  # noqa: BLE001
-        return FieldResult(None, "The Marketplace could not be read. " + HOW_TO["marketplace"])
+        return FieldResult(None, _say("error.marketplace.unreadable", "marketplace"))
 
 
 def check_connection_name(v: object) -> FieldResult:
     try:
         s = clean(v)
         if not s:
-            return FieldResult(None, "The Connection name is empty. Give it a name such as US Main Store.")
+            return FieldResult(None, _say("error.connection_name.empty"))
         if len(s) > 80:
-            return FieldResult(None, "The Connection name is longer than 80 characters. Shorten it.")
+            return FieldResult(None, _say("error.connection_name.too_long"))
         if not s.isprintable():
-            return FieldResult(None, "The Connection name has a line break or control character. Use one line of text.")
+            return FieldResult(None, _say("error.connection_name.control"))
         kind = detect_kind(s)
         if kind in ("client_secret", "legacy_secret", "refresh_token", "access_token", "client_id"):
-            return FieldResult(
-                None,
-                f"The Connection name holds {_KINDS[kind][0]}. Never put credentials in the name; use "
-                "something like US Main Store.",
-            )
+            return FieldResult(None, _say("error.connection_name.credential", what=t(f"amazon.kind.{kind}")))
         return FieldResult(s, None)
     except Exception:  # noqa: BLE001
-        return FieldResult(None, "The Connection name could not be read. Use something like US Main Store.")
+        return FieldResult(None, _say("error.connection_name.unreadable"))
 
 
 def validate_credentials(fields: Mapping[str, object]) -> ValidationResult:

@@ -8,6 +8,195 @@ MESSAGES: dict[str, str] = {
         "Something went wrong on our side and nothing was changed. Please try again in a minute; "
         "if it keeps happening, tell your Slack admin."
     ),
+    # --- amazon (verification verdicts, credential format checks) -------------------------------
+    # verdicts: (cause, next step) per kind; {store_part}, {marketplace_part}, {role}, {request_part}
+    "amazon.verdict.verified.cause": "Amazon accepted these credentials{store_part}{marketplace_part}.",
+    "amazon.verdict.verified.next": "Nothing to do: the connection works.",
+    "amazon.verdict.invalid_client.cause": "Login with Amazon did not accept the LWA client ID or client secret.",
+    "amazon.verdict.invalid_client.next": (
+        "Open the app in Developer Central, select View under LWA credentials, and copy the Client "
+        "identifier and the Client secret again, each into its own field."
+    ),
+    "amazon.verdict.secret_expired.cause": (
+        "The LWA client secret has expired: secrets live 180 days, and after a rotation the old "
+        "secret keeps working for only 7 more days."
+    ),
+    "amazon.verdict.secret_expired.next": (
+        "In Developer Central, open View under LWA credentials, select Rotate secret, and paste the "
+        "new client secret here."
+    ),
+    "amazon.verdict.invalid_grant.cause": (
+        "Login with Amazon refused the refresh token: it was revoked, belongs to another app, or was "
+        "replaced by a newer authorization."
+    ),
+    "amazon.verdict.invalid_grant.next": (
+        "Authorize the app again (Edit App, then Authorize) and paste the new refresh token (Atzr|...)."
+    ),
+    "amazon.verdict.marketplace_not_authorized.cause": (
+        "The credentials work, but not for the marketplace you chose{marketplace_part}. Each region "
+        "(North America, Europe, Far East) needs its own authorization."
+    ),
+    "amazon.verdict.marketplace_not_authorized.next": (
+        "Pick the marketplace this authorization covers, or authorize the app for that region and "
+        "paste the refresh token Amazon shows for it."
+    ),
+    "amazon.verdict.missing_role.cause": (
+        "Amazon refused the request because the app lacks the {role} role (or this authorization is "
+        "for another region)."
+    ),
+    "amazon.verdict.missing_role.next": (
+        "In Developer Central, edit the app and add the {role} role, then authorize the app again and "
+        "paste the new refresh token."
+    ),
+    "amazon.verdict.rate_limited.cause": "Amazon is limiting how often we may call it right now.",
+    "amazon.verdict.rate_limited.next": (
+        "Try again in a few minutes; nothing is wrong with the credentials as far as we know."
+    ),
+    "amazon.verdict.amazon_unavailable.cause": "Amazon answered with a server error.",
+    "amazon.verdict.amazon_unavailable.next": (
+        "Try again in a few minutes; if it keeps failing, check Amazon's SP-API status page."
+    ),
+    "amazon.verdict.network_error.cause": "We could not reach Amazon over the network.",
+    "amazon.verdict.network_error.next": (
+        "Try again in a few minutes; if it keeps failing, ask whoever runs the bot to check its network access."
+    ),
+    "amazon.verdict.timeout.cause": "Amazon did not answer in time.",
+    "amazon.verdict.timeout.next": "Try again in a few minutes.",
+    "amazon.verdict.unexpected.cause": "Amazon gave an answer we did not expect{request_part}.",
+    "amazon.verdict.unexpected.next": (
+        "Try again later; if it happens again, share the request id with whoever runs the bot."
+    ),
+    "amazon.verdict.part.store": " for the store {store!r}",
+    "amazon.verdict.part.authorized": " (authorized: {marketplaces})",
+    "amazon.verdict.part.verified_in": " in {marketplaces}",
+    "amazon.verdict.part.request": " (Amazon request id {request_id})",
+    "amazon.verdict.part.role_unknown": "required",
+    "amazon.marketplace.name": "{name} ({country})",
+    "amazon.marketplace.separator": ", ",
+    # the fields of the connect form
+    "amazon.field.account_type.label": "Account type",
+    "amazon.field.seller_id.label": "Seller ID",
+    "amazon.field.vendor_code.label": "Vendor code",
+    "amazon.field.client_id.label": "LWA client ID",
+    "amazon.field.client_secret.label": "LWA client secret",
+    "amazon.field.refresh_token.label": "Refresh token",
+    "amazon.field.marketplace.label": "Marketplace",
+    "amazon.field.connection_name.label": "Connection name",
+    "amazon.field.client_id.how_to": (
+        "The LWA client ID is the Client identifier under LWA credentials (View) in Developer "
+        "Central; it starts with amzn1.application-oa2-client."
+    ),
+    "amazon.field.client_secret.how_to": (
+        "The LWA client secret is the Client secret under LWA credentials (View) in "
+        "Developer Central; it starts with amzn1.oa2-cs.v1."
+    ),
+    "amazon.field.refresh_token.how_to": (
+        "The refresh token appears when you authorize the app (Edit App, then Authorize); it starts with Atzr|."
+    ),
+    "amazon.field.seller_id.how_to": (
+        "The Seller ID (merchant token) is in Seller Central under Settings, Account Info, "
+        "Business Information, Your Merchant Token; it starts with a capital A."
+    ),
+    "amazon.field.vendor_code.how_to": (
+        "The vendor code is in Vendor Central under Settings, Contacts; it is letters and digits, for example ABC12."
+    ),
+    "amazon.field.marketplace.how_to": (
+        "Use a country code such as US, UK, DE or JP, or a marketplace ID such as ATVPDKIKX0DER."
+    ),
+    # what a pasted value looks like
+    "amazon.kind.client_id": "an LWA client ID (amzn1.application-oa2-client.…)",
+    "amazon.kind.client_secret": "the LWA client secret (amzn1.oa2-cs.v1.…)",
+    "amazon.kind.legacy_secret": "what looks like an LWA client secret",
+    "amazon.kind.refresh_token": "a refresh token (Atzr|…)",
+    "amazon.kind.access_token": "an access token (Atza|…), which expires within an hour and is not what we need",
+    "amazon.kind.app_id": "the App ID (amzn1.sp.solution.…), which is not a login credential",
+    "amazon.kind.application_id": (
+        "the Application ID shown on the app list (amzn1.sellerapps.app.…), which is not the LWA client ID"
+    ),
+    "amazon.kind.security_profile": "a Login with Amazon security profile ID (amzn1.application.…)",
+    "amazon.kind.marketplace_id": "a marketplace ID",
+    "amazon.kind.url": "a web address",
+    "amazon.kind.email": "an email address",
+    # format errors and notes; {label} is a field label, {how_to} that field's how-to sentence
+    "amazon.error.empty": "The {label} is empty. {how_to}",
+    "amazon.error.sandbox": (
+        "The {label} looks like it comes from a Sandbox app or endpoint, and Sandbox apps only "
+        "return test data. Use the credentials of a Production app from Developer Central."
+    ),
+    "amazon.error.mixup": "The {label} field holds {what}{where}. {how_to}",
+    "amazon.error.mixup_where": "; that belongs in the {target} field",
+    "amazon.error.inner_space": (
+        "The {label} has a space or line break inside it. Copy it again in one piece, straight from Amazon."
+    ),
+    "amazon.error.invisible_char": (
+        "The {label} has an invisible character inside it (chat apps and documents add "
+        "them). Copy it again straight from Amazon."
+    ),
+    "amazon.error.marketplace_id_pasted": (
+        "The {label} field holds the marketplace ID of {name} ({country}); choose the "
+        "marketplace in the Marketplace field. {how_to}"
+    ),
+    "amazon.error.client_id.prefix": "The LWA client ID should start with amzn1.application-oa2-client. {how_to}",
+    "amazon.error.client_id.tail": (
+        "The LWA client ID has the right beginning but the rest should be digits and the "
+        "letters a-f, 32 of them; it looks cut short or altered. Copy it again."
+    ),
+    "amazon.error.client_id.unreadable": "The LWA client ID could not be read. {how_to}",
+    "amazon.note.client_secret.legacy": (
+        "This is an older client secret without the amzn1.oa2-cs.v1. prefix; it is accepted, "
+        "and the next rotation will give you a prefixed one."
+    ),
+    "amazon.error.client_secret.prefix": "The LWA client secret should start with amzn1.oa2-cs.v1. {how_to}",
+    "amazon.error.client_secret.tail": (
+        "The LWA client secret has the right beginning but the rest should be digits and the "
+        "letters a-f, 64 of them; it looks cut short or altered. Copy it again."
+    ),
+    "amazon.error.client_secret.unreadable": "The LWA client secret could not be read. {how_to}",
+    "amazon.error.refresh_token.case": (
+        "The Refresh token must start with Atzr| exactly as Amazon shows it (capital A, "
+        "small tzr). Copy it again."
+    ),
+    "amazon.error.refresh_token.prefix": "The Refresh token should start with Atzr|. {how_to}",
+    "amazon.error.refresh_token.too_short": (
+        "The Refresh token is too short: real ones are several hundred characters. Copy the whole token again."
+    ),
+    "amazon.error.refresh_token.characters": (
+        "The Refresh token has characters Amazon does not use in tokens. Copy it again "
+        "straight from the authorization page."
+    ),
+    "amazon.error.refresh_token.unreadable": "The Refresh token could not be read. {how_to}",
+    "amazon.note.seller_id.uppercased": "The Seller ID was changed to capital letters, as Amazon writes it.",
+    "amazon.error.seller_id.start": "The Seller ID should start with a capital A. {how_to}",
+    "amazon.error.seller_id.characters": "The Seller ID is capital letters and digits only. {how_to}",
+    "amazon.error.seller_id.too_short": (
+        "The Seller ID should be 8 to 20 capital letters and digits; this one is too short. {how_to}"
+    ),
+    "amazon.error.seller_id.too_long": (
+        "The Seller ID should be 8 to 20 capital letters and digits; this one is too long. {how_to}"
+    ),
+    "amazon.error.seller_id.unreadable": "The Seller ID could not be read. {how_to}",
+    "amazon.error.vendor_code.characters": "The Vendor code is letters and digits only, 2 to 20 of them. {how_to}",
+    "amazon.note.vendor_code.uppercased": "The Vendor code was changed to capital letters.",
+    "amazon.error.vendor_code.unreadable": "The Vendor code could not be read. {how_to}",
+    "amazon.error.account_type.choose": "Choose whether this is a Seller account or a Vendor account.",
+    "amazon.error.selling_partner_id.account_type_first": (
+        "Choose Seller or Vendor first: the ID to paste depends on it."
+    ),
+    "amazon.error.marketplace.empty": "The Marketplace is empty. {how_to}",
+    "amazon.error.marketplace.unknown": "The Marketplace is not one Amazon lists for SP-API. {how_to}",
+    "amazon.error.marketplace.unreadable": "The Marketplace could not be read. {how_to}",
+    "amazon.error.connection_name.empty": "The Connection name is empty. Give it a name such as US Main Store.",
+    "amazon.error.connection_name.too_long": "The Connection name is longer than 80 characters. Shorten it.",
+    "amazon.error.connection_name.control": (
+        "The Connection name has a line break or control character. Use one line of text."
+    ),
+    "amazon.error.connection_name.credential": (
+        "The Connection name holds {what}. Never put credentials in the name; use something like US Main Store."
+    ),
+    "amazon.error.connection_name.unreadable": (
+        "The Connection name could not be read. Use something like US Main Store."
+    ),
+    # --- end amazon ------------------------------------------------------------------------------
     # --- guard (leak guard, audit trail, authorization) -----------------------------------------
     "guard.leak.kind.client_secret": "an LWA client secret",
     "guard.leak.kind.refresh_token": "a refresh token",
