@@ -818,3 +818,47 @@ def get_team_connection(session: Session, team_id: str, connection_id: int) -> C
     """A connection by id, only if it belongs to ``team_id`` (ids from buttons are never trusted alone)."""
     conn = session.get(Connection, connection_id)
     return conn if conn is not None and conn.team_id == team_id else None
+
+
+def claim_reminder_superseding(
+    session: Session,
+    connection_id: int,
+    generation: int,
+    kind: str,
+    superseded: Sequence[str],
+    claimed_by: str,
+    now: datetime,
+) -> tuple[bool, int]:
+    """Claim ``kind`` like ``claim_reminder`` and, in the same committed transaction, record each of the
+    ``superseded`` (less urgent) kinds as done so they never go out. Returns (claimed, how many superseded).
+
+    Nothing is recorded when the claim is lost to another process.
+    """
+    now = _aware(now)
+    try:
+        with session.begin_nested():
+            session.add(ReminderLedger(connection_id=connection_id, generation=generation, kind=kind,
+                                       claimed_at=now, claimed_by=claimed_by))
+    except IntegrityError:
+        session.commit()
+        return False, 0
+    existing = set(session.exec(
+        select(ReminderLedger.kind).where(
+            ReminderLedger.connection_id == connection_id,
+            ReminderLedger.generation == generation,
+            col(ReminderLedger.kind).in_(list(superseded)),
+        )
+    ).all()) if superseded else set()
+    added = 0
+    for older in superseded:
+        if older in existing:
+            continue
+        try:
+            with session.begin_nested():
+                session.add(ReminderLedger(connection_id=connection_id, generation=generation, kind=older,
+                                           claimed_at=now, claimed_by=f"superseded by {kind}", sent_at=now))
+            added += 1
+        except IntegrityError:
+            continue
+    session.commit()
+    return True, added

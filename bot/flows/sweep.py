@@ -177,18 +177,18 @@ def _send_reminder(
     who: str,
     report: SweepReport,
 ) -> None:
-    if not repo.claim_reminder(session, connection_id, generation, kind, who, now):
+    # The claim and the "superseded" marks for the less urgent reminders it replaces are committed
+    # together before posting; superseded ones are recorded as done so nothing ever revives them.
+    claimed, superseded = repo.claim_reminder_superseding(
+        session, connection_id, generation, kind, superseded_kinds(kind, lead_days), who, now)
+    if not claimed:
         return  # another process has it
+    report.reminders_superseded += superseded
     conn = repo.get_connection_by_id(session, connection_id)
     if conn is None or conn.id is None or conn.secret_generation != generation or conn.status not in ACTIVE_STATUSES:
         # Rotated or disconnected since the query: the claim stays recorded for that old generation.
         repo.mark_reminder_sent(session, connection_id, generation, kind, now)
         return
-    for older in superseded_kinds(kind, lead_days):
-        if repo.claim_reminder(session, conn.id, generation, older, f"superseded by {kind}", now):
-            # Recorded as done (never posted) so no later pass and no stale-claim cleanup revives it.
-            repo.mark_reminder_sent(session, conn.id, generation, older, now)
-            report.reminders_superseded += 1
     data = connection_facts(conn)
     data["days_left"] = (conn.secret_expires_on - today).days
     notice = Notice(kind="secret_expired" if kind == "expired" else "expiry_reminder",
