@@ -325,6 +325,7 @@ MESSAGES: dict[str, str] = {
         "connections and their exact names."
     ),
     "lifecycle.not_found_any": "That connection no longer exists in this workspace. Nothing was changed.",
+    "lifecycle.unnamed_connection": "that",
     "lifecycle.already_disconnected": (
         "{name} is disconnected: its secrets were erased. Connect it again with `/connect-amazon`."
     ),

@@ -1,0 +1,197 @@
+"""Pure parts of the lifecycle: lead-time rules, who may act, Block Kit validity, catalog keys, query plans."""
+
+from __future__ import annotations
+
+import re
+from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import pytest
+import sqlalchemy as sa
+from slack_sdk.models.blocks import Block
+from slack_sdk.models.views import View
+
+from bot.flows.authz import Actor, clean_name, may_manage
+from bot.flows.ports import Audience, Notice
+from bot.flows.rotation import RenewKind, parse_created_on, validate_new_value
+from bot.flows.sweep import SweepReport, reminder_kind_for, superseded_kinds
+from bot.i18n import catalog
+from bot.views import lifecycle as views
+from bot.views.notices import render
+from storage import repo
+from storage.db import Database, migrate
+from tests.db_fixtures import sqlite_url
+
+LEADS = (30, 14, 7, 3, 1)
+
+
+@pytest.mark.parametrize(("days_left", "kind"), [
+    (31, None), (30, "expiry:30"), (15, "expiry:30"), (14, "expiry:14"), (8, "expiry:14"), (7, "expiry:7"),
+    (4, "expiry:7"), (3, "expiry:3"), (2, "expiry:3"), (1, "expiry:1"), (0, "expired"), (-40, "expired"),
+])
+def test_the_most_urgent_reminder_for_the_days_left(days_left: int, kind: str | None) -> None:
+    assert reminder_kind_for(days_left, LEADS) == kind
+
+
+def test_superseded_kinds_are_the_less_urgent_ones() -> None:
+    assert superseded_kinds("expiry:30", LEADS) == []
+    assert superseded_kinds("expiry:7", LEADS) == ["expiry:30", "expiry:14"]
+    assert superseded_kinds("expired", LEADS) == [f"expiry:{d}" for d in LEADS]
+
+
+def test_who_may_manage() -> None:
+    admins = frozenset({"U0LISTED"})
+    assert may_manage(Actor("U0OWNER"), created_by="U0OWNER", admin_user_ids=admins)
+    assert may_manage(Actor("U0X", is_workspace_admin=True), created_by="U0OWNER", admin_user_ids=admins)
+    assert may_manage(Actor("U0X", is_workspace_owner=True), created_by="U0OWNER", admin_user_ids=admins)
+    assert may_manage(Actor("U0LISTED"), created_by="U0OWNER", admin_user_ids=admins)
+    assert not may_manage(Actor("U0X"), created_by="U0OWNER", admin_user_ids=admins)
+    assert not may_manage(Actor(""), created_by="", admin_user_ids=admins)
+
+
+def test_names_are_cleaned() -> None:
+    assert clean_name('  "Main   US" ') == "Main US"
+    assert clean_name("\u201cMain US\u201d") == "Main US"
+    assert clean_name("`EU`") == "EU"
+
+
+def test_new_values_are_validated_without_echoing_them() -> None:
+    secret = "amzn1.oa2-cs.v1." + "ab" * 32
+    token = "Atzr|IwEB" + "x" * 300
+    assert validate_new_value(RenewKind.rotate, f"  {secret}\u200b") == (secret, None)
+    value, error = validate_new_value(RenewKind.rotate, token)
+    assert value is None and error and token not in error and "x" * 20 not in error
+    assert validate_new_value(RenewKind.reauthorize, token) == (token, None)
+    value, error = validate_new_value(RenewKind.reauthorize, secret)
+    assert value is None and error and secret not in error
+
+
+def test_created_on_rules() -> None:
+    today = date(2026, 5, 1)
+    assert parse_created_on(None, today) == (today, None)
+    assert parse_created_on("2026-04-20", today) == (date(2026, 4, 20), None)
+    assert parse_created_on("2026-05-02", today)[1]
+    assert parse_created_on("2025-11-01", today)[1]  # 181 days ago: already expired
+    assert parse_created_on("not a date", today)[1]
+
+
+FACTS: dict[str, Any] = {"connection_id": 7, "name": "US <Main> & Co", "account_type": "seller",
+                         "marketplace": "United States (US)", "region": "North America", "owner": "U0OWNER",
+                         "expires_on": "2026-06-30", "days_left": 3, "actor": "U0ADMIN",
+                         "cause": "Login with Amazon refused the refresh token.", "next_step": "Authorize again.",
+                         "verdict": "invalid_grant"}
+NOTICE_KINDS = ["expiry_reminder", "secret_expired", "health_failing", "health_failing_dm", "health_recovered",
+                "connection_rotated", "connection_reauthorized", "connection_disconnected"]
+
+
+def parse_blocks(blocks: list[dict[str, Any]]) -> None:
+    for raw in blocks:
+        block = Block.parse(raw)
+        assert block is not None, raw
+        block.validate_json()
+
+
+def parse_view(view: dict[str, Any]) -> None:
+    View(**view).validate_json()
+    parse_blocks(view["blocks"])
+
+
+@pytest.mark.parametrize("kind", NOTICE_KINDS)
+def test_every_notice_renders_valid_block_kit(kind: str) -> None:
+    audience = Audience.DM if kind.endswith("_dm") else Audience.CHANNEL
+    text, blocks = render(Notice(kind, audience, FACTS, user_id="U0OWNER"))
+    assert text and "US <Main> & Co" in text
+    parse_blocks(blocks)
+
+
+def test_every_modal_and_message_is_valid_block_kit() -> None:
+    target = {"connection_id": 7, "name": "Main US", "marketplace": "United States (US)", "region": "North America"}
+    for kind in ("rotate", "reauthorize"):
+        parse_view(views.renew_modal(kind, target, "2026-05-01"))
+        parse_view(views.verifying_modal(kind, "Main US"))
+        parse_view(views.result_modal(kind, "Done", "Because", "Do this", "not_in_channel"))
+    _text, blocks = views.disconnect_question(target)
+    parse_blocks(blocks)
+
+
+def test_reminder_names_connection_marketplace_expiry_and_how_to_rotate() -> None:
+    text, blocks = render(Notice("expiry_reminder", Audience.CHANNEL, FACTS))
+    everything = text + str(blocks)
+    for expected in ("US <Main> & Co", "United States (US)", "2026-06-30", "<@U0OWNER>", "LWA credentials",
+                     "Rotate secret", "/connect-amazon rotate US <Main> & Co", "rotate_now"):
+        assert expected in everything
+
+
+def test_every_lifecycle_key_used_is_in_the_catalog() -> None:
+    root = Path(__file__).resolve().parents[2]
+    sources = [root / "bot/flows/sweep.py", root / "bot/flows/rotation.py", root / "bot/flows/disconnect.py",
+               root / "bot/flows/authz.py", root / "bot/listeners/lifecycle.py", root / "bot/views/lifecycle.py"]
+    used = set()
+    for path in sources:
+        used |= set(re.findall(r"\"(lifecycle\.[a-z_.]+)\"", path.read_text()))
+    dynamic = {f"lifecycle.{p}.{k}" for p in ("usage", "modal.title", "modal.intro", "what") for k in
+               ("rotate", "reauthorize")} | {f"lifecycle.modal.{p}.{f}" for p in ("label", "placeholder") for f in
+                                             ("client_secret", "refresh_token")}
+    missing = sorted(k for k in used | dynamic if k not in catalog() and not k.endswith("."))
+    assert not missing
+
+
+def test_summary_says_whether_the_pass_completed() -> None:
+    report = SweepReport(now=datetime(2026, 1, 1, tzinfo=UTC), reminders_sent=2)
+    assert "pass completed" in report.summary() and report.ok
+    report.problems.append("health checks stopped early: OperationalError")
+    assert not report.ok and "OperationalError" in report.summary()
+
+
+def test_due_queries_use_their_indexes_on_sqlite(tmp_path: Path) -> None:
+    db = Database(sqlite_url(tmp_path))
+    migrate(db.engine)
+    stmt = repo.due_expiry_reminders_statement(date(2026, 6, 1), LEADS, 100)
+    compiled = str(stmt.compile(db.engine, compile_kwargs={"literal_binds": True}))
+    with db.engine.connect() as conn:
+        plan = " | ".join(str(r[3]) for r in conn.execute(sa.text("EXPLAIN QUERY PLAN " + compiled)))
+    assert "USING INDEX ix_connections_secret_expires_on" in plan, plan
+    assert "reminder_ledger USING COVERING INDEX" in plan, plan
+    assert "SCAN connections" not in plan, plan
+    with db.session() as s:
+        # The same statement as repo.list_due_health_checks.
+        stmt2 = repo.select(repo.Connection).where(
+            repo.col(repo.Connection.next_health_check_at) <= datetime(2026, 6, 1, tzinfo=UTC),
+            repo.Connection.status != "disconnected",
+        ).order_by(repo.col(repo.Connection.next_health_check_at), repo.col(repo.Connection.id)).limit(500)
+        compiled2 = str(stmt2.compile(db.engine, compile_kwargs={"literal_binds": True}))
+        plan2 = " | ".join(str(r[3]) for r in s.connection().execute(sa.text("EXPLAIN QUERY PLAN " + compiled2)))
+    assert "ix_connections_next_health_check_at" in plan2, plan2
+    db.dispose()
+
+
+def test_reminder_query_finds_exactly_the_due_ones(tmp_path: Path) -> None:
+    db = Database(sqlite_url(tmp_path))
+    migrate(db.engine)
+    today = date(2026, 6, 1)
+    from storage.crypto import Crypto, generate_key
+
+    crypto = Crypto([generate_key("k")])
+    with db.session() as s:
+        ids = {}
+        for days_left in (45, 30, 20, 14, 2, 0, -3):
+            conn = repo.create_or_update_connection(
+                s, crypto, team_id="T1", name=f"D{days_left}", account_type="seller", selling_partner_id="A1B2C3D4E5",
+                region="NA", marketplace_id="ATVPDKIKX0DER", client_id="amzn1.application-oa2-client.ab",
+                client_secret="amzn1.oa2-cs.v1." + "ab" * 32, refresh_token="Atzr|" + "x" * 60,
+                secret_created_on=today + timedelta(days=days_left - 180), store_name=None, created_by="U1",
+                now=datetime(2026, 5, 1, tzinfo=UTC))
+            ids[conn.id] = days_left
+        s.commit()
+        due = {ids[c.id]: kind for c, kind in repo.due_expiry_reminders(s, today=today, lead_days=LEADS)}
+        assert due == {30: "expiry:30", 20: "expiry:30", 14: "expiry:14", 2: "expiry:3", 0: "expired",
+                       -3: "expired"}
+        cid = next(i for i, d in ids.items() if d == 14)
+        assert repo.claim_reminder_superseding(s, cid, 1, "expiry:14", ["expiry:30"], "me", datetime.now(UTC)) == (
+            True, 1)
+        assert repo.claim_reminder_superseding(s, cid, 1, "expiry:14", ["expiry:30"], "me", datetime.now(UTC)) == (
+            False, 0)
+        due = {ids[c.id] for c, _ in repo.due_expiry_reminders(s, today=today, lead_days=LEADS)}
+        assert 14 not in due and 20 in due
+    db.dispose()
