@@ -13,12 +13,14 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from enum import StrEnum
 
+from sqlmodel import Session
+
 from bot.amazon import validators
 from bot.amazon.client import Credentials
 from bot.amazon.verdicts import explain
 from bot.flows.authz import Actor, may_manage
 from bot.flows.ports import Audience, DeliveryError, Notice, Outbox
-from bot.flows.sweep import connection_facts
+from bot.flows.sweep import HEALTH_GENERATION, connection_facts
 from bot.i18n import t
 from bot.redaction import redact
 from bot.services import Services
@@ -157,6 +159,7 @@ def _renew(
         conn = repo.get_team_connection(session, team_id, connection_id)
         if conn is None or conn.status == "disconnected":
             return RenewResult(ok=False, headline=t("lifecycle.result.disconnected_meanwhile", name=name))
+        was_failing = conn.status == "failing"
         if kind is RenewKind.rotate:
             repo.replace_client_secret(session, services.crypto, conn, new_value, created_on or now.date(),
                                        actor.user_id, now)
@@ -166,6 +169,8 @@ def _renew(
             conn.store_name = verdict.store_name
         session.commit()
         facts = connection_facts(conn)
+        if was_failing:
+            _recovery_told(session, connection_id, now)
     facts["actor"] = actor.user_id
     notice_kind = "connection_rotated" if kind is RenewKind.rotate else "connection_reauthorized"
     announce_problem: str | None = None
@@ -176,3 +181,12 @@ def _renew(
     headline = (t("lifecycle.result.rotated", name=name, expires_on=facts["expires_on"])
                 if kind is RenewKind.rotate else t("lifecycle.result.reauthorized", name=name))
     return RenewResult(ok=True, headline=headline, announce_problem=announce_problem)
+
+
+def _recovery_told(session: Session, connection_id: int, now: datetime) -> None:
+    """The announcement of this fix tells the channel the connection works again: record the health
+    episode's "recovered" message as done so the next health check does not post it a second time."""
+    episode = repo.count_audit_actions(session, connection_id, "health_failing")
+    kind = f"health_recovered:{episode}"
+    if episode and repo.claim_reminder(session, connection_id, HEALTH_GENERATION, kind, "announced by the fix", now):
+        repo.mark_reminder_sent(session, connection_id, HEALTH_GENERATION, kind, now)

@@ -248,3 +248,29 @@ def test_unknown_names_and_missing_names_get_a_sentence(h: BotHarness) -> None:
     assert any("Name the connection to rotate" in t for t in texts)
     assert any("no connection named *Nope Store*" in t for t in texts)
     assert not any("ab" * 32 in t for t in texts)  # a secret typed as a name is never echoed
+
+
+def test_reauthorizing_a_failing_connection_fixes_it_without_a_second_recovery_post(h: BotHarness) -> None:
+    from bot.flows.sweep import run_sweep
+    from bot.outbox import SlackOutbox
+
+    cid, creds = seed(h)
+    h.amazon.revoke_refresh_token(creds.refresh_token)
+    outbox = SlackOutbox(h.app.client, NOTIFY_CHANNEL)
+    later = datetime.now(UTC) + timedelta(days=2)
+    assert run_sweep(h.services, outbox, later).health_failing == 1
+    assert row(h, cid).status == "failing"
+
+    fresh = new_refresh_token()
+    h.amazon.reauthorize(creds.refresh_token, fresh)
+    start = len(h.slack.calls_for("views.open"))
+    h.action("reauthorize_now", OWNER, value=str(cid), channel_id=NOTIFY_CHANNEL)  # the alert's button
+    modal = opened_modal(h, start)
+    h.submit(modal, {"refresh_token": fresh}, user=OWNER)
+    h.wait_view(modal["id"], lambda v: "now uses the new refresh token" in str(v))
+    conn = row(h, cid)
+    assert conn.status == "connected" and conn.last_error is None
+
+    report = run_sweep(h.services, outbox, later + timedelta(days=3))
+    assert report.health_checked == 1 and report.health_ok == 1 and report.alerts_sent == 0
+    assert not [p for p in h.channel_posts() if "works again" in str(p)]
