@@ -80,10 +80,10 @@ def _how_to(key: str) -> str:
 
 
 def _say(key: str, field_key: str | None = None, **values: object) -> str:
-    """The catalog sentence ``amazon.<key>``; ``field_key`` fills {label} and {how_to}."""
+    """The catalog sentence ``key``; ``field_key`` fills {label} and {how_to}."""
     if field_key is not None:
         values = {"label": _label(field_key), "how_to": _how_to(field_key), **values}
-    return t(f"amazon.{key}", **values).rstrip()
+    return t(key, **values).rstrip()
 
 
 @dataclass
@@ -158,28 +158,28 @@ def _is_sandbox(value: str) -> bool:
 
 
 def _sandbox_error(key: str) -> str:
-    return _say("error.sandbox", key)
+    return _say("amazon.error.sandbox", key)
 
 
 def _mixup_error(key: str, kind: str) -> str:
     target = _KINDS[kind]
-    where = _say("error.mixup_where", target=_label(target)) if target and target != key else ""
-    return _say("error.mixup", key, what=t(f"amazon.kind.{kind}"), where=where)
+    where = _say("amazon.error.mixup_where", target=_label(target)) if target and target != key else ""
+    return _say("amazon.error.mixup", key, what=t(f"amazon.kind.{kind}"), where=where)
 
 
 def _common_problems(key: str, s: str, *, expected_kinds: tuple[str, ...]) -> str | None:
     """Empty value, Sandbox, inner blanks and wrong-field pastes: the errors every field shares."""
     if not s:
-        return _say("error.empty", key)
+        return _say("amazon.error.empty", key)
     if _is_sandbox(s):
         return _sandbox_error(key)
     kind = detect_kind(s)
     if kind is not None and kind not in expected_kinds:
         return _mixup_error(key, kind)
     if any(ch.isspace() for ch in s):
-        return _say("error.inner_space", key)
+        return _say("amazon.error.inner_space", key)
     if any(ch in ZERO_WIDTH for ch in s):
-        return _say("error.invisible_char", key)
+        return _say("amazon.error.invisible_char", key)
     return None
 
 
@@ -190,13 +190,13 @@ def check_client_id(v: object) -> FieldResult:
         if problem:
             return FieldResult(None, problem)
         if not s.lower().startswith(CLIENT_ID_PREFIX):
-            return FieldResult(None, _say("error.client_id.prefix", "client_id"))
+            return FieldResult(None, _say("amazon.error.client_id.prefix", "client_id"))
         tail = s[len(CLIENT_ID_PREFIX) :]
         if not _HEX_TAIL.fullmatch(tail):
-            return FieldResult(None, _say("error.client_id.tail"))
+            return FieldResult(None, _say("amazon.error.client_id.tail"))
         return FieldResult(CLIENT_ID_PREFIX + tail, None)
     except Exception:  # noqa: BLE001 - validators never raise
-        return FieldResult(None, _say("error.client_id.unreadable", "client_id"))
+        return FieldResult(None, _say("amazon.error.client_id.unreadable", "client_id"))
 
 
 def check_client_secret(v: object) -> FieldResult:
@@ -206,15 +206,15 @@ def check_client_secret(v: object) -> FieldResult:
         if problem:
             return FieldResult(None, problem)
         if _LEGACY_SECRET.fullmatch(s):
-            return FieldResult(s, None, _say("note.client_secret.legacy"))
+            return FieldResult(s, None, _say("amazon.note.client_secret.legacy"))
         if not s.lower().startswith(CLIENT_SECRET_PREFIX):
-            return FieldResult(None, _say("error.client_secret.prefix", "client_secret"))
+            return FieldResult(None, _say("amazon.error.client_secret.prefix", "client_secret"))
         tail = s[len(CLIENT_SECRET_PREFIX) :]
         if not _HEX_TAIL.fullmatch(tail):
-            return FieldResult(None, _say("error.client_secret.tail"))
+            return FieldResult(None, _say("amazon.error.client_secret.tail"))
         return FieldResult(CLIENT_SECRET_PREFIX + tail, None)
     except Exception:  # noqa: BLE001
-        return FieldResult(None, _say("error.client_secret.unreadable", "client_secret"))
+        return FieldResult(None, _say("amazon.error.client_secret.unreadable", "client_secret"))
 
 
 def check_refresh_token(v: object) -> FieldResult:
@@ -225,23 +225,23 @@ def check_refresh_token(v: object) -> FieldResult:
             return FieldResult(None, problem)
         if not s.startswith(REFRESH_TOKEN_PREFIX):
             if s.lower().startswith("atzr|"):
-                return FieldResult(None, _say("error.refresh_token.case"))
-            return FieldResult(None, _say("error.refresh_token.prefix", "refresh_token"))
+                return FieldResult(None, _say("amazon.error.refresh_token.case"))
+            return FieldResult(None, _say("amazon.error.refresh_token.prefix", "refresh_token"))
         tail = s[len(REFRESH_TOKEN_PREFIX) :]
         if not _TOKEN_TAIL.fullmatch(tail):
             if len(tail) < 40:
-                return FieldResult(None, _say("error.refresh_token.too_short"))
-            return FieldResult(None, _say("error.refresh_token.characters"))
+                return FieldResult(None, _say("amazon.error.refresh_token.too_short"))
+            return FieldResult(None, _say("amazon.error.refresh_token.characters"))
         return FieldResult(s, None)
     except Exception:  # noqa: BLE001
-        return FieldResult(None, _say("error.refresh_token.unreadable", "refresh_token"))
+        return FieldResult(None, _say("amazon.error.refresh_token.unreadable", "refresh_token"))
 
 
 def _marketplace_mixup(key: str, s: str) -> FieldResult | None:
     m = marketplace_by_id(s)
     if m is None:
         return None
-    return FieldResult(None, _say("error.marketplace_id_pasted", key, name=m.name, country=m.country_code))
+    return FieldResult(None, _say("amazon.error.marketplace_id_pasted", key, name=m.name, country=m.country_code))
 
 
 def check_seller_id(v: object) -> FieldResult:
@@ -260,15 +260,15 @@ def check_seller_id(v: object) -> FieldResult:
             mix = _marketplace_mixup("seller_id", upper)
             if mix:
                 return mix
-            return FieldResult(upper, None, _say("note.seller_id.uppercased"))
+            return FieldResult(upper, None, _say("amazon.note.seller_id.uppercased"))
         if not s.upper().startswith("A"):
-            return FieldResult(None, _say("error.seller_id.start", "seller_id"))
+            return FieldResult(None, _say("amazon.error.seller_id.start", "seller_id"))
         if not re.fullmatch(r"[A-Za-z0-9]+", s):
-            return FieldResult(None, _say("error.seller_id.characters", "seller_id"))
-        which = "too_short" if len(s) < 8 else "too_long"
-        return FieldResult(None, _say(f"error.seller_id.{which}", "seller_id"))
+            return FieldResult(None, _say("amazon.error.seller_id.characters", "seller_id"))
+        key = "amazon.error.seller_id.too_short" if len(s) < 8 else "amazon.error.seller_id.too_long"
+        return FieldResult(None, _say(key, "seller_id"))
     except Exception:  # noqa: BLE001
-        return FieldResult(None, _say("error.seller_id.unreadable", "seller_id"))
+        return FieldResult(None, _say("amazon.error.seller_id.unreadable", "seller_id"))
 
 
 def check_vendor_code(v: object) -> FieldResult:
@@ -281,19 +281,19 @@ def check_vendor_code(v: object) -> FieldResult:
         if problem:
             return FieldResult(None, problem)
         if not _VENDOR_CODE.fullmatch(s):
-            return FieldResult(None, _say("error.vendor_code.characters", "vendor_code"))
+            return FieldResult(None, _say("amazon.error.vendor_code.characters", "vendor_code"))
         if s != s.upper():
-            return FieldResult(s.upper(), None, _say("note.vendor_code.uppercased"))
+            return FieldResult(s.upper(), None, _say("amazon.note.vendor_code.uppercased"))
         return FieldResult(s, None)
     except Exception:  # noqa: BLE001
-        return FieldResult(None, _say("error.vendor_code.unreadable", "vendor_code"))
+        return FieldResult(None, _say("amazon.error.vendor_code.unreadable", "vendor_code"))
 
 
 def check_account_type(v: object) -> FieldResult:
     s = clean(v).lower()
     if s in ("seller", "vendor"):
         return FieldResult(s, None)
-    return FieldResult(None, _say("error.account_type.choose"))
+    return FieldResult(None, _say("amazon.error.account_type.choose"))
 
 
 def check_selling_partner_id(v: object, account_type: object) -> FieldResult:
@@ -302,7 +302,7 @@ def check_selling_partner_id(v: object, account_type: object) -> FieldResult:
         return check_seller_id(v)
     if kind == "vendor":
         return check_vendor_code(v)
-    return FieldResult(None, _say("error.selling_partner_id.account_type_first"))
+    return FieldResult(None, _say("amazon.error.selling_partner_id.account_type_first"))
 
 
 def _find_marketplace(s: str) -> Marketplace | None:
@@ -320,7 +320,7 @@ def check_marketplace(v: object) -> FieldResult:
     try:
         s = clean(v)
         if not s:
-            return FieldResult(None, _say("error.marketplace.empty", "marketplace"))
+            return FieldResult(None, _say("amazon.error.marketplace.empty", "marketplace"))
         m = _find_marketplace(s)
         if m is not None:
             return FieldResult(m.marketplace_id, None)
@@ -329,26 +329,26 @@ def check_marketplace(v: object) -> FieldResult:
         kind = detect_kind(s)
         if kind is not None:
             return FieldResult(None, _mixup_error("marketplace", kind))
-        return FieldResult(None, _say("error.marketplace.unknown", "marketplace"))
+        return FieldResult(None, _say("amazon.error.marketplace.unknown", "marketplace"))
     except Exception:  # noqa: BLE001
-        return FieldResult(None, _say("error.marketplace.unreadable", "marketplace"))
+        return FieldResult(None, _say("amazon.error.marketplace.unreadable", "marketplace"))
 
 
 def check_connection_name(v: object) -> FieldResult:
     try:
         s = clean(v)
         if not s:
-            return FieldResult(None, _say("error.connection_name.empty"))
+            return FieldResult(None, _say("amazon.error.connection_name.empty"))
         if len(s) > 80:
-            return FieldResult(None, _say("error.connection_name.too_long"))
+            return FieldResult(None, _say("amazon.error.connection_name.too_long"))
         if not s.isprintable():
-            return FieldResult(None, _say("error.connection_name.control"))
+            return FieldResult(None, _say("amazon.error.connection_name.control"))
         kind = detect_kind(s)
         if kind in ("client_secret", "legacy_secret", "refresh_token", "access_token", "client_id"):
-            return FieldResult(None, _say("error.connection_name.credential", what=t(f"amazon.kind.{kind}")))
+            return FieldResult(None, _say("amazon.error.connection_name.credential", what=t(f"amazon.kind.{kind}")))
         return FieldResult(s, None)
     except Exception:  # noqa: BLE001
-        return FieldResult(None, _say("error.connection_name.unreadable"))
+        return FieldResult(None, _say("amazon.error.connection_name.unreadable"))
 
 
 def validate_credentials(fields: Mapping[str, object]) -> ValidationResult:

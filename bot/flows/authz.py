@@ -115,4 +115,4 @@ def find_target(
 
 
 def _quoted(name: str) -> str:
-    return f"*{redact(name[:80])}*" if name else "that"
+    return f"*{redact(name[:80])}*" if name else t("lifecycle.unnamed_connection")

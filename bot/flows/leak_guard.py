@@ -28,6 +28,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from bot.flows.ports import Audience, DeliveryError, Notice, Outbox
+from bot.i18n import t
 from storage import repo
 from storage.crypto import Crypto
 from storage.db import Database
@@ -37,7 +38,7 @@ log = logging.getLogger(__name__)
 
 CLIENT_SECRET = "client_secret"
 REFRESH_TOKEN = "refresh_token"
-LABELS = {CLIENT_SECRET: "LWA client secret", REFRESH_TOKEN: "refresh token"}
+LABELS = {which: t(f"guard.leak.label.{which}") for which in (CLIENT_SECRET, REFRESH_TOKEN)}
 CLIENT_SECRET_PREFIX = "amzn1.oa2-cs.v1."
 REFRESH_TOKEN_PREFIX = "Atzr|"
 
@@ -267,7 +268,7 @@ def _flag_exposed(
             return ExposedConnection(connection_id, name, which, alerted=True)  # flagged and announced before
         repo.set_status(
             session, conn, "exposed", now=now,
-            error=f"The {LABELS[which]} was posted in a Slack message (channel {message.channel_id}); rotate it.",
+            error=t("guard.leak.last_error", what=LABELS[which], channel=message.channel_id),
             actor=message.user_id or repo.SYSTEM_ACTOR, audit_action="exposed",
         )
         session.commit()

@@ -231,6 +231,9 @@ MESSAGES: dict[str, str] = {
     "guard.leak.alert.somewhere": "a channel",
     "guard.leak.alert.an_app": "An app",
     "guard.leak.alert.rotate_button": "Rotate now",
+    "guard.leak.label.client_secret": "LWA client secret",
+    "guard.leak.label.refresh_token": "refresh token",
+    "guard.leak.last_error": "The {what} was posted in a Slack message (channel {channel}); rotate it.",
     "guard.audit.refused": (
         "Only workspace admins and owners, and the people listed in ADMIN_USER_IDS, can see the audit trail."
     ),
@@ -455,11 +458,12 @@ MESSAGES: dict[str, str] = {
     "onboarding.checklist.nudge_scheduled": (
         "Amazon usually answers within 3-5 business days. If you haven't moved on by {date}, I'll check in."
     ),
-    "onboarding.checklist.ready": "*Got all four credentials?* Enter them in a private form; I'll check them with Amazon.",
+    "onboarding.checklist.ready": (
+        "*Got all four credentials?* Enter them in a private form; I'll check them with Amazon."
+    ),
     "onboarding.checklist.open_credentials": "Enter credentials",
     "onboarding.checklist.switch_to_seller": "Switch to Seller Central",
     "onboarding.checklist.switch_to_vendor": "Switch to Vendor Central",
-    "onboarding.checklist.gone": "That checklist is out of date. Type /connect-amazon for a fresh one.",
     # seller steps
     "onboarding.step.seller.prerequisites.title": "Check the basics",
     "onboarding.step.seller.prerequisites.body": (
@@ -625,13 +629,16 @@ MESSAGES: dict[str, str] = {
     "onboarding.confirm.button": "Update connection",
     "onboarding.confirm.cancel": "Keep the old one",
     "onboarding.confirm.expired": (
-        "That confirmation has lapsed, so nothing was changed. Open the form again and submit the credentials once more."
+        "That confirmation has lapsed, so nothing was changed. Open the form again and submit the credentials "
+        "once more."
     ),
     "onboarding.confirm.cancelled": "Nothing was changed. The existing connection stays as it was.",
     "onboarding.confirm.not_yours": "Only the person who entered these credentials can confirm them.",
     # announcement
     "onboarding.announce.connected": ":link: Amazon connection *{name}* was connected by <@{user}>.",
-    "onboarding.announce.reconnected": ":link: Amazon connection *{name}* was updated with new credentials by <@{user}>.",
+    "onboarding.announce.reconnected": (
+        ":link: Amazon connection *{name}* was updated with new credentials by <@{user}>."
+    ),
     "onboarding.announce.not_in_channel": (
         "The connection is saved, but I couldn't tell the team: I'm not a member of <#{channel}>. Invite me "
         "there with /invite and future news will arrive."
