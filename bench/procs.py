@@ -1,0 +1,107 @@
+"""Process helpers: free ports, the bot's environment, starting servers and reading their peak RSS."""
+
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import httpx
+
+REPO = Path(__file__).resolve().parents[1]
+SIGNING_SECRET = "8f742231b10e8888abcd99aaa0c85a50"
+NOTIFY_CHANNEL = "C0NOTIFY01"
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def bot_env(*, slack_api_url: str, bot_token: str, token_url: str, sp_api_url: str, database_url: str,
+            encryption_keys: str, **extra: str) -> dict[str, str]:
+    """The environment ``python -m bot`` runs with against the fakes (like tests/foundation's bot_env)."""
+    env = {k: v for k, v in os.environ.items()
+           if not k.startswith(("SLACK_", "NOTIFY_", "ENCRYPTION_", "LWA_", "SP_API", "DATABASE_", "PORT"))}
+    env.update(
+        PYTHONPATH=str(REPO),
+        SLACK_BOT_TOKEN=bot_token,
+        SLACK_SIGNING_SECRET=SIGNING_SECRET,
+        SLACK_API_URL=slack_api_url,
+        NOTIFY_CHANNEL=NOTIFY_CHANNEL,
+        DATABASE_URL=database_url,
+        ENCRYPTION_KEYS=encryption_keys,
+        LWA_TOKEN_URL=token_url,
+        SP_API_ENDPOINT=sp_api_url,
+        LOG_LEVEL="INFO",
+        # The in-process sweeper must not run during the load (its first pass is one interval away).
+        SWEEP_INTERVAL="24h",
+    )
+    env.update(extra)
+    return env
+
+
+class Server:
+    """A child process serving HTTP on ``port``; its output goes to ``log``."""
+
+    def __init__(self, name: str, argv: list[str], env: dict[str, str], port: int, log: Path) -> None:
+        self.name = name
+        self.port = port
+        self.log = log
+        self.proc = subprocess.Popen([sys.executable, *argv], env=env, cwd=log.parent,
+                                     stdout=log.open("wb"), stderr=subprocess.STDOUT)
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}/slack/events"
+
+    @property
+    def pid(self) -> int:
+        return self.proc.pid
+
+    def output(self) -> str:
+        return self.log.read_text(errors="replace")
+
+    def wait_healthy(self, timeout: float = 60) -> None:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if self.proc.poll() is not None:
+                raise RuntimeError(f"{self.name} exited early:\n{self.output()[-4000:]}")
+            try:
+                if httpx.get(f"http://127.0.0.1:{self.port}/healthz", timeout=1).status_code == 200:
+                    return
+            except httpx.HTTPError:
+                pass
+            time.sleep(0.1)
+        raise RuntimeError(f"{self.name} never became healthy:\n{self.output()[-4000:]}")
+
+    def memory(self) -> dict[str, float]:
+        """Peak (VmHWM) and current (VmRSS) resident set size in MB, from /proc/PID/status."""
+        return read_memory(self.pid)
+
+    def stop(self, timeout: float = 15) -> int:
+        if self.proc.poll() is None:
+            self.proc.send_signal(signal.SIGTERM)
+        try:
+            return self.proc.wait(timeout=timeout)
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
+            return self.proc.wait()
+
+
+def read_memory(pid: int) -> dict[str, float]:
+    values: dict[str, float] = {}
+    try:
+        text = Path(f"/proc/{pid}/status").read_text()
+    except OSError:
+        return values
+    for line in text.splitlines():
+        key, _, rest = line.partition(":")
+        if key in ("VmHWM", "VmRSS"):
+            values[key] = round(int(rest.split()[0]) / 1024, 1)  # kB -> MB
+    return values
