@@ -47,6 +47,15 @@ def install_redacting_record_factory() -> None:
             message = str(record.msg)
         record.msg = redact(message)
         record.args = None
+        # Tracebacks too, so that any handler (a test's capture, a third-party handler) that uses the
+        # standard Formatter prints the redacted text: Formatter.format keeps an exc_text already set.
+        if record.exc_info and record.exc_info[0] is not None:
+            try:
+                record.exc_text = redact(logging.Formatter().formatException(record.exc_info))
+            except Exception:
+                record.exc_text = "(traceback could not be formatted)"
+        if record.stack_info:
+            record.stack_info = redact(record.stack_info)
         return record
 
     logging.setLogRecordFactory(factory)

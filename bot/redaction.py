@@ -14,8 +14,9 @@ ELLIPSIS = "\u2026"
 _PATTERNS: list[re.Pattern[str]] = [
     # LWA client secret, current shape and the bare 64-hex legacy shape.
     re.compile(r"amzn1\.oa2-cs\.v1\.[0-9A-Za-z]{8,}"),
-    # LWA refresh token and access token.
-    re.compile(r"Atz[ra]\|[A-Za-z0-9_\-+/=|.%]{8,}"),
+    # LWA refresh token and access token, also URL-encoded (``|`` as ``%7C``, e.g. in a logged form body).
+    re.compile(r"Atz[ra]\|[A-Za-z0-9_\-+/=|.%~]{8,}"),
+    re.compile(r"Atz[ra]%7[Cc][A-Za-z0-9_\-+/=|.%~]{8,}"),
     # Slack tokens: bot/user/config/refresh (xox?-), app-level (xapp-), and signing-like xoxe.
     re.compile(r"xox[abposer]-[A-Za-z0-9\-]{6,}"),
     re.compile(r"xapp-[A-Za-z0-9\-]{6,}"),
