@@ -59,8 +59,9 @@ class Lookup:
 
 
 def clean_name(text: str) -> str:
-    """The connection name typed after a subcommand: trimmed, surrounding quotes removed."""
-    name = " ".join((text or "").split())
+    """The connection name typed after a subcommand: trimmed, control characters and surrounding quotes removed."""
+    name = "".join(ch for ch in (text or "")[:400] if ch.isprintable() or ch.isspace())
+    name = " ".join(name.split())
     for quote in ('"', "'", "\u201c\u201d", "\u2018\u2019", "`"):
         opening, closing = (quote[0], quote[-1])
         if len(name) >= 2 and name.startswith(opening) and name.endswith(closing):
@@ -84,6 +85,8 @@ def find_target(
     """
     from bot.flows.sweep import connection_facts
 
+    if not team_id or not team_id.isprintable():
+        return Lookup(refusal=t("lifecycle.not_found_any"))
     with services.db.session() as session:
         conn: Connection | None = None
         if connection_id is not None:

@@ -7,6 +7,7 @@ Bolt lazy listeners. The flows get plain values only.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import logging
 from collections.abc import Callable
@@ -26,6 +27,7 @@ from bot.services import Services
 from bot.views import lifecycle as views
 
 log = logging.getLogger(__name__)
+MAX_ROW_ID = 2_147_483_647  # ids from payloads beyond a database integer are nobody's
 
 
 # --- helpers ------------------------------------------------------------------------------------------
@@ -46,6 +48,17 @@ def resolve_actor(client: Any, user_id: str) -> tuple[Actor, str | None]:
                  is_workspace_owner=bool(user.get("is_owner"))), None
 
 
+def _obj(value: Any) -> dict[str, Any]:
+    """``value`` if it is a JSON object, else an empty one: payload parts are never trusted to have a shape."""
+    return value if isinstance(value, dict) else {}
+
+
+def _user_id(body: dict[str, Any]) -> str:
+    user = body.get("user")
+    value = _obj(user).get("id") if isinstance(user, dict) else body.get("user_id")
+    return value if isinstance(value, str) else ""
+
+
 def _target_dict(target: Target) -> dict[str, Any]:
     return {"connection_id": target.connection_id, "name": target.name, "marketplace": target.marketplace,
             "region": target.region}
@@ -53,14 +66,15 @@ def _target_dict(target: Target) -> dict[str, Any]:
 
 def _say(respond: Any, client: Any, body: dict[str, Any], text: str, **extra: Any) -> None:
     """An ephemeral answer: via response_url when Slack gave one, else chat.postEphemeral, else a DM."""
-    user_id = (body.get("user") or {}).get("id") or body.get("user_id") or ""
+    user_id = _user_id(body)
     try:
         if body.get("response_url") or (respond is not None and getattr(respond, "response_url", None)):
             respond(text=text, response_type="ephemeral", **extra)
             return
     except Exception as exc:  # noqa: BLE001 - fall back to the Web API
         log.warning("response_url answer failed: %s", type(exc).__name__)
-    channel = (body.get("channel") or {}).get("id") or body.get("channel_id")
+    channel = _obj(body.get("channel")).get("id") or body.get("channel_id")
+    channel = channel if isinstance(channel, str) else None
     try:
         if channel:
             client.chat_postEphemeral(channel=channel, user=user_id, text=text)
@@ -83,6 +97,9 @@ def _open_renew(services: Services, client: Any, trigger_id: str, kind: RenewKin
     except SlackApiError as exc:
         error = exc.response.get("error", "unknown_error") if exc.response is not None else "unknown_error"
         log.warning("views.open failed: %s", error)
+        say(t("general.unexpected_error"))
+    except SlackClientError as exc:
+        log.warning("views.open failed: %s", type(exc).__name__)
         say(t("general.unexpected_error"))
 
 
@@ -122,13 +139,17 @@ def disconnect_command(services: Services, request: CommandRequest, client: Any,
 
 
 def _team_id(body: dict[str, Any]) -> str:
-    return str((body.get("team") or {}).get("id") or (body.get("user") or {}).get("team_id") or "")
+    value = _obj(body.get("team")).get("id") or _obj(body.get("user")).get("team_id")
+    return value if isinstance(value, str) else ""
 
 
 def _action_connection_id(body: dict[str, Any]) -> int | None:
-    actions = body.get("actions") or [{}]
-    value = str(actions[0].get("value") or "")
-    return int(value) if value.isdigit() else None
+    actions = body.get("actions")
+    first = _obj(actions[0]) if isinstance(actions, list) and actions else {}
+    value = first.get("value")
+    if isinstance(value, str) and value.isascii() and value.isdigit() and int(value) <= MAX_ROW_ID:
+        return int(value)
+    return None
 
 
 # --- registration -------------------------------------------------------------------------------------
@@ -142,40 +163,52 @@ def register(app: App, services: Services) -> None:
 
     def renew_button(kind: RenewKind) -> Callable[..., None]:
         def work(body: dict[str, Any], client: Any, respond: Any) -> None:
-            user_id = str((body.get("user") or {}).get("id") or "")
+            user_id = _user_id(body)
             connection_id = _action_connection_id(body)
 
             def say(text: str) -> None:
                 _say(respond, client, body, text, replace_original=False)
 
-            if connection_id is None:
+            if connection_id is None or not user_id:
                 say(t("lifecycle.not_found_any"))
                 return
             actor, lookup_error = resolve_actor(client, user_id)
             lookup = find_target(services, team_id=_team_id(body), actor=actor, connection_id=connection_id,
                                  lookup_error=lookup_error)
-            _open_renew(services, client, str(body.get("trigger_id") or ""), kind, lookup, say)
+            trigger_id = body.get("trigger_id")
+            _open_renew(services, client, trigger_id if isinstance(trigger_id, str) else "", kind, lookup, say)
 
         return work
 
     app.action(views.ROTATE_NOW_ACTION)(ack=ack_only, lazy=[renew_button(RenewKind.rotate)])
     app.action(views.REAUTHORIZE_NOW_ACTION)(ack=ack_only, lazy=[renew_button(RenewKind.reauthorize)])
 
-    def parse_submission(body: dict[str, Any]) -> tuple[RenewKind, int, str, str | None]:
-        view = body.get("view") or {}
-        meta = json.loads(view.get("private_metadata") or "{}")
-        kind = RenewKind(meta.get("kind", "rotate"))
-        values = (view.get("state") or {}).get("values") or {}
-        raw = ((values.get(kind.field) or {}).get(kind.field) or {}).get("value") or ""
-        picked = ((values.get(views.CREATED_ON) or {}).get(views.CREATED_ON) or {}).get("selected_date")
-        return kind, int(meta.get("connection_id", 0)), raw, picked
+    def parse_submission(body: dict[str, Any]) -> tuple[RenewKind, int, object, str | None] | None:
+        """(kind, connection id, typed value, picked date) from a submission, or None if it is not ours."""
+        view = _obj(body.get("view"))
+        try:
+            meta = json.loads(view.get("private_metadata") or "{}")
+        except (TypeError, ValueError):
+            return None
+        meta = _obj(meta)
+        try:
+            kind = RenewKind(meta.get("kind"))
+        except ValueError:
+            return None
+        connection_id = meta.get("connection_id")
+        if not isinstance(connection_id, int) or isinstance(connection_id, bool) or not 0 < connection_id <= MAX_ROW_ID:
+            return None
+        values = _obj(_obj(view.get("state")).get("values"))
+        raw = _obj(_obj(values.get(kind.field)).get(kind.field)).get("value") or ""
+        picked = _obj(_obj(values.get(views.CREATED_ON)).get(views.CREATED_ON)).get("selected_date")
+        return kind, connection_id, raw, picked if isinstance(picked, str) else None
 
     def renew_ack(ack: Ack, body: dict[str, Any]) -> None:
-        try:
-            kind, connection_id, raw, picked = parse_submission(body)
-        except (ValueError, TypeError):
-            ack(response_action="errors", errors={"client_secret": t("general.unexpected_error")})
+        parsed = parse_submission(body)
+        if parsed is None:
+            ack(response_action="update", view=views.result_modal("rotate", t("general.unexpected_error")))
             return
+        kind, connection_id, raw, picked = parsed
         errors: dict[str, str] = {}
         _value, error = rotation.validate_new_value(kind, raw)
         if error:
@@ -191,18 +224,23 @@ def register(app: App, services: Services) -> None:
         ack(response_action="update", view=views.verifying_modal(kind.value, name))
 
     def renew_work(body: dict[str, Any], client: Any) -> None:
-        kind, connection_id, raw, picked = parse_submission(body)
+        parsed = parse_submission(body)
+        if parsed is None:
+            return
+        kind, connection_id, raw, picked = parsed
         value, error = rotation.validate_new_value(kind, raw)
         created_on, date_error = rotation.parse_created_on(picked, services.clock().date())
         if error or value is None or date_error:
             return  # already answered in the ack
-        view = body.get("view") or {}
-        user_id = str((body.get("user") or {}).get("id") or "")
+        view = _obj(body.get("view"))
+        user_id = _user_id(body)
+        if not user_id:
+            return
         actor, lookup_error = resolve_actor(client, user_id)
         result = rotation.renew(
             services, outbox, kind=kind, team_id=_team_id(body), connection_id=connection_id, actor=actor,
             new_value=value, created_on=created_on, now=services.clock(), lookup_error=lookup_error,
-            idempotency_key=f"{view.get('id')}:{view.get('hash')}",
+            idempotency_key=hashlib.sha256(f"{view.get('id')}:{view.get('hash')}".encode()).hexdigest(),
         )
         if result.duplicate:
             return
@@ -216,8 +254,8 @@ def register(app: App, services: Services) -> None:
 
     def disconnect_confirm(body: dict[str, Any], client: Any, respond: Any) -> None:
         connection_id = _action_connection_id(body)
-        user_id = str((body.get("user") or {}).get("id") or "")
-        if connection_id is None:
+        user_id = _user_id(body)
+        if connection_id is None or not user_id:
             _say(respond, client, body, t("lifecycle.not_found_any"), replace_original=True)
             return
         actor, lookup_error = resolve_actor(client, user_id)
