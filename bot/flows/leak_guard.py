@@ -27,6 +27,8 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 
+from sqlmodel import Session
+
 from bot.flows.ports import Audience, DeliveryError, Notice, Outbox
 from bot.i18n import t
 from storage import repo
@@ -295,3 +297,23 @@ def _flag_exposed(
     with db.session() as session:
         repo.mark_reminder_sent(session, connection_id, generation, kind, now)
     return ExposedConnection(connection_id, name, which, alerted=True)
+
+
+def still_exposed(session: Session, connection: Connection) -> list[str]:
+    """Which of the connection's current secrets were seen in Slack (``client_secret``/``refresh_token``).
+
+    The lifecycle flows call this after replacing one secret: re-authorizing after a leaked client
+    secret leaves the connection exposed, rotating the leaked secret clears it. Matches the leak
+    guard's ledger entries (``exposed:<which>:<fingerprint prefix>``) against the stored fingerprints.
+    """
+    if connection.id is None:
+        return []
+    current = {CLIENT_SECRET: connection.client_secret_fp or "", REFRESH_TOKEN: connection.refresh_token_fp or ""}
+    leaked: list[str] = []
+    for entry in repo.list_reminders(session, connection.id):
+        parts = entry.kind.split(":")
+        if len(parts) != 3 or parts[0] != "exposed" or parts[1] not in current:
+            continue
+        if current[parts[1]] and current[parts[1]].startswith(parts[2]) and parts[1] not in leaked:
+            leaked.append(parts[1])
+    return leaked

@@ -242,3 +242,20 @@ def test_message_from_an_app_alerts_without_warning(db: Database, crypto: Crypto
     outbox = RecordingOutbox()
     out = handle_message(db, crypto, outbox, msg(s, user_id=None), now=NOW, warn=warnings.append)
     assert warnings == [] and len(outbox.sent) == 1 and out.exposed
+
+
+def test_still_exposed_tracks_which_leaked_secret_is_still_in_use(db: Database, crypto: Crypto) -> None:
+    from bot.flows.leak_guard import still_exposed
+
+    s, t = new_secret(), new_token()
+    cid = store(db, crypto, "US Main", s, t)
+    handle_message(db, crypto, RecordingOutbox(), msg(f"{s} {t}"), now=NOW, warn=lambda w: None)
+    with db.session() as session:
+        conn = repo.get_connection_by_id(session, cid)
+        assert conn is not None and sorted(still_exposed(session, conn)) == [CLIENT_SECRET, REFRESH_TOKEN]
+        repo.replace_refresh_token(session, crypto, conn, new_token(), "U0OWNER01", NOW)
+        session.commit()
+        assert still_exposed(session, conn) == [CLIENT_SECRET]  # the leaked client secret is still the one in use
+        repo.replace_client_secret(session, crypto, conn, new_secret(), date(2026, 3, 1), "U0OWNER01", NOW)
+        session.commit()
+        assert still_exposed(session, conn) == []
