@@ -274,3 +274,26 @@ def test_reauthorizing_a_failing_connection_fixes_it_without_a_second_recovery_p
     report = run_sweep(h.services, outbox, later + timedelta(days=3))
     assert report.health_checked == 1 and report.health_ok == 1 and report.alerts_sent == 0
     assert not [p for p in h.channel_posts() if "works again" in str(p)]
+
+
+def test_odd_payloads_get_an_answer_and_no_crash(h: BotHarness) -> None:
+    from tests.fakes.slack_signing import block_actions_body, view_submission_payload
+
+    cid, _ = seed(h)
+    for value in ("99999999999999999999", "-1", "abc", "", "\u0661\u0662"):
+        assert h.action("rotate_now", OWNER, value=value, channel_id=NOTIFY_CHANNEL,
+                        response_url=h.slack.response_url()).status_code == 200
+        assert h.action("disconnect_confirm", OWNER, value=value, channel_id=NOTIFY_CHANNEL,
+                        response_url=h.slack.response_url()).status_code == 200
+    base = {"id": "V0ODD", "type": "modal", "callback_id": "lifecycle_renew", "blocks": [], "hash": "1.a"}
+    for meta in ("[1, 2]", "not json", '{"kind": "rotate", "connection_id": "7"}', '{"kind": "x"}',
+                 '{"kind": "rotate", "connection_id": 99999999999999}'):
+        payload = view_submission_payload({**base, "private_metadata": meta}, {}, OWNER)
+        assert h.post(block_actions_body(payload), "application/x-www-form-urlencoded").status_code == 200
+    assert h.command("rotate Main\u0000US", user=OWNER).status_code == 200
+    wait_until(lambda: len(answers(h)) >= 11 or None, 10, "not every odd click was answered")
+    import time
+
+    time.sleep(0.5)  # lazy listeners finish
+    assert "Traceback" not in h.log_text()
+    assert row(h, cid).status == "connected"
