@@ -1,0 +1,65 @@
+"""The leak guard in Socket Mode (the default way to run): the fake Slack sends events_api envelopes
+over its websocket; a redelivery (retry_attempt 1, same event_id) gets acknowledged but never a second
+warning."""
+
+from __future__ import annotations
+
+import io
+import logging
+import secrets
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from slack_bolt.adapter.socket_mode import SocketModeHandler
+
+from bot.app import build_app
+from bot.logs import setup_logging
+from bot.services import build_services
+from bot.settings import load_settings
+from storage.crypto import format_keys, generate_key
+from tests.fakes.fake_slack import FakeSlack
+from tests.fakes.slack_signing import event_callback_payload
+from tests.harness import wait_until
+
+
+@pytest.fixture
+def socket_bot(tmp_path: Path) -> Iterator[tuple[FakeSlack, io.StringIO]]:
+    log = io.StringIO()
+    handler = setup_logging("DEBUG", log)
+    with FakeSlack() as fake:
+        settings = load_settings(
+            {"SLACK_BOT_TOKEN": fake.bot_token, "SLACK_APP_TOKEN": fake.app_token, "SLACK_API_URL": fake.api_url,
+             "NOTIFY_CHANNEL": "C0NOTIFY01", "DATABASE_URL": f"sqlite:///{tmp_path / 'bot.db'}",
+             "ENCRYPTION_KEYS": format_keys([generate_key("s1")]),
+             "LWA_TOKEN_URL": "http://127.0.0.1:9/auth/o2/token", "SP_API_ENDPOINT": "http://127.0.0.1:9"},
+            env_file=tmp_path / "none.env",
+        )
+        services = build_services(settings)
+        socket = SocketModeHandler(build_app(services), settings.slack_app_token)
+        socket.connect()
+        assert fake.socket_connected.wait(10)
+        try:
+            yield fake, log
+        finally:
+            socket.close()
+            services.close()
+            logging.getLogger().removeHandler(handler)
+
+
+def test_socket_mode_redelivery_warns_once(socket_bot: tuple[FakeSlack, io.StringIO]) -> None:
+    fake, log = socket_bot
+    secret = "amzn1.oa2-cs.v1." + secrets.token_hex(32)
+    event = {"type": "message", "channel": "C0TEAM", "user": "U0MEMBER", "text": f"secret: {secret}",
+             "ts": f"{time.time():.6f}", "channel_type": "channel"}
+    payload = event_callback_payload(event, "EvSOCKET001")
+    first = fake.socket_send_envelope("events_api", payload)
+    fake.wait_for_ack(first, 5)
+    fake.wait_for("chat.postEphemeral", lambda c: c.params.get("user") == "U0MEMBER", 10)
+    again = fake.socket_send_envelope("events_api", payload, retry_attempt=1, retry_reason="timeout")
+    fake.wait_for_ack(again, 5)
+    wait_until(lambda: "event EvSOCKET001 done: found=client_secret duplicate=True" in log.getvalue(), 10,
+               "the redelivery was not handled")
+    assert len(fake.calls_for("chat.postEphemeral")) == 1
+    assert secret not in fake.all_text() and secret[-4:] not in str(fake.calls_for("chat.postEphemeral")[0].params)
