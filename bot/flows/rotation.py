@@ -19,6 +19,7 @@ from bot.amazon import validators
 from bot.amazon.client import Credentials
 from bot.amazon.verdicts import explain
 from bot.flows.authz import Actor, may_manage
+from bot.flows.leak_guard import still_exposed
 from bot.flows.ports import Audience, DeliveryError, Notice, Outbox
 from bot.flows.sweep import HEALTH_GENERATION, connection_facts
 from bot.i18n import t
@@ -29,6 +30,15 @@ from storage.crypto import DecryptionError
 from storage.models import SECRET_LIFETIME_DAYS
 
 log = logging.getLogger(__name__)
+
+
+def _exposure_sentence(which: str, name: str) -> str | None:
+    """Why the connection stays exposed after this fix: the other secret was seen in Slack."""
+    if which == "client_secret":
+        return t("lifecycle.still_exposed.client_secret", name=name)
+    if which == "refresh_token":
+        return t("lifecycle.still_exposed.refresh_token", name=name)
+    return None
 
 
 class RenewKind(StrEnum):
@@ -167,6 +177,13 @@ def _renew(
             repo.replace_refresh_token(session, services.crypto, conn, new_value, actor.user_id, now)
         if verdict.store_name and not conn.store_name:
             conn.store_name = verdict.store_name
+        # Replacing one secret does not clear an exposure of the other one (seen in Slack by the leak guard).
+        leaked = still_exposed(session, conn)
+        exposure = [sentence for which in leaked if (sentence := _exposure_sentence(which, name))]
+        if exposure:
+            conn.status = "exposed"
+            conn.last_error = " ".join(exposure)
+            session.add(conn)
         session.commit()
         facts = connection_facts(conn)
         if was_failing:
@@ -180,6 +197,8 @@ def _renew(
         announce_problem = redact(exc)
     headline = (t("lifecycle.result.rotated", name=name, expires_on=facts["expires_on"])
                 if kind is RenewKind.rotate else t("lifecycle.result.reauthorized", name=name))
+    if exposure:
+        headline = " ".join([headline, *exposure])
     return RenewResult(ok=True, headline=headline, announce_problem=announce_problem)
 
 

@@ -393,6 +393,14 @@ MESSAGES: dict[str, str] = {
         "The stored {other} of *{name}* cannot be decrypted ({problem}), so the new {what} cannot be checked. "
         "Nothing was changed: disconnect the connection and connect it again."
     ),
+    "lifecycle.still_exposed.refresh_token": (
+        "The refresh token in use was posted in Slack earlier, so {name} stays flagged as exposed: run "
+        "`/connect-amazon reauthorize {name}` with a new one."
+    ),
+    "lifecycle.still_exposed.client_secret": (
+        "The client secret in use was posted in Slack earlier, so {name} stays flagged as exposed: run "
+        "`/connect-amazon rotate {name}` with a new one."
+    ),
     "lifecycle.result.busy": "This form was already submitted; its result appears here.",
     "lifecycle.result.disconnected_meanwhile": "*{name}* was disconnected meanwhile. Nothing was changed.",
     "lifecycle.announce.rotated": (

@@ -297,3 +297,39 @@ def test_odd_payloads_get_an_answer_and_no_crash(h: BotHarness) -> None:
     time.sleep(0.5)  # lazy listeners finish
     assert "Traceback" not in h.log_text()
     assert row(h, cid).status == "connected"
+
+
+def test_fixing_one_secret_keeps_an_exposure_of_the_other(h: BotHarness) -> None:
+    cid, creds = seed(h)
+    now = datetime.now(UTC)
+    with h.db_session() as s:  # what the leak guard records when the refresh token is pasted in a channel
+        conn = s.get(Connection, cid)
+        assert conn is not None and conn.refresh_token_fp
+        kind = f"exposed:refresh_token:{conn.refresh_token_fp[:16]}"
+        assert repo.claim_reminder(s, cid, conn.secret_generation, kind, "leak:Ev1", now)
+        repo.mark_reminder_sent(s, cid, conn.secret_generation, kind, now)
+        conn = s.get(Connection, cid)
+        assert conn is not None
+        repo.set_status(s, conn, "exposed", now=now, error="posted in Slack", audit_action="exposed")
+        s.commit()
+
+    rotated = new_secret()
+    h.amazon.rotate_secret(creds.client_id, rotated)
+    start = len(h.slack.calls_for("views.open"))
+    h.command("rotate Main US", user=OWNER)
+    modal = opened_modal(h, start)
+    h.submit(modal, {"client_secret": rotated}, user=OWNER)
+    final = h.wait_view(modal["id"], lambda v: "now uses the new client secret" in str(v))
+    assert "stays flagged as exposed" in str(final) and "reauthorize Main US" in str(final)
+    assert row(h, cid).status == "exposed"
+
+    fresh = new_refresh_token()
+    h.amazon.reauthorize(creds.refresh_token, fresh)
+    start = len(h.slack.calls_for("views.open"))
+    h.command("reauthorize Main US", user=OWNER)
+    modal = opened_modal(h, start)
+    h.submit(modal, {"refresh_token": fresh}, user=OWNER)
+    final = h.wait_view(modal["id"], lambda v: "now uses the new refresh token" in str(v))
+    assert "exposed" not in str(final)
+    conn = row(h, cid)
+    assert conn.status == "connected" and conn.last_error is None
