@@ -67,7 +67,7 @@ def machine() -> dict[str, Any]:
 def run_ack(fakes: Any, work: Path, args: argparse.Namespace) -> dict[str, Any]:
     from bench.ack import AckBench, RoundResult, report
     from bench.load import burst, summary
-    from bench.procs import SIGNING_SECRET, Server, bot_env, free_port
+    from bench.procs import SIGNING_SECRET, Server, bot_env, free_port, placement
     from storage.crypto import format_keys, generate_key
 
     info = fakes.info
@@ -75,9 +75,11 @@ def run_ack(fakes: Any, work: Path, args: argparse.Namespace) -> dict[str, Any]:
                   sp_api_url=info["sp_api_url"], database_url=f"sqlite:///{work / 'bot.db'}",
                   encryption_keys=format_keys([generate_key("bench")]))
     bot_port, bare_port = free_port(), free_port()
-    bot = Server("bot", ["-m", "bot", "run"], {**env, "PORT": str(bot_port)}, bot_port, work / "bot.log")
+    argv = ["-m", "bench.whatif", args.whatif, "--", "run"] if args.whatif else ["-m", "bot", "run"]
+    server_cpus = placement()[0] if args.pin else None
+    bot = Server("bot", argv, {**env, "PORT": str(bot_port)}, bot_port, work / "bot.log", server_cpus)
     bare = Server("bare", ["-m", "bench.bare_bolt"], {**env, "PORT": str(bare_port)}, bare_port,
-                  work / "bare.log")
+                  work / "bare.log", server_cpus)
     figures: dict[str, Any] = {}
     try:
         bot.wait_healthy()
@@ -133,6 +135,7 @@ def run_ack(fakes: Any, work: Path, args: argparse.Namespace) -> dict[str, Any]:
 
 
 def run_sweeps(fakes: Any, work: Path, args: argparse.Namespace) -> dict[str, Any]:
+    from bench.procs import placement
     from bench.sweep import bench_database, postgres_available
     from storage.crypto import format_keys, generate_key
 
@@ -156,7 +159,8 @@ def run_sweeps(fakes: Any, work: Path, args: argparse.Namespace) -> dict[str, An
                 continue
             out["runs"] += bench_database(fakes, work, dialect, sizes=sizes, reminders_due=args.due // 2,
                                           health_due=args.due - args.due // 2, steady=population == "steady",
-                                          keys=keys, profile_dir=profile_dir, log=log)
+                                          keys=keys, profile_dir=profile_dir, log=log,
+                                          cpus=placement()[0] if args.pin else None)
     return out
 
 
@@ -264,16 +268,28 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--profile", action="store_true",
                         help="write pyinstrument profiles of the sweep passes to bench/results/profiles/")
     parser.add_argument("--out", type=Path, default=RESULTS / "latest.json")
+    parser.add_argument("--whatif", default="",
+                        help="run the bot with proposed fixes applied in memory (see bench/whatif.py), "
+                             "e.g. sqlite-write-sessions,amazon-timeout-15")
+    parser.add_argument("--no-pin", dest="pin", action="store_false",
+                        help="do not split the CPUs (default: the bot/bare app/sweep on CPU 0, the load "
+                             "generator and the fakes on the others)")
     parser.add_argument("--workdir", type=Path, help="keep the databases and the bot's log here (default: a temp dir)")
     args = parser.parse_args(argv)
 
     from bench.fakes_host import FakesClient
+    from bench.procs import pin, placement
+
+    server_cpus, other_cpus = placement() if args.pin else (None, None)
+    pin(os.getpid(), other_cpus)  # the load generator, and (inherited) the fakes host
 
     started = time.monotonic()
     results: dict[str, Any] = {"date": datetime.now(UTC).isoformat(timespec="seconds"), "machine": machine(),
                                "command": "python -m bench " + " ".join(argv if argv is not None else sys.argv[1:]),
                                "settings": {k: (str(v) if isinstance(v, Path) else v) for k, v in vars(args).items()}}
-    log(f"machine: {results['machine']}")
+    results["cpu_placement"] = ({"server_under_test": sorted(server_cpus), "load_and_fakes": sorted(other_cpus)}
+                                if server_cpus and other_cpus else "not pinned")
+    log(f"machine: {results['machine']}; CPU placement: {results['cpu_placement']}")
     with tempfile.TemporaryDirectory(prefix="bench-") as tmp, FakesClient() as fakes:
         work = Path(tmp)
         if args.workdir:

@@ -127,7 +127,7 @@ class Host:
                     vid = c.response["view"]["id"]
                     if vid not in wanted or vid in found:
                         continue
-                    text = json.dumps(c.params.get("view"))
+                    text = json.dumps(c.params.get("view"), ensure_ascii=False)
                     if any(p in text for p in pending):
                         continue
                     label = next((lab for marker, lab in labels.items() if marker in text), "other")

@@ -49,12 +49,15 @@ def bot_env(*, slack_api_url: str, bot_token: str, token_url: str, sp_api_url: s
 class Server:
     """A child process serving HTTP on ``port``; its output goes to ``log``."""
 
-    def __init__(self, name: str, argv: list[str], env: dict[str, str], port: int, log: Path) -> None:
+    def __init__(self, name: str, argv: list[str], env: dict[str, str], port: int, log: Path,
+                 cpus: set[int] | None = None) -> None:
         self.name = name
         self.port = port
         self.log = log
         self.proc = subprocess.Popen([sys.executable, *argv], env=env, cwd=log.parent,
                                      stdout=log.open("wb"), stderr=subprocess.STDOUT)
+        pin(self.proc.pid, cpus)
+        (log.parent / f"{name}.pid").write_text(str(self.proc.pid))  # for py-spy and friends
 
     @property
     def url(self) -> str:
@@ -92,6 +95,38 @@ class Server:
         except subprocess.TimeoutExpired:
             self.proc.kill()
             return self.proc.wait()
+
+
+def placement() -> tuple[set[int] | None, set[int] | None]:
+    """(CPUs for the server under test, CPUs for the load generator and the fakes), or (None, None)
+    when there are fewer than two CPUs to split. With two or more, the bot (or the bare app, or the
+    sweep) gets CPU 0 to itself and everything that plays Slack, Amazon or the users runs on the
+    others, so the fakes' work for the bot does not compete with the bot for a core, as it would not
+    in production, where Slack and Amazon are other people's machines."""
+    try:
+        available = sorted(os.sched_getaffinity(0))
+    except AttributeError:  # not Linux
+        return None, None
+    if len(available) < 2:
+        return None, None
+    return {available[0]}, set(available[1:])
+
+
+def pin(pid: int, cpus: set[int] | None) -> None:
+    if cpus:
+        try:
+            os.sched_setaffinity(pid, cpus)
+        except (AttributeError, OSError):
+            pass
+
+
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU time of a process so far (Linux /proc), 0.0 when unknown."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    except (OSError, IndexError, ValueError):
+        return 0.0
 
 
 def read_memory(pid: int) -> dict[str, float]:

@@ -36,7 +36,7 @@ from typing import Any
 
 import sqlalchemy as sa
 
-from bench.procs import REPO, bot_env
+from bench.procs import REPO, bot_env, pin
 from bot.amazon.client import Credentials
 from storage.crypto import Crypto, parse_keys
 from storage.db import Database
@@ -219,17 +219,21 @@ def drop_pg_database(name: str) -> None:
 
 
 def run_pass_process(env: dict[str, str], now: datetime, cwd: Path, timeout: float = 240,
-                     profile: str | None = None) -> dict[str, Any]:
-    """Run ``python -m bench.sweep pass`` with ``env``; its JSON answer."""
+                     profile: str | None = None, cpus: set[int] | None = None) -> dict[str, Any]:
+    """Run ``python -m bench.sweep pass`` with ``env`` (on ``cpus``); its JSON answer."""
     argv = [sys.executable, "-m", "bench.sweep", "pass", "--now", now.isoformat()]
     if profile:
         argv += ["--profile", profile]
-    proc = subprocess.run(argv,
-                          env=env, cwd=cwd, capture_output=True, text=True, timeout=timeout)
-    lines = [ln for ln in proc.stdout.splitlines() if ln.startswith("{")]
+    proc = subprocess.Popen(argv, env=env, cwd=cwd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    pin(proc.pid, cpus)
+    try:
+        stdout, stderr = proc.communicate(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        stdout, stderr = proc.communicate()
+    lines = [ln for ln in stdout.splitlines() if ln.startswith("{")]
     if proc.returncode != 0 or not lines:
-        raise RuntimeError(f"sweep pass failed (exit {proc.returncode}):\n{proc.stdout[-2000:]}\n"
-                           f"{proc.stderr[-4000:]}")
+        raise RuntimeError(f"sweep pass failed (exit {proc.returncode}):\n{stdout[-2000:]}\n{stderr[-4000:]}")
     result: dict[str, Any] = json.loads(lines[-1])
     return result
 
@@ -292,7 +296,7 @@ def crypto_for(keys: str) -> Crypto:
 
 def bench_database(fakes: Any, workdir: Path, dialect: str, *, sizes: tuple[int, ...], reminders_due: int,
                    health_due: int, steady: bool, keys: str, profile_dir: Path | None = None,
-                   log: Any = print) -> list[dict[str, Any]]:
+                   log: Any = print, cpus: set[int] | None = None) -> list[dict[str, Any]]:
     """Seed one database up through ``sizes`` (same due rows each time) and time a pass at each size."""
     pg_name = f"bench_sweep_{os.getpid()}_{'steady' if steady else 'outside'}"
     if dialect == "postgresql":
@@ -318,7 +322,7 @@ def bench_database(fakes: Any, workdir: Path, dialect: str, *, sizes: tuple[int,
             if profile_dir is not None:
                 profile = str(profile_dir / f"sweep-{dialect}-{'steady' if steady else 'outside'}-{size}.txt")
             env_now = now + timedelta(seconds=1)
-            answer = run_pass_process(env, env_now, workdir, profile=profile)
+            answer = run_pass_process(env, env_now, workdir, profile=profile, cpus=cpus)
             counts = fakes.call("counts")
             row = {
                 "database": dialect, "population": "steady" if steady else "outside", "connections": size,

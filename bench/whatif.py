@@ -1,0 +1,112 @@
+"""``python -m bench.whatif PATCH[,PATCH] -- <python -m bot arguments>``: the bot with a proposed fix applied
+in memory, to measure a fix before its owner makes it. Nothing on disk changes. Used by
+``python -m bench --whatif PATCH`` and reported apart from the figures of the code as it is.
+
+Patches:
+- ``sqlite-write-sessions``: every ``Database.session()`` on SQLite begins with BEGIN IMMEDIATE
+  (``session(write=True)``), the remedy storage/db.py offers for read-then-write units of work; the
+  onboarding flow's sessions (checklist ``remember_dm``, ``claim_submission``, ``_save``) use the
+  default deferred BEGIN, whose read-to-write upgrade fails at once with "database is locked" when
+  another connection wrote meanwhile (WAL's SQLITE_BUSY_SNAPSHOT: busy_timeout does not apply).
+- ``switch-interval-1ms`` (any N ms): ``sys.setswitchinterval(N / 1000)`` in the bot process.
+- ``ack-before-claim``: the credential submission acks ("verifying") before it claims the
+  submission's idempotency keys (two write transactions, serialised on SQLite) instead of after;
+  the ack's content does not depend on the claim.
+- ``bounded-work-N``: at most N threads at a time run the work after an ack (the checklist DM of
+  a command, the verification and save of a submission); the others wait without holding the GIL,
+  so acks compete with N threads instead of 50. (Bounds Amazon waits too: with a slow Amazon the
+  results queue up; a real fix would bound CPU work only, e.g. a small worker pool.)
+- ``amazon-timeout-15``: the Amazon client's per-request timeout is 15 s instead of 10 s, so a
+  10-second answer is not cut off at the very moment it arrives.
+"""
+
+from __future__ import annotations
+
+import sys
+from typing import Any
+
+
+def apply(patches: list[str]) -> None:
+    for patch in patches:
+        if patch == "sqlite-write-sessions":
+            from storage.db import Database
+
+            def session(self: Database, *, write: bool = False, _original: Any = Database.session) -> Any:
+                return _original(self, write=True)
+
+            Database.session = session  # type: ignore[method-assign]
+        elif patch == "amazon-timeout-15":
+            import bot.services
+            from bot.amazon.client import AmazonClient
+
+            class SlowerTimeout(AmazonClient):
+                def __init__(self, *args: Any, **kwargs: Any) -> None:
+                    kwargs.setdefault("timeout", 15.0)
+                    super().__init__(*args, **kwargs)
+
+            bot.services.AmazonClient = SlowerTimeout  # type: ignore[misc]
+        elif patch.startswith("switch-interval-"):
+            # CPython hands the GIL over every 5 ms by default; a shorter interval lets a short ack
+            # get in sooner between the slices of post-ack work running in other threads.
+            sys.setswitchinterval(float(patch.rsplit("-", 1)[1].removesuffix("ms")) / 1000)
+        elif patch.startswith("bounded-work-"):
+            _bounded_work(int(patch.rsplit("-", 1)[1]))
+        elif patch == "ack-before-claim":
+            _ack_before_claim()
+        elif patch:
+            raise SystemExit(f"unknown patch {patch!r}")
+
+
+def _bounded_work(n: int) -> None:
+    import functools
+    import threading
+
+    import bot.flows.onboarding as flow
+    import bot.listeners.onboarding as listeners
+
+    gate = threading.BoundedSemaphore(n)
+
+    def bounded(fn: Any) -> Any:
+        @functools.wraps(fn)
+        def wrapper(*args: Any, **kwargs: Any) -> Any:
+            with gate:
+                return fn(*args, **kwargs)
+
+        return wrapper
+
+    flow.verify_and_save = bounded(flow.verify_and_save)
+    listeners.send_checklist = bounded(listeners.send_checklist)
+
+
+def _ack_before_claim() -> None:
+    """Re-run bot/listeners/onboarding.py's source with the two lines swapped, in its own module."""
+    import bot.listeners.onboarding as listeners
+
+    source = listeners.__file__
+    with open(source) as fh:
+        code = fh.read()
+    before = (
+        "        claim = flow.claim_submission(services.db, services.crypto, sub, services.clock())\n"
+        "        ack(response_action=\"update\", view=verifying_view())\n"
+    )
+    after = (
+        "        ack(response_action=\"update\", view=verifying_view())\n"
+        "        claim = flow.claim_submission(services.db, services.crypto, sub, services.clock())\n"
+    )
+    if before not in code:
+        raise SystemExit("ack-before-claim: bot/listeners/onboarding.py no longer has the expected lines")
+    exec(compile(code.replace(before, after), source, "exec"), listeners.__dict__)  # noqa: S102
+
+
+def main() -> int:
+    argv = sys.argv[1:]
+    patches = argv[0].split(",") if argv else []
+    rest = argv[2:] if len(argv) > 1 and argv[1] == "--" else argv[1:]
+    apply(patches)
+    from bot.__main__ import main as bot_main
+
+    return bot_main(rest)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
