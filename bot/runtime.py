@@ -98,7 +98,7 @@ def run_sweep_once(settings: Settings, now: datetime | None) -> int:
         outbox = SlackOutbox(build_web_client(settings), settings.notify_channel)
         report = run_sweep(services, outbox, now=now or services.clock())
         print(report.summary())
-        return 0
+        return 0 if report.ok else 1
     finally:
         services.close()
 

@@ -318,6 +318,7 @@ def _probe(services: Services, session: Session, conn: Connection) -> Outcome:
         refresh_token=secrets.refresh_token,
         marketplace_id=conn.marketplace_id,
     )
+    session.rollback()  # no transaction (and no SQLite lock) is held while Amazon answers
     verdict: Verdict = services.amazon.check_token(creds)
     if verdict.ok:
         return Outcome(state="ok", verdict=verdict.kind.value)
