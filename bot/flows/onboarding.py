@@ -50,7 +50,9 @@ FORM_FIELDS = (
 SECRET_FIELDS = ("client_secret", "refresh_token")
 DATE_FIELD = "secret_created_on"
 PENDING_TTL = timedelta(minutes=15)
-CLAIM_STALE_AFTER = timedelta(minutes=3)
+# Longer than a verification can take (the Amazon client's 30 s deadline plus the save), shorter than
+# the 90 s a duplicate submission waits: a claim older than this was left by a process that died.
+CLAIM_STALE_AFTER = timedelta(seconds=60)
 PENDING_TABLE = "pending_connection"
 
 # --------------------------------------------------------------------------- who may connect

@@ -628,6 +628,9 @@ MESSAGES: dict[str, str] = {
     "onboarding.result.failed": ":x: *Amazon did not accept these credentials.* {cause}",
     "onboarding.result.next_step": "*Next step:* {step}",
     "onboarding.result.try_again": "Try again",
+    "onboarding.result.stuck_cause": (
+        "The same credentials were already being checked, and that check did not finish."
+    ),
     "onboarding.result.unexpected_step": "Try again in a minute; if it keeps failing, tell whoever runs the bot.",
     "onboarding.confirm.text": (
         "This {path} account is already connected in {region} as *{name}*. Update that connection with the "
@@ -702,6 +705,16 @@ MESSAGES: dict[str, str] = {
     ),
     "onboarding.help.command.status": "• `/connect-amazon status`: every connection's status and client secret expiry.",
     "onboarding.help.command.help": "• `/connect-amazon help`: this help.",
+    "onboarding.help.extra.rotate": (
+        "• `/connect-amazon rotate NAME`: paste a newly rotated client secret for a connection."
+    ),
+    "onboarding.help.extra.reauthorize": (
+        "• `/connect-amazon reauthorize NAME`: paste a new refresh token after re-authorizing."
+    ),
+    "onboarding.help.extra.disconnect": (
+        "• `/connect-amazon disconnect NAME`: erase a connection's secrets (asks first)."
+    ),
+    "onboarding.help.extra.audit": "• `/connect-amazon audit [NAME]`: the audit trail (admins only).",
     "onboarding.help.outro": "Never paste a secret or token into a channel or DM: only into the private form.",
     # --- end onboarding --------------------------------------------------------------------------
 }

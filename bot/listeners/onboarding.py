@@ -260,7 +260,7 @@ def register(app: App, services: Services) -> None:
         claim = flow.claim_submission(services.db, services.crypto, sub, services.clock())
         ack(response_action="update", view=verifying_view())
         if not claim.first:
-            follow(client, sub.view_id, claim.follow_key)
+            follow(client, sub.view_id, claim.follow_key, form.prefill())
             return
         try:
             if not allowed(client, services, user_id):
@@ -276,17 +276,19 @@ def register(app: App, services: Services) -> None:
         finally:
             client.views_update(view_id=sub.view_id, view=outcome_view(outcome))
 
-    def follow(client: WebClient, view_id: str, key: str | None) -> None:
-        """A duplicate submission shows the first one's outcome once it is known."""
-        if not key:
-            return
+    def follow(client: WebClient, view_id: str, key: str | None, prefill: flow.Prefill) -> None:
+        """A duplicate submission shows the first one's outcome once it is known; if that never comes
+        (the process checking it died), the user is told to try again rather than left waiting."""
         deadline = time.monotonic() + FOLLOW_TIMEOUT
-        while time.monotonic() < deadline:
+        while key and time.monotonic() < deadline:
             outcome = flow.claimed_outcome(services.db, key)
             if outcome is not None:
                 client.views_update(view_id=view_id, view=outcome_view(outcome))
                 return
             time.sleep(0.25)
+        stuck = flow.Outcome(kind="failed", verdict_kind="unexpected", cause=t("onboarding.result.stuck_cause"),
+                             next_step=t("onboarding.result.unexpected_step"), prefill=prefill)
+        client.views_update(view_id=view_id, view=outcome_view(stuck))
 
     @app.action(RETRY_ACTION)
     @guarded

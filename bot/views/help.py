@@ -11,11 +11,11 @@ CORE = ("start", "status", "help")
 
 
 def help_message(subcommands: Iterable[str] = ()) -> tuple[str, Blocks]:
-    """The help. Other features' subcommands appear when the catalog has ``help.command.<name>``."""
+    """The help. Other features' subcommands appear when the catalog has ``onboarding.help.extra.<name>``."""
     lines = [t("onboarding.help.intro")] + [t(f"onboarding.help.command.{name}") for name in CORE]
     messages = catalog()
     for name in sorted(set(subcommands) - set(CORE)):
-        key = f"help.command.{name}"
+        key = f"onboarding.help.extra.{name}"
         if key in messages:
             lines.append(messages[key])
     lines.append(t("onboarding.help.outro"))

@@ -7,6 +7,7 @@ import json
 import re
 import secrets
 import threading
+import time
 from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
@@ -334,6 +335,41 @@ def test_double_submit_makes_one_connection(shared_bot: BotHarness, user: str) -
     assert len(posts) == 1
 
 
+def test_a_duplicate_whose_first_check_never_finishes_is_told_to_try_again(
+    shared_bot: BotHarness, user: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Regression: a duplicate submission used to stay on "checking" forever when the first check
+    (e.g. in a process that died) never reported an outcome."""
+    import bot.listeners.onboarding as listener
+
+    monkeypatch.setattr(listener, "FOLLOW_TIMEOUT", 0.5)
+    h = shared_bot
+    creds = h.amazon.register(make_credentials())
+    h.command("", user=user)
+    h.wait_dm(user=user)
+    first_view, second_view = h.open_credentials(user), h.open_credentials(user)
+    values = h.form_values(creds, "Slow one")
+    h.amazon.set_latency(3)
+    try:
+        first = threading.Thread(target=h.submit, args=(first_view, values, user))
+        first.start()
+        deadline = time.monotonic() + 10
+        while time.monotonic() < deadline:  # until the first submission holds its claim
+            with h.db_session() as session:
+                claims = session.exec(select(IdempotencyKey).where(IdempotencyKey.key.startswith("submit:"))).all()
+            if any("verifying" in (c.result or "") for c in claims):
+                break
+            time.sleep(0.05)
+        assert h.submit(second_view, values, user).status_code == 200
+        stuck = final(h, second_view["id"])
+        assert t("onboarding.result.stuck_cause") in text_of(stuck)
+        assert "Try again" in text_of(stuck)
+        first.join()
+    finally:
+        h.amazon.set_latency(0)
+    assert "Slow one" in text_of(final(h, first_view["id"]))
+
+
 def test_reconnecting_the_same_partner_and_region_asks_first(shared_bot: BotHarness, user: str) -> None:
     h = shared_bot
     creds = h.amazon.register(make_credentials(), store_name="Same Store")
@@ -404,6 +440,8 @@ def test_help_status_and_unknown_text(shared_bot: BotHarness, user: str) -> None
         h.wait_for_slack("response_url", lambda c, n=before: len(h.slack.calls_for("response_url")) > n)
         answer = h.slack.calls_for("response_url")[-1]
         assert "/connect-amazon status" in answer.raw_body
+        for sub in ("rotate NAME", "reauthorize NAME", "disconnect NAME", "audit [NAME]"):
+            assert f"/connect-amazon {sub}" in json.dumps(answer.params), sub
         assert "secretish" not in answer.raw_body and answer.params["response_type"] == "ephemeral"
     assert "secretish" not in h.slack.all_text()
 
