@@ -160,7 +160,8 @@ def run_sweeps(fakes: Any, work: Path, args: argparse.Namespace) -> dict[str, An
             out["runs"] += bench_database(fakes, work, dialect, sizes=sizes, reminders_due=args.due // 2,
                                           health_due=args.due - args.due // 2, steady=population == "steady",
                                           keys=keys, profile_dir=profile_dir, log=log,
-                                          cpus=placement()[0] if args.pin else None)
+                                          cpus=placement()[0] if args.pin else None,
+                                          whatif=tuple(w for w in args.whatif_sweep.split(",") if w))
     return out
 
 
@@ -271,6 +272,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--whatif", default="",
                         help="run the bot with proposed fixes applied in memory (see bench/whatif.py), "
                              "e.g. sqlite-write-sessions,amazon-timeout-15")
+    parser.add_argument("--whatif-sweep", default="",
+                        help="apply proposed schema fixes to the sweep databases (see bench/sweep.py WHATIF_SQL), "
+                             "e.g. audit-index")
     parser.add_argument("--no-pin", dest="pin", action="store_false",
                         help="do not split the CPUs (default: the bot/bare app/sweep on CPU 0, the load "
                              "generator and the fakes on the others)")

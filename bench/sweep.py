@@ -6,7 +6,8 @@ has its own client secret and refresh token, encrypted with AES-GCM bound to its
 
 Who is due (``now`` = the pass's clock):
 - reminders: ``reminders_due`` rows whose secret expires in exactly 30, 14, 7, 3, 1 or 0 days (the
-  last ones get the "expired" alert), with no reminder sent yet;
+  last ones get the "expired" alert), this reminder not sent yet, the less urgent ones already in
+  the ledger (as a bot that has been running finds them);
 - health checks: ``health_due`` rows whose ``next_health_check_at`` passed up to 15 minutes ago,
   with credentials the fake Amazon accepts;
 - everybody else: next health check spread over the coming day, every 50th row disconnected
@@ -92,7 +93,10 @@ class Seeder:
         next_check = now + timedelta(seconds=60 + (i * 7919) % 86_340)
         sent: list[str] = []
         if i <= self.reminders_due:
-            expires = today + timedelta(days=LEAD_TIMES[i % len(LEAD_TIMES)])
+            # Due today for lead time L (0: the expired alert); the less urgent reminders went out earlier.
+            lead = LEAD_TIMES[i % len(LEAD_TIMES)]
+            expires = today + timedelta(days=lead)
+            sent = [f"expiry:{longer}" for longer in LEAD_TIMES if longer > lead]
         elif i <= self.due:
             expires = today + timedelta(days=31 + i % 150)
             next_check = now - timedelta(seconds=1 + (i * 31) % 900)
@@ -294,9 +298,18 @@ def crypto_for(keys: str) -> Crypto:
     return Crypto(parse_keys(keys))
 
 
+WHATIF_SQL = {
+    # count_audit_actions (bot/flows/sweep.py _ensure_health_alerts, once per health check) filters
+    # audit_log by team_id, connection_id and action; only team_id is indexed, and one workspace's
+    # rows are all of them.
+    "audit-index": "CREATE INDEX ix_bench_audit_log_connection_id_action ON audit_log (connection_id, action)",
+}
+
+
 def bench_database(fakes: Any, workdir: Path, dialect: str, *, sizes: tuple[int, ...], reminders_due: int,
                    health_due: int, steady: bool, keys: str, profile_dir: Path | None = None,
-                   log: Any = print, cpus: set[int] | None = None) -> list[dict[str, Any]]:
+                   log: Any = print, cpus: set[int] | None = None,
+                   whatif: tuple[str, ...] = ()) -> list[dict[str, Any]]:
     """Seed one database up through ``sizes`` (same due rows each time) and time a pass at each size."""
     pg_name = f"bench_sweep_{os.getpid()}_{'steady' if steady else 'outside'}"
     if dialect == "postgresql":
@@ -309,6 +322,9 @@ def bench_database(fakes: Any, workdir: Path, dialect: str, *, sizes: tuple[int,
     results: list[dict[str, Any]] = []
     try:
         db.migrate()
+        with db.engine.begin() as conn:
+            for name in whatif:
+                conn.exec_driver_sql(WHATIF_SQL[name])
         now = datetime.now(UTC).replace(microsecond=0)
         seeder = Seeder(db, crypto_for(keys), reminders_due=reminders_due, health_due=health_due, now=now,
                         steady=steady)
@@ -326,6 +342,7 @@ def bench_database(fakes: Any, workdir: Path, dialect: str, *, sizes: tuple[int,
             counts = fakes.call("counts")
             row = {
                 "database": dialect, "population": "steady" if steady else "outside", "connections": size,
+                "whatif": ",".join(whatif) or None,
                 "due": seeder.due, "seconds": round(answer["seconds"], 3),
                 "idle_seconds": round(answer["idle_seconds"], 3),
                 "slack_posts": counts["slack"].get("chat.postMessage", 0),
