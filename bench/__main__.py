@@ -210,7 +210,8 @@ def tables(results: dict[str, Any]) -> str:
                   "| database | population | connections | pass (s) | idle pass (s) | Slack posts | LWA calls |",
                   "|---|---|---|---|---|---|---|"]
         for r in sweep["runs"]:
-            lines.append(f"| {r['database']} | {r['population']} | {r['connections']:,} | {r['seconds']} | "
+            seconds = r["seconds"] if r.get("complete", True) else f"{r['seconds']} (INCOMPLETE pass)"
+            lines.append(f"| {r['database']} | {r['population']} | {r['connections']:,} | {seconds} | "
                          f"{r['idle_seconds']} | {r['slack_posts']} | {r['lwa_calls']} |")
         for s in sweep["skipped"]:
             lines.append(f"\nSkipped: {s}")
@@ -236,7 +237,8 @@ def judge(results: dict[str, Any]) -> dict[str, tuple[str, bool | None]]:
     sweep = results.get("sweep")
     if sweep:
         for population in ("outside", "steady"):
-            runs = [r for r in sweep["runs"] if r["database"] == "sqlite" and r["population"] == population]
+            runs = [r for r in sweep["runs"] if r["database"] == "sqlite" and r["population"] == population
+                    and r.get("complete", True)]
             if not runs:
                 continue
             big = max(runs, key=lambda r: r["connections"])
@@ -288,6 +290,7 @@ def main(argv: list[str] | None = None) -> int:
     pin(os.getpid(), other_cpus)  # the load generator, and (inherited) the fakes host
 
     started = time.monotonic()
+    load_start = os.getloadavg()
     results: dict[str, Any] = {"date": datetime.now(UTC).isoformat(timespec="seconds"), "machine": machine(),
                                "command": "python -m bench " + " ".join(argv if argv is not None else sys.argv[1:]),
                                "settings": {k: (str(v) if isinstance(v, Path) else v) for k, v in vars(args).items()}}
@@ -306,6 +309,7 @@ def main(argv: list[str] | None = None) -> int:
         if not args.skip_sweep:
             results["sweep"] = run_sweeps(fakes, work, args)
     results["seconds"] = round(time.monotonic() - started, 1)
+    results["loadavg_start_end"] = [load_start, os.getloadavg()]
     results["targets"] = judge(results)
     text = tables(results)
     args.out.parent.mkdir(parents=True, exist_ok=True)
@@ -313,6 +317,7 @@ def main(argv: list[str] | None = None) -> int:
     args.out.with_suffix(".md").write_text(text)
     print()
     print(text)
+    log(f"load average at start {load_start}, at end {os.getloadavg()} (other work on the machine skews every figure)")
     log(f"wrote {args.out} and {args.out.with_suffix('.md')} in {results['seconds']} s")
     return 0
 
