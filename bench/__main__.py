@@ -100,6 +100,18 @@ def run_ack(fakes: Any, work: Path, args: argparse.Namespace) -> dict[str, Any]:
         figures["fast"] = report(total)
         figures["rss_after_fast"] = bot.memory()
 
+        # The same command one at a time (nothing else running): what the ack path itself costs,
+        # apart from competing with the work that follows other acks.
+        lone = bench.new_users(args.isolated)
+        isolated: dict[str, list[Any]] = {"bot": [], "bare": []}
+        for body in bench.command_bodies(lone):
+            for name, server in (("bare", bare), ("bot", bot)):
+                isolated[name] += burst(server.url, [body], SIGNING_SECRET)
+                time.sleep(0.25)
+        figures["isolated_commands"] = {name: summary(res) for name, res in isolated.items()}
+        log(f"ack: {args.isolated} commands one at a time: bot p50 {figures['isolated_commands']['bot']['p50_ms']} ms, "
+            f"bare p50 {figures['isolated_commands']['bare']['p50_ms']} ms")
+
         log(f"ack: slow Amazon (every answer after {args.amazon_latency:g} s), {args.users} users")
         fakes.call("amazon_latency", args.amazon_latency)
         extra: dict[str, Any] = {}
@@ -189,6 +201,13 @@ def tables(results: dict[str, Any]) -> str:
         lines += ["", f"Time until the DM is posted (s): {fast['time_to_dm']}",
                   f"Time until the result replaces \"verifying\" (s): {fast['time_to_result']}; "
                   f"outcomes {fast['outcomes']}; missing {fast['missing']}", ""]
+        iso = ack.get("isolated_commands")
+        if iso:
+            lines += ["One command at a time, nothing else running (ms):", "",
+                      "| target | n | p50 | p95 | max |", "|---|---|---|---|---|"]
+            for target, f in iso.items():
+                lines.append(f"| {target} | {f['n']} | {f['p50_ms']} | {f['p95_ms']} | {f['max_ms']} |")
+            lines.append("")
         slow = ack["slow"]
         lines += ["### Amazon answering after 10 s (bot only, ms)", "",
                   "| kind | n | p50 | p95 | p99 | max | errors | acks >= 3 s |", "|---|---|---|---|---|---|---|---|"]
@@ -257,6 +276,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--users", type=int, default=50, help="concurrent users per burst (default 50)")
     parser.add_argument("--rounds", type=int, default=3, help="measured rounds with Amazon fast (default 3)")
     parser.add_argument("--warmup", type=int, default=10, help="users in the unmeasured warm-up round")
+    parser.add_argument("--isolated", type=int, default=20, help="commands sent one at a time (default 20)")
     parser.add_argument("--amazon-latency", type=float, default=10.0, help="slow Amazon's delay in seconds")
     parser.add_argument("--slow-result-timeout", type=float, default=120.0)
     parser.add_argument("--sizes", default="10000,100000", help="sweep populations (default 10000,100000)")
