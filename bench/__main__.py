@@ -57,8 +57,11 @@ def machine() -> dict[str, Any]:
         pass
     commit = subprocess.run(["git", "rev-parse", "--short", "HEAD"], capture_output=True, text=True,
                             cwd=Path(__file__).resolve().parents[1]).stdout.strip()
+    dirty = subprocess.run(["git", "status", "--porcelain", "--untracked-files=no", "--", "bot", "storage"],
+                           capture_output=True, text=True, cwd=Path(__file__).resolve().parents[1]).stdout.split("\n")
     return {"nproc": os.cpu_count(), "cpu": cpu, "memory_gb": mem_gb, "python": platform.python_version(),
-            "platform": platform.platform(), "commit": commit or None}
+            "platform": platform.platform(), "commit": commit or None,
+            "uncommitted_changes_in": sorted(line[3:] for line in dirty if line.strip())}
 
 
 # ----------------------------------------------------------------------------- ack latency
@@ -148,17 +151,20 @@ def run_ack(fakes: Any, work: Path, args: argparse.Namespace) -> dict[str, Any]:
 
 def run_sweeps(fakes: Any, work: Path, args: argparse.Namespace) -> dict[str, Any]:
     from bench.procs import placement
-    from bench.sweep import bench_database, postgres_available
+    from bench.sweep import bench_database, postgres_available, postgres_version
     from storage.crypto import format_keys, generate_key
 
     keys = format_keys([generate_key("bench")])
     sizes = tuple(int(s) for s in args.sizes.split(","))
-    out: dict[str, Any] = {"runs": [], "skipped": []}
+    import sqlite3
+
+    out: dict[str, Any] = {"runs": [], "skipped": [], "sqlite_version": sqlite3.sqlite_version}
     dialects = ["sqlite"]
     if args.postgres:
         reason = postgres_available()
         if reason is None:
             dialects.append("postgresql")
+            out["postgres_version"] = postgres_version()
         else:
             out["skipped"].append(reason)
             log(f"sweep: skipping PostgreSQL: {reason}")

@@ -202,6 +202,17 @@ def postgres_available() -> str | None:
         return f"PostgreSQL not reachable at {PG_ADMIN_URL}: {type(exc).__name__}: {str(exc)[:200]}"
 
 
+def postgres_version() -> str | None:
+    try:
+        import psycopg
+
+        with psycopg.connect(PG_ADMIN_URL, connect_timeout=3) as conn:
+            row = conn.execute("SHOW server_version").fetchone()
+        return str(row[0]) if row else None
+    except Exception:  # noqa: BLE001 - informational only
+        return None
+
+
 def create_pg_database(name: str) -> str:
     import psycopg
 
