@@ -141,14 +141,7 @@ def main(
         print(f"Note ({_FIELD_SOURCES.get(key, key)}): {redact(note)}", file=out)
 
     v = result.values
-    creds = Credentials(
-        account_type=v["account_type"],
-        selling_partner_id=v["selling_partner_id"],
-        client_id=v["client_id"],
-        client_secret=v["client_secret"],
-        refresh_token=v["refresh_token"],
-        marketplace_id=v["marketplace"],
-    )
+    creds = Credentials.from_fields(v)
     marketplace = marketplace_by_id(creds.marketplace_id)
     with AmazonClient(
         env.get("LWA_TOKEN_URL") or DEFAULT_LWA_TOKEN_URL,

@@ -61,6 +61,18 @@ class Credentials:
 
     __str__ = __repr__
 
+    @classmethod
+    def from_fields(cls, values: Mapping[str, str]) -> Credentials:
+        """From ``validate_credentials(...).values`` (the form's cleaned field keys)."""
+        return cls(
+            account_type=values["account_type"],
+            selling_partner_id=values["selling_partner_id"],
+            client_id=values["client_id"],
+            client_secret=values["client_secret"],
+            refresh_token=values["refresh_token"],
+            marketplace_id=values["marketplace"],
+        )
+
 
 @dataclass
 class _Attempt:

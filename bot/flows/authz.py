@@ -102,12 +102,10 @@ def find_target(
                 conn = matches[0] if len(matches) == 1 else None
             if conn is None:
                 return Lookup(refusal=t("lifecycle.not_found", name=_quoted(wanted)))
-        if conn.status == "disconnected":
-            return Lookup(refusal=t("lifecycle.already_disconnected", name=_quoted(conn.name)))
-        if not may_manage(actor, created_by=conn.created_by, admin_user_ids=services.settings.admin_user_ids):
-            key = "lifecycle.refused_lookup_failed" if lookup_error else "lifecycle.refused"
-            return Lookup(refusal=t(key, name=_quoted(conn.name), owner=f"<@{conn.created_by}>",
-                                    error=lookup_error or ""))
+        refusal = refusal_for(conn, actor, services.settings.admin_user_ids, lookup_error)
+        if refusal is not None:
+            return Lookup(refusal=refusal)
+        assert conn is not None
         facts = connection_facts(conn)
         assert conn.id is not None
         return Lookup(target=Target(
@@ -115,6 +113,20 @@ def find_target(
             marketplace=facts["marketplace"], region=facts["region"], status=conn.status,
             expires_on=facts["expires_on"], generation=conn.secret_generation,
         ))
+
+
+def refusal_for(
+    conn: Connection | None, actor: Actor, admin_user_ids: Collection[str], lookup_error: str | None = None
+) -> str | None:
+    """None when ``actor`` may change ``conn``; otherwise the one sentence that says why not."""
+    if conn is None:
+        return t("lifecycle.not_found_any")
+    if conn.status == "disconnected":
+        return t("lifecycle.already_disconnected", name=_quoted(conn.name))
+    if not may_manage(actor, created_by=conn.created_by, admin_user_ids=admin_user_ids):
+        key = "lifecycle.refused_lookup_failed" if lookup_error else "lifecycle.refused"
+        return t(key, name=_quoted(conn.name), owner=f"<@{conn.created_by}>", error=lookup_error or "")
+    return None
 
 
 def _quoted(name: str) -> str:

@@ -6,7 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from bot.flows.authz import Actor, may_manage
+from bot.flows.authz import Actor, refusal_for
 from bot.flows.ports import Audience, DeliveryError, Notice, Outbox
 from bot.flows.sweep import connection_facts
 from bot.i18n import t
@@ -34,15 +34,10 @@ def disconnect(
     """Erase the connection's secrets if ``actor`` may; one sentence for the person either way."""
     with services.db.session() as session:
         conn = repo.get_team_connection(session, team_id, connection_id)
-        if conn is None:
-            return DisconnectResult(ok=False, message=t("lifecycle.not_found_any"))
+        refusal = refusal_for(conn, actor, services.settings.admin_user_ids, lookup_error)
+        if refusal is not None or conn is None:
+            return DisconnectResult(ok=False, message=refusal or t("lifecycle.not_found_any"))
         name = conn.name
-        if conn.status == "disconnected":
-            return DisconnectResult(ok=False, message=t("lifecycle.already_disconnected", name=f"*{name}*"))
-        if not may_manage(actor, created_by=conn.created_by, admin_user_ids=services.settings.admin_user_ids):
-            key = "lifecycle.refused_lookup_failed" if lookup_error else "lifecycle.refused"
-            return DisconnectResult(ok=False, message=t(key, name=f"*{name}*", owner=f"<@{conn.created_by}>",
-                                                       error=lookup_error or ""))
         # A double click must erase, audit and announce once, even across processes.
         version = conn.updated_at.isoformat() if conn.updated_at else ""
         if not repo.claim_idempotency_key(session, f"disconnect:{connection_id}:{version}", now):

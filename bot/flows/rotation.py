@@ -16,9 +16,9 @@ from enum import StrEnum
 from sqlmodel import Session
 
 from bot.amazon import validators
-from bot.amazon.client import Credentials
 from bot.amazon.verdicts import explain
-from bot.flows.authz import Actor, may_manage
+from bot.flows.authz import Actor, refusal_for
+from bot.flows.credentials import stored_credentials
 from bot.flows.leak_guard import still_exposed
 from bot.flows.ports import Audience, DeliveryError, Notice, Outbox
 from bot.flows.sweep import HEALTH_GENERATION, connection_facts
@@ -133,28 +133,20 @@ def _renew(
     what = t(f"lifecycle.what.{kind.value}")
     with services.db.session() as session:
         conn = repo.get_team_connection(session, team_id, connection_id)
-        if conn is None:
-            return RenewResult(ok=False, headline=t("lifecycle.not_found_any"))
+        refusal = refusal_for(conn, actor, services.settings.admin_user_ids, lookup_error)
+        if refusal is not None or conn is None:
+            return RenewResult(ok=False, headline=refusal or t("lifecycle.not_found_any"))
         name = conn.name
-        if conn.status == "disconnected":
-            return RenewResult(ok=False, headline=t("lifecycle.already_disconnected", name=f"*{name}*"))
-        if not may_manage(actor, created_by=conn.created_by, admin_user_ids=services.settings.admin_user_ids):
-            key = "lifecycle.refused_lookup_failed" if lookup_error else "lifecycle.refused"
-            return RenewResult(ok=False, headline=t(key, name=f"*{name}*", owner=f"<@{conn.created_by}>",
-                                                   error=lookup_error or ""))
         try:
             secrets = repo.load_secrets(session, services.crypto, conn)
         except DecryptionError as exc:
             other = t("lifecycle.what.reauthorize" if kind is RenewKind.rotate else "lifecycle.what.rotate")
             return RenewResult(ok=False, headline=t("lifecycle.result.unreadable", other=other, name=name,
                                                     problem=redact(exc), what=what))
-        creds = Credentials(
-            account_type=conn.account_type,
-            selling_partner_id=conn.selling_partner_id,
-            client_id=conn.client_id,
+        creds = stored_credentials(
+            conn,
             client_secret=new_value if kind is RenewKind.rotate else secrets.client_secret,
             refresh_token=new_value if kind is RenewKind.reauthorize else secrets.refresh_token,
-            marketplace_id=conn.marketplace_id,
         )
         session.rollback()  # hold no transaction while Amazon answers
 

@@ -20,10 +20,10 @@ from typing import Any
 
 from sqlmodel import Session
 
-from bot.amazon.client import Credentials
 from bot.amazon.marketplaces import REGION_NAMES, marketplace_by_id
 from bot.amazon.verdicts import Verdict, VerdictKind, explain
 from bot.flows import checklist
+from bot.flows.credentials import stored_credentials
 from bot.flows.ports import Audience, DeliveryError, Notice, Outbox
 from bot.i18n import t
 from bot.redaction import redact
@@ -310,14 +310,7 @@ def _probe(services: Services, session: Session, conn: Connection) -> Outcome:
     except DecryptionError as exc:
         return Outcome(state="failing", cause=t("lifecycle.health.decrypt_cause", problem=redact(exc)),
                        next_step=t("lifecycle.health.decrypt_next_step"), verdict="decryption_error")
-    creds = Credentials(
-        account_type=conn.account_type,
-        selling_partner_id=conn.selling_partner_id,
-        client_id=conn.client_id,
-        client_secret=secrets.client_secret,
-        refresh_token=secrets.refresh_token,
-        marketplace_id=conn.marketplace_id,
-    )
+    creds = stored_credentials(conn, client_secret=secrets.client_secret, refresh_token=secrets.refresh_token)
     session.rollback()  # no transaction (and no SQLite lock) is held while Amazon answers
     verdict: Verdict = services.amazon.check_token(creds)
     if verdict.ok:

@@ -12,6 +12,7 @@ from datetime import date
 from typing import Any
 
 from bot.amazon.marketplaces import MARKETPLACES, REGION_NAMES
+from bot.amazon.validators import FIELD_KEYS
 from bot.flows.onboarding import ConnectionSummary, Outcome, Prefill
 from bot.i18n import t
 from bot.views.notices import Blocks
@@ -29,16 +30,7 @@ MAX_LENGTH = {
     "refresh_token": 2048,
     "connection_name": 80,
 }
-FIELD_ORDER = (
-    "account_type",
-    "selling_partner_id",
-    "client_id",
-    "client_secret",
-    "refresh_token",
-    "marketplace",
-    "connection_name",
-    "secret_created_on",
-)
+FIELD_ORDER = (*FIELD_KEYS, "secret_created_on")
 
 
 def _plain(text: str) -> dict[str, Any]:
