@@ -32,7 +32,7 @@ def disconnect(
     lookup_error: str | None = None,
 ) -> DisconnectResult:
     """Erase the connection's secrets if ``actor`` may; one sentence for the person either way."""
-    with services.db.session() as session:
+    with services.db.session(write=True) as session:
         conn = repo.get_team_connection(session, team_id, connection_id)
         refusal = refusal_for(conn, actor, services.settings.admin_user_ids, lookup_error)
         if refusal is not None or conn is None:

@@ -260,7 +260,7 @@ def _flag_exposed(
     now: datetime,
 ) -> ExposedConnection | None:
     """Flag one connection exposed (once per leaked value) and alert the team channel."""
-    with db.session() as session:
+    with db.session(write=True) as session:
         conn = repo.get_connection_by_id(session, connection_id)
         if conn is None or conn.status == "disconnected":
             return None

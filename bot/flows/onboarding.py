@@ -356,7 +356,7 @@ def claim_submission(db: Database, crypto: Crypto, sub: Submission, now: datetim
 
 def finish_claim(db: Database, claim: Claim, outcome: Outcome) -> None:
     """Record the outcome for duplicates to pick up, and free the content key for a later retry."""
-    with db.session() as session:
+    with db.session(write=True) as session:
         repo.set_idempotency_result(session, claim.view_key, outcome.to_json())
         session.commit()
         if claim.content_key:
@@ -446,7 +446,7 @@ def _save(
 ) -> Outcome:
     marketplace = marketplace_by_id(values["marketplace"])
     assert marketplace is not None
-    with services.db.session() as session:
+    with services.db.session(write=True) as session:
         if existing_id is not None:
             current = repo.get_connection_by_id(session, existing_id)
             if current is None or current.team_id != team_id or current.status == "disconnected":
@@ -517,7 +517,7 @@ def verify_and_save(services: Services, outbox: Outbox, sub: Submission) -> Outc
     region = form.region
     assert region is not None and form.secret_created_on is not None
     notes = tuple(form.notes.values())
-    with services.db.session() as session:
+    with services.db.session(write=True) as session:
         existing = repo.find_connection_by_partner(session, sub.team_id, form.values["selling_partner_id"], region)
         existing_summary = ConnectionSummary.of(existing) if existing is not None else None
         if existing_summary is not None:
@@ -596,7 +596,7 @@ def store_pending(
 def _take_pending(db: Database, pending_id: str, now: datetime) -> tuple[dict[str, Any] | None, bool]:
     """(data, expired). Deletes the row so a confirmation is used once."""
     key = _pending_key(pending_id)
-    with db.session() as session:
+    with db.session(write=True) as session:
         row = session.get(IdempotencyKey, key)
         if row is None:
             return None, True
@@ -660,7 +660,7 @@ def confirm_pending(services: Services, outbox: Outbox, pending_id: str, team_id
 
 def cancel_pending(db: Database, pending_id: str, team_id: str, user_id: str) -> Outcome:
     key = _pending_key(pending_id)
-    with db.session() as session:
+    with db.session(write=True) as session:
         row = session.get(IdempotencyKey, key)
         if row is not None:
             try:

@@ -157,7 +157,7 @@ def _renew(
         return RenewResult(ok=False, headline=t("lifecycle.result.failed", what=what, name=name),
                            cause=cause, next_step=next_step)
 
-    with services.db.session() as session:
+    with services.db.session(write=True) as session:
         conn = repo.get_team_connection(session, team_id, connection_id)
         if conn is None or conn.status == "disconnected":
             return RenewResult(ok=False, headline=t("lifecycle.result.disconnected_meanwhile", name=name))

@@ -193,12 +193,13 @@ def _send_reminder(
     data["days_left"] = (conn.secret_expires_on - today).days
     notice = Notice(kind="secret_expired" if kind == "expired" else "expiry_reminder",
                     audience=Audience.CHANNEL, data=data)
+    session.rollback()  # no read snapshot held while Slack answers: the writes below must not find it stale
     try:
         outbox.send(notice)
     except DeliveryError:
-        repo.release_reminder(session, conn.id, generation, kind)
+        repo.release_reminder(session, connection_id, generation, kind)
         raise
-    repo.mark_reminder_sent(session, conn.id, generation, kind, now)
+    repo.mark_reminder_sent(session, connection_id, generation, kind, now)
     if kind == "expired":
         report.expired_alerts_sent += 1
     else:
