@@ -204,7 +204,8 @@ def tables(results: dict[str, Any]) -> str:
         lines += ["", "| ratio bot/bare | p50 | p95 | p99 | max |", "|---|---|---|---|---|"]
         for kind, r in fast["ratio"].items():
             lines.append(f"| {kind} | {r.get('p50')} | {r.get('p95')} | {r.get('p99')} | {r.get('max')} |")
-        lines += ["", f"Time until the DM is posted (s): {fast['time_to_dm']}",
+        lines += ["", f"p99 ratio of each round (all kinds): {fast.get('p99_ratio_per_round')}", "",
+                  f"Time until the DM is posted (s): {fast['time_to_dm']}",
                   f"Time until the result replaces \"verifying\" (s): {fast['time_to_result']}; "
                   f"outcomes {fast['outcomes']}; missing {fast['missing']}", ""]
         iso = ack.get("isolated_commands")

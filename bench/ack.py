@@ -56,11 +56,13 @@ class RoundResult:
     outcomes: dict[str, int] = field(default_factory=dict)
     missing: dict[str, int] = field(default_factory=dict)
     rejected: int = 0
+    rounds: list[dict[tuple[str, str], list[Result]]] = field(default_factory=list)
 
     def add(self, target: str, kind: str, results: list[Result]) -> None:
         self.results.setdefault((target, kind), []).extend(results)
 
     def merge(self, other: RoundResult) -> None:
+        self.rounds.append(other.results)
         for (target, kind), results in other.results.items():
             self.add(target, kind, results)
         self.dm_seconds += other.dm_seconds
@@ -258,6 +260,17 @@ def report(total: RoundResult) -> dict[str, Any]:
             figures["ratio"][kind] = {p: round(bot_fig[f"{p}_ms"] / bare_fig[f"{p}_ms"], 2)
                                       for p in ("p50", "p95", "p99", "max") if bare_fig[f"{p}_ms"]}
     figures["time_to_dm"] = seconds_summary(total.dm_seconds)
+    figures["rounds"] = len(total.rounds)
+    if total.rounds and "bare" in figures["targets"]:
+        from bench.load import percentile
+
+        per_round = []
+        for results in total.rounds:
+            bot = [r.latency for k, rs in results.items() if k[0] == "bot" for r in rs]
+            bare = [r.latency for k, rs in results.items() if k[0] == "bare" for r in rs]
+            if bot and bare:
+                per_round.append(round(percentile(bot, 99) / percentile(bare, 99), 2))
+        figures["p99_ratio_per_round"] = per_round
     figures["time_to_result"] = seconds_summary(total.result_seconds)
     figures["outcomes"] = total.outcomes
     figures["missing"] = total.missing
