@@ -109,7 +109,7 @@ def send_checklist(services: Services, client: WebClient, team_id: str, user_id:
     text, blocks = checklist_message(state)
     channel = client.conversations_open(users=user_id)["channel"]["id"]
     posted = client.chat_postMessage(channel=channel, text=text, blocks=blocks, unfurl_links=False)
-    with services.db.session() as session:
+    with services.db.session(write=True) as session:
         checklist_flow.remember_dm(session, team_id, user_id, posted["channel"], posted["ts"], services.clock())
 
 
@@ -123,7 +123,7 @@ def _update_checklist(services: Services, client: WebClient, state: checklist_fl
         return
     client.chat_update(channel=channel, ts=ts, text=text, blocks=blocks)
     if (channel, ts) != (state.dm_channel, state.dm_ts):
-        with services.db.session() as session:
+        with services.db.session(write=True) as session:
             checklist_flow.remember_dm(session, state.team_id, state.user_id, channel, ts, services.clock())
 
 
@@ -223,7 +223,7 @@ def register(app: App, services: Services) -> None:
         ack()
         action = (body.get("actions") or [{}])[0]
         path = str(action.get("action_id", ""))[len(PATH_ACTION_PREFIX):]
-        with services.db.session() as session:
+        with services.db.session(write=True) as session:
             state = checklist_flow.choose_path(session, _team(body), _user(body), path, services.clock())
         _update_checklist(services, client, state, body)
 
@@ -237,7 +237,7 @@ def register(app: App, services: Services) -> None:
             return
         step_id = block_id[len("step_"):]
         done = any(o.get("value") == step_id for o in action.get("selected_options") or [])
-        with services.db.session() as session:
+        with services.db.session(write=True) as session:
             state = checklist_flow.set_step(session, _team(body), _user(body), step_id, done, services.clock())
         _update_checklist(services, client, state, body)
 
