@@ -126,6 +126,8 @@ class ChecklistProgress(SQLModel, table=True):
 
 class AuditEntry(SQLModel, table=True):
     __tablename__ = "audit_log"
+    # The sweep counts a connection's health episodes by action: without this it reads the whole log.
+    __table_args__ = (sa.Index("ix_audit_log_connection_id_action", "connection_id", "action"),)
 
     id: int | None = Field(default=None, primary_key=True)
     team_id: str = Field(index=True)

@@ -163,6 +163,11 @@ def test_due_queries_use_their_indexes_on_sqlite(tmp_path: Path) -> None:
         compiled2 = str(stmt2.compile(db.engine, compile_kwargs={"literal_binds": True}))
         plan2 = " | ".join(str(r[3]) for r in s.connection().execute(sa.text("EXPLAIN QUERY PLAN " + compiled2)))
     assert "ix_connections_next_health_check_at" in plan2, plan2
+    compiled3 = str(repo.count_audit_actions_statement(7, "health_failing").compile(
+        db.engine, compile_kwargs={"literal_binds": True}))
+    with db.engine.connect() as conn:
+        plan3 = " | ".join(str(r[3]) for r in conn.execute(sa.text("EXPLAIN QUERY PLAN " + compiled3)))
+    assert "ix_audit_log_connection_id_action" in plan3 and "SCAN audit_log" not in plan3, plan3
     db.dispose()
 
 

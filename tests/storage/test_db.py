@@ -44,7 +44,7 @@ def test_unknown_scheme_is_refused() -> None:
 def test_fresh_database_migrates_to_head_matching_models(empty_db: Database) -> None:
     assert current_revision(empty_db.engine) is None
     empty_db.migrate()
-    assert current_revision(empty_db.engine) == head_revision() == "0002"
+    assert current_revision(empty_db.engine) == head_revision() == "0003"
     assert _tables(empty_db) == {"connections", "checklist_progress", "audit_log", "reminder_ledger",
                                  "idempotency_keys"}
     with empty_db.engine.connect() as c:
@@ -59,7 +59,7 @@ def test_older_database_is_upgraded_with_data_kept(empty_db: Database) -> None:
     crypto = Crypto([generate_key("k")])
     conn = make_connection(empty_db, crypto)  # the 0001 schema already holds connections and audit
     migrate(empty_db.engine)
-    assert current_revision(empty_db.engine) == "0002"
+    assert current_revision(empty_db.engine) == head_revision()
     with empty_db.session() as s:
         row = repo.get_connection(s, "T1", "Main EU")
         assert row is not None and row.id == conn.id
