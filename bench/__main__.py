@@ -57,7 +57,7 @@ def machine() -> dict[str, Any]:
         pass
     commit = subprocess.run(["git", "rev-parse", "--short", "HEAD"], capture_output=True, text=True,
                             cwd=Path(__file__).resolve().parents[1]).stdout.strip()
-    dirty = subprocess.run(["git", "status", "--porcelain", "--untracked-files=no", "--", "bot", "storage"],
+    dirty = subprocess.run(["git", "status", "--porcelain", "--", "bot", "storage"],
                            capture_output=True, text=True, cwd=Path(__file__).resolve().parents[1]).stdout.split("\n")
     return {"nproc": os.cpu_count(), "cpu": cpu, "memory_gb": mem_gb, "python": platform.python_version(),
             "platform": platform.platform(), "commit": commit or None,
