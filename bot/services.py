@@ -50,5 +50,7 @@ def build_services(settings: Settings, *, run_migrations: bool = True) -> Servic
     if run_migrations:
         migrate(db.engine)
     crypto = load_crypto(settings)
-    amazon = AmazonClient(settings.lwa_token_url, settings.sp_api_endpoint)
+    # A per-call timeout above the 10 s a slow Amazon may take, within an overall 30 s deadline that
+    # fits the token exchange plus the SP-API call.
+    amazon = AmazonClient(settings.lwa_token_url, settings.sp_api_endpoint, timeout=15.0, deadline=30.0)
     return Services(settings=settings, db=db, crypto=crypto, amazon=amazon)

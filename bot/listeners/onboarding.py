@@ -257,8 +257,8 @@ def register(app: App, services: Services) -> None:
             return
         sub = flow.Submission(team_id=team_id, user_id=user_id, view_id=str(view.get("id", "")),
                               view_hash=str(view.get("hash", "")), form=form)
+        ack(response_action="update", view=verifying_view())  # the ack does not depend on the claim
         claim = flow.claim_submission(services.db, services.crypto, sub, services.clock())
-        ack(response_action="update", view=verifying_view())
         if not claim.first:
             follow(client, sub.view_id, claim.follow_key, form.prefill())
             return
