@@ -719,7 +719,9 @@ def _reminder_kind_expr(today: date, lead_days: Sequence[int]) -> sa.ColumnEleme
     return sa.case(*whens, else_=sa.literal(""))
 
 
-def due_expiry_reminders_statement(today: date, lead_days: Sequence[int], limit: int) -> sa.Select[tuple[int, str]]:
+def due_expiry_reminders_statement(
+    today: date, lead_days: Sequence[int], limit: int
+) -> sa.Select[tuple[int, str, int]]:
     """The query behind ``due_expiry_reminders`` (exposed so tests can check its plan uses an index).
 
     Picks live connections whose secret expires within the largest lead time and whose most urgent
@@ -740,7 +742,7 @@ def due_expiry_reminders_statement(today: date, lead_days: Sequence[int], limit:
         .exists()
     )
     return (
-        sa.select(col(Connection.id), kind.label("kind"))
+        sa.select(col(Connection.id), kind.label("kind"), col(Connection.secret_generation))
         .where(
             col(Connection.secret_expires_on) <= horizon,
             sa.func.coalesce(col(Connection.status), "").in_(LIVE_STATUSES),
@@ -759,7 +761,7 @@ def due_expiry_reminders(
         return []
     rows = session.execute(due_expiry_reminders_statement(today, lead_days, limit)).all()
     result: list[tuple[Connection, str]] = []
-    for connection_id, kind in rows:
+    for connection_id, kind, _generation in rows:
         conn = session.get(Connection, connection_id)
         if conn is not None and kind:
             result.append((conn, str(kind)))
@@ -859,3 +861,227 @@ def claim_reminder_superseding(
             continue
     session.commit()
     return True, added
+
+
+# Batch forms of the sweep's claims and look-ups: one statement per batch of due items instead of a
+# round trip (and a commit) per item. Claims stay claims: a row is claimed by exactly one caller
+# across processes (unique constraint with ON CONFLICT DO NOTHING, or a conditional UPDATE), and
+# every claiming function commits before it returns, so the claim is visible before anything is posted.
+
+LedgerKey = tuple[int, int, str]
+"""(connection_id, generation, kind): one row of ``reminder_ledger``."""
+
+_VALUES_PER_STATEMENT = 500  # rows per multi-row INSERT (bound parameters stay far below any limit)
+
+
+def _ledger_insert_ignoring_duplicates(session: Session) -> sa.Insert:
+    """``INSERT INTO reminder_ledger ... ON CONFLICT DO NOTHING`` in the session's dialect."""
+    from sqlalchemy.dialects import postgresql, sqlite
+
+    dialect = session.get_bind().dialect.name
+    stmt: postgresql.Insert | sqlite.Insert
+    if dialect == "postgresql":
+        stmt = postgresql.insert(ReminderLedger)
+    elif dialect == "sqlite":
+        stmt = sqlite.insert(ReminderLedger)
+    else:  # pragma: no cover - make_engine accepts only these two
+        raise ValueError(f"unsupported database dialect {dialect!r}")
+    return stmt.on_conflict_do_nothing(index_elements=["connection_id", "generation", "kind"])
+
+
+def _insert_ledger_rows(session: Session, rows: Sequence[dict[str, object]]) -> dict[LedgerKey, int]:
+    """Insert ledger rows, skipping any whose key exists (or is being inserted by another process,
+    which PostgreSQL waits for). Returns the keys this call inserted, each with its row id.
+
+    Rows go in key order, so two processes inserting overlapping batches take the same order and
+    cannot deadlock on each other's unique-index entries.
+    """
+    ordered = sorted({(r["connection_id"], r["generation"], r["kind"]): r for r in rows}.items())
+    inserted: dict[LedgerKey, int] = {}
+    for start in range(0, len(ordered), _VALUES_PER_STATEMENT):
+        chunk = [row for _key, row in ordered[start:start + _VALUES_PER_STATEMENT]]
+        stmt = _ledger_insert_ignoring_duplicates(session).values(chunk).returning(
+            col(ReminderLedger.id), col(ReminderLedger.connection_id), col(ReminderLedger.generation),
+            col(ReminderLedger.kind),
+        )
+        for row_id, connection_id, generation, kind in session.execute(stmt).all():
+            inserted[(int(connection_id), int(generation), str(kind))] = int(row_id)
+    return inserted
+
+
+def claim_reminders(
+    session: Session, keys: Sequence[LedgerKey], claimed_by: str, now: datetime
+) -> dict[LedgerKey, int]:
+    """Batch ``claim_reminder``: claim each (connection, generation, kind) that nobody holds yet, in one
+    ``INSERT ... ON CONFLICT DO NOTHING RETURNING``. Returns the keys this call claimed (each exactly
+    one caller's, across processes) with their ledger row ids. Commits.
+    """
+    now = _aware(now)
+    claimed = _insert_ledger_rows(session, [
+        {"connection_id": c, "generation": g, "kind": k, "claimed_at": now, "claimed_by": claimed_by, "sent_at": None}
+        for c, g, k in keys
+    ]) if keys else {}
+    session.commit()
+    return claimed
+
+
+def claim_reminders_superseding(
+    session: Session,
+    claims: Sequence[tuple[LedgerKey, Sequence[str]]],
+    claimed_by: str,
+    now: datetime,
+) -> tuple[dict[LedgerKey, int], int]:
+    """Batch ``claim_reminder_superseding``: claim each key and, in the same committed transaction,
+    record the less urgent kinds it supersedes as done (only for the keys this call won).
+
+    Returns (the keys claimed with their ledger row ids, how many superseded kinds were recorded).
+    """
+    now = _aware(now)
+    won = _insert_ledger_rows(session, [
+        {"connection_id": c, "generation": g, "kind": k, "claimed_at": now, "claimed_by": claimed_by, "sent_at": None}
+        for (c, g, k), _older in claims
+    ]) if claims else {}
+    superseded = [
+        {"connection_id": c, "generation": g, "kind": older, "claimed_at": now,
+         "claimed_by": f"superseded by {k}", "sent_at": now}
+        for (c, g, k), olders in claims if (c, g, k) in won for older in olders
+    ]
+    added = len(_insert_ledger_rows(session, superseded)) if superseded else 0
+    session.commit()
+    return won, added
+
+
+def settle_reminder_claims(
+    session: Session, sent: Sequence[int], released: Sequence[int], now: datetime
+) -> None:
+    """Batch ``mark_reminder_sent`` and ``release_reminder`` by ledger row id, in one transaction:
+    ``sent`` rows are recorded as sent; ``released`` rows, if still unsent, are deleted so the next
+    sweep retries them. Commits."""
+    if sent:
+        session.execute(
+            sa.update(ReminderLedger).where(col(ReminderLedger.id).in_(list(sent))).values(sent_at=_aware(now))
+        )
+    if released:
+        session.execute(
+            sa.delete(ReminderLedger).where(
+                col(ReminderLedger.id).in_(list(released)), col(ReminderLedger.sent_at).is_(None)
+            )
+        )
+    session.commit()
+
+
+def due_expiry_reminder_keys(
+    session: Session, *, today: date, lead_days: Sequence[int], limit: int = 2000
+) -> list[LedgerKey]:
+    """Like ``due_expiry_reminders`` without loading the connections: (connection id, secret generation,
+    most urgent pending kind) of each live connection with an expiry reminder due, soonest expiry first."""
+    if not lead_days:
+        return []
+    rows = session.execute(due_expiry_reminders_statement(today, lead_days, limit)).all()
+    return [(int(cid), int(generation), str(kind)) for cid, kind, generation in rows if kind]
+
+
+def connection_summaries(session: Session, connection_ids: Sequence[int]) -> dict[int, sa.Row]:
+    """The plain (secret-free) columns a notice about a connection needs, for many connections in one
+    query: id, team_id, name, account_type, marketplace_id, region, created_by, secret_expires_on,
+    secret_generation, status."""
+    if not connection_ids:
+        return {}
+    stmt = sa.select(
+        col(Connection.id), col(Connection.team_id), col(Connection.name), col(Connection.account_type),
+        col(Connection.marketplace_id), col(Connection.region), col(Connection.created_by),
+        col(Connection.secret_expires_on), col(Connection.secret_generation), col(Connection.status),
+    ).where(col(Connection.id).in_(list(connection_ids)))
+    return {int(row.id): row for row in session.execute(stmt).all()}
+
+
+def connections_by_ids(session: Session, connection_ids: Sequence[int]) -> dict[int, Connection]:
+    """Many connections (whole rows) in one query, by id; ids that do not exist are left out."""
+    if not connection_ids:
+        return {}
+    rows = session.exec(select(Connection).where(col(Connection.id).in_(list(connection_ids)))).all()
+    return {conn.id: conn for conn in rows if conn.id is not None}
+
+
+def due_health_check_ids(session: Session, now: datetime, limit: int = 500) -> list[int]:
+    """Ids of live connections whose next health check is due, most overdue first (uses the index):
+    ``list_due_health_checks`` without loading the rows."""
+    stmt = (
+        sa.select(col(Connection.id))
+        .where(col(Connection.next_health_check_at) <= _aware(now), col(Connection.status) != "disconnected")
+        .order_by(col(Connection.next_health_check_at), col(Connection.id))
+        .limit(limit)
+    )
+    return [int(i) for i in session.execute(stmt).scalars().all()]
+
+
+def claim_health_checks(session: Session, next_checks: dict[int, datetime], now: datetime) -> list[int]:
+    """Batch ``claim_health_check``: for each connection id still live and due at ``now``, move its next
+    check to its new time, in one ``UPDATE ... RETURNING``; returns the ids this call claimed. Commits.
+
+    Moving the check out of the due range is the claim: once committed, no other process finds it
+    due. On PostgreSQL the rows are locked with ``FOR UPDATE SKIP LOCKED`` first, so rows another
+    process is claiming at this moment are left to it instead of waited for (no lock-order deadlock);
+    the due test is re-evaluated on the newest row version. SQLite serialises writers.
+    """
+    if not next_checks:
+        return []
+    ids = sorted(next_checks)
+    current = col(Connection.next_health_check_at)
+    claimable = (
+        sa.select(col(Connection.id))
+        .where(col(Connection.id).in_(ids), current <= _aware(now), col(Connection.status).in_(LIVE_STATUSES))
+        .with_for_update(skip_locked=True)
+    )
+    column_type = Connection.__table__.c.next_health_check_at.type  # type: ignore[attr-defined]
+    new_next = sa.case(
+        {cid: sa.literal(_aware(next_checks[cid]), type_=column_type) for cid in ids},
+        value=col(Connection.id),
+        else_=current,
+    )
+    stmt = (
+        sa.update(Connection)
+        .where(col(Connection.id).in_(claimable.scalar_subquery()))
+        .values(next_health_check_at=new_next)
+        .returning(col(Connection.id))
+    )
+    claimed = sorted(int(i) for i in session.execute(stmt).scalars().all())
+    session.commit()
+    return claimed
+
+
+def reschedule_health_checks(session: Session, connection_ids: Sequence[int], when: datetime) -> None:
+    """Batch ``reschedule_health_check``. Commits."""
+    if connection_ids:
+        session.execute(
+            sa.update(Connection)
+            .where(col(Connection.id).in_(list(connection_ids)), col(Connection.status).in_(LIVE_STATUSES))
+            .values(next_health_check_at=_aware(when))
+        )
+    session.commit()
+
+
+def count_audit_actions_by_connection(session: Session, connection_ids: Sequence[int], action: str) -> dict[int, int]:
+    """``count_audit_actions`` for many connections in one grouped query (served by
+    ``ix_audit_log_connection_id_action``); connections with none are left out."""
+    if not connection_ids:
+        return {}
+    stmt = (
+        sa.select(col(AuditEntry.connection_id), sa.func.count())
+        .where(col(AuditEntry.connection_id).in_(list(connection_ids)), col(AuditEntry.action) == action)
+        .group_by(col(AuditEntry.connection_id))
+    )
+    return {int(cid): int(n) for cid, n in session.execute(stmt).all()}
+
+
+def ledger_entries(
+    session: Session, connection_ids: Sequence[int], generation: int
+) -> dict[tuple[int, str], datetime | None]:
+    """Every ledger row of one generation for many connections: (connection id, kind) -> sent_at
+    (None while only claimed)."""
+    if not connection_ids:
+        return {}
+    stmt = sa.select(col(ReminderLedger.connection_id), col(ReminderLedger.kind), col(ReminderLedger.sent_at)).where(
+        col(ReminderLedger.connection_id).in_(list(connection_ids)), col(ReminderLedger.generation) == generation
+    )
+    return {(int(cid), str(kind)): sent_at for cid, kind, sent_at in session.execute(stmt).all()}

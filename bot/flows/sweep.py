@@ -13,13 +13,15 @@ import logging
 import os
 import socket
 import threading
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
-from typing import Any
+from typing import Any, Protocol, TypeVar
 
 from sqlmodel import Session
 
+from bot.amazon.client import Credentials
 from bot.amazon.marketplaces import REGION_NAMES, marketplace_by_id
 from bot.amazon.verdicts import Verdict, VerdictKind, explain
 from bot.flows import checklist
@@ -37,12 +39,21 @@ log = logging.getLogger(__name__)
 ACTIVE_STATUSES = ("connected", "failing", "exposed")
 HEALTH_BATCH = 500
 REMINDER_BATCH = 2000
+# Due items are claimed, posted and settled in batches of this many: one claiming statement and one
+# commit per batch. Small enough that a process dying mid-batch leaves little for the stale-claim
+# release to retry (the claims it had already posted would go out twice), large enough that the
+# per-batch statements cost little per item.
+CLAIM_BATCH = 100
+NETWORK_WORKERS = 8  # Slack posts and LWA checks of a batch under way at once
 NUDGE_BATCH = 500
 STALE_CLAIM = timedelta(minutes=15)
 TRANSIENT_LIMIT = 3
 TRANSIENT_RETRY = timedelta(hours=1)
 HEALTH_GENERATION = 0  # health alerts are numbered by episode, not by secret generation
 FAILING_VERDICTS = frozenset({VerdictKind.invalid_grant, VerdictKind.invalid_client, VerdictKind.secret_expired})
+
+T = TypeVar("T")
+R = TypeVar("R")
 
 
 def claimant() -> str:
@@ -93,25 +104,82 @@ def run_sweep(services: Services, outbox: Outbox, now: datetime) -> SweepReport:
     """Run one pass; each phase is isolated so one failing phase does not stop the others."""
     report = SweepReport(now=now)
     who = claimant()
-    phases: list[tuple[str, Callable[[Services, Outbox, datetime, str, SweepReport], None]]] = [
+    phases: list[tuple[str, Callable[[Services, Outbox, datetime, str, SweepReport, Network], None]]] = [
         ("stale claims", _release_stale_claims),
         ("expiry reminders", _reminders),
         ("health checks", _health_checks),
         ("checklist nudges", _nudges),
     ]
-    for name, phase in phases:
-        try:
-            phase(services, outbox, now, who, report)
-        except Exception as exc:  # one phase must never stop the others
-            log.exception("sweep phase %s failed", name)
-            report.problems.append(f"{name} stopped early: {redact(type(exc).__name__)}: {redact(exc)}"[:300])
+    with Network(NETWORK_WORKERS) as network:
+        for name, phase in phases:
+            try:
+                phase(services, outbox, now, who, report, network)
+            except Exception as exc:  # one phase must never stop the others
+                log.exception("sweep phase %s failed", name)
+                report.problems.append(f"{name} stopped early: {redact(type(exc).__name__)}: {redact(exc)}"[:300])
     log.info("sweep done: %s", report.summary().replace("\n", " "))
     return report
 
 
-def _release_stale_claims(services: Services, outbox: Outbox, now: datetime, who: str, report: SweepReport) -> None:
+class Network:
+    """Runs a batch's network calls (Slack posts, LWA checks) on a few threads at once.
+
+    Only network calls run on it: every database read and write stays on the sweeping thread, and
+    no transaction is open while the calls are under way. A batch of one runs inline.
+    """
+
+    def __init__(self, workers: int) -> None:
+        self.workers = max(1, workers)
+        self._pool: ThreadPoolExecutor | None = None
+
+    def __enter__(self) -> Network:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        if self._pool is not None:
+            self._pool.shutdown(wait=True)
+            self._pool = None
+
+    def map(self, fn: Callable[[T], R], items: Sequence[T]) -> list[R]:
+        """``[fn(item) for item in items]``, concurrently; an exception of ``fn`` propagates."""
+        if len(items) <= 1 or self.workers == 1:
+            return [fn(item) for item in items]
+        if self._pool is None:
+            self._pool = ThreadPoolExecutor(max_workers=self.workers, thread_name_prefix="sweep-net")
+        return list(self._pool.map(fn, items))
+
+
+def _chunks(items: Sequence[T], size: int) -> Iterator[Sequence[T]]:
+    for start in range(0, len(items), size):
+        yield items[start:start + size]
+
+
+@dataclass
+class Posted:
+    """What became of one notice handed to the outbox: sent, refused by Slack (``DeliveryError``,
+    retried next pass) or failed unexpectedly (``error``: the claim is left for the stale-claim
+    release, as if the process had died, and the phase reports it)."""
+
+    sent: bool = False
+    refused: bool = False
+    error: BaseException | None = None
+
+
+def _post(outbox: Outbox, notice: Notice) -> Posted:
+    try:
+        outbox.send(notice)
+    except DeliveryError:
+        return Posted(refused=True)
+    except Exception as exc:  # reported by the phase after the batch's bookkeeping is done
+        return Posted(error=exc)
+    return Posted(sent=True)
+
+
+def _release_stale_claims(
+    services: Services, outbox: Outbox, now: datetime, who: str, report: SweepReport, network: Network
+) -> None:
     """Claims whose process died between claiming and posting are given back, so they are retried."""
-    with services.db.session() as session:
+    with services.db.session(write=True) as session:
         repo.release_stale_reminder_claims(session, now - STALE_CLAIM)
 
 
@@ -136,7 +204,19 @@ def superseded_kinds(kind: str, lead_days: Sequence[int]) -> list[str]:
     return [f"expiry:{lead}" for lead in lead_days if lead > current]
 
 
-def connection_facts(conn: Connection) -> dict[str, Any]:
+class ConnectionFacts(Protocol):
+    """The secret-free columns of a connection a notice needs (a ``Connection`` or a summary row)."""
+
+    id: int | None
+    name: str
+    account_type: str
+    marketplace_id: str
+    region: str
+    created_by: str
+    secret_expires_on: date
+
+
+def connection_facts(conn: ConnectionFacts) -> dict[str, Any]:
     """Plain, secret-free facts about a connection that every notice about it carries."""
     market = marketplace_by_id(conn.marketplace_id)
     return {
@@ -150,60 +230,67 @@ def connection_facts(conn: Connection) -> dict[str, Any]:
     }
 
 
-def _reminders(services: Services, outbox: Outbox, now: datetime, who: str, report: SweepReport) -> None:
+def _reminders(
+    services: Services, outbox: Outbox, now: datetime, who: str, report: SweepReport, network: Network
+) -> None:
     lead_days = tuple(services.settings.reminder_days)
     today = now.date()
     with services.db.session() as session:
-        due = [(c.id, c.secret_generation, kind) for c, kind in
-               repo.due_expiry_reminders(session, today=today, lead_days=lead_days, limit=REMINDER_BATCH)]
-        session.rollback()
-        for connection_id, generation, kind in due:
-            assert connection_id is not None
-            try:
-                _send_reminder(session, outbox, connection_id, generation, kind, today, lead_days, now, who, report)
-            except DeliveryError:
-                report.delivery_failures += 1
+        due = repo.due_expiry_reminder_keys(session, today=today, lead_days=lead_days, limit=REMINDER_BATCH)
+    for batch in _chunks(due, CLAIM_BATCH):
+        _remind_batch(services, outbox, batch, today, lead_days, now, who, report, network)
 
 
-def _send_reminder(
-    session: Session,
+def _remind_batch(
+    services: Services,
     outbox: Outbox,
-    connection_id: int,
-    generation: int,
-    kind: str,
+    batch: Sequence[repo.LedgerKey],
     today: date,
     lead_days: Sequence[int],
     now: datetime,
     who: str,
     report: SweepReport,
+    network: Network,
 ) -> None:
-    # The claim and the "superseded" marks for the less urgent reminders it replaces are committed
-    # together before posting; superseded ones are recorded as done so nothing ever revives them.
-    claimed, superseded = repo.claim_reminder_superseding(
-        session, connection_id, generation, kind, superseded_kinds(kind, lead_days), who, now)
-    if not claimed:
-        return  # another process has it
-    report.reminders_superseded += superseded
-    conn = repo.get_connection_by_id(session, connection_id)
-    if conn is None or conn.id is None or conn.secret_generation != generation or conn.status not in ACTIVE_STATUSES:
-        # Rotated or disconnected since the query: the claim stays recorded for that old generation.
-        repo.mark_reminder_sent(session, connection_id, generation, kind, now)
-        return
-    data = connection_facts(conn)
-    data["days_left"] = (conn.secret_expires_on - today).days
-    notice = Notice(kind="secret_expired" if kind == "expired" else "expiry_reminder",
-                    audience=Audience.CHANNEL, data=data)
-    session.rollback()  # no read snapshot held while Slack answers: the writes below must not find it stale
-    try:
-        outbox.send(notice)
-    except DeliveryError:
-        repo.release_reminder(session, connection_id, generation, kind)
-        raise
-    repo.mark_reminder_sent(session, connection_id, generation, kind, now)
-    if kind == "expired":
-        report.expired_alerts_sent += 1
-    else:
-        report.reminders_sent += 1
+    # The claims and the "superseded" marks for the less urgent reminders they replace are committed
+    # together before anything is posted; superseded ones are recorded as done so nothing revives them.
+    with services.db.session(write=True) as session:
+        claimed, superseded = repo.claim_reminders_superseding(
+            session, [(key, superseded_kinds(key[2], lead_days)) for key in batch], who, now)
+        report.reminders_superseded += superseded
+    with services.db.session() as session:  # closed (no read snapshot held) before Slack is asked
+        facts = repo.connection_summaries(session, [cid for cid, _g, _k in claimed])
+    stale: list[int] = []  # rotated or disconnected since the query: the claim stays recorded for that generation
+    to_post: list[tuple[int, str, Notice]] = []
+    for (connection_id, generation, kind), ledger_id in claimed.items():
+        conn = facts.get(connection_id)
+        if conn is None or conn.secret_generation != generation or conn.status not in ACTIVE_STATUSES:
+            stale.append(ledger_id)
+            continue
+        data = connection_facts(conn)
+        data["days_left"] = (conn.secret_expires_on - today).days
+        to_post.append((ledger_id, kind, Notice(kind="secret_expired" if kind == "expired" else "expiry_reminder",
+                                                audience=Audience.CHANNEL, data=data)))
+    results = network.map(lambda item: _post(outbox, item[2]), to_post)
+    sent = stale + [ledger_id for (ledger_id, _k, _n), r in zip(to_post, results, strict=True) if r.sent]
+    refused = [ledger_id for (ledger_id, _k, _n), r in zip(to_post, results, strict=True) if r.refused]
+    with services.db.session(write=True) as session:
+        repo.settle_reminder_claims(session, sent, refused, now)
+    for (_ledger_id, kind, _notice), result in zip(to_post, results, strict=True):
+        if result.sent:
+            if kind == "expired":
+                report.expired_alerts_sent += 1
+            else:
+                report.reminders_sent += 1
+        elif result.refused:
+            report.delivery_failures += 1
+    _raise_first_error(results)
+
+
+def _raise_first_error(results: Sequence[Posted]) -> None:
+    for result in results:
+        if result.error is not None:
+            raise result.error
 
 
 # --- health checks ---------------------------------------------------------------------------------
@@ -224,46 +311,157 @@ class Outcome:
     verdict: str = ""
 
 
-def _health_checks(services: Services, outbox: Outbox, now: datetime, who: str, report: SweepReport) -> None:
+@dataclass(frozen=True)
+class Probe:
+    """One claimed connection about to be checked: what it was when its secrets were read."""
+
+    connection_id: int
+    generation: int
+    refresh_fp: str | None
+    creds: Credentials | None  # None when the secrets could not be decrypted
+    outcome: Outcome | None  # known without asking Amazon (decryption failed)
+
+
+@dataclass
+class Alert:
+    """A health message one connection's state calls for, claimed in the ledger before posting."""
+
+    connection_id: int
+    kind: str
+    notice: Notice
+    ledger_id: int = 0
+
+
+def _health_checks(
+    services: Services, outbox: Outbox, now: datetime, who: str, report: SweepReport, network: Network
+) -> None:
     hours = services.settings.health_check_hours
     with services.db.session() as session:
-        # Snapshot what was read: after a commit the ORM would reload rows, and the compare-and-set
-        # claim must compare with the value this process saw, not with another process's new one.
-        due = [(c.id, c.next_health_check_at) for c in repo.list_due_health_checks(session, now, HEALTH_BATCH)
-               if c.id is not None]
-        session.rollback()
-        for connection_id, seen_next in due:
-            if not repo.claim_health_check(session, connection_id, seen_next,
-                                           next_check_at(connection_id, now, hours)):
-                continue  # another process is checking it
-            try:
-                _check_one(services, session, outbox, connection_id, now, report)
-            except DeliveryError:
-                report.delivery_failures += 1
-                # The alert was released; look again on the next pass so it goes out then.
-                repo.reschedule_health_check(session, connection_id, now)
+        due = repo.due_health_check_ids(session, now, HEALTH_BATCH)
+    for batch in _chunks(due, CLAIM_BATCH):
+        _check_batch(services, outbox, batch, now, hours, who, report, network)
 
 
-def _check_one(
-    services: Services, session: Session, outbox: Outbox, connection_id: int, now: datetime, report: SweepReport
+def _check_batch(
+    services: Services,
+    outbox: Outbox,
+    batch: Sequence[int],
+    now: datetime,
+    hours: int,
+    who: str,
+    report: SweepReport,
+    network: Network,
 ) -> None:
-    conn = repo.get_connection_by_id(session, connection_id)
-    if conn is None or conn.status not in ACTIVE_STATUSES:
-        session.rollback()
-        return
-    report.health_checked += 1
-    generation, refresh_fp = conn.secret_generation, conn.refresh_token_fp
-    outcome = _probe(services, session, conn)
-    session.rollback()  # hold no transaction while waiting for Amazon
+    # 1. Claim: move each due check to its next time (one conditional UPDATE, committed), then read
+    #    the claimed rows and their secrets; no transaction stays open while Amazon answers.
+    with services.db.session(write=True) as session:
+        claimed = repo.claim_health_checks(session, {cid: next_check_at(cid, now, hours) for cid in batch}, now)
+    with services.db.session() as session:
+        conns = repo.connections_by_ids(session, claimed)
+        probes = [_prepare(services, session, conn) for cid in claimed
+                  if (conn := conns.get(cid)) is not None and conn.status in ACTIVE_STATUSES]
+    report.health_checked += len(probes)
 
-    conn = repo.get_connection_by_id(session, connection_id)
-    if conn is None or conn.status not in ACTIVE_STATUSES:
-        session.rollback()
+    # 2. Ask Amazon, several at a time.
+    outcomes = network.map(lambda p: p.outcome or _verdict_outcome(services.amazon.check_token(p.creds)), probes)
+
+    # 3. Record what was found and claim the messages it calls for, in one transaction.
+    with services.db.session(write=True) as session:
+        alerts = _record(session, probes, outcomes, now, who, report)
+    if not alerts:
         return
-    if conn.secret_generation != generation or conn.refresh_token_fp != refresh_fp:
-        # Rotated or re-authorized while we were asking Amazon: this answer is about old secrets.
-        session.rollback()
-        return
+
+    # 4. Post them (per connection in order: the channel alert, then the DM), then settle the claims.
+    per_connection: dict[int, list[Alert]] = {}
+    for alert in alerts:
+        per_connection.setdefault(alert.connection_id, []).append(alert)
+    groups = list(per_connection.values())
+    group_results = network.map(lambda group: _post_in_order(outbox, group), groups)
+    sent: list[int] = []
+    released: list[int] = []
+    retry: list[int] = []
+    errors: list[Posted] = []
+    for group, results in zip(groups, group_results, strict=True):
+        for alert, result in zip(group, results, strict=True):
+            if result.sent:
+                sent.append(alert.ledger_id)
+                report.alerts_sent += 1
+            elif result.error is not None:
+                errors.append(result)  # left claimed: released as stale later, like a crash
+            else:
+                released.append(alert.ledger_id)  # refused, or not tried after an earlier refusal
+        if any(r.refused for r in results):
+            report.delivery_failures += 1
+            retry.append(group[0].connection_id)  # look again on the next pass so it goes out then
+    with services.db.session(write=True) as session:
+        repo.settle_reminder_claims(session, sent, released, now)
+        if retry:
+            repo.reschedule_health_checks(session, retry, now)
+    _raise_first_error(errors)
+
+
+def _post_in_order(outbox: Outbox, group: Sequence[Alert]) -> list[Posted]:
+    """Post a connection's alerts in order; after one that did not go out, the rest are not tried."""
+    results: list[Posted] = []
+    for alert in group:
+        if results and not results[-1].sent:
+            results.append(Posted())
+            continue
+        results.append(_post(outbox, alert.notice))
+    return results
+
+
+def _prepare(services: Services, session: Session, conn: Connection) -> Probe:
+    assert conn.id is not None
+    generation, refresh_fp = conn.secret_generation, conn.refresh_token_fp
+    try:
+        secrets = repo.load_secrets(session, services.crypto, conn)
+    except DecryptionError as exc:
+        outcome = Outcome(state="failing", cause=t("lifecycle.health.decrypt_cause", problem=redact(exc)),
+                          next_step=t("lifecycle.health.decrypt_next_step"), verdict="decryption_error")
+        return Probe(conn.id, generation, refresh_fp, None, outcome)
+    creds = stored_credentials(conn, client_secret=secrets.client_secret, refresh_token=secrets.refresh_token)
+    return Probe(conn.id, generation, refresh_fp, creds, None)
+
+
+def _verdict_outcome(verdict: Verdict) -> Outcome:
+    if verdict.ok:
+        return Outcome(state="ok", verdict=verdict.kind.value)
+    cause, next_step = explain(verdict)
+    if verdict.kind in FAILING_VERDICTS:
+        return Outcome(state="failing", cause=cause, next_step=next_step, verdict=verdict.kind.value)
+    return Outcome(state="transient", cause=cause, next_step=next_step, verdict=verdict.kind.value)
+
+
+def _record(
+    session: Session, probes: Sequence[Probe], outcomes: Sequence[Outcome], now: datetime, who: str,
+    report: SweepReport,
+) -> list[Alert]:
+    """Apply the batch's outcomes to the connections, then claim (committed) the alerts they call for."""
+    conns = repo.connections_by_ids(session, [p.connection_id for p in probes])
+    checked: list[tuple[Connection, Outcome]] = []
+    for probe, outcome in zip(probes, outcomes, strict=True):
+        conn = conns.get(probe.connection_id)
+        if conn is None or conn.status not in ACTIVE_STATUSES:
+            continue
+        if conn.secret_generation != probe.generation or conn.refresh_token_fp != probe.refresh_fp:
+            continue  # rotated or re-authorized while we were asking Amazon: this answer is about old secrets
+        _apply(session, conn, outcome, now, report)
+        checked.append((conn, outcome))
+    session.flush()
+    alerts = _alerts_due(session, checked)
+    claimed = repo.claim_reminders(session, [(a.connection_id, HEALTH_GENERATION, a.kind) for a in alerts], who, now)
+    result: list[Alert] = []
+    for alert in alerts:
+        ledger_id = claimed.get((alert.connection_id, HEALTH_GENERATION, alert.kind))
+        if ledger_id is not None:  # otherwise another process holds it
+            alert.ledger_id = ledger_id
+            result.append(alert)
+    session.commit()  # claim_reminders committed the connections' changes with the claims; nothing is left
+    return result
+
+
+def _apply(session: Session, conn: Connection, outcome: Outcome, now: datetime, report: SweepReport) -> None:
     if outcome.state == "ok":
         report.health_ok += 1
         recovered = conn.status == "failing"
@@ -277,7 +475,6 @@ def _check_one(
             report.health_recovered += 1
         conn.updated_at = now
         session.add(conn)
-        session.commit()
     elif outcome.state == "transient":
         report.health_transient += 1
         conn.transient_failures = (conn.transient_failures or 0) + 1
@@ -292,7 +489,6 @@ def _check_one(
                 )
             conn.updated_at = now
             session.add(conn)
-            session.commit()
     else:
         conn.transient_failures = 0
         if conn.status != "failing":
@@ -301,25 +497,6 @@ def _check_one(
             conn.last_error = outcome.cause
             conn.updated_at = now
             session.add(conn)
-            session.commit()
-    _ensure_health_alerts(session, outbox, conn, outcome, now, report)
-
-
-def _probe(services: Services, session: Session, conn: Connection) -> Outcome:
-    try:
-        secrets = repo.load_secrets(session, services.crypto, conn)
-    except DecryptionError as exc:
-        return Outcome(state="failing", cause=t("lifecycle.health.decrypt_cause", problem=redact(exc)),
-                       next_step=t("lifecycle.health.decrypt_next_step"), verdict="decryption_error")
-    creds = stored_credentials(conn, client_secret=secrets.client_secret, refresh_token=secrets.refresh_token)
-    session.rollback()  # no transaction (and no SQLite lock) is held while Amazon answers
-    verdict: Verdict = services.amazon.check_token(creds)
-    if verdict.ok:
-        return Outcome(state="ok", verdict=verdict.kind.value)
-    cause, next_step = explain(verdict)
-    if verdict.kind in FAILING_VERDICTS:
-        return Outcome(state="failing", cause=cause, next_step=next_step, verdict=verdict.kind.value)
-    return Outcome(state="transient", cause=cause, next_step=next_step, verdict=verdict.kind.value)
 
 
 def _mark_failing(
@@ -331,59 +508,50 @@ def _mark_failing(
     session.add(conn)
     repo.add_audit(session, team_id=conn.team_id, actor="system", action="health_failing", connection=conn,
                    detail=cause, now=now)
-    session.commit()
     report.health_failing += 1
 
 
-def _ensure_health_alerts(
-    session: Session, outbox: Outbox, conn: Connection, outcome: Outcome, now: datetime, report: SweepReport
-) -> None:
-    """Level-triggered: make sure the messages the connection's current state calls for went out once."""
-    assert conn.id is not None
-    episode = repo.count_audit_actions(session, conn.id, "health_failing")
-    if episode == 0:
-        session.rollback()
-        return
-    facts = connection_facts(conn)
-    if conn.status == "failing":
-        if outcome.state == "failing":
-            facts.update(cause=outcome.cause, next_step=outcome.next_step, verdict=outcome.verdict)
-        else:
-            facts.update(cause=conn.last_error or "", next_step="", verdict=outcome.verdict)
-        _send_once(session, outbox, conn.id, f"health_failing:{episode}",
-                   Notice("health_failing", Audience.CHANNEL, facts), now, report)
-        _send_once(session, outbox, conn.id, f"health_failing_dm:{episode}",
-                   Notice("health_failing_dm", Audience.DM, facts, user_id=conn.created_by), now, report)
-        return
-    alert = repo.ledger_entry(session, conn.id, HEALTH_GENERATION, f"health_failing:{episode}")
-    if alert is not None and alert.sent_at is not None:
-        _send_once(session, outbox, conn.id, f"health_recovered:{episode}",
-                   Notice("health_recovered", Audience.CHANNEL, facts), now, report)
-    session.rollback()
-
-
-def _send_once(
-    session: Session, outbox: Outbox, connection_id: int, kind: str, notice: Notice, now: datetime,
-    report: SweepReport,
-) -> None:
-    if repo.ledger_entry(session, connection_id, HEALTH_GENERATION, kind) is not None:
-        session.rollback()
-        return
-    if not repo.claim_reminder(session, connection_id, HEALTH_GENERATION, kind, claimant(), now):
-        return
-    try:
-        outbox.send(notice)
-    except DeliveryError:
-        repo.release_reminder(session, connection_id, HEALTH_GENERATION, kind)
-        raise
-    repo.mark_reminder_sent(session, connection_id, HEALTH_GENERATION, kind, now)
-    report.alerts_sent += 1
+def _alerts_due(session: Session, checked: Sequence[tuple[Connection, Outcome]]) -> list[Alert]:
+    """Level-triggered: the messages each connection's current state calls for that have not gone out
+    (nor been claimed) yet. Health episodes are numbered by the connection's ``health_failing`` audits."""
+    episodes = repo.count_audit_actions_by_connection(
+        session, [conn.id for conn, _o in checked if conn.id is not None], "health_failing")
+    if not episodes:
+        return []
+    ledger = repo.ledger_entries(session, list(episodes), HEALTH_GENERATION)
+    alerts: list[Alert] = []
+    for conn, outcome in checked:
+        assert conn.id is not None
+        episode = episodes.get(conn.id, 0)
+        if episode == 0:
+            continue
+        facts = connection_facts(conn)
+        if conn.status == "failing":
+            if outcome.state == "failing":
+                facts.update(cause=outcome.cause, next_step=outcome.next_step, verdict=outcome.verdict)
+            else:
+                facts.update(cause=conn.last_error or "", next_step="", verdict=outcome.verdict)
+            for kind, notice in (
+                (f"health_failing:{episode}", Notice("health_failing", Audience.CHANNEL, facts)),
+                (f"health_failing_dm:{episode}",
+                 Notice("health_failing_dm", Audience.DM, facts, user_id=conn.created_by)),
+            ):
+                if (conn.id, kind) not in ledger:
+                    alerts.append(Alert(conn.id, kind, notice))
+            continue
+        told = (conn.id, f"health_failing:{episode}")
+        kind = f"health_recovered:{episode}"
+        if ledger.get(told) is not None and (conn.id, kind) not in ledger:
+            alerts.append(Alert(conn.id, kind, Notice("health_recovered", Audience.CHANNEL, facts)))
+    return alerts
 
 
 # --- checklist nudges ------------------------------------------------------------------------------
 
 
-def _nudges(services: Services, outbox: Outbox, now: datetime, who: str, report: SweepReport) -> None:
+def _nudges(
+    services: Services, outbox: Outbox, now: datetime, who: str, report: SweepReport, network: Network
+) -> None:
     with services.db.session() as session:
         due = checklist.due_nudges(session, now, NUDGE_BATCH)
         session.rollback()
