@@ -871,22 +871,24 @@ def claim_reminder_superseding(
 LedgerKey = tuple[int, int, str]
 """(connection_id, generation, kind): one row of ``reminder_ledger``."""
 
-_VALUES_PER_STATEMENT = 500  # rows per multi-row INSERT (bound parameters stay far below any limit)
-
-
 def _ledger_insert_ignoring_duplicates(session: Session) -> sa.Insert:
-    """``INSERT INTO reminder_ledger ... ON CONFLICT DO NOTHING`` in the session's dialect."""
+    """``INSERT INTO reminder_ledger ... ON CONFLICT DO NOTHING RETURNING ...`` in the session's dialect
+    (on the Core table: executed with a list of rows, SQLAlchemy sends them as multi-row VALUES pages
+    of one cached statement)."""
     from sqlalchemy.dialects import postgresql, sqlite
 
+    table = ReminderLedger.__table__  # type: ignore[attr-defined]
     dialect = session.get_bind().dialect.name
     stmt: postgresql.Insert | sqlite.Insert
     if dialect == "postgresql":
-        stmt = postgresql.insert(ReminderLedger)
+        stmt = postgresql.insert(table)
     elif dialect == "sqlite":
-        stmt = sqlite.insert(ReminderLedger)
+        stmt = sqlite.insert(table)
     else:  # pragma: no cover - make_engine accepts only these two
         raise ValueError(f"unsupported database dialect {dialect!r}")
-    return stmt.on_conflict_do_nothing(index_elements=["connection_id", "generation", "kind"])
+    return stmt.on_conflict_do_nothing(index_elements=["connection_id", "generation", "kind"]).returning(
+        table.c.id, table.c.connection_id, table.c.generation, table.c.kind
+    )
 
 
 def _insert_ledger_rows(session: Session, rows: Sequence[dict[str, object]]) -> dict[LedgerKey, int]:
@@ -896,17 +898,12 @@ def _insert_ledger_rows(session: Session, rows: Sequence[dict[str, object]]) -> 
     Rows go in key order, so two processes inserting overlapping batches take the same order and
     cannot deadlock on each other's unique-index entries.
     """
-    ordered = sorted({(r["connection_id"], r["generation"], r["kind"]): r for r in rows}.items())
-    inserted: dict[LedgerKey, int] = {}
-    for start in range(0, len(ordered), _VALUES_PER_STATEMENT):
-        chunk = [row for _key, row in ordered[start:start + _VALUES_PER_STATEMENT]]
-        stmt = _ledger_insert_ignoring_duplicates(session).values(chunk).returning(
-            col(ReminderLedger.id), col(ReminderLedger.connection_id), col(ReminderLedger.generation),
-            col(ReminderLedger.kind),
-        )
-        for row_id, connection_id, generation, kind in session.execute(stmt).all():
-            inserted[(int(connection_id), int(generation), str(kind))] = int(row_id)
-    return inserted
+    ordered = [row for _key, row in sorted({(r["connection_id"], r["generation"], r["kind"]): r
+                                            for r in rows}.items())]  # type: ignore[type-var]
+    if not ordered:
+        return {}
+    result = session.execute(_ledger_insert_ignoring_duplicates(session), ordered)
+    return {(int(cid), int(generation), str(kind)): int(row_id) for row_id, cid, generation, kind in result.all()}
 
 
 def claim_reminders(
