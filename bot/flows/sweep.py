@@ -5,6 +5,11 @@ posted (``reminder_ledger``'s unique constraint, or a conditional UPDATE), and a
 failed is released so a later pass retries it. Each phase asks the database only for due work, by
 indexed queries, so a pass costs in proportion to what is due rather than to the number of
 connections.
+
+Due work goes in batches of ``CLAIM_BATCH``: one statement claims the whole batch (and commits),
+one query loads its rows, the batch's network calls (Slack posts, LWA checks) run on a few threads
+at once with no transaction open, and one transaction records the results (sent, released, new
+status). Database work stays on the sweeping thread; the threads only talk to Slack and Amazon.
 """
 
 from __future__ import annotations
