@@ -26,17 +26,7 @@ class Host:
 
         self.slack = FakeSlack().start()
         self.amazon = FakeAmazon().start()
-        # Both fakes write a response's headers and its body in two send() calls. On a kept-alive
-        # connection (httpx pools them) Nagle's algorithm holds the body back until the client's
-        # delayed ACK of the headers, 40 ms later: a fake's artefact that would swamp every figure.
-        # TCP_NODELAY on the fakes' sockets, as production HTTP servers set it, removes it.
-        # socketserver listens with a backlog of 5: a burst of 50 of the bot's connections overflows it
-        # and some are reset ("Connection reset by peer"). Slack's and Amazon's front ends do not do
-        # that; on Linux a second listen() raises the backlog of the listening socket.
-        for server in (self.slack._http, self.amazon._server):
-            server.RequestHandlerClass.disable_nagle_algorithm = True  # type: ignore[union-attr]
-            server.socket.listen(512)  # type: ignore[union-attr]
-            server.handle_error = _quiet_disconnects(server.handle_error)  # type: ignore[union-attr, method-assign]
+        # tests/fakes/http_server.py tunes both fakes' servers (backlog, TCP_NODELAY, quiet hang-ups).
         self.notify = self.slack.add_channel(NOTIFY_CHANNEL, "amazon-connections-bench")
 
     def info(self) -> dict[str, str]:
@@ -145,18 +135,6 @@ class Host:
         return len(self.slack.channel_messages(channel))
 
 
-def _quiet_disconnects(handle_error: Any) -> Any:
-    """socketserver prints a traceback when a client hung up before the answer was written (the bot's
-    Amazon client giving up on a slow answer does exactly that): expected here, so not printed."""
-
-    def handle(request: Any, client_address: Any) -> None:
-        import sys
-
-        if isinstance(sys.exc_info()[1], (BrokenPipeError, ConnectionResetError)):
-            return
-        handle_error(request, client_address)
-
-    return handle
 
 
 def _serve(pipe: Pipe) -> None:

@@ -1,6 +1,6 @@
 """A local fake Amazon: Login with Amazon token endpoint + the SP-API reads the bot uses.
 
-A real threaded HTTP server on 127.0.0.1 (stdlib ThreadingHTTPServer, port 0 by default) that
+A real threaded HTTP server on 127.0.0.1 (tests/fakes/http_server.py, port 0 by default) that
 follows Amazon's documented contract:
 
 - ``POST /auth/o2/token`` (form-encoded, grant_type=refresh_token): ``{"access_token": "Atza|…",
@@ -39,12 +39,13 @@ import uuid
 from collections import Counter
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
 from bot.amazon.client import Credentials
 from bot.amazon.marketplaces import marketplace_by_id
+from tests.fakes.http_server import FakeHTTPServer
 
 TOKEN_PATH = "/auth/o2/token"
 SELLERS_PATH = "/sellers/v1/marketplaceParticipations"
@@ -195,7 +196,7 @@ class FakeAmazon:
         self.token_lifetime = token_lifetime
         self._lock = threading.Lock()
         self._stopping = threading.Event()
-        self._server: ThreadingHTTPServer | None = None
+        self._server: FakeHTTPServer | None = None
         self._thread: threading.Thread | None = None
         self._reset_state()
 
@@ -211,8 +212,7 @@ class FakeAmazon:
 
     def start(self) -> FakeAmazon:
         handler = type("_BoundHandler", (_Handler,), {"fake": self})
-        self._server = ThreadingHTTPServer((self._host, self._port), handler)
-        self._server.daemon_threads = True
+        self._server = FakeHTTPServer((self._host, self._port), handler)
         self._stopping.clear()
         self._thread = threading.Thread(
             target=self._server.serve_forever, kwargs={"poll_interval": 0.05}, name="fake-amazon", daemon=True
@@ -534,6 +534,7 @@ LWA_FAILURE_BODIES = {
 class _Handler(BaseHTTPRequestHandler):
     fake: FakeAmazon
     protocol_version = "HTTP/1.1"
+    disable_nagle_algorithm = True
     server_version = "FakeAmazon/1.0"
 
     def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 - stdlib signature

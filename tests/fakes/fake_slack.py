@@ -48,7 +48,7 @@ import uuid
 from collections import deque
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from typing import Any
 from urllib.parse import parse_qsl, unquote_plus, urlsplit
 
@@ -58,6 +58,7 @@ from websockets.http11 import Response as WsResponse
 from websockets.sync.server import Server as WsServer
 from websockets.sync.server import ServerConnection, serve
 
+from tests.fakes.http_server import FakeHTTPServer
 from tests.fakes.slack_signing import APP_ID, BOT_USER_ID, TEAM_DOMAIN, TEAM_ID
 
 DEFAULT_BOT_TOKEN = "xoxb-1111-2222-fakebottoken"
@@ -342,8 +343,7 @@ class FakeSlack:
         self._acks: dict[str, dict[str, Any]] = {}
         self._socket_text: list[str] = []
 
-        self._http = ThreadingHTTPServer((host, port), _make_handler(self))
-        self._http.daemon_threads = True
+        self._http = FakeHTTPServer((host, port), _make_handler(self))
         # Slack pings Socket Mode clients; frequent pings also wake slack_sdk's blocking receive loop,
         # so its reconnect and close finish quickly instead of after its 3 s receive timeout.
         self._ws: WsServer = serve(self._ws_handler, host, ws_port, process_request=self._ws_check_ticket,
@@ -972,6 +972,7 @@ def _parse_params(query: str, body: str, content_type: str) -> tuple[dict[str, A
 def _make_handler(fake: FakeSlack) -> type[BaseHTTPRequestHandler]:
     class Handler(BaseHTTPRequestHandler):
         protocol_version = "HTTP/1.1"
+        disable_nagle_algorithm = True
         server_version = "FakeSlack/1.0"
 
         def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 - stdlib signature
