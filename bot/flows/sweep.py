@@ -8,8 +8,9 @@ connections.
 
 Due work goes in batches of ``CLAIM_BATCH``: one statement claims the whole batch (and commits),
 one query loads its rows, the batch's network calls (Slack posts, LWA checks) run on a few threads
-at once with no transaction open, and one transaction records the results (sent, released, new
-status). Database work stays on the sweeping thread; the threads only talk to Slack and Amazon.
+at once, and one transaction records the results (sent, released, new status). Database work stays
+on the sweeping thread and no transaction waits for a network call; the threads only talk to Slack
+and Amazon. The next batch is claimed while the current one's calls are under way (``_pipelined``).
 """
 
 from __future__ import annotations
@@ -18,8 +19,8 @@ import logging
 import os
 import socket
 import threading
-from collections.abc import Callable, Iterator, Sequence
-from concurrent.futures import ThreadPoolExecutor
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from concurrent.futures import ThreadPoolExecutor, wait
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import Any, Protocol, TypeVar
@@ -130,7 +131,8 @@ class Network:
     """Runs a batch's network calls (Slack posts, LWA checks) on a few threads at once.
 
     Only network calls run on it: every database read and write stays on the sweeping thread, and
-    no transaction is open while the calls are under way. A batch of one runs inline.
+    no transaction ever waits for a network call (the sweeping thread's short transactions for the
+    next or previous batch may run meanwhile). A batch of one runs inline.
     """
 
     def __init__(self, workers: int) -> None:
@@ -147,16 +149,50 @@ class Network:
 
     def map(self, fn: Callable[[T], R], items: Sequence[T]) -> list[R]:
         """``[fn(item) for item in items]``, concurrently; an exception of ``fn`` propagates."""
+        return self.start(fn, items)()
+
+    def start(self, fn: Callable[[T], R], items: Sequence[T]) -> Callable[[], list[R]]:
+        """Start ``fn`` on every item; returns a function that waits for and returns the results in
+        order (an exception of ``fn`` propagates from it, after every call has finished)."""
         if len(items) <= 1 or self.workers == 1:
-            return [fn(item) for item in items]
+            done = [fn(item) for item in items]
+            return lambda: done
         if self._pool is None:
             self._pool = ThreadPoolExecutor(max_workers=self.workers, thread_name_prefix="sweep-net")
-        return list(self._pool.map(fn, items))
+        futures = [self._pool.submit(fn, item) for item in items]
+
+        def results() -> list[R]:
+            wait(futures)
+            return [f.result() for f in futures]
+
+        return results
 
 
 def _chunks(items: Sequence[T], size: int) -> Iterator[Sequence[T]]:
     for start in range(0, len(items), size):
         yield items[start:start + size]
+
+
+def _pipelined(batches: Iterable[T], start: Callable[[T], R], finish: Callable[[R], None]) -> None:
+    """``finish(start(batch))`` for each batch, with batch k+1 started (claimed, its network calls under
+    way) before batch k is finished (results awaited and recorded), so the database work of one batch
+    overlaps the network calls of the other. Every started batch is finished, even when a later one
+    fails to start or an earlier one fails to finish; the first error is raised at the end."""
+    pending: list[R] = []
+    try:
+        for batch in batches:
+            pending.append(start(batch))
+            if len(pending) > 1:
+                finish(pending.pop(0))
+        while pending:
+            finish(pending.pop(0))
+    except Exception:
+        while pending:
+            try:
+                finish(pending.pop(0))
+            except Exception:  # the first error is the one reported
+                log.exception("sweep batch could not be finished")
+        raise
 
 
 @dataclass
@@ -242,11 +278,21 @@ def _reminders(
     today = now.date()
     with services.db.session() as session:
         due = repo.due_expiry_reminder_keys(session, today=today, lead_days=lead_days, limit=REMINDER_BATCH)
-    for batch in _chunks(due, CLAIM_BATCH):
-        _remind_batch(services, outbox, batch, today, lead_days, now, who, report, network)
+    _pipelined(
+        _chunks(due, CLAIM_BATCH),
+        lambda batch: _start_reminders(services, outbox, batch, today, lead_days, now, who, report, network),
+        lambda started: _finish_reminders(services, started, now, report),
+    )
 
 
-def _remind_batch(
+@dataclass
+class _RemindersUnderWay:
+    stale: list[int]  # ledger ids of claims whose connection was rotated or disconnected meanwhile
+    to_post: list[tuple[int, str, Notice]]  # (ledger id, kind, notice)
+    results: Callable[[], list[Posted]]
+
+
+def _start_reminders(
     services: Services,
     outbox: Outbox,
     batch: Sequence[repo.LedgerKey],
@@ -256,7 +302,7 @@ def _remind_batch(
     who: str,
     report: SweepReport,
     network: Network,
-) -> None:
+) -> _RemindersUnderWay:
     # The claims and the "superseded" marks for the less urgent reminders they replace are committed
     # together before anything is posted; superseded ones are recorded as done so nothing revives them.
     with services.db.session(write=True) as session:
@@ -276,12 +322,17 @@ def _remind_batch(
         data["days_left"] = (conn.secret_expires_on - today).days
         to_post.append((ledger_id, kind, Notice(kind="secret_expired" if kind == "expired" else "expiry_reminder",
                                                 audience=Audience.CHANNEL, data=data)))
-    results = network.map(lambda item: _post(outbox, item[2]), to_post)
-    sent = stale + [ledger_id for (ledger_id, _k, _n), r in zip(to_post, results, strict=True) if r.sent]
-    refused = [ledger_id for (ledger_id, _k, _n), r in zip(to_post, results, strict=True) if r.refused]
+    return _RemindersUnderWay(stale, to_post, network.start(lambda item: _post(outbox, item[2]), to_post))
+
+
+def _finish_reminders(services: Services, started: _RemindersUnderWay, now: datetime, report: SweepReport) -> None:
+    results = started.results()
+    posted = list(zip(started.to_post, results, strict=True))
+    sent = started.stale + [ledger_id for (ledger_id, _k, _n), r in posted if r.sent]
+    refused = [ledger_id for (ledger_id, _k, _n), r in posted if r.refused]
     with services.db.session(write=True) as session:
         repo.settle_reminder_claims(session, sent, refused, now)
-    for (_ledger_id, kind, _notice), result in zip(to_post, results, strict=True):
+    for (_ledger_id, kind, _notice), result in posted:
         if result.sent:
             if kind == "expired":
                 report.expired_alerts_sent += 1
@@ -343,22 +394,24 @@ def _health_checks(
     hours = services.settings.health_check_hours
     with services.db.session() as session:
         due = repo.due_health_check_ids(session, now, HEALTH_BATCH)
-    for batch in _chunks(due, CLAIM_BATCH):
-        _check_batch(services, outbox, batch, now, hours, who, report, network)
+    _pipelined(
+        _chunks(due, CLAIM_BATCH),
+        lambda batch: _start_checks(services, batch, now, hours, report, network),
+        lambda started: _finish_checks(services, outbox, started, now, who, report, network),
+    )
 
 
-def _check_batch(
-    services: Services,
-    outbox: Outbox,
-    batch: Sequence[int],
-    now: datetime,
-    hours: int,
-    who: str,
-    report: SweepReport,
-    network: Network,
-) -> None:
-    # 1. Claim: move each due check to its next time (one conditional UPDATE, committed), then read
-    #    the claimed rows and their secrets; no transaction stays open while Amazon answers.
+@dataclass
+class _ChecksUnderWay:
+    probes: list[Probe]
+    outcomes: Callable[[], list[Outcome]]
+
+
+def _start_checks(
+    services: Services, batch: Sequence[int], now: datetime, hours: int, report: SweepReport, network: Network
+) -> _ChecksUnderWay:
+    # Claim: move each due check to its next time (one conditional UPDATE, committed), then read the
+    # claimed rows and their secrets; no transaction stays open while Amazon answers.
     with services.db.session(write=True) as session:
         claimed = repo.claim_health_checks(session, {cid: next_check_at(cid, now, hours) for cid in batch}, now)
     with services.db.session() as session:
@@ -366,17 +419,29 @@ def _check_batch(
         probes = [_prepare(services, session, conn) for cid in claimed
                   if (conn := conns.get(cid)) is not None and conn.status in ACTIVE_STATUSES]
     report.health_checked += len(probes)
+    # Ask Amazon, several at a time.
+    amazon = services.amazon
+    return _ChecksUnderWay(
+        probes, network.start(lambda p: p.outcome or _verdict_outcome(amazon.check_token(p.creds)), probes))
 
-    # 2. Ask Amazon, several at a time.
-    outcomes = network.map(lambda p: p.outcome or _verdict_outcome(services.amazon.check_token(p.creds)), probes)
 
-    # 3. Record what was found and claim the messages it calls for, in one transaction.
+def _finish_checks(
+    services: Services,
+    outbox: Outbox,
+    started: _ChecksUnderWay,
+    now: datetime,
+    who: str,
+    report: SweepReport,
+    network: Network,
+) -> None:
+    outcomes = started.outcomes()
+    # Record what was found and claim the messages it calls for, in one transaction.
     with services.db.session(write=True) as session:
-        alerts = _record(session, probes, outcomes, now, who, report)
+        alerts = _record(session, started.probes, outcomes, now, who, report)
     if not alerts:
         return
 
-    # 4. Post them (per connection in order: the channel alert, then the DM), then settle the claims.
+    # Post them (per connection in order: the channel alert, then the DM), then settle the claims.
     per_connection: dict[int, list[Alert]] = {}
     for alert in alerts:
         per_connection.setdefault(alert.connection_id, []).append(alert)

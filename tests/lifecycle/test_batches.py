@@ -268,3 +268,50 @@ def test_the_same_posts_with_one_network_thread_or_eight(world: World, workers: 
     assert outbox.names() == sorted(n for n, left in days.items() if left <= 30)
     assert report.reminders_sent == 8 and report.expired_alerts_sent == 2
     assert run_sweep(world.services, ScriptedOutbox(), NOW + timedelta(hours=1)).reminders_sent == 0
+
+
+def test_pipeline_finishes_every_started_batch_and_raises_the_first_error() -> None:
+    from bot.flows.sweep import _pipelined
+
+    log: list[str] = []
+
+    def start(batch: int) -> int:
+        log.append(f"start {batch}")
+        if batch == 4:
+            raise RuntimeError("cannot start 4")
+        return batch
+
+    def finish(batch: int) -> None:
+        log.append(f"finish {batch}")
+        if batch == 2:
+            raise ValueError("cannot finish 2")
+
+    with pytest.raises(ValueError, match="cannot finish 2"):
+        _pipelined(range(1, 6), start, finish)
+    # Batch k+1 starts before batch k finishes; 3 had started when 2 failed, so it was finished too.
+    assert log == ["start 1", "start 2", "finish 1", "start 3", "finish 2", "finish 3"]
+    log.clear()
+    with pytest.raises(RuntimeError, match="cannot start 4"):
+        _pipelined([1, 3, 4, 5], start, finish)
+    assert log == ["start 1", "start 3", "finish 1", "start 4", "finish 3"]
+
+
+def test_an_error_in_one_batch_settles_the_batch_already_under_way(world: World,
+                                                                  monkeypatch: pytest.MonkeyPatch) -> None:
+    import bot.flows.sweep as sweep
+
+    monkeypatch.setattr(sweep, "CLAIM_BATCH", 2)
+    ids = seed_expiring(world, {f"E{left}": left for left in (1, 2, 3, 4, 5, 6)})  # due in this order
+    outbox = ScriptedOutbox(explode={"E1"})
+    report = run_sweep(world.services, outbox, NOW)
+    assert not report.ok and "RuntimeError" in report.summary()
+    # Batch 1 (E1, E2) failed; batch 2 (E3, E4) was already claimed and posting: it was settled;
+    # batch 3 (E5, E6) was never claimed.
+    assert outbox.names() == ["E2", "E3", "E4"]
+    sent = {name: {k: done for _g, k, done in world.ledger(cid)} for name, cid in ids.items()}
+    assert sent["E1"]["expiry:1"] is False and sent["E2"]["expiry:3"] is True
+    assert sent["E3"]["expiry:3"] is True and sent["E4"]["expiry:7"] is True
+    assert sent["E5"] == {} and sent["E6"] == {}
+    nxt = ScriptedOutbox()
+    assert run_sweep(world.services, nxt, NOW + timedelta(minutes=5)).ok
+    assert nxt.names() == ["E5", "E6"]  # nothing twice; E1 waits for its claim to go stale
