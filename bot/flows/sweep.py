@@ -56,7 +56,13 @@ STALE_CLAIM = timedelta(minutes=15)
 TRANSIENT_LIMIT = 3
 TRANSIENT_RETRY = timedelta(hours=1)
 HEALTH_GENERATION = 0  # health alerts are numbered by episode, not by secret generation
-FAILING_VERDICTS = frozenset({VerdictKind.invalid_grant, VerdictKind.invalid_client, VerdictKind.secret_expired})
+# What Amazon says when the stored credentials stopped working (not a passing outage). The check is a full
+# verification (LWA token exchange plus the SP-API call): an expired or superseded client secret still gets
+# an LWA token and is refused only by SP-API, and a removed role shows only there too.
+FAILING_VERDICTS = frozenset({
+    VerdictKind.invalid_grant, VerdictKind.invalid_client, VerdictKind.secret_expired,
+    VerdictKind.missing_role, VerdictKind.marketplace_not_authorized,
+})
 
 T = TypeVar("T")
 R = TypeVar("R")
@@ -422,7 +428,7 @@ def _start_checks(
     # Ask Amazon, several at a time.
     amazon = services.amazon
     return _ChecksUnderWay(
-        probes, network.start(lambda p: p.outcome or _verdict_outcome(amazon.check_token(p.creds)), probes))
+        probes, network.start(lambda p: p.outcome or _verdict_outcome(amazon.verify(p.creds)), probes))
 
 
 def _finish_checks(

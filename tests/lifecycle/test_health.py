@@ -133,3 +133,23 @@ def test_failed_alert_is_retried_next_pass(world: World) -> None:
     assert len(world.dm_posts()) == 1
     world.sweep_here(T0 + timedelta(minutes=30))
     assert len(health_posts(world, "stopped working")) == 1 and len(world.dm_posts()) == 1
+
+
+def test_an_expired_secret_that_lwa_still_accepts_is_caught_by_the_sp_api_call(world: World) -> None:
+    """After 180 days (or 7 days after a rotation) LWA may still issue a token; SP-API then refuses it."""
+    cid, creds = world.seed("Old Secret US", created_on=CREATED, now=T0 - timedelta(days=2))
+    world.amazon.expire_secret(creds.client_id, where="sp_api")
+    world.sweep_here(T0)
+    conn = world.connection(cid)
+    assert conn.status == "failing"
+    assert conn.last_error and "secret" in conn.last_error.lower()
+    assert len(health_posts(world, "stopped working")) == 1
+
+
+def test_a_removed_role_marks_the_connection_failing(world: World) -> None:
+    cid, creds = world.seed("No Roles US", created_on=CREATED, now=T0 - timedelta(days=2))
+    world.amazon.set_roles(creds.refresh_token, [])
+    world.sweep_here(T0)
+    conn = world.connection(cid)
+    assert conn.status == "failing" and conn.transient_failures == 0
+    assert len(health_posts(world, "stopped working")) == 1
