@@ -6,6 +6,9 @@ the feature that owns it; ``render`` looks it up. Renderers are pure functions o
 
 from __future__ import annotations
 
+import functools
+import importlib
+import pkgutil
 from collections.abc import Callable
 from typing import Any
 
@@ -41,11 +44,9 @@ def known_kinds() -> set[str]:
     return set(_RENDERERS)
 
 
+@functools.cache
 def _load_feature_views() -> None:
-    """Import every views module so their ``@renders`` decorators run."""
-    import importlib
-    import pkgutil
-
+    """Import every views module once, so their ``@renders`` decorators have run."""
     import bot.views as package
 
     for info in pkgutil.iter_modules(package.__path__):
