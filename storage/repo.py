@@ -20,7 +20,7 @@ from datetime import UTC, date, datetime, timedelta
 
 import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
-from sqlmodel import Session, col, select
+from sqlmodel import Session, SQLModel, col, select
 
 from bot.redaction import mask, redact
 from storage.crypto import Crypto, DecryptionError
@@ -515,12 +515,8 @@ def list_due_nudges(session: Session, now: datetime, limit: int = 500) -> list[C
 # --------------------------------------------------------------------------- idempotency
 
 
-def claim_idempotency_key(session: Session, key: str, now: datetime, result: str | None = None) -> bool:
-    """True if this call claimed ``key`` first (across processes); False if it was claimed before.
-
-    Inserts in a savepoint and relies on the primary key; commits the session.
-    """
-    row = IdempotencyKey(key=key, created_at=_aware(now), result=result)
+def _insert_once(session: Session, row: SQLModel) -> bool:
+    """Insert ``row`` in a savepoint; False when a unique constraint says it exists already. Commits."""
     try:
         with session.begin_nested():
             session.add(row)
@@ -529,6 +525,14 @@ def claim_idempotency_key(session: Session, key: str, now: datetime, result: str
         return False
     session.commit()
     return True
+
+
+def claim_idempotency_key(session: Session, key: str, now: datetime, result: str | None = None) -> bool:
+    """True if this call claimed ``key`` first (across processes); False if it was claimed before.
+
+    Inserts in a savepoint and relies on the primary key; commits the session.
+    """
+    return _insert_once(session, IdempotencyKey(key=key, created_at=_aware(now), result=result))
 
 
 def get_idempotency_result(session: Session, key: str) -> str | None:
@@ -578,17 +582,9 @@ def claim_reminder(
     The claim is committed immediately so that other processes see it. Post, then call
     ``mark_reminder_sent``; if posting fails, ``release_reminder`` so a later sweep retries.
     """
-    row = ReminderLedger(
+    return _insert_once(session, ReminderLedger(
         connection_id=connection_id, generation=generation, kind=kind, claimed_at=_aware(now), claimed_by=claimed_by
-    )
-    try:
-        with session.begin_nested():
-            session.add(row)
-    except IntegrityError:
-        session.commit()
-        return False
-    session.commit()
-    return True
+    ))
 
 
 def mark_reminder_sent(session: Session, connection_id: int, generation: int, kind: str, now: datetime) -> bool:

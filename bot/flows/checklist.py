@@ -29,28 +29,10 @@ PROFILE_STEP = "profile_submitted"
 NUDGE_BUSINESS_DAYS = 3
 
 # The order is the order shown. The ids are a contract (stored per user): never rename one.
-STEPS: dict[str, tuple[str, ...]] = {
-    SELLER: (
-        "prerequisites",
-        "prepare_info",
-        "roles",
-        PROFILE_STEP,
-        "create_app",
-        "find_credentials",
-        "refresh_token",
-        "per_region",
-    ),
-    VENDOR: (
-        "prerequisites",
-        "prepare_info",
-        "roles",
-        PROFILE_STEP,
-        "create_app",
-        "find_credentials",
-        "refresh_token",
-        "per_region",
-    ),
-}
+# Both paths have the same stages; their texts differ (catalog keys onboarding.step.<path>.<id>).
+_STAGES = ("prerequisites", "prepare_info", "roles", PROFILE_STEP, "create_app", "find_credentials",
+           "refresh_token", "per_region")
+STEPS: dict[str, tuple[str, ...]] = {SELLER: _STAGES, VENDOR: _STAGES}
 
 
 @dataclass(frozen=True)
