@@ -7,6 +7,7 @@ PostgreSQL (psycopg 3) chosen by the URL alone.
 from __future__ import annotations
 
 import logging
+import time
 from pathlib import Path
 from typing import Any
 
@@ -103,8 +104,23 @@ def migrate(engine: Engine, revision: str = "head") -> None:
     """Upgrade the database to ``revision`` (default head); an empty database gets every table.
 
     All migration steps run in one transaction. On PostgreSQL a transaction-scoped advisory lock
-    serialises replicas that start at once: the second waits, then finds nothing left to do.
+    serialises replicas that start at once: the second waits, then finds nothing left to do. On
+    SQLite, processes opening a brand-new file at the same moment can get "database is locked"
+    without waiting (the switch to WAL and the WAL index set-up do not call the busy handler); the
+    whole transaction is rolled back then, so it is simply tried again.
     """
+    attempts = 5
+    for attempt in range(1, attempts + 1):
+        try:
+            _migrate_once(engine, revision)
+            return
+        except sa.exc.OperationalError as exc:
+            if engine.dialect.name != "sqlite" or "locked" not in str(exc) or attempt == attempts:
+                raise
+            time.sleep(0.1 * attempt)
+
+
+def _migrate_once(engine: Engine, revision: str) -> None:
     with engine.connect() as conn:
         sqlite = conn.dialect.name == "sqlite"
         if sqlite:
