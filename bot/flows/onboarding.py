@@ -25,7 +25,7 @@ from sqlmodel import Session, col
 
 from bot.amazon.client import Credentials
 from bot.amazon.marketplaces import REGION_NAMES, marketplace_by_id
-from bot.amazon.validators import validate_credentials
+from bot.amazon.validators import FIELD_KEYS, validate_credentials
 from bot.amazon.verdicts import Verdict, explain
 from bot.flows.ports import Audience, DeliveryError, Notice, Outbox
 from bot.i18n import t
@@ -38,15 +38,7 @@ from storage.models import SECRET_LIFETIME_DAYS, Connection, IdempotencyKey
 
 log = logging.getLogger(__name__)
 
-FORM_FIELDS = (
-    "account_type",
-    "selling_partner_id",
-    "client_id",
-    "client_secret",
-    "refresh_token",
-    "marketplace",
-    "connection_name",
-)
+FORM_FIELDS = FIELD_KEYS
 SECRET_FIELDS = ("client_secret", "refresh_token")
 DATE_FIELD = "secret_created_on"
 PENDING_TTL = timedelta(minutes=15)
@@ -392,18 +384,6 @@ def name_clash(session: Session, team_id: str, form: FormCheck) -> bool:
     )
 
 
-def _credentials(form: FormCheck) -> Credentials:
-    v = form.values
-    return Credentials(
-        account_type=v["account_type"],
-        selling_partner_id=v["selling_partner_id"],
-        client_id=v["client_id"],
-        client_secret=v["client_secret"],
-        refresh_token=v["refresh_token"],
-        marketplace_id=v["marketplace"],
-    )
-
-
 def _failed(verdict: Verdict, form: FormCheck) -> Outcome:
     cause, step = explain(verdict)
     return Outcome(
@@ -509,7 +489,7 @@ def _save(
 def verify_and_save(services: Services, outbox: Outbox, sub: Submission) -> Outcome:
     """Verify with Amazon (after the Slack ack), then save and announce, or ask to confirm a reconnect."""
     form = sub.form
-    verdict = services.amazon.verify(_credentials(form))
+    verdict = services.amazon.verify(Credentials.from_fields(form.values))
     now = services.clock()
     log.info("verification for team %s by %s: %s", sub.team_id, sub.user_id, verdict.kind.value)
     if not verdict.ok:
