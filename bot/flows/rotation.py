@@ -16,7 +16,7 @@ from enum import StrEnum
 from sqlmodel import Session
 
 from bot.amazon import validators
-from bot.amazon.verdicts import explain
+from bot.amazon.verdicts import REFUSED, explain
 from bot.flows.authz import Actor, refusal_for
 from bot.flows.credentials import stored_credentials
 from bot.flows.leak_guard import still_exposed
@@ -154,8 +154,8 @@ def _renew(
     if not verdict.ok:
         cause, next_step = explain(verdict)
         log.info("%s of connection %s refused by Amazon: %s", kind.value, connection_id, verdict.kind.value)
-        return RenewResult(ok=False, headline=t("lifecycle.result.failed", what=what, name=name),
-                           cause=cause, next_step=next_step)
+        headline = "lifecycle.result.failed" if verdict.kind in REFUSED else "lifecycle.result.unfinished"
+        return RenewResult(ok=False, headline=t(headline, what=what, name=name), cause=cause, next_step=next_step)
 
     with services.db.session(write=True) as session:
         conn = repo.get_team_connection(session, team_id, connection_id)

@@ -383,6 +383,10 @@ MESSAGES: dict[str, str] = {
     "lifecycle.result.failed": (
         ":x: Amazon did not accept the new {what}, so nothing was changed: *{name}* keeps its old credentials."
     ),
+    "lifecycle.result.unfinished": (
+        ":warning: We could not finish checking the new {what} with Amazon, so nothing was changed: *{name}* keeps "
+        "its old credentials."
+    ),
     "lifecycle.result.cause": "*Why:* {cause}",
     "lifecycle.result.next_step": "*What to do:* {next_step}",
     "lifecycle.result.announce_failed": (
