@@ -611,6 +611,7 @@ def _save(
                 created_by=user_id,
                 now=now,
                 existing_id=existing_id,
+                health_check_interval=timedelta(hours=services.settings.health_check_hours),
             )
             session.commit()
         except repo.ConnectionNameTaken:

@@ -162,11 +162,12 @@ def _renew(
         if conn is None or conn.status == "disconnected":
             return RenewResult(ok=False, headline=t("lifecycle.result.disconnected_meanwhile", name=name))
         was_failing = conn.status == "failing"
+        interval = timedelta(hours=services.settings.health_check_hours)
         if kind is RenewKind.rotate:
             repo.replace_client_secret(session, services.crypto, conn, new_value, created_on or now.date(),
-                                       actor.user_id, now)
+                                       actor.user_id, now, interval)
         else:
-            repo.replace_refresh_token(session, services.crypto, conn, new_value, actor.user_id, now)
+            repo.replace_refresh_token(session, services.crypto, conn, new_value, actor.user_id, now, interval)
         if verdict.store_name and not conn.store_name:
             conn.store_name = verdict.store_name
         # Replacing one secret does not clear an exposure of the other one (seen in Slack by the leak guard).
