@@ -419,7 +419,7 @@ def claim_submission(db: Database, crypto: Crypto, sub: Submission, now: datetim
     owner = owner or secrets.token_hex(8)
     wall = lease_clock()
     view_marker = _marker(owner, wall + LEASE)
-    with db.session() as session:
+    with db.session(write=True) as session:  # read-then-write: SQLite takes the write lock first
         if not _take(session, view_key, view_marker, owner, now, wall):
             return Claim(first=False, view_key=view_key, follow_key=view_key)
         held = ((view_key, view_marker),)
