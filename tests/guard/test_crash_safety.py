@@ -113,7 +113,8 @@ def lapse_leases(h: BotHarness) -> None:
     """Move every "verifying" claim's lease into the past, as if its holder had died long ago."""
     past = (datetime.now(UTC) - LEASE - timedelta(seconds=5)).isoformat()
     with h.db_session() as s:
-        for row in s.exec(select(IdempotencyKey).where(col(IdempotencyKey.key).startswith(("submit:", "view:")))):
+        keys = col(IdempotencyKey.key)
+        for row in s.exec(select(IdempotencyKey).where(keys.startswith("submit:") | keys.startswith("view:"))):
             marker = json.loads(row.result) if row.result else {}
             if isinstance(marker, dict) and marker.get("state") == "verifying":
                 row.result = json.dumps({**marker, "lease_until": past}, sort_keys=True)
