@@ -256,6 +256,7 @@ def create_or_update_connection(
     created_by: str,
     now: datetime,
     existing_id: int | None = None,
+    health_check_interval: timedelta = HEALTH_CHECK_INTERVAL,
 ) -> Connection:
     """Store a verified connection; the caller commits (all of it is one transaction).
 
@@ -326,7 +327,7 @@ def create_or_update_connection(
     conn.last_verified_at = now
     conn.last_error = None
     conn.transient_failures = 0
-    conn.next_health_check_at = schedule_next_health_check(conn.id, now)
+    conn.next_health_check_at = schedule_next_health_check(conn.id, now, health_check_interval)
     conn.updated_at = now
     session.add(conn)
     add_audit(
@@ -357,6 +358,7 @@ def replace_client_secret(
     created_on: date,
     actor: str,
     now: datetime,
+    health_check_interval: timedelta = HEALTH_CHECK_INTERVAL,
 ) -> Connection:
     """Store a verified new client secret: new generation, expiry clock reset, status connected."""
     now = _aware(now)
@@ -366,7 +368,7 @@ def replace_client_secret(
     connection.secret_generation += 1
     connection.secret_created_on = created_on
     connection.secret_expires_on = secret_expiry(created_on)
-    _mark_verified(connection, now)
+    _mark_verified(connection, now, health_check_interval)
     session.add(connection)
     add_audit(
         session, team_id=connection.team_id, actor=actor, action="rotated_secret", connection=connection,
@@ -377,14 +379,15 @@ def replace_client_secret(
 
 
 def replace_refresh_token(
-    session: Session, crypto: Crypto, connection: Connection, new_token: str, actor: str, now: datetime
+    session: Session, crypto: Crypto, connection: Connection, new_token: str, actor: str, now: datetime,
+    health_check_interval: timedelta = HEALTH_CHECK_INTERVAL,
 ) -> Connection:
     """Store a verified new refresh token (re-authorization); status back to connected."""
     now = _aware(now)
     if connection.status == "disconnected":
         raise ValueError(f"connection {connection.label()} is disconnected; connect it again instead")
     _set_secret(crypto, connection, REFRESH_TOKEN, new_token)
-    _mark_verified(connection, now)
+    _mark_verified(connection, now, health_check_interval)
     session.add(connection)
     add_audit(
         session, team_id=connection.team_id, actor=actor, action="reauthorized", connection=connection,
@@ -393,13 +396,13 @@ def replace_refresh_token(
     return connection
 
 
-def _mark_verified(connection: Connection, now: datetime) -> None:
+def _mark_verified(connection: Connection, now: datetime, health_check_interval: timedelta) -> None:
     assert connection.id is not None
     connection.status = "connected"
     connection.last_verified_at = now
     connection.last_error = None
     connection.transient_failures = 0
-    connection.next_health_check_at = schedule_next_health_check(connection.id, now)
+    connection.next_health_check_at = schedule_next_health_check(connection.id, now, health_check_interval)
     connection.updated_at = now
 
 

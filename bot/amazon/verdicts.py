@@ -30,6 +30,13 @@ class VerdictKind(StrEnum):
 TRANSIENT: frozenset[VerdictKind] = frozenset(
     {VerdictKind.rate_limited, VerdictKind.amazon_unavailable, VerdictKind.network_error, VerdictKind.timeout}
 )
+# The verdicts in which Amazon itself answered that these credentials do not work. Only these may be
+# told to a person as "Amazon did not accept"; every other failure (no answer, an outage, an answer we
+# could not read, our own error) is "we could not finish checking".
+REFUSED: frozenset[VerdictKind] = frozenset({
+    VerdictKind.invalid_client, VerdictKind.secret_expired, VerdictKind.invalid_grant,
+    VerdictKind.marketplace_not_authorized, VerdictKind.missing_role,
+})
 
 
 @dataclass

@@ -16,7 +16,7 @@ from enum import StrEnum
 from sqlmodel import Session
 
 from bot.amazon import validators
-from bot.amazon.verdicts import explain
+from bot.amazon.verdicts import REFUSED, explain
 from bot.flows.authz import Actor, refusal_for
 from bot.flows.credentials import stored_credentials
 from bot.flows.leak_guard import still_exposed
@@ -154,19 +154,20 @@ def _renew(
     if not verdict.ok:
         cause, next_step = explain(verdict)
         log.info("%s of connection %s refused by Amazon: %s", kind.value, connection_id, verdict.kind.value)
-        return RenewResult(ok=False, headline=t("lifecycle.result.failed", what=what, name=name),
-                           cause=cause, next_step=next_step)
+        headline = "lifecycle.result.failed" if verdict.kind in REFUSED else "lifecycle.result.unfinished"
+        return RenewResult(ok=False, headline=t(headline, what=what, name=name), cause=cause, next_step=next_step)
 
     with services.db.session(write=True) as session:
         conn = repo.get_team_connection(session, team_id, connection_id)
         if conn is None or conn.status == "disconnected":
             return RenewResult(ok=False, headline=t("lifecycle.result.disconnected_meanwhile", name=name))
         was_failing = conn.status == "failing"
+        interval = timedelta(hours=services.settings.health_check_hours)
         if kind is RenewKind.rotate:
             repo.replace_client_secret(session, services.crypto, conn, new_value, created_on or now.date(),
-                                       actor.user_id, now)
+                                       actor.user_id, now, interval)
         else:
-            repo.replace_refresh_token(session, services.crypto, conn, new_value, actor.user_id, now)
+            repo.replace_refresh_token(session, services.crypto, conn, new_value, actor.user_id, now, interval)
         if verdict.store_name and not conn.store_name:
             conn.store_name = verdict.store_name
         # Replacing one secret does not clear an exposure of the other one (seen in Slack by the leak guard).

@@ -22,7 +22,7 @@ import threading
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor, wait
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from typing import Any, Protocol, TypeVar
 
 from sqlmodel import Session
@@ -53,6 +53,10 @@ CLAIM_BATCH = 100
 NETWORK_WORKERS = 8  # Slack posts and LWA checks of a batch under way at once
 NUDGE_BATCH = 500
 STALE_CLAIM = timedelta(minutes=15)
+# Idempotency keys guard against repeats that come within minutes (Slack's event retries, a double
+# click or double submit, a reconnect waiting 15 minutes for its confirmation); a week later they only
+# take space, and the sweep deletes them.
+IDEMPOTENCY_RETENTION = timedelta(days=7)
 TRANSIENT_LIMIT = 3
 TRANSIENT_RETRY = timedelta(hours=1)
 HEALTH_GENERATION = 0  # health alerts are numbered by episode, not by secret generation
@@ -87,6 +91,7 @@ class SweepReport:
     alerts_sent: int = 0
     nudges_sent: int = 0
     delivery_failures: int = 0
+    keys_purged: int = 0
     problems: list[str] = field(default_factory=list)
 
     @property
@@ -103,6 +108,7 @@ class SweepReport:
             f"recovered {self.health_recovered}, transient {self.health_transient}); alerts sent: {self.alerts_sent}",
             f"  checklist nudges sent: {self.nudges_sent}",
             f"  posts that failed and will be retried next pass: {self.delivery_failures}",
+            f"  old idempotency keys deleted: {self.keys_purged}",
         ]
         if self.problems:
             lines.append("  problems:")
@@ -121,6 +127,7 @@ def run_sweep(services: Services, outbox: Outbox, now: datetime) -> SweepReport:
         ("expiry reminders", _reminders),
         ("health checks", _health_checks),
         ("checklist nudges", _nudges),
+        ("idempotency keys", _purge_old_keys),
     ]
     with Network(NETWORK_WORKERS) as network:
         for name, phase in phases:
@@ -228,6 +235,18 @@ def _release_stale_claims(
     """Claims whose process died between claiming and posting are given back, so they are retried."""
     with services.db.session(write=True) as session:
         repo.release_stale_reminder_claims(session, now - STALE_CLAIM)
+
+
+def _purge_old_keys(
+    services: Services, outbox: Outbox, now: datetime, who: str, report: SweepReport, network: Network
+) -> None:
+    """Delete idempotency keys older than ``IDEMPOTENCY_RETENTION``. Measured from the earlier of the
+    pass's time and the real clock, so a pass run "as if" in the future (``sweep --now``) deletes no
+    key that still guards a repeat."""
+    cutoff = min(now, datetime.now(UTC)) - IDEMPOTENCY_RETENTION
+    with services.db.session(write=True) as session:
+        report.keys_purged = repo.purge_idempotency_keys(session, cutoff)
+        session.commit()
 
 
 # --- expiry reminders ------------------------------------------------------------------------------

@@ -383,6 +383,10 @@ MESSAGES: dict[str, str] = {
     "lifecycle.result.failed": (
         ":x: Amazon did not accept the new {what}, so nothing was changed: *{name}* keeps its old credentials."
     ),
+    "lifecycle.result.unfinished": (
+        ":warning: We could not finish checking the new {what} with Amazon, so nothing was changed: *{name}* keeps "
+        "its old credentials."
+    ),
     "lifecycle.result.cause": "*Why:* {cause}",
     "lifecycle.result.next_step": "*What to do:* {next_step}",
     "lifecycle.result.announce_failed": (
@@ -626,12 +630,19 @@ MESSAGES: dict[str, str] = {
     "onboarding.result.reconnected": ":white_check_mark: *{name}* was updated with the new credentials and verified.",
     "onboarding.result.announced": "I told the team channel. I'll remind you before the client secret expires.",
     "onboarding.result.failed": ":x: *Amazon did not accept these credentials.* {cause}",
+    "onboarding.result.not_saved": ":x: *Nothing was saved.* {cause}",
+    "onboarding.result.unfinished": (
+        ":warning: *We could not finish checking these credentials, so nothing was saved.* {cause}"
+    ),
     "onboarding.result.next_step": "*Next step:* {step}",
     "onboarding.result.try_again": "Try again",
     "onboarding.result.stuck_cause": (
         "The same credentials were already being checked, and that check did not finish."
     ),
     "onboarding.result.unexpected_step": "Try again in a minute; if it keeps failing, tell whoever runs the bot.",
+    "onboarding.result.interrupted_step": (
+        "Press Try again and paste the client secret and refresh token once more; the other fields are kept."
+    ),
     "onboarding.confirm.text": (
         "This {path} account is already connected in {region} as *{name}*. Update that connection with the "
         "credentials you just entered?"

@@ -42,7 +42,11 @@ from bot.views.help import help_message
 
 log = logging.getLogger(__name__)
 
-FOLLOW_TIMEOUT = 90.0  # how long a duplicate submission waits for the first one's outcome
+# How long a duplicate submission waits for a first one whose process is alive (it renews its lease)
+# but has not finished: longer than a verification can take (the Amazon client's 30 s deadline plus the
+# save). A first one whose process died is noticed within flow.LEASE instead.
+FOLLOW_TIMEOUT = 90.0
+FOLLOW_POLL = 0.25
 
 
 def _slack_error(exc: Exception) -> str:
@@ -197,6 +201,18 @@ def _error_blocks(errors: dict[str, str]) -> dict[str, str]:
     return shown
 
 
+def unexpected(prefill: flow.Prefill) -> flow.Outcome:
+    """Our own error: nothing was saved, and Amazon's answer (if any) is not what the user is told."""
+    return flow.Outcome(kind="failed", verdict_kind="unexpected", cause=t("general.unexpected_error"),
+                        next_step=t("onboarding.result.unexpected_step"), prefill=prefill)
+
+
+def interrupted(prefill: flow.Prefill) -> flow.Outcome:
+    """The check this submission waited for did not finish in time: nothing was saved, Amazon said nothing."""
+    return flow.Outcome(kind="failed", verdict_kind="interrupted", cause=t("onboarding.result.stuck_cause"),
+                        next_step=t("onboarding.result.interrupted_step"), prefill=prefill)
+
+
 def register(app: App, services: Services) -> None:
     outbox = SlackOutbox(app.client, services.settings.notify_channel)
 
@@ -258,37 +274,63 @@ def register(app: App, services: Services) -> None:
         sub = flow.Submission(team_id=team_id, user_id=user_id, view_id=str(view.get("id", "")),
                               view_hash=str(view.get("hash", "")), form=form)
         ack(response_action="update", view=verifying_view())  # the ack does not depend on the claim
-        claim = flow.claim_submission(services.db, services.crypto, sub, services.clock())
-        if not claim.first:
-            follow(client, sub.view_id, claim.follow_key, form.prefill())
-            return
         try:
-            if not allowed(client, services, user_id):
-                outcome = flow.Outcome(kind="refused", cause=t("onboarding.refused"))
-            else:
-                outcome = flow.verify_and_save(services, outbox, sub)
+            outcome = settle(client, sub)
         except Exception:
             log.exception("saving a connection for team %s failed", team_id)
-            outcome = flow.Outcome(kind="failed", verdict_kind="unexpected", cause=t("general.unexpected_error"),
-                                   next_step=t("onboarding.result.unexpected_step"), prefill=form.prefill())
-        try:
-            flow.finish_claim(services.db, claim, outcome)
-        finally:
-            client.views_update(view_id=sub.view_id, view=outcome_view(outcome))
+            outcome = unexpected(form.prefill())
+        client.views_update(view_id=sub.view_id, view=outcome_view(outcome))
 
-    def follow(client: WebClient, view_id: str, key: str | None, prefill: flow.Prefill) -> None:
-        """A duplicate submission shows the first one's outcome once it is known; if that never comes
-        (the process checking it died), the user is told to try again rather than left waiting."""
+    def settle(client: WebClient, sub: flow.Submission) -> flow.Outcome:
+        """Do the work (verify, save, announce) or, for a duplicate, wait for the outcome of the request
+        it duplicates, taking its claim over if that request's process died."""
+        prefill = sub.form.prefill()
+        claim = flow.claim_submission(services.db, services.crypto, sub, services.clock())
         deadline = time.monotonic() + FOLLOW_TIMEOUT
-        while key and time.monotonic() < deadline:
-            outcome = flow.claimed_outcome(services.db, key)
+        while not claim.first:
+            if time.monotonic() >= deadline:
+                return interrupted(prefill)
+            with flow.LeaseKeeper(services.db, claim) as keeper:  # keeps this request's own view row held
+                outcome = follow(claim.follow_key, deadline, prefill)
+                claim = keeper.claim
             if outcome is not None:
-                client.views_update(view_id=view_id, view=outcome_view(outcome))
-                return
-            time.sleep(0.25)
-        stuck = flow.Outcome(kind="failed", verdict_kind="unexpected", cause=t("onboarding.result.stuck_cause"),
-                             next_step=t("onboarding.result.unexpected_step"), prefill=prefill)
-        client.views_update(view_id=view_id, view=outcome_view(stuck))
+                if claim.markers:  # a duplicate of this modal shows the same outcome
+                    try:
+                        flow.finish_claim(services.db, claim, outcome)
+                    except Exception:
+                        log.exception("recording a submission's outcome failed")
+                return outcome
+            # The request it followed died: claim again (taking its lapsed claim over) and do the work.
+            if claim.follow_key is None:
+                time.sleep(FOLLOW_POLL)  # the claim changed hands a moment ago: look again shortly
+            claim = flow.claim_submission(services.db, services.crypto, sub, services.clock(), owner=claim.owner)
+        with flow.LeaseKeeper(services.db, claim) as keeper:
+            try:
+                if not allowed(client, services, sub.user_id):
+                    outcome = flow.Outcome(kind="refused", cause=t("onboarding.refused"))
+                else:
+                    outcome = flow.verify_and_save(services, outbox, sub)
+            except Exception:
+                log.exception("saving a connection for team %s failed", sub.team_id)
+                outcome = unexpected(prefill)
+        try:
+            flow.finish_claim(services.db, keeper.claim, outcome)
+        except Exception:  # the outcome is real: show it; the claim's lease lapses on its own
+            log.exception("recording a submission's outcome failed")
+        return outcome
+
+    def follow(key: str | None, deadline: float, prefill: flow.Prefill) -> flow.Outcome | None:
+        """Wait for the outcome of the submission this one duplicates. None when nobody is working on it
+        any more (its process died: the lease lapsed), so the caller takes over. If a live holder never
+        finishes, the outcome says so truthfully: the check did not finish and nothing was saved."""
+        while time.monotonic() < deadline:
+            state = flow.follow_state(services.db, key) if key else flow.Followed()
+            if state.outcome is not None:
+                return state.outcome
+            if not state.alive:
+                return None
+            time.sleep(FOLLOW_POLL)
+        return interrupted(prefill)
 
     @app.action(RETRY_ACTION)
     @guarded

@@ -217,7 +217,7 @@ def outcome_view(outcome: Outcome) -> dict[str, Any]:
     if outcome.kind == "failed":
         prefill = outcome.prefill or Prefill()
         blocks = [
-            _section(t("onboarding.result.failed", cause=outcome.cause or "")),
+            _section(t(outcome.failure_headline, cause=outcome.cause or "")),
             _section(t("onboarding.result.next_step", step=outcome.next_step or "")),
             {
                 "type": "actions",

@@ -144,6 +144,23 @@ def test_failed_rotation_keeps_the_old_secret(h: BotHarness) -> None:
     assert wrong not in h.everything_sent_and_logged()
 
 
+def test_a_rotation_amazon_never_answered_is_not_called_refused(h: BotHarness) -> None:
+    """Issue 11 item 9: when Amazon answers only with server errors, the person is told the check could
+    not be finished (nothing changed), never that Amazon did not accept the new secret."""
+    cid, creds = seed(h)
+    rotated = new_secret()
+    h.amazon.rotate_secret(creds.client_id, rotated)
+    start = len(h.slack.calls_for("views.open"))
+    h.command("rotate Main US", user=OWNER)
+    modal = opened_modal(h, start)
+    h.amazon.fail_next(5, 503)
+    h.submit(modal, {"client_secret": rotated}, user=OWNER)
+    final = str(h.wait_view(modal["id"], lambda v: "nothing was changed" in str(v)))
+    assert "could not finish checking" in final and "did not accept" not in final
+    assert "Amazon answered with a server error" in final
+    assert stored(h, cid).client_secret == creds.client_secret and row(h, cid).secret_generation == 1
+
+
 def test_a_malformed_secret_is_refused_at_once(h: BotHarness) -> None:
     cid, creds = seed(h)
     start = len(h.slack.calls_for("views.open"))

@@ -253,7 +253,11 @@ def test_each_amazon_failure_reaches_the_user_with_its_next_step(shared_bot: Bot
     creds = _setup_failure(h, kind)
     result, _ = connect(h, user, creds, f"Store {kind}")
     words = text_of(result)
-    assert "did not accept" in words
+    if kind in ("rate_limited", "amazon_unavailable"):  # Amazon gave no verdict: never "did not accept"
+        assert "did not accept" not in words and "could not finish checking" in words, words
+        assert "nothing was saved" in words and "Try again" in words
+    else:
+        assert "did not accept" in words
     cause_start = TEXTS[kind][0].split("{")[0][:35]
     step_start = TEXTS[kind][1].split("{")[0][:35]
     assert cause_start in words and step_start in words, words
@@ -364,10 +368,52 @@ def test_a_duplicate_whose_first_check_never_finishes_is_told_to_try_again(
         stuck = final(h, second_view["id"])
         assert t("onboarding.result.stuck_cause") in text_of(stuck)
         assert "Try again" in text_of(stuck)
+        assert "did not accept" not in text_of(stuck)  # Amazon was never heard from for this request
+        assert "could not finish checking" in text_of(stuck) and "nothing was saved" in text_of(stuck)
         first.join()
     finally:
         h.amazon.set_latency(0)
     assert "Slow one" in text_of(final(h, first_view["id"]))
+
+
+def test_a_duplicate_waits_for_a_live_first_check_longer_than_the_lease_and_shows_its_outcome(
+    shared_bot: BotHarness, user: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Issue 11 item 9: the first submission's process renews its lease while Amazon is slow, so a
+    duplicate (the same values from another modal) waits for it, well past one lease, and then shows
+    the first one's real outcome; it never takes over a live claim (Amazon is asked once)."""
+    import bot.flows.onboarding as flow
+
+    monkeypatch.setattr(flow, "LEASE", timedelta(seconds=1.5))
+    monkeypatch.setattr(flow, "LEASE_RENEW_EVERY", 0.3)
+    h = shared_bot
+    creds = h.amazon.register(make_credentials(), store_name="Live Claim Store")
+    h.command("", user=user)
+    h.wait_dm(user=user)
+    first_view, second_view = h.open_credentials(user), h.open_credentials(user)
+    values = h.form_values(creds, "Live claim")
+    sp_calls = h.amazon.calls("/sellers/v1/marketplaceParticipations")
+    h.amazon.set_latency(4, path="/sellers/v1/marketplaceParticipations")  # more than two leases
+    try:
+        first = threading.Thread(target=h.submit, args=(first_view, values, user))
+        first.start()
+        deadline = time.monotonic() + 10
+        while time.monotonic() < deadline:  # until the first submission holds its claim
+            with h.db_session() as session:
+                claims = session.exec(select(IdempotencyKey).where(IdempotencyKey.key.startswith("submit:"))).all()
+            if any("verifying" in (c.result or "") for c in claims):
+                break
+            time.sleep(0.05)
+        assert h.submit(second_view, values, user).status_code == 200
+        first.join()
+        shown = final(h, second_view["id"], timeout=20)
+    finally:
+        h.amazon.set_latency(0, path="/sellers/v1/marketplaceParticipations")
+    assert "Live claim" in text_of(shown) and "connected and verified" in text_of(shown), text_of(shown)[:500]
+    assert "Live claim" in text_of(final(h, first_view["id"]))
+    assert h.amazon.calls("/sellers/v1/marketplaceParticipations") == sp_calls + 1  # no takeover of a live claim
+    with h.db_session() as s:
+        assert len([c for c in repo.list_connections(s, "T0FAKETEAM") if c.name == "Live claim"]) == 1
 
 
 def test_reconnecting_the_same_partner_and_region_asks_first(shared_bot: BotHarness, user: str) -> None:

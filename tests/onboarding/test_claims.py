@@ -1,0 +1,113 @@
+"""The double-submit guard's lease (issue 11 item 9), on a real database: a live claim is followed, a
+lapsed one is taken over by exactly one request, and the old holder cannot free what it no longer holds.
+And the words: only a refusal by Amazon is ever shown as "Amazon did not accept"."""
+
+from __future__ import annotations
+
+import json
+import threading
+from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
+
+import pytest
+
+import bot.flows.onboarding as flow
+from bot.amazon.verdicts import REFUSED, VerdictKind
+from bot.views.credentials import outcome_view
+from storage.crypto import Crypto, generate_key
+from storage.db import Database, migrate
+from storage.models import IdempotencyKey
+from tests.fakes.fake_amazon import credential_fields, make_credentials
+
+NOW = datetime(2026, 5, 1, 12, 0, tzinfo=UTC)
+
+
+@pytest.fixture
+def db(tmp_path: Path) -> Database:
+    database = Database(f"sqlite:///{tmp_path / 'claims.db'}")
+    migrate(database.engine)
+    return database
+
+
+def submission(view_id: str) -> flow.Submission:
+    form = flow.check_form(credential_fields(make_credentials(selling_partner_id="A1B2C3D4E5F6G7",
+                                                              client_id="amzn1.application-oa2-client." + "a" * 32,
+                                                              client_secret="amzn1.oa2-cs.v1." + "b" * 64,
+                                                              refresh_token="Atzr|IwEB" + "c" * 300)),
+                           date(2026, 5, 1))
+    assert form.ok, form.errors
+    return flow.Submission(team_id="T1", user_id="U1", view_id=view_id, view_hash="h", form=form)
+
+
+def test_a_live_claim_is_followed_and_a_lapsed_one_is_taken_over_once(db: Database,
+                                                                       monkeypatch: pytest.MonkeyPatch) -> None:
+    crypto = Crypto([generate_key("k")])
+    first = flow.claim_submission(db, crypto, submission("V1"), NOW)
+    assert first.first and first.content_key
+    dup = flow.claim_submission(db, crypto, submission("V2"), NOW)
+    assert not dup.first and dup.follow_key == first.view_key
+    assert flow.follow_state(db, first.view_key).alive
+
+    # The first holder renews: the lease moves forward, the duplicate keeps following.
+    renewed = flow.renew_lease(db, first)
+    assert [k for k, _ in renewed.markers] == [first.view_key, first.content_key]
+
+    # The first holder dies (stops renewing): a lease later it is no longer alive.
+    later = datetime.now(UTC) + flow.LEASE + timedelta(seconds=1)
+    monkeypatch.setattr(flow, "lease_clock", lambda: later)
+    assert not flow.follow_state(db, first.view_key).alive and flow.follow_state(db, first.view_key).outcome is None
+
+    # Two duplicates claim again at the same moment: exactly one takes over and does the work.
+    results: list[flow.Claim] = []
+    barrier = threading.Barrier(2)
+
+    def retry(view_id: str) -> None:
+        barrier.wait()
+        results.append(flow.claim_submission(db, crypto, submission(view_id), NOW))
+
+    threads = [threading.Thread(target=retry, args=(v,)) for v in ("V2", "V3")]
+    for th in threads:
+        th.start()
+    for th in threads:
+        th.join()
+    winners = [c for c in results if c.first]
+    assert len(winners) == 1, results
+    loser = next(c for c in results if not c.first)
+    assert loser.follow_key == winners[0].view_key
+
+    # The dead holder comes back late: its finish records its own view's outcome but does not free the
+    # content claim that now belongs to the new holder.
+    flow.finish_claim(db, renewed, flow.Outcome(kind="cancelled"))
+    with db.session() as s:
+        row = s.get(IdempotencyKey, winners[0].content_key)
+        assert row is not None and json.loads(row.result or "{}").get("owner") == winners[0].owner
+    assert flow.follow_state(db, first.view_key).outcome == flow.Outcome(kind="cancelled")
+
+    flow.finish_claim(db, winners[0], flow.Outcome(kind="expired"))
+    with db.session() as s:
+        assert s.get(IdempotencyKey, winners[0].content_key) is None  # freed for a later retry
+    assert flow.follow_state(db, loser.follow_key or "").outcome == flow.Outcome(kind="expired")
+
+
+def test_a_claim_written_before_leases_counts_as_held_for_a_minute(db: Database) -> None:
+    """Rolling upgrade: a row from the previous version (no lease) is not taken over at once."""
+    from storage import repo
+
+    with db.session() as s:
+        repo.claim_idempotency_key(s, "view:OLD:h", datetime.now(UTC))
+    assert flow.follow_state(db, "view:OLD:h").alive
+    with db.session() as s:
+        repo.claim_idempotency_key(s, "view:OLDER:h", datetime.now(UTC) - timedelta(minutes=2))
+    assert not flow.follow_state(db, "view:OLDER:h").alive
+
+
+@pytest.mark.parametrize("kind", [*(k.value for k in VerdictKind if k is not VerdictKind.verified),
+                                  "unexpected", "interrupted", "name_taken"])
+def test_only_a_refusal_by_amazon_says_amazon_did_not_accept(kind: str) -> None:
+    outcome = flow.Outcome(kind="failed", verdict_kind=kind, cause="c", next_step="s")
+    text = json.dumps(outcome_view(outcome))
+    refused = kind in {k.value for k in REFUSED}
+    assert ("did not accept" in text) is refused
+    assert "Try again" in text
+    if not refused and kind != "name_taken":
+        assert "could not finish checking" in text and "nothing was saved" in text
