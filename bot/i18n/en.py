@@ -58,11 +58,11 @@ MESSAGES: dict[str, str] = {
         "In Developer Central, edit the app and add the {role} role, then authorize the app again and "
         "paste the new refresh token."
     ),
-    "amazon.verdict.rate_limited.cause": "Amazon is limiting how often we may call it right now.",
+    "amazon.verdict.rate_limited.cause": "Amazon is limiting how often we may call it right now{request_part}.",
     "amazon.verdict.rate_limited.next": (
         "Try again in a few minutes; nothing is wrong with the credentials as far as we know."
     ),
-    "amazon.verdict.amazon_unavailable.cause": "Amazon answered with a server error.",
+    "amazon.verdict.amazon_unavailable.cause": "Amazon answered with a server error{request_part}.",
     "amazon.verdict.amazon_unavailable.next": (
         "Try again in a few minutes; if it keeps failing, check Amazon's SP-API status page."
     ),
@@ -319,7 +319,7 @@ MESSAGES: dict[str, str] = {
         ":white_check_mark: Connection *{name}* ({marketplace}, {region}) works again: Amazon accepted "
         "its credentials."
     ),
-    "lifecycle.health.transient_cause": "Amazon could not be reached {count} times in a row.",
+    "lifecycle.health.transient_cause": "Amazon gave no usable answer {count} times in a row. The last time: {last}",
     "lifecycle.health.transient_next_step": (
         "Nothing to change yet: the next check retries. If it keeps failing, check Amazon's SP-API status "
         "page and the bot's network access."
