@@ -22,6 +22,7 @@ import email.utils
 import hashlib
 import logging
 import random
+import re
 import threading
 import time
 from collections.abc import Callable, Mapping
@@ -170,6 +171,9 @@ SP_GATEWAY_TYPES = frozenset({
     "ExpiredTokenException", "UnrecognizedClientException",
 })
 SP_GATEWAY_MESSAGES = ("security token included in the request is",)
+# "The LWA secret token you provided has expired." (what sellers see once the client secret expired); not the
+# gateway's "Check your AWS Secret Access Key" of an InvalidSignature.
+_SECRET_EXPIRED = re.compile(r"\b(?:lwa|client) secret\b.*\bexpired?\b")
 
 
 def _normalised(text: object) -> str:
@@ -404,7 +408,7 @@ class AmazonClient:
     ) -> Verdict:
         """A 401/403 from SP-API, read by its error ``code`` and ``message`` (and ``details``)."""
         texts = " ".join(_normalised(e.get(k)) for e in errors for k in ("message", "details"))
-        if "secret" in texts and "expire" in texts:
+        if _SECRET_EXPIRED.search(texts):
             return Verdict(VerdictKind.secret_expired, request_id=rid, detail=detail)
         if not errors:
             # No error list (an empty or non-JSON body): only the gateway's header, if any, says what happened.
