@@ -137,7 +137,7 @@ class BotHarness:
             "DATABASE_URL": self.database_url,
             "ENCRYPTION_KEYS": format_keys([generate_key("test1")]),
             "LWA_TOKEN_URL": self.amazon.token_url,
-            "SP_API_ENDPOINT": self.amazon.sp_api_url,
+            "SP_API_ENDPOINT": self.amazon.regional_sp_api_url,  # one fake, three regional hosts
             "LOG_LEVEL": "DEBUG",
             "DATA_DIR": str(self.tmp_path / "data"),
             **self.extra_env,

@@ -8,6 +8,11 @@
 - 429 and 5xx answers, timeouts and network errors are retried with exponential backoff and
   jitter, honouring Retry-After, at most ``max_attempts`` times per call and never past the overall
   ``deadline``. 4xx answers (invalid_client, invalid_grant, 403 …) are never retried.
+- A 403 is read by its error ``code`` and ``message``: only "Unauthorized" / "Access to requested resource
+  is denied." is about the credentials (its ``details`` say which: access token, expired secret, or empty for
+  a missing role / another region); the gateway's other 403s (MissingAuthenticationToken, InvalidSignature,
+  "The security token included in the request is expired", an empty body with only x-amzn-ErrorType) are an
+  Amazon-side problem, verdict ``amazon_error`` (transient), with Amazon's request id.
 - Nothing here logs, raises or reprs a secret; request bodies and headers are never logged.
 """
 
@@ -17,6 +22,7 @@ import email.utils
 import hashlib
 import logging
 import random
+import re
 import threading
 import time
 from collections.abc import Callable, Mapping
@@ -89,9 +95,20 @@ class _StaleToken(Exception):
 
 
 def _request_id(resp: httpx.Response | None) -> str | None:
+    """Amazon's id for this request: SP-API's ``x-amzn-RequestId`` header, or the ``request_id`` that Login
+    with Amazon writes in its JSON error bodies (amzn/selling-partner-api-models#4480 shows one)."""
     if resp is None:
         return None
-    return resp.headers.get("x-amzn-RequestId") or resp.headers.get("x-amz-request-id")
+    rid = resp.headers.get("x-amzn-RequestId") or resp.headers.get("x-amz-request-id")
+    if not rid:
+        body = _json(resp)
+        rid = body.get("request_id") if isinstance(body.get("request_id"), str) else None
+    return _clean_token(rid) if rid else None
+
+
+def _clean_token(value: str, limit: int = 100) -> str:
+    """A header or body value shown to people: printable ASCII only, capped."""
+    return "".join(c for c in value if 32 < ord(c) < 127)[:limit]
 
 
 def _json(resp: httpx.Response) -> dict[str, Any]:
@@ -130,6 +147,37 @@ def _sp_errors(body: Mapping[str, Any]) -> list[dict[str, str]]:
     if not isinstance(errors, list):
         return []
     return [e for e in errors if isinstance(e, dict)]
+
+
+# SP-API's one documented role/authorization refusal ("Resolve Common HTTP and Authorization Error Codes",
+# developer-docs.amazon.com/sp-api/docs/resolve-common-http-and-authorization-error-codes): HTTP 403, code
+# "Unauthorized", message "Access to requested resource is denied.", and in "details" the reason:
+# empty for a missing role (or a region the authorization does not cover), "The access token you provided is
+# revoked, malformed or invalid." / "... has expired." / "Access token is missing in the request header." for the
+# access token, "The LWA secret token you provided has expired." for an expired client secret.
+SP_DENIED_CODE = "Unauthorized"
+SP_DENIED_MESSAGE = "access to requested resource is denied."
+# 403s from SP-API's gateway that say nothing about the seller's credentials: they hit every seller at once
+# when Amazon has an incident (amzn/selling-partner-api-docs#3153: "403 Unauthorized The security token
+# included in the request is expired", 2023-05-27), and the bot sends no AWS signature nor security token since
+# SP-API stopped requiring them. Codes (body) and API Gateway error types (x-amzn-ErrorType header; see "Parse
+# SP-API Responses", developer-docs.amazon.com/sp-api/docs/response-format) of those answers:
+SP_GATEWAY_CODES = frozenset({
+    "MissingAuthenticationToken", "InvalidSignature", "IncompleteSignature", "ExpiredToken", "InvalidToken",
+    "UnrecognizedClient", "SignatureDoesNotMatch",
+})
+SP_GATEWAY_TYPES = frozenset({
+    "MissingAuthenticationTokenException", "InvalidSignatureException", "IncompleteSignatureException",
+    "ExpiredTokenException", "UnrecognizedClientException",
+})
+SP_GATEWAY_MESSAGES = ("security token included in the request is",)
+# "The LWA secret token you provided has expired." (what sellers see once the client secret expired); not the
+# gateway's "Check your AWS Secret Access Key" of an InvalidSignature.
+_SECRET_EXPIRED = re.compile(r"\b(?:lwa|client) secret\b.*\bexpired?\b")
+
+
+def _normalised(text: object) -> str:
+    return " ".join(str(text or "").split()).lower()
 
 
 def _describe_sp_errors(errors: list[dict[str, str]]) -> str:
@@ -287,6 +335,11 @@ class AmazonClient:
             return Verdict(VerdictKind.invalid_client, request_id=rid, detail=detail)
         if error == "invalid_grant":
             return Verdict(VerdictKind.invalid_grant, request_id=rid, detail=detail)
+        if error == "unauthorized_client":
+            # RFC 6749 section 5.2: the client is authenticated but not allowed this grant type. Sellers meet it
+            # as "Not authorized for requested operation" when the app's setup is incomplete
+            # (jlevers/selling-partner-api#20 and #31, jrl84/amazon-sp-api#34).
+            return Verdict(VerdictKind.unauthorized_client, request_id=rid, detail=detail)
         return Verdict(VerdictKind.unexpected, request_id=rid, detail=detail)
 
     def _sp_request(self, creds: Credentials, token: str, base: str, deadline_at: float) -> _Attempt:
@@ -322,25 +375,62 @@ class AmazonClient:
         body = _json(resp)
         if resp.status_code == 200:
             if creds.account_type == "seller":
+                if not isinstance(body.get("payload"), list):  # e.g. an HTML page from something in between
+                    return Verdict(VerdictKind.unexpected, request_id=rid,
+                                   detail="SP-API answered 200 without a list of marketplace participations")
                 return self._seller_verdict(creds, body, rid)
             return Verdict(VerdictKind.verified, marketplaces=[creds.marketplace_id], request_id=rid)
         errors = _sp_errors(body)
         described = _describe_sp_errors(errors)
-        log.info("SP-API call refused: HTTP %s %s", resp.status_code, described or "(no errors body)")
+        error_type = _clean_token(resp.headers.get("x-amzn-ErrorType", "").split(":")[0])
+        log.info("SP-API call refused: HTTP %s %s%s", resp.status_code, described or "(no errors body)",
+                 f" ({error_type})" if error_type else "")
         detail = f"SP-API answered HTTP {resp.status_code}" + (f": {described}" if described else "")
+        if error_type:
+            detail += f" (x-amzn-ErrorType {error_type})"
         if resp.status_code in (401, 403):
-            details = " ".join(str(e.get("details", "")) for e in errors).lower()
-            if "secret" in details and "expire" in details:
-                return Verdict(VerdictKind.secret_expired, request_id=rid, detail=detail)
+            return self._refusal(creds, token, region, deadline_at, resp.status_code, errors, error_type, rid,
+                                 detail, roles)
+        return Verdict(VerdictKind.unexpected, request_id=rid, detail=detail)
+
+    def _refusal(
+        self,
+        creds: Credentials,
+        token: str,
+        region: str,
+        deadline_at: float,
+        status: int,
+        errors: list[dict[str, str]],
+        error_type: str,
+        rid: str | None,
+        detail: str,
+        roles: str,
+    ) -> Verdict:
+        """A 401/403 from SP-API, read by its error ``code`` and ``message`` (and ``details``)."""
+        texts = " ".join(_normalised(e.get(k)) for e in errors for k in ("message", "details"))
+        if _SECRET_EXPIRED.search(texts):
+            return Verdict(VerdictKind.secret_expired, request_id=rid, detail=detail)
+        if not errors:
+            # No error list (an empty or non-JSON body): only the gateway's header, if any, says what happened.
+            kind = VerdictKind.amazon_error if error_type else VerdictKind.unexpected
+            return Verdict(kind, request_id=rid, detail=detail)
+        first = errors[0]
+        code, message = str(first.get("code") or ""), _normalised(first.get("message"))
+        details = " ".join(_normalised(e.get("details")) for e in errors).strip()
+        if code == SP_DENIED_CODE and message == SP_DENIED_MESSAGE:
             if "access token" in details:
                 raise _StaleToken(detail)
-            if resp.status_code == 403:
-                # Amazon answers the same bare 403 for a missing role and for a region the
+            if not details and status == 403:
+                # Amazon answers the same bare denial for a missing role and for a region the
                 # authorization does not cover: ask the other regions before blaming the roles.
                 elsewhere = self._probe_other_regions(creds, token, region, deadline_at)
                 if elsewhere is not None:
                     return elsewhere
                 return Verdict(VerdictKind.missing_role, missing_role=roles, request_id=rid, detail=detail)
+            return Verdict(VerdictKind.unexpected, request_id=rid, detail=detail)
+        if (code in SP_GATEWAY_CODES or error_type in SP_GATEWAY_TYPES
+                or any(m in message for m in SP_GATEWAY_MESSAGES)):
+            return Verdict(VerdictKind.amazon_error, request_id=rid, detail=detail)
         return Verdict(VerdictKind.unexpected, request_id=rid, detail=detail)
 
     def _probe_other_regions(self, creds: Credentials, token: str, region: str, deadline_at: float) -> Verdict | None:

@@ -18,24 +18,30 @@ class VerdictKind(StrEnum):
     invalid_client = "invalid_client"
     secret_expired = "secret_expired"
     invalid_grant = "invalid_grant"
+    unauthorized_client = "unauthorized_client"
     marketplace_not_authorized = "marketplace_not_authorized"
     missing_role = "missing_role"
     rate_limited = "rate_limited"
     amazon_unavailable = "amazon_unavailable"
+    amazon_error = "amazon_error"
     network_error = "network_error"
     timeout = "timeout"
     unexpected = "unexpected"
 
 
+# ``amazon_error``: SP-API refused the request for a reason on Amazon's side that says nothing about the
+# credentials (a 403 whose code is not "Unauthorized": MissingAuthenticationToken, InvalidSignature, "The
+# security token included in the request is expired", or an empty body with only x-amzn-ErrorType).
 TRANSIENT: frozenset[VerdictKind] = frozenset(
-    {VerdictKind.rate_limited, VerdictKind.amazon_unavailable, VerdictKind.network_error, VerdictKind.timeout}
+    {VerdictKind.rate_limited, VerdictKind.amazon_unavailable, VerdictKind.amazon_error, VerdictKind.network_error,
+     VerdictKind.timeout}
 )
 # The verdicts in which Amazon itself answered that these credentials do not work. Only these may be
 # told to a person as "Amazon did not accept"; every other failure (no answer, an outage, an answer we
 # could not read, our own error) is "we could not finish checking".
 REFUSED: frozenset[VerdictKind] = frozenset({
     VerdictKind.invalid_client, VerdictKind.secret_expired, VerdictKind.invalid_grant,
-    VerdictKind.marketplace_not_authorized, VerdictKind.missing_role,
+    VerdictKind.marketplace_not_authorized, VerdictKind.missing_role, VerdictKind.unauthorized_client,
 })
 
 

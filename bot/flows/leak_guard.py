@@ -49,7 +49,12 @@ REFRESH_TOKEN_PREFIX = "Atzr|"
 MAX_SCAN_CHARS = 200_000
 
 _CLIENT_SECRET = re.compile(r"amzn1\.oa2-cs\.v1\.([0-9A-Fa-f]{16,128})(?![0-9A-Za-z])", re.IGNORECASE)
-_REFRESH_TOKEN = re.compile(r"Atzr\|[A-Za-z0-9_\-+/=|.%~]{20,4096}")
+# A refresh token's own alphabet only: real ones are ``Atzr|IwEB…`` in base64url, letters, digits, "-" and "_"
+# (Amazon's example in "Login with Amazon Access Tokens", developer.amazon.com/docs/login-with-amazon/
+# access-token.html, "Atzr|IQEBLzAtAhRPpMJ…", and every token sellers have published by mistake); "+", "/"
+# and "=" padding are allowed for a standard-base64 spelling. Punctuation that ends a sentence ("." "~" ","
+# ")") is never part of it: swallowing it changed the fingerprint and the stored connection went unflagged.
+_REFRESH_TOKEN = re.compile(r"Atzr\|[A-Za-z0-9_\-+/]{20,4096}={0,2}")
 _BARE_HEX64 = re.compile(r"(?<![0-9A-Za-z])[0-9A-Fa-f]{64}(?![0-9A-Za-z])")
 # Words that, right before a bare 64-hex string, say it is a client secret.
 _SECRET_CONTEXT = re.compile(r"(client[\s_-]*secret|lwa|secret|oa2)", re.IGNORECASE)

@@ -63,9 +63,11 @@ HEALTH_GENERATION = 0  # health alerts are numbered by episode, not by secret ge
 # What Amazon says when the stored credentials stopped working (not a passing outage). The check is a full
 # verification (LWA token exchange plus the SP-API call): an expired or superseded client secret still gets
 # an LWA token and is refused only by SP-API, and a removed role shows only there too.
+# Anything else (rate_limited, amazon_unavailable, amazon_error — e.g. a gateway 403 that hit every seller at
+# once —, network_error, timeout, unexpected) is transient: no alert until it happens TRANSIENT_LIMIT times in a row.
 FAILING_VERDICTS = frozenset({
     VerdictKind.invalid_grant, VerdictKind.invalid_client, VerdictKind.secret_expired,
-    VerdictKind.missing_role, VerdictKind.marketplace_not_authorized,
+    VerdictKind.missing_role, VerdictKind.marketplace_not_authorized, VerdictKind.unauthorized_client,
 })
 
 T = TypeVar("T")
@@ -574,8 +576,10 @@ def _apply(session: Session, conn: Connection, outcome: Outcome, now: datetime, 
         report.health_transient += 1
         conn.transient_failures = (conn.transient_failures or 0) + 1
         if conn.transient_failures >= TRANSIENT_LIMIT and conn.status != "failing":
-            _mark_failing(session, conn, t("lifecycle.health.transient_cause", count=TRANSIENT_LIMIT),
-                          t("lifecycle.health.transient_next_step"), now, report)
+            # The last answer's own cause goes with it: it names Amazon's request id when there is one.
+            _mark_failing(session, conn, t("lifecycle.health.transient_cause", count=TRANSIENT_LIMIT,
+                                           last=outcome.cause), t("lifecycle.health.transient_next_step"),
+                          now, report)
         else:
             if conn.status != "failing":
                 # Look again sooner than usual: three misses in a row should not take three days.

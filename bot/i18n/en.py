@@ -32,6 +32,16 @@ MESSAGES: dict[str, str] = {
     "amazon.verdict.invalid_grant.next": (
         "Authorize the app again (Edit App, then Authorize) and paste the new refresh token (Atzr|...)."
     ),
+    "amazon.verdict.unauthorized_client.cause": (
+        "Login with Amazon knows this app but does not let it exchange refresh tokens (unauthorized_client): "
+        "usually the app's registration in Developer Central is incomplete, or these LWA credentials are not "
+        "those of a Selling Partner API app{request_part}."
+    ),
+    "amazon.verdict.unauthorized_client.next": (
+        "In Developer Central, open the app and check that its registration is complete and that the LWA client "
+        "ID and secret are the ones under this app's LWA credentials; then authorize the app again (Edit App, "
+        "then Authorize) and paste the new refresh token (Atzr|...)."
+    ),
     "amazon.verdict.marketplace_not_authorized.cause": (
         "The credentials work, but not for the marketplace you chose{marketplace_part}. Each region "
         "(North America, Europe, Far East) needs its own authorization."
@@ -48,13 +58,21 @@ MESSAGES: dict[str, str] = {
         "In Developer Central, edit the app and add the {role} role, then authorize the app again and "
         "paste the new refresh token."
     ),
-    "amazon.verdict.rate_limited.cause": "Amazon is limiting how often we may call it right now.",
+    "amazon.verdict.rate_limited.cause": "Amazon is limiting how often we may call it right now{request_part}.",
     "amazon.verdict.rate_limited.next": (
         "Try again in a few minutes; nothing is wrong with the credentials as far as we know."
     ),
-    "amazon.verdict.amazon_unavailable.cause": "Amazon answered with a server error.",
+    "amazon.verdict.amazon_unavailable.cause": "Amazon answered with a server error{request_part}.",
     "amazon.verdict.amazon_unavailable.next": (
         "Try again in a few minutes; if it keeps failing, check Amazon's SP-API status page."
+    ),
+    "amazon.verdict.amazon_error.cause": (
+        "Amazon had a problem on its side and refused the request; this says nothing about the credentials"
+        "{request_part}."
+    ),
+    "amazon.verdict.amazon_error.next": (
+        "Nothing to change in the credentials: try again later. If it keeps happening, check Amazon's SP-API "
+        "status page and give the request id to whoever runs the bot."
     ),
     "amazon.verdict.network_error.cause": "We could not reach Amazon over the network.",
     "amazon.verdict.network_error.next": (
@@ -301,7 +319,7 @@ MESSAGES: dict[str, str] = {
         ":white_check_mark: Connection *{name}* ({marketplace}, {region}) works again: Amazon accepted "
         "its credentials."
     ),
-    "lifecycle.health.transient_cause": "Amazon could not be reached {count} times in a row.",
+    "lifecycle.health.transient_cause": "Amazon gave no usable answer {count} times in a row. The last time: {last}",
     "lifecycle.health.transient_next_step": (
         "Nothing to change yet: the next check retries. If it keeps failing, check Amazon's SP-API status "
         "page and the bot's network access."

@@ -85,11 +85,15 @@ def test_secret_expired_reported_by_sp_api(fake: FakeAmazon, client: AmazonClien
     assert fake.calls(SELLERS_PATH) == 1  # a 403 about the secret is not a role problem: no probing
 
 
-def test_secret_expired_reported_by_lwa(fake: FakeAmazon, client: AmazonClient) -> None:
+def test_an_expired_secret_still_gets_an_lwa_token(fake: FakeAmazon, client: AmazonClient) -> None:
+    # The fake used to refuse an expired secret at LWA with an invented message; Amazon does not: LWA still
+    # issues a token and only SP-API says the secret expired. A token-only check therefore cannot see it.
     creds = fake.register(make_credentials())
-    fake.expire_secret(creds.client_id, where="lwa")
+    fake.expire_secret(creds.client_id)
+    assert client.check_token(creds).ok
     assert client.verify(creds).kind is VerdictKind.secret_expired
-    assert client.check_token(creds).kind is VerdictKind.secret_expired
+    with pytest.raises(ValueError, match="not by LWA"):
+        fake.expire_secret(creds.client_id, where="lwa")
 
 
 def test_old_secret_works_during_grace_then_expires(fake: FakeAmazon, client: AmazonClient) -> None:
@@ -247,13 +251,16 @@ def test_deadline_holds_when_amazon_hangs(fake: FakeAmazon) -> None:
     assert elapsed < 1.2 + 0.4 + 0.5  # the deadline plus at most one call timeout, with slack
 
 
-def test_unexpected_carries_request_id(fake: FakeAmazon, client: AmazonClient, fake_time: FakeTime) -> None:
+def test_a_wrong_endpoint_path_is_amazons_gateway_answer_with_request_id(
+    fake: FakeAmazon, client: AmazonClient, fake_time: FakeTime
+) -> None:
+    # The fake used to answer an unknown path with a 404; SP-API's gateway answers 403 MissingAuthenticationToken.
     creds = fake.register(make_credentials())
     with AmazonClient(fake.token_url, fake.url + "/nowhere", sleep=fake_time.sleep, clock=fake_time.clock) as c:
         v = c.verify(creds)
-    assert v.kind is VerdictKind.unexpected
+    assert v.kind is VerdictKind.amazon_error and v.transient
     assert v.request_id and v.request_id in explain(v)[0]
-    assert "404" in v.detail
+    assert "403" in v.detail and "MissingAuthenticationToken" in v.detail
 
 
 def test_unknown_marketplace_is_unexpected_without_network(fake: FakeAmazon, client: AmazonClient) -> None:
@@ -332,3 +339,124 @@ def test_every_kind_has_an_explanation(kind: VerdictKind) -> None:
 
     cause, step = explain(Verdict(kind, store_name="S", marketplaces=[US], missing_role="X", request_id="r-1"))
     assert cause.strip() and step.strip() and "{" not in cause + step
+
+
+# -- what Amazon really answers (issue 11: the fake tells the truth) -------------------------------
+
+
+@pytest.mark.parametrize("error", ["missing_authentication_token", "invalid_signature", "security_token_expired"])
+@pytest.mark.parametrize("account_type", ["seller", "vendor"])
+def test_gateway_403s_are_amazon_errors_not_missing_roles(
+    fake: FakeAmazon, client: AmazonClient, fake_time: FakeTime, error: str, account_type: str
+) -> None:
+    creds = fake.register(make_credentials(account_type=account_type))
+    path = SELLERS_PATH if account_type == "seller" else VENDOR_ORDERS_PATH
+    fake.fail_next(1, status=403, error=error, path=path)
+    v = client.verify(creds)
+    assert v.kind is VerdictKind.amazon_error and v.transient and not v.ok
+    assert v.missing_role is None
+    assert v.request_id and v.request_id in explain(v)[0]
+    cause, step = explain(v)
+    assert "problem on its side" in cause and "try again later" in step
+    assert fake.calls(path) == 1  # no probing of the other regions: this says nothing about the authorization
+    assert fake_time.sleeps == []
+    assert client.verify(creds).ok  # it was Amazon's moment, not the credentials
+
+
+def test_an_empty_403_with_only_the_error_type_header_is_an_amazon_error(
+    fake: FakeAmazon, client: AmazonClient
+) -> None:
+    creds = fake.register(make_credentials())
+    fake.fail_next(1, status=403, error="missing_authentication_token", body="empty", path=SELLERS_PATH)
+    v = client.verify(creds)
+    assert v.kind is VerdictKind.amazon_error
+    assert "MissingAuthenticationTokenException" in v.detail and v.request_id
+
+
+def test_the_documented_denial_is_still_a_missing_role_after_asking_the_other_regions(
+    fake: FakeAmazon, client: AmazonClient
+) -> None:
+    creds = fake.register(make_credentials(), roles=["Pricing"])
+    v = client.verify(creds)
+    assert v.kind is VerdictKind.missing_role and "AccessDeniedException" in v.detail
+    assert [r["region"] for r in fake.request_log() if r["path"] == SELLERS_PATH] == ["na", "eu", "fe"]
+
+
+@pytest.mark.parametrize("body", ["html", "text", "empty", "json"])
+@pytest.mark.parametrize("status", [500, 502, 503, 504])
+def test_5xx_bodies_of_any_shape_are_retried_then_verified(
+    fake: FakeAmazon, client: AmazonClient, status: int, body: str
+) -> None:
+    creds = fake.register(make_credentials())
+    fake.fail_next(2, status=status, body=body, path=SELLERS_PATH)
+    fake.fail_next(1, status=status, body=body, path=TOKEN_PATH)
+    assert client.verify(creds).ok
+    assert fake.calls(SELLERS_PATH) == 3 and fake.calls(TOKEN_PATH) == 2
+
+
+@pytest.mark.parametrize("body", ["html", "text", "empty"])
+def test_a_lasting_5xx_of_any_shape_is_amazon_unavailable(fake: FakeAmazon, client: AmazonClient, body: str) -> None:
+    creds = fake.register(make_credentials())
+    fake.fail_next(50, status=502, body=body, path=SELLERS_PATH)
+    v = client.verify(creds)
+    assert v.kind is VerdictKind.amazon_unavailable and v.transient
+    assert "502" in v.detail and "<" not in v.detail and "unavailable, please" not in v.detail
+    assert fake.calls(SELLERS_PATH) == 5 and v.request_id
+
+
+def test_429_without_retry_after_backs_off_with_jitter_then_verifies(
+    fake: FakeAmazon, client: AmazonClient, fake_time: FakeTime
+) -> None:
+    creds = fake.register(make_credentials())
+    fake.fail_next(3, status=429, path=SELLERS_PATH)  # as Amazon sends it: no Retry-After, no rate limit header
+    assert client.verify(creds).ok
+    assert len(fake_time.sleeps) == 3
+    for attempt, slept in enumerate(fake_time.sleeps, start=1):
+        ceiling = min(8.0, 0.5 * 2 ** (attempt - 1))
+        assert ceiling / 2 <= slept <= ceiling
+
+
+def test_lwa_unauthorized_client_is_its_own_verdict_with_lwas_request_id(
+    fake: FakeAmazon, client: AmazonClient, fake_time: FakeTime
+) -> None:
+    creds = fake.register(make_credentials())
+    fake.unauthorize_client(creds.client_id)
+    for v in (client.verify(creds), client.check_token(creds)):
+        assert v.kind is VerdictKind.unauthorized_client and not v.transient
+        assert "Not authorized for requested operation" in v.detail
+        assert v.request_id and v.request_id in explain(v)[0]  # from LWA's JSON body: LWA sends no header
+        cause, step = explain(v)
+        assert "registration" in cause and "Developer Central" in step and "authorize the app again" in step
+    assert fake.calls(TOKEN_PATH) == 2 and fake.calls(SELLERS_PATH) == 0 and fake_time.sleeps == []
+
+
+@pytest.mark.parametrize("kind", ["invalid_client", "invalid_grant"])
+def test_lwa_refusals_keep_lwas_request_id(fake: FakeAmazon, client: AmazonClient, kind: str) -> None:
+    creds = fake.register(make_credentials())
+    if kind == "invalid_client":
+        creds = make_credentials(client_id=creds.client_id, refresh_token=creds.refresh_token)
+    else:
+        fake.revoke_refresh_token(creds.refresh_token)
+    v = client.verify(creds)
+    assert v.kind.value == kind
+    assert v.request_id and len(v.request_id) == 36
+
+
+def test_a_grant_for_north_america_is_refused_on_the_european_host(fake: FakeAmazon, client: AmazonClient) -> None:
+    creds = fake.register(make_credentials())  # US: North America
+    token = httpx.post(fake.token_url, data={"grant_type": "refresh_token", "refresh_token": creds.refresh_token,
+                                             "client_id": creds.client_id,
+                                             "client_secret": creds.client_secret}).json()["access_token"]
+    headers = {"x-amz-access-token": token}
+    assert httpx.get(fake.url + "/na" + SELLERS_PATH, headers=headers).status_code == 200
+    eu = httpx.get(fake.url + "/eu" + SELLERS_PATH, headers=headers)
+    assert eu.status_code == 403 and eu.headers["x-amzn-ErrorType"] == "AccessDeniedException"
+    assert eu.json()["errors"][0]["details"] == ""
+    # The Host header names the region as well (one fake for the three regional hosts).
+    by_host = httpx.get(fake.url + SELLERS_PATH, headers={**headers, "Host": "sellingpartnerapi-fe.amazon.com"})
+    assert by_host.status_code == 403
+    assert fake.request_log()[-1]["region"] == "fe"
+    # And the client, told to use the European marketplace with this grant, says where it works.
+    creds.marketplace_id = DE
+    v = client.verify(creds)
+    assert v.kind is VerdictKind.marketplace_not_authorized and "North America" in v.detail

@@ -24,8 +24,9 @@ from tests.fakes.fake_amazon import (
     make_credentials,
 )
 
-MODELS = Path("/work/shared/amazon")
 ROOT = Path(__file__).resolve().parents[2]
+# Amazon's models, vendored with their Apache-2.0 licence (tests/fakes/amazon_models/README.md).
+MODELS = ROOT / "tests" / "fakes" / "amazon_models"
 
 
 def _validator(model: str, definition: str) -> jsonschema.Draft4Validator:
@@ -48,7 +49,17 @@ def _token(fake: FakeAmazon, creds) -> str:
     return r.json()["access_token"]
 
 
-pytestmark = pytest.mark.skipif(not MODELS.exists(), reason="Amazon's swagger models are not in /work/shared/amazon")
+def test_amazon_models_are_vendored_with_their_licence() -> None:
+    """The models live in the repository (no file outside it, no skip): a fresh clone runs these tests."""
+    assert "Apache License" in (MODELS / "LICENSE.models").read_text()
+    assert "Amazon.com" in (MODELS / "NOTICE.models").read_text()
+    for model, definition in (
+        ("sellers.json", "GetMarketplaceParticipationsResponse"),
+        ("vendorOrders.json", "GetPurchaseOrdersResponse"),
+        ("application_2023-11-30.json", "ErrorList"),
+    ):
+        assert definition in json.loads((MODELS / model).read_text())["definitions"], (model, definition)
+    assert "APPLICATION_OAUTH_CLIENT_NEW_SECRET" in (MODELS / "lwa-rotation-notifications.md").read_text()
 
 
 def test_fake_knows_every_marketplace() -> None:
@@ -92,7 +103,9 @@ def test_lwa_error_bodies(fake: FakeAmazon, form: dict, status: int, error: str)
     r = httpx.post(fake.token_url, data=form)
     assert r.status_code == status
     body = r.json()
-    assert set(body) == {"error", "error_description"} and body["error"] == error
+    # LWA's error bodies carry a request id (amzn/selling-partner-api-models#4480); the fake used to omit it.
+    assert set(body) == {"error", "error_description", "request_id"} and body["error"] == error
+    assert body["request_id"] and "x-amzn-RequestId" not in r.headers
 
 
 def test_lwa_invalid_grant_body(fake: FakeAmazon) -> None:
@@ -134,12 +147,19 @@ def test_sp_api_403_bodies_match_swagger(fake: FakeAmazon, headers: dict, detail
     }
 
 
-def test_injected_429_matches_swagger_and_sends_retry_after(fake: FakeAmazon) -> None:
-    fake.fail_next(1, status=429, retry_after=2)
+def test_injected_429_matches_swagger_without_retry_after_or_rate_limit(fake: FakeAmazon) -> None:
+    # As Amazon answers a 429 now (amzn/selling-partner-api-docs#86): neither Retry-After nor x-amzn-RateLimit-Limit.
+    fake.fail_next(1, status=429)
     r = httpx.get(fake.url + SELLERS_PATH)
-    assert r.status_code == 429 and r.headers["Retry-After"] == "2"
+    assert r.status_code == 429
+    assert "Retry-After" not in r.headers and "x-amzn-RateLimit-Limit" not in r.headers
+    assert r.headers["x-amzn-ErrorType"] == "TooManyRequestsException" and r.headers["x-amzn-RequestId"]
     _validator("sellers.json", "GetMarketplaceParticipationsResponse").validate(r.json())
-    assert r.json()["errors"][0]["code"] == "QuotaExceeded"
+    assert r.json() == {"errors": [{"code": "QuotaExceeded",
+                                    "message": "You exceeded your quota for the requested resource."}]}
+    # A Retry-After only when a test asks for one (to exercise the client's support of the header).
+    fake.fail_next(1, status=429, retry_after=2)
+    assert httpx.get(fake.url + SELLERS_PATH).headers["Retry-After"] == "2"
 
 
 def test_vendor_orders_payload_and_window(fake: FakeAmazon) -> None:
@@ -236,3 +256,69 @@ def test_standalone_process(tmp_path: Path) -> None:
     finally:
         proc.terminate()
         assert proc.wait(timeout=10) == 0
+
+
+@pytest.mark.parametrize(
+    ("error", "code", "error_type"),
+    [
+        ("missing_authentication_token", "MissingAuthenticationToken", "MissingAuthenticationTokenException"),
+        ("invalid_signature", "InvalidSignature", "InvalidSignatureException"),
+        ("security_token_expired", "Unauthorized", "ExpiredTokenException"),
+    ],
+)
+def test_gateway_403s_match_swagger(fake: FakeAmazon, error: str, code: str, error_type: str) -> None:
+    fake.fail_next(1, status=403, error=error)
+    r = httpx.get(fake.url + "/eu" + SELLERS_PATH)
+    assert r.status_code == 403 and r.headers["x-amzn-ErrorType"] == error_type and r.headers["x-amzn-RequestId"]
+    _validator("sellers.json", "GetMarketplaceParticipationsResponse").validate(r.json())
+    assert r.json()["errors"][0]["code"] == code
+    fake.fail_next(1, status=403, error=error, body="empty")
+    empty = httpx.get(fake.url + SELLERS_PATH)
+    assert empty.status_code == 403 and empty.content == b"" and empty.headers["x-amzn-ErrorType"] == error_type
+    with pytest.raises(ValueError):
+        fake.fail_next(1, status=403)  # which 403 must be said
+    with pytest.raises(ValueError):
+        fake.fail_next(1, status=403, error=error, path=TOKEN_PATH)  # LWA never answers these
+
+
+def test_a_gateway_403_without_a_path_waits_for_an_sp_api_call(fake: FakeAmazon) -> None:
+    creds = fake.register(make_credentials())
+    fake.fail_next(1, status=403, error="invalid_signature")
+    token = _token(fake, creds)  # LWA is not SP-API's gateway: the token exchange is not the one refused
+    assert httpx.get(fake.url + SELLERS_PATH, headers={"x-amz-access-token": token}).status_code == 403
+
+
+def test_an_unknown_path_gets_the_gateways_403_not_a_404(fake: FakeAmazon) -> None:
+    r = httpx.get(fake.url + "/sellers/v9/nothing")
+    assert r.status_code == 403 and r.headers["x-amzn-ErrorType"] == "MissingAuthenticationTokenException"
+    assert r.json() == {"errors": [{"code": "MissingAuthenticationToken",
+                                    "message": "Access to requested resource is denied."}]}
+
+
+@pytest.mark.parametrize(("body", "ctype"), [("html", "text/html"), ("text", "text/plain"), ("empty", None)])
+def test_5xx_bodies_that_are_not_json(fake: FakeAmazon, body: str, ctype: str | None) -> None:
+    fake.fail_next(1, status=502, body=body)
+    r = httpx.get(fake.url + SELLERS_PATH)
+    assert r.status_code == 502 and r.headers.get("Content-Type") == ctype
+    if body == "empty":
+        assert r.content == b""
+    else:
+        assert "502 Bad Gateway" in r.text
+        with pytest.raises(ValueError):
+            r.json()
+
+
+def test_lwa_unauthorized_client_body(fake: FakeAmazon) -> None:
+    creds = fake.register(make_credentials())
+    fake.unauthorize_client(creds.client_id)
+    r = httpx.post(fake.token_url, data={"grant_type": "refresh_token", "refresh_token": creds.refresh_token,
+                                         "client_id": creds.client_id, "client_secret": creds.client_secret})
+    assert r.status_code == 400
+    body = r.json()
+    assert body["error"] == "unauthorized_client"
+    assert body["error_description"] == "Not authorized for requested operation"
+    assert body["request_id"]
+    # A wrong secret is still invalid_client first: LWA authenticates the client before judging the grant.
+    r = httpx.post(fake.token_url, data={"grant_type": "refresh_token", "refresh_token": creds.refresh_token,
+                                         "client_id": creds.client_id, "client_secret": "amzn1.oa2-cs.v1.00"})
+    assert r.status_code == 401 and r.json()["error"] == "invalid_client"

@@ -1,24 +1,31 @@
 """A local fake Amazon: Login with Amazon token endpoint + the SP-API reads the bot uses.
 
 A real threaded HTTP server on 127.0.0.1 (tests/fakes/http_server.py, port 0 by default) that
-follows Amazon's documented contract:
+follows Amazon's documented contract, each answer with its source in a comment beside it:
 
 - ``POST /auth/o2/token`` (form-encoded, grant_type=refresh_token): ``{"access_token": "Atza|…",
   "refresh_token": …, "token_type": "bearer", "expires_in": 3600}``; OAuth 2.0 / LWA error bodies
-  ``{"error": …, "error_description": …}``: 401 invalid_client ("Client authentication failed"),
-  400 invalid_grant, 400 invalid_request, 400 unsupported_grant_type.
+  ``{"error": …, "error_description": …, "request_id": …}`` (LWA puts its request id in the body):
+  401 invalid_client ("Client authentication failed"), 400 invalid_grant, 400 invalid_request,
+  400 unsupported_grant_type, 400 unauthorized_client ("Not authorized for requested operation",
+  see ``unauthorize_client``).
 - ``GET /sellers/v1/marketplaceParticipations`` with the payload of sellers.json, and
   ``GET /vendor/orders/v1/purchaseOrders`` with the payload of vendorOrders.json. Both need the
   ``x-amz-access-token`` header and answer SP-API error lists
-  ``{"errors": [{"code", "message", "details"}]}`` with an ``x-amzn-RequestId`` header.
+  ``{"errors": [{"code", "message", "details"}]}`` with ``x-amzn-RequestId`` and, on errors,
+  ``x-amzn-ErrorType`` headers.
 - An expired client secret (180 days, or an old secret more than 7 days after a rotation) still
   gets an access token from LWA, and SP-API then answers 403 Unauthorized with details "The LWA
-  secret token you provided has expired." (what sellers report Amazon answers). ``expire_secret(…,
-  where="lwa")`` models the variant where LWA itself refuses with a 401 invalid_client whose
-  description mentions the expiry.
-- SP-API paths may be prefixed with ``/na``, ``/eu`` or ``/fe`` (use ``regional_sp_api_url`` as
-  SP_API_ENDPOINT): a call to a region the authorization does not cover then answers 403
-  Unauthorized with empty details, as Amazon does.
+  secret token you provided has expired." (what sellers report Amazon answers).
+- Regions: one fake serves NA, EU and FE. A request names its region by a path prefix ``/na``,
+  ``/eu`` or ``/fe`` (use ``regional_sp_api_url`` as SP_API_ENDPOINT) or by its Host header
+  (``sellingpartnerapi-eu.amazon.com``); a call to a region the authorization does not cover answers
+  403 Unauthorized with empty details, as Amazon does. A request naming no region (``sp_api_url``)
+  is served whatever the grant's region, like a regional proxy.
+- ``fail_next``: 429s as Amazon sends them now (no Retry-After, no x-amzn-RateLimit-Limit), 5xx with
+  a JSON, HTML, plain-text or empty body, and the 403s whose code is not "Unauthorized" that
+  Amazon's gateway answers during incidents (MissingAuthenticationToken, InvalidSignature, "The
+  security token included in the request is expired", an empty body with only x-amzn-ErrorType).
 
 Control: Python methods, and the same operations as ``POST /__control/<name>`` with a JSON body
 (``GET /__control/log`` for the request log), so an out-of-process bot or benchmark can drive it.
@@ -39,6 +46,7 @@ import uuid
 from collections import Counter
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
+from http import HTTPStatus
 from http.server import BaseHTTPRequestHandler
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
@@ -84,9 +92,14 @@ MARKETPLACE_INFO: dict[str, tuple[str, str, str, str, str]] = {
     "A1VC38T7YXB528": ("Amazon.co.jp", "JP", "JPY", "ja_JP", "www.amazon.co.jp"),
 }
 
+# LWA's error bodies (RFC 6749 section 5.2 shape). The descriptions are the ones sellers quote, e.g.
+# amzn/selling-partner-api-models#921 (invalid_grant) and jlevers/selling-partner-api#20 and #31
+# (unauthorized_client, "400 Bad Request"); amzn/selling-partner-api-models#4480 shows a real body with
+# its "request_id" beside "error" and "error_description".
 LWA_ERRORS = {
     "invalid_client": (401, "Client authentication failed"),
     "invalid_grant": (400, "The request has an invalid grant parameter : refresh_token"),
+    "unauthorized_client": (400, "Not authorized for requested operation"),
     "unsupported_grant_type": (400, "The authorization grant type is not supported by the authorization server"),
 }
 
@@ -95,7 +108,32 @@ DETAIL_MISSING_TOKEN = "Access token is missing in the request header."
 DETAIL_BAD_TOKEN = "The access token you provided is revoked, malformed or invalid."
 DETAIL_EXPIRED_TOKEN = "The access token you provided has expired."
 DETAIL_SECRET_EXPIRED = "The LWA secret token you provided has expired."
-LWA_SECRET_EXPIRED = "Client authentication failed: the client secret has expired"
+# The gateway's error type on an Unauthorized 403 ("Parse SP-API Responses",
+# developer-docs.amazon.com/sp-api/docs/response-format, gives "x-amzn-ErrorType: AccessDeniedException").
+SP_UNAUTHORIZED_TYPE = "AccessDeniedException"
+
+# 403s from SP-API's gateway whose code is not "Unauthorized": (code, message, x-amzn-ErrorType). None of
+# them says anything about the seller's credentials.
+SP_GATEWAY_403 = {
+    # amzn/selling-partner-api-docs#304: 403, x-amzn-ErrorType MissingAuthenticationTokenException, body
+    # {"errors": [{"message": "Access to requested resource is denied.", "code": "MissingAuthenticationToken"}]}.
+    "missing_authentication_token": (
+        "MissingAuthenticationToken", "Access to requested resource is denied.", "MissingAuthenticationTokenException"
+    ),
+    # penghaiping/amazon-sp-api#9 (the message) and API Gateway's INVALID_SIGNATURE gateway response.
+    "invalid_signature": (
+        "InvalidSignature",
+        "The request signature we calculated does not match the signature you provided. Check your AWS Secret "
+        "Access Key and signing method. Consult the service documentation for details.",
+        "InvalidSignatureException",
+    ),
+    # amzn/selling-partner-api-docs#3153 and amzn/selling-partner-api-models#2595: on 2023-05-27, 21:30-21:55 GMT,
+    # every SP-API call of thousands of sellers got "403 Unauthorized The security token included in the request
+    # is expired" (API Gateway's EXPIRED_TOKEN gateway response); it cleared by itself.
+    "security_token_expired": (
+        "Unauthorized", "The security token included in the request is expired", "ExpiredTokenException"
+    ),
+}
 
 
 # --------------------------------------------------------------------------------------------
@@ -148,7 +186,7 @@ class _App:
     client_id: str
     secret: str
     secret_expired: bool = False
-    expired_where: str = "sp_api"
+    unauthorized: bool = False  # LWA answers unauthorized_client for this app
     old_secrets: dict[str, bool] = field(default_factory=dict)  # old secret -> still in its grace period
 
 
@@ -185,6 +223,8 @@ class _Failure:
     status: int
     retry_after: float | str | None
     path: str | None
+    body: str = "json"  # json | html | text | empty
+    error: str | None = None  # for a 403: a key of SP_GATEWAY_403
 
 
 class FakeAmazon:
@@ -330,13 +370,18 @@ class FakeAmazon:
                 app.old_secrets[old] = False
 
     def expire_secret(self, client_id: str, where: str = "sp_api") -> None:
-        """The current secret passed its 180 days. ``where``: "sp_api" (403) or "lwa" (401)."""
-        if where not in ("sp_api", "lwa"):
-            raise ValueError("where must be 'sp_api' or 'lwa'")
+        """The current secret passed its 180 days: LWA still issues tokens, SP-API answers 403 with details
+        "The LWA secret token you provided has expired." (as sellers see it). ``where`` is kept for callers;
+        only "sp_api" exists (the LWA-side refusal this fake once modelled was invented)."""
+        if where != "sp_api":
+            raise ValueError("an expired client secret is refused by SP-API (where='sp_api'), not by LWA")
         with self._lock:
-            app = self._apps[client_id]
-            app.secret_expired = True
-            app.expired_where = where
+            self._apps[client_id].secret_expired = True
+
+    def unauthorize_client(self, client_id: str) -> None:
+        """LWA knows the app but no longer lets it use the refresh-token grant: 400 unauthorized_client."""
+        with self._lock:
+            self._apps[client_id].unauthorized = True
 
     def set_roles(self, refresh_token: str, roles: list[str] | tuple[str, ...] | set[str]) -> None:
         with self._lock:
@@ -361,13 +406,35 @@ class FakeAmazon:
         self.set_latency(seconds, path)
 
     def fail_next(
-        self, n: int, status: int = 429, retry_after: float | str | None = None, path: str | None = None
+        self,
+        n: int,
+        status: int = 429,
+        retry_after: float | str | None = None,
+        path: str | None = None,
+        body: str = "json",
+        error: str | None = None,
     ) -> None:
-        """Answer the next ``n`` requests (to ``path`` if given) with ``status``."""
-        if status not in (429, 500, 502, 503, 504):
-            raise ValueError("status must be 429 or 5xx")
+        """Answer the next ``n`` requests (to ``path`` if given) with ``status``.
+
+        - 429: as Amazon answers now, without Retry-After and without x-amzn-RateLimit-Limit.
+          ``retry_after`` adds a Retry-After header Amazon does not send (for the client's support of it).
+        - 5xx: ``body`` "json" (Amazon's error list), "html", "text" or "empty".
+        - 403 (SP-API paths only): ``error`` one of SP_GATEWAY_403; ``body="empty"`` sends no body, only the
+          x-amzn-ErrorType header.
+        """
+        if status not in (403, 429, 500, 502, 503, 504):
+            raise ValueError("status must be 403, 429 or 5xx")
+        if body not in ("json", "html", "text", "empty"):
+            raise ValueError("body must be json, html, text or empty")
+        if status == 403:
+            if error not in SP_GATEWAY_403:
+                raise ValueError(f"a 403 needs error= one of {sorted(SP_GATEWAY_403)}")
+            if path == TOKEN_PATH:
+                raise ValueError("these 403s come from SP-API's gateway, not from LWA")
+        elif error is not None:
+            raise ValueError("error= is for status 403")
         with self._lock:
-            self._failures.extend(_Failure(status, retry_after, path) for _ in range(n))
+            self._failures.extend(_Failure(status, retry_after, path, body, error) for _ in range(n))
 
     def reset(self) -> None:
         with self._lock:
@@ -393,6 +460,8 @@ class FakeAmazon:
     def _take_failure(self, path: str) -> _Failure | None:
         with self._lock:
             for i, f in enumerate(self._failures):
+                if f.status == 403 and path == TOKEN_PATH:
+                    continue  # a gateway 403 belongs to SP-API
                 if f.path is None or f.path == path:
                     return self._failures.pop(i)
         return None
@@ -408,7 +477,7 @@ class FakeAmazon:
     def _lwa(self, form: dict[str, str]) -> tuple[int, dict[str, Any]]:
         def error(code: str, description: str | None = None) -> tuple[int, dict[str, Any]]:
             status, default = LWA_ERRORS.get(code, (400, ""))
-            return status, {"error_description": description or default, "error": code}
+            return status, _lwa_error(code, description or default)
 
         grant_type = form.get("grant_type")
         if not grant_type:
@@ -425,11 +494,10 @@ class FakeAmazon:
             app = self._apps.get(client_id)
             if app is None:
                 return error("invalid_client")
-            if secret == app.secret:
-                if app.secret_expired and app.expired_where == "lwa":
-                    return error("invalid_client", LWA_SECRET_EXPIRED)
-            elif secret not in app.old_secrets:
+            if secret != app.secret and secret not in app.old_secrets:
                 return error("invalid_client")
+            if app.unauthorized:
+                return error("unauthorized_client")
             grant = self._grants.get(rt)
             if grant is None or grant.revoked or grant.client_id != client_id:
                 return error("invalid_grant")
@@ -511,11 +579,32 @@ def _parse_iso(value: str) -> datetime:
     return dt
 
 
-def _sp_error(code: str, message: str, details: str) -> dict[str, Any]:
-    return {"errors": [{"code": code, "message": message, "details": details}]}
+def _sp_error(code: str, message: str, details: str | None) -> dict[str, Any]:
+    error = {"code": code, "message": message}
+    if details is not None:
+        error["details"] = details
+    return {"errors": [error]}
 
+
+def _unknown_resource() -> tuple[int, dict[str, Any], dict[str, str]]:
+    """SP-API's gateway answers a path it does not know with a 403 MissingAuthenticationToken, not a 404
+    (amzn/selling-partner-api-docs#304: POST /auth/o2/token sent to an SP-API host got exactly this)."""
+    code, message, error_type = SP_GATEWAY_403["missing_authentication_token"]
+    return 403, _sp_error(code, message, None), {"x-amzn-ErrorType": error_type}
+
+
+def _lwa_error(code: str, description: str) -> dict[str, Any]:
+    # amzn/selling-partner-api-models#4480: LWA's error body carries its request id.
+    return {"error_description": description, "error": code, "request_id": str(uuid.uuid4())}
+
+
+# Bodies of 5xx answers that do not come from SP-API itself (a load balancer or gateway in front of it).
+HTML_5XX = "<html><head><title>{status}</title></head><body><center><h1>{status}</h1></center></body></html>"
+TEXT_5XX = "{status}: the service is temporarily unavailable, please retry"
 
 SP_FAILURE_BODIES = {
+    # amzn/selling-partner-api-docs#86: a real 429 (x-amzn-ErrorType TooManyRequestsException, no Retry-After,
+    # no x-amzn-RateLimit-Limit) whose only error has no "details".
     429: ("QuotaExceeded", "You exceeded your quota for the requested resource."),
     500: ("InternalFailure", "We encountered an internal error. Please try again."),
     502: ("InternalFailure", "We encountered an internal error. Please try again."),
@@ -531,6 +620,14 @@ LWA_FAILURE_BODIES = {
 }
 
 
+@dataclass(frozen=True)
+class _Raw:
+    """A body sent as is (HTML, plain text, empty), not as JSON."""
+
+    data: bytes
+    content_type: str
+
+
 class _Handler(BaseHTTPRequestHandler):
     fake: FakeAmazon
     protocol_version = "HTTP/1.1"
@@ -540,12 +637,18 @@ class _Handler(BaseHTTPRequestHandler):
     def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 - stdlib signature
         """Silent: request lines are not secrets, but nothing here needs printing."""
 
-    def _send_json(self, status: int, body: Any, headers: dict[str, str] | None = None) -> None:
-        raw = json.dumps(body).encode()
+    def _send_json(self, status: int, body: Any, headers: dict[str, str] | None = None, *, request_id: bool = True
+                   ) -> None:
+        if isinstance(body, _Raw):
+            raw, ctype = body.data, body.content_type
+        else:
+            raw, ctype = json.dumps(body).encode(), "application/json"
         self.send_response(status)
-        self.send_header("Content-Type", "application/json")
+        if ctype:
+            self.send_header("Content-Type", ctype)
         self.send_header("Content-Length", str(len(raw)))
-        self.send_header("x-amzn-RequestId", str(uuid.uuid4()))
+        if request_id:  # SP-API's gateway names every request in x-amzn-RequestId; LWA puts it in its body
+            self.send_header("x-amzn-RequestId", str(uuid.uuid4()))
         for k, v in (headers or {}).items():
             self.send_header(k, v)
         self.end_headers()
@@ -562,6 +665,13 @@ class _Handler(BaseHTTPRequestHandler):
             if path.startswith(f"/{r}/"):
                 path, region = path[len(r) + 1 :], r
                 break
+        if region is None:
+            # SP-API's regional hosts (developer-docs.amazon.com/sp-api/docs/sp-api-endpoints):
+            # sellingpartnerapi-na/-eu/-fe.amazon.com, and their sandbox.* twins.
+            host = (self.headers.get("Host") or "").split(":")[0].lower()
+            for r in REGIONS:
+                if host in (f"sellingpartnerapi-{r}.amazon.com", f"sandbox.sellingpartnerapi-{r}.amazon.com"):
+                    region = r
         query = {k: v[-1] for k, v in parse_qs(parts.query, keep_blank_values=True).items()}
         return path, region, query
 
@@ -572,14 +682,32 @@ class _Handler(BaseHTTPRequestHandler):
         failure = self.fake._take_failure(path)
         if failure is None:
             return None
+        status = failure.status
         headers = {"Retry-After": str(failure.retry_after)} if failure.retry_after is not None else {}
+        if status == 403:
+            assert failure.error is not None
+            code, message, error_type = SP_GATEWAY_403[failure.error]
+            headers["x-amzn-ErrorType"] = error_type
+            if failure.body == "empty":
+                return status, _Raw(b"", ""), headers
+            return status, _sp_error(code, message, None), headers
+        if status >= 500 and failure.body != "json":
+            reason = f"{status} {HTTPStatus(status).phrase}"
+            if failure.body == "html":
+                return status, _Raw(HTML_5XX.format(status=reason).encode(), "text/html"), headers
+            if failure.body == "text":
+                return status, _Raw(TEXT_5XX.format(status=reason).encode(), "text/plain"), headers
+            return status, _Raw(b"", ""), headers
         if path == TOKEN_PATH:
-            code, desc = LWA_FAILURE_BODIES[failure.status]
-            return failure.status, {"error_description": desc, "error": code}, headers
-        code, message = SP_FAILURE_BODIES[failure.status]
-        if failure.status == 429:
-            headers["x-amzn-RateLimit-Limit"] = "0.016"
-        return failure.status, _sp_error(code, message, ""), headers
+            code, desc = LWA_FAILURE_BODIES[status]
+            return status, _lwa_error(code, desc), headers
+        code, message = SP_FAILURE_BODIES[status]
+        if status == 429:
+            # amzn/selling-partner-api-docs#86: Amazon's 429 carries neither Retry-After nor
+            # x-amzn-RateLimit-Limit, and its error has no "details".
+            headers["x-amzn-ErrorType"] = "TooManyRequestsException"
+            return status, _sp_error(code, message, None), headers
+        return status, _sp_error(code, message, ""), headers
 
     def do_POST(self) -> None:  # noqa: N802 - stdlib name
         path, region, _ = self._route()
@@ -590,6 +718,10 @@ class _Handler(BaseHTTPRequestHandler):
         injected = self._maybe_fail_or_wait(path)
         if injected is not None:
             status, payload, headers = injected
+            if path == TOKEN_PATH:
+                self.fake._record("POST", path, region, status)
+                self._send_json(status, payload, headers, request_id=False)
+                return
         elif path == TOKEN_PATH:
             ctype = (self.headers.get("Content-Type") or "").split(";")[0].strip().lower()
             form = {}
@@ -597,8 +729,11 @@ class _Handler(BaseHTTPRequestHandler):
                 form = {k: v[-1] for k, v in parse_qs(body.decode("utf-8", "replace")).items()}
             status, payload = self.fake._lwa(form)
             headers = {"Cache-Control": "no-cache, no-store", "Pragma": "no-cache"}
+            self.fake._record("POST", path, region, status)
+            self._send_json(status, payload, headers, request_id=False)
+            return
         else:
-            status, payload, headers = 404, _sp_error("NotFound", "Resource not found.", ""), {}
+            status, payload, headers = _unknown_resource()
         self.fake._record("POST", path, region, status)
         self._send_json(status, payload, headers)
 
@@ -621,8 +756,10 @@ class _Handler(BaseHTTPRequestHandler):
             else:
                 status, payload = self.fake._vendor_orders(grant, query)
                 headers = {"x-amzn-RateLimit-Limit": "10.0"}
+            if status == 403:
+                headers = {"x-amzn-ErrorType": SP_UNAUTHORIZED_TYPE}
         else:
-            status, payload = 404, _sp_error("NotFound", "Resource not found.", "")
+            status, payload, headers = _unknown_resource()
         self.fake._record("GET", path, region, status)
         self._send_json(status, payload, headers)
 
@@ -634,6 +771,7 @@ class _Handler(BaseHTTPRequestHandler):
         "rotate_secret": "rotate_secret",
         "end_grace_period": "end_grace_period",
         "expire_secret": "expire_secret",
+        "unauthorize_client": "unauthorize_client",
         "set_roles": "set_roles",
         "expire_access_tokens": "expire_access_tokens",
         "set_latency": "set_latency",

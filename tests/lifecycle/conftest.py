@@ -81,7 +81,7 @@ class World:
             "DATABASE_URL": database_url,
             "ENCRYPTION_KEYS": format_keys([generate_key("k1")]),
             "LWA_TOKEN_URL": self.amazon.token_url,
-            "SP_API_ENDPOINT": self.amazon.sp_api_url,
+            "SP_API_ENDPOINT": self.amazon.regional_sp_api_url,  # one fake, three regional hosts
             "DATA_DIR": str(tmp_path / "data"),
             "LOG_LEVEL": "DEBUG",
         }

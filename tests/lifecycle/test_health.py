@@ -84,7 +84,8 @@ def test_transient_errors_flip_nothing_until_three_in_a_row(world: World) -> Non
         world.sweep_here(T0 + timedelta(hours=6 + 2 * n))
     conn = world.connection(cid)
     assert conn.status == "failing"
-    assert conn.last_error and "could not be reached 3 times in a row" in conn.last_error
+    assert conn.last_error and "gave no usable answer 3 times in a row" in conn.last_error
+    assert "Amazon answered with a server error (Amazon request id " in conn.last_error  # the last answer's cause
     assert len(health_posts(world, "stopped working")) == 1
 
 

@@ -233,7 +233,7 @@ def _setup_failure(h: BotHarness, kind: str) -> Any:
     h.amazon.register(creds, **({"marketplaces": ["A2EUQ1WTGCTBG2"]} if kind == "marketplace_not_authorized"
                                 else {}))
     if kind == "secret_expired":
-        h.amazon.expire_secret(creds.client_id, where="lwa")
+        h.amazon.expire_secret(creds.client_id)  # LWA still issues a token; SP-API says the secret expired
     elif kind == "invalid_grant":
         h.amazon.revoke_refresh_token(creds.refresh_token)
     elif kind == "missing_role":
