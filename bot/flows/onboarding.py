@@ -31,6 +31,7 @@ from bot.flows.ports import Audience, DeliveryError, Notice, Outbox
 from bot.i18n import t
 from bot.redaction import mask, redact
 from bot.services import Services
+from bot.views.blocks import md
 from storage import repo
 from storage.crypto import Crypto, DecryptionError
 from storage.db import Database
@@ -266,7 +267,7 @@ class Outcome:
     next_step: str | None = None
     prefill: Prefill | None = None
     pending_id: str | None = None
-    announce_error: str | None = None
+    announce_error: str | None = None  # mrkdwn, built with bot.views.blocks.md
     reconnected: bool = False
     notes: tuple[str, ...] = ()
 
@@ -404,8 +405,8 @@ def _announce(outbox: Outbox, summary: ConnectionSummary, user_id: str, reconnec
         reason = str(exc)
         for code in ("not_in_channel", "channel_not_found", "is_archived"):
             if code in reason:
-                return t(f"onboarding.announce.{code}", channel=channel)
-        return t("onboarding.announce.failed", channel=channel, reason=redact(reason))
+                return md(f"onboarding.announce.{code}", channel=channel)
+        return md("onboarding.announce.failed", channel=channel, reason=redact(reason))
     return None
 
 

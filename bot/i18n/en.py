@@ -218,7 +218,8 @@ MESSAGES: dict[str, str] = {
     "guard.leak.warning.matched": (
         "It belongs to {names}; I flagged it as exposed and told the team channel (without the secret)."
     ),
-    "guard.leak.alert.headline": "The {what} of connection {name} was posted in Slack",
+    # {label} is a guard.leak.label.* (no article): "The LWA client secret of connection …"
+    "guard.leak.alert.headline": "The {label} of connection {name} was posted in Slack",
     "guard.leak.alert.body": (
         "{who} posted {what} of this connection in {where}. Treat it as exposed: rotate the client secret now "
         "(the button below walks you through it). The message should be deleted."
