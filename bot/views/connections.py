@@ -63,7 +63,7 @@ def connected_announcement(data: dict[str, Any]) -> tuple[str, Blocks]:
     c = ConnectionSummary.from_dict({k: v for k, v in data.items() if k in ConnectionSummary.__dataclass_fields__})
     who = str(data.get("connected_by") or c.created_by)
     key = "onboarding.announce.reconnected" if data.get("reconnected") else "onboarding.announce.connected"
-    text = md(key, name=c.name, user=who)  # the template wraps it: <@{user}>
+    text = md(key, name=c.name, user=mention(who))
     pairs = [
         (md("onboarding.field.account_type"), md(f"onboarding.path.{c.account_type}")),
         (md("onboarding.field.marketplace"), escape(c.marketplace_label)),
