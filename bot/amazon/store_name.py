@@ -13,6 +13,7 @@ import unicodedata
 
 MAX_STORE_NAME = 100  # characters, the ellipsis included
 ELLIPSIS = "\u2026"
+MAX_SCANNED = 100_000  # characters of input looked at, at most
 # Bidirectional embeddings/overrides/isolates and marks (all category Cf, listed for the reader):
 # U+202A-U+202E (LRE, RLE, PDF, LRO, RLO), U+2066-U+2069 (LRI, RLI, FSI, PDI), U+200E/U+200F (LRM, RLM),
 # U+061C (ALM).
@@ -32,15 +33,16 @@ def clean_store_name(value: object, limit: int = MAX_STORE_NAME) -> str | None:
     if not isinstance(value, str):
         return None
     kept: list[str] = []
-    for ch in value[: limit * 8]:  # bound the work on absurd input
+    for ch in value[:MAX_SCANNED]:
         category = unicodedata.category(ch)
         if ch.isspace() or category in _SPACE_CATEGORIES:
-            kept.append(" ")
-        elif ch in BIDI_CONTROLS or category in _DROPPED_CATEGORIES:
-            continue
-        else:
+            if kept and kept[-1] != " ":
+                kept.append(" ")
+        elif ch not in BIDI_CONTROLS and category not in _DROPPED_CATEGORIES:
             kept.append(ch)
-    name = " ".join("".join(kept).split())
+            if len(kept) > limit:
+                break  # enough to know it is cut
+    name = "".join(kept).strip()
     if not name:
         return None
     if len(name) > limit:
