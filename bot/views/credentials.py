@@ -186,7 +186,7 @@ def outcome_view(outcome: Outcome) -> dict[str, Any]:
         e = outcome.existing
         blocks = [
             section(md("onboarding.confirm.text", name=e.name, region=e.region_label,
-                       path=md(f"onboarding.path.{e.account_type}"))),
+                        path=md(f"onboarding.path.{e.account_type}"))),
             _connection_fields(e),
             section(md("onboarding.confirm.ttl")),
             {

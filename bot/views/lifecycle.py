@@ -139,7 +139,7 @@ def renew_modal(kind: str, target: dict[str, Any], today: str) -> View:
     steps = md("lifecycle.rotate_steps" if kind == "rotate" else "lifecycle.reauthorize_steps")
     blocks: Blocks = [
         section(md(f"lifecycle.modal.intro.{kind}", name=target["name"], marketplace=target["marketplace"],
-                   region=target["region"])),
+                    region=target["region"])),
         section(steps),
         {
             "type": "input",
@@ -185,7 +185,7 @@ def _info_modal(kind: str, blocks: Blocks) -> View:
 
 def verifying_modal(kind: str, name: str) -> View:
     return _info_modal(kind, [section(md("lifecycle.modal.verifying", what=md(f"lifecycle.what.{kind}"),
-                                         name=name))])
+                                          name=name))])
 
 
 def result_modal(kind: str, headline: str, cause: str = "", next_step: str = "",
@@ -208,7 +208,7 @@ def disconnect_question(target: dict[str, Any]) -> tuple[str, Blocks]:
     name = target["name"]
     value = str(target["connection_id"])
     question = md("lifecycle.disconnect.question", name=name, marketplace=target["marketplace"],
-                 region=target["region"])
+                  region=target["region"])
     confirm = {
         "title": plain(t("lifecycle.disconnect.confirm_title", name=name), 100),
         "text": plain(t("lifecycle.disconnect.confirm_text"), 300),
