@@ -33,6 +33,7 @@ from typing import Any
 import httpx
 
 from bot.amazon.marketplaces import REGION_HOSTS, REGION_NAMES, endpoint_for_region, marketplace_by_id
+from bot.amazon.store_name import clean_store_name
 from bot.amazon.verdicts import Verdict, VerdictKind
 from bot.redaction import mask
 
@@ -471,7 +472,7 @@ class AmazonClient:
                     continue
                 participating.append(mid)
                 if mid == creds.marketplace_id and isinstance(item.get("storeName"), str):
-                    store_name = item["storeName"]
+                    store_name = clean_store_name(item["storeName"])
         if creds.marketplace_id in participating:
             return Verdict(VerdictKind.verified, store_name=store_name, marketplaces=participating, request_id=rid)
         return Verdict(VerdictKind.marketplace_not_authorized, marketplaces=participating, request_id=rid)

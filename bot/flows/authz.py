@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from bot.i18n import t
 from bot.redaction import redact
 from bot.services import Services
+from bot.views.blocks import Markup, bold, md, mention
 from storage import repo
 from storage.models import Connection
 
@@ -55,7 +56,7 @@ class Lookup:
     """Either a target the actor may change, or one sentence saying why not (never both)."""
 
     target: Target | None = None
-    refusal: str | None = None
+    refusal: str | None = None  # mrkdwn, built with bot.views.blocks.md
 
 
 def clean_name(text: str) -> str:
@@ -101,7 +102,7 @@ def find_target(
                            if c.name.casefold() == wanted.casefold()]
                 conn = matches[0] if len(matches) == 1 else None
             if conn is None:
-                return Lookup(refusal=t("lifecycle.not_found", name=_quoted(wanted)))
+                return Lookup(refusal=md("lifecycle.not_found", name=_quoted(wanted)))
         refusal = refusal_for(conn, actor, services.settings.admin_user_ids, lookup_error)
         if refusal is not None:
             return Lookup(refusal=refusal)
@@ -122,12 +123,12 @@ def refusal_for(
     if conn is None:
         return t("lifecycle.not_found_any")
     if conn.status == "disconnected":
-        return t("lifecycle.already_disconnected", name=_quoted(conn.name))
+        return md("lifecycle.already_disconnected", name=_quoted(conn.name))
     if not may_manage(actor, created_by=conn.created_by, admin_user_ids=admin_user_ids):
         key = "lifecycle.refused_lookup_failed" if lookup_error else "lifecycle.refused"
-        return t(key, name=_quoted(conn.name), owner=f"<@{conn.created_by}>", error=lookup_error or "")
+        return md(key, name=_quoted(conn.name), owner=mention(conn.created_by), error=lookup_error or "")
     return None
 
 
-def _quoted(name: str) -> str:
-    return f"*{redact(name[:80])}*" if name else t("lifecycle.unnamed_connection")
+def _quoted(name: str) -> Markup:
+    return bold(redact(name[:80])) if name else md("lifecycle.unnamed_connection")

@@ -12,13 +12,14 @@ from bot.flows.sweep import connection_facts
 from bot.i18n import t
 from bot.redaction import redact
 from bot.services import Services
+from bot.views.blocks import bold, md
 from storage import repo
 
 
 @dataclass(frozen=True)
 class DisconnectResult:
     ok: bool
-    message: str
+    message: str  # mrkdwn, built with bot.views.blocks.md
 
 
 def disconnect(
@@ -41,10 +42,10 @@ def disconnect(
         # A double click must erase, audit and announce once, even across processes.
         version = conn.updated_at.isoformat() if conn.updated_at else ""
         if not repo.claim_idempotency_key(session, f"disconnect:{connection_id}:{version}", now):
-            return DisconnectResult(ok=False, message=t("lifecycle.already_disconnected", name=f"*{name}*"))
+            return DisconnectResult(ok=False, message=md("lifecycle.already_disconnected", name=bold(name)))
         conn = repo.get_team_connection(session, team_id, connection_id)
         if conn is None or conn.status == "disconnected":
-            return DisconnectResult(ok=False, message=t("lifecycle.already_disconnected", name=f"*{name}*"))
+            return DisconnectResult(ok=False, message=md("lifecycle.already_disconnected", name=bold(name)))
         repo.erase_secrets(session, conn, actor.user_id, now)
         session.commit()
         facts = connection_facts(conn)
@@ -52,9 +53,9 @@ def disconnect(
     try:
         outbox.send(Notice("connection_disconnected", Audience.CHANNEL, facts))
     except DeliveryError as exc:
-        return DisconnectResult(ok=True, message=t("lifecycle.disconnect.done_announce_failed", name=name,
+        return DisconnectResult(ok=True, message=md("lifecycle.disconnect.done_announce_failed", name=name,
                                                    problem=redact(exc)))
-    return DisconnectResult(ok=True, message=t("lifecycle.disconnect.done", name=name))
+    return DisconnectResult(ok=True, message=md("lifecycle.disconnect.done", name=name))
 
 
 def connection_name(services: Services, team_id: str, connection_id: int) -> str | None:

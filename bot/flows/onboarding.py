@@ -32,6 +32,7 @@ from bot.flows.ports import Audience, DeliveryError, Notice, Outbox
 from bot.i18n import t
 from bot.redaction import mask, redact
 from bot.services import Services
+from bot.views.blocks import channel_link, escape, md
 from storage import repo
 from storage.crypto import Crypto, DecryptionError
 from storage.db import Database
@@ -264,7 +265,7 @@ class Outcome:
     next_step: str | None = None
     prefill: Prefill | None = None
     pending_id: str | None = None
-    announce_error: str | None = None
+    announce_error: str | None = None  # mrkdwn, built with bot.views.blocks.md
     reconnected: bool = False
     notes: tuple[str, ...] = ()
 
@@ -566,8 +567,9 @@ def _announce(outbox: Outbox, summary: ConnectionSummary, user_id: str, reconnec
         reason = str(exc)
         for code in ("not_in_channel", "channel_not_found", "is_archived"):
             if code in reason:
-                return t(f"onboarding.announce.{code}", channel=channel)
-        return t("onboarding.announce.failed", channel=channel, reason=redact(reason))
+                shown = escape(channel) if code == "channel_not_found" else channel_link(channel)
+                return md(f"onboarding.announce.{code}", channel=shown)
+        return md("onboarding.announce.failed", channel=channel_link(channel), reason=redact(reason))
     return None
 
 

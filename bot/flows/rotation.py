@@ -25,6 +25,7 @@ from bot.flows.sweep import HEALTH_GENERATION, connection_facts
 from bot.i18n import t
 from bot.redaction import redact
 from bot.services import Services
+from bot.views.blocks import escape, join, md
 from storage import repo
 from storage.crypto import DecryptionError
 from storage.models import SECRET_LIFETIME_DAYS
@@ -79,10 +80,10 @@ class RenewResult:
     """What the person sees in the modal afterwards: a headline and, on failure, cause and next step."""
 
     ok: bool
-    headline: str
-    cause: str = ""
-    next_step: str = ""
-    announce_problem: str | None = None
+    headline: str  # mrkdwn, built with bot.views.blocks.md
+    cause: str = ""  # plain text (the view escapes it)
+    next_step: str = ""  # plain text
+    announce_problem: str | None = None  # plain text
     duplicate: bool = False  # the same submission is already being handled: show nothing new
 
 
@@ -141,7 +142,7 @@ def _renew(
             secrets = repo.load_secrets(session, services.crypto, conn)
         except DecryptionError as exc:
             other = t("lifecycle.what.reauthorize" if kind is RenewKind.rotate else "lifecycle.what.rotate")
-            return RenewResult(ok=False, headline=t("lifecycle.result.unreadable", other=other, name=name,
+            return RenewResult(ok=False, headline=md("lifecycle.result.unreadable", other=other, name=name,
                                                     problem=redact(exc), what=what))
         creds = stored_credentials(
             conn,
@@ -155,12 +156,12 @@ def _renew(
         cause, next_step = explain(verdict)
         log.info("%s of connection %s refused by Amazon: %s", kind.value, connection_id, verdict.kind.value)
         headline = "lifecycle.result.failed" if verdict.kind in REFUSED else "lifecycle.result.unfinished"
-        return RenewResult(ok=False, headline=t(headline, what=what, name=name), cause=cause, next_step=next_step)
+        return RenewResult(ok=False, headline=md(headline, what=what, name=name), cause=cause, next_step=next_step)
 
     with services.db.session(write=True) as session:
         conn = repo.get_team_connection(session, team_id, connection_id)
         if conn is None or conn.status == "disconnected":
-            return RenewResult(ok=False, headline=t("lifecycle.result.disconnected_meanwhile", name=name))
+            return RenewResult(ok=False, headline=md("lifecycle.result.disconnected_meanwhile", name=name))
         was_failing = conn.status == "failing"
         interval = timedelta(hours=services.settings.health_check_hours)
         if kind is RenewKind.rotate:
@@ -188,10 +189,10 @@ def _renew(
         outbox.send(Notice(notice_kind, Audience.CHANNEL, facts))
     except DeliveryError as exc:
         announce_problem = redact(exc)
-    headline = (t("lifecycle.result.rotated", name=name, expires_on=facts["expires_on"])
-                if kind is RenewKind.rotate else t("lifecycle.result.reauthorized", name=name))
-    if exposure:
-        headline = " ".join([headline, *exposure])
+    headline = (md("lifecycle.result.rotated", name=name, expires_on=facts["expires_on"])
+                if kind is RenewKind.rotate else md("lifecycle.result.reauthorized", name=name))
+    if exposure:  # plain sentences (they are also the stored last_error): escaped into the mrkdwn headline
+        headline = join([headline, *(escape(sentence) for sentence in exposure)])
     return RenewResult(ok=True, headline=headline, announce_problem=announce_problem)
 
 

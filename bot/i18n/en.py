@@ -236,7 +236,8 @@ MESSAGES: dict[str, str] = {
     "guard.leak.warning.matched": (
         "It belongs to {names}; I flagged it as exposed and told the team channel (without the secret)."
     ),
-    "guard.leak.alert.headline": "The {what} of connection {name} was posted in Slack",
+    # {label} is a guard.leak.label.* (no article): "The LWA client secret of connection …"
+    "guard.leak.alert.headline": "The {label} of connection {name} was posted in Slack",
     "guard.leak.alert.body": (
         "{who} posted {what} of this connection in {where}. Treat it as exposed: rotate the client secret now "
         "(the button below walks you through it). The message should be deleted."
@@ -674,13 +675,13 @@ MESSAGES: dict[str, str] = {
     ),
     "onboarding.confirm.cancelled": "Nothing was changed. The existing connection stays as it was.",
     "onboarding.confirm.not_yours": "Only the person who entered these credentials can confirm them.",
-    # announcement
-    "onboarding.announce.connected": ":link: Amazon connection *{name}* was connected by <@{user}>.",
+    # announcement ({user} is a mention and {channel} a channel link, both built by bot.views.blocks)
+    "onboarding.announce.connected": ":link: Amazon connection *{name}* was connected by {user}.",
     "onboarding.announce.reconnected": (
-        ":link: Amazon connection *{name}* was updated with new credentials by <@{user}>."
+        ":link: Amazon connection *{name}* was updated with new credentials by {user}."
     ),
     "onboarding.announce.not_in_channel": (
-        "The connection is saved, but I couldn't tell the team: I'm not a member of <#{channel}>. Invite me "
+        "The connection is saved, but I couldn't tell the team: I'm not a member of {channel}. Invite me "
         "there with /invite and future news will arrive."
     ),
     "onboarding.announce.channel_not_found": (
@@ -688,11 +689,11 @@ MESSAGES: dict[str, str] = {
         "exist or I can't see it. Ask whoever runs the bot to fix NOTIFY_CHANNEL."
     ),
     "onboarding.announce.is_archived": (
-        "The connection is saved, but I couldn't tell the team: the channel <#{channel}> is archived. Ask whoever "
+        "The connection is saved, but I couldn't tell the team: the channel {channel} is archived. Ask whoever "
         "runs the bot to choose another NOTIFY_CHANNEL."
     ),
     "onboarding.announce.failed": (
-        "The connection is saved, but I couldn't tell the team in <#{channel}> ({reason}). Please let them know."
+        "The connection is saved, but I couldn't tell the team in {channel} ({reason}). Please let them know."
     ),
     "onboarding.field.account_type": "Account type",
     "onboarding.field.marketplace": "Marketplace",

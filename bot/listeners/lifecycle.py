@@ -25,6 +25,7 @@ from bot.listeners.commands import CommandRequest, subcommand
 from bot.outbox import SlackOutbox
 from bot.services import Services
 from bot.views import lifecycle as views
+from bot.views.blocks import md
 
 log = logging.getLogger(__name__)
 MAX_ROW_ID = 2_147_483_647  # ids from payloads beyond a database integer are nobody's
@@ -266,7 +267,7 @@ def register(app: App, services: Services) -> None:
     def disconnect_cancel(body: dict[str, Any], client: Any, respond: Any) -> None:
         connection_id = _action_connection_id(body)
         name = disconnect_flow.connection_name(services, _team_id(body), connection_id) if connection_id else None
-        _say(respond, client, body, t("lifecycle.disconnect.kept", name=name or "?"), replace_original=True)
+        _say(respond, client, body, md("lifecycle.disconnect.kept", name=name or "?"), replace_original=True)
 
     app.action(views.DISCONNECT_CONFIRM_ACTION)(ack=ack_only, lazy=[disconnect_confirm])
     app.action(views.DISCONNECT_CANCEL_ACTION)(ack=ack_only, lazy=[disconnect_cancel])

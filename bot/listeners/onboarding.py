@@ -25,6 +25,7 @@ from bot.i18n import t
 from bot.listeners.commands import SUBCOMMANDS, CommandRequest, subcommand
 from bot.outbox import SlackOutbox
 from bot.services import Services
+from bot.views.blocks import md
 from bot.views.checklist import OPEN_CREDENTIALS, PATH_ACTION_PREFIX, STEP_ACTION, checklist_message
 from bot.views.connections import status_message
 from bot.views.credentials import (
@@ -156,7 +157,7 @@ def start(services: Services, request: CommandRequest, client: WebClient, respon
         send_checklist(services, client, request.team_id, request.user_id)
     except (SlackApiError, SlackClientError) as exc:
         log.warning("could not DM the checklist to %s: %s", request.user_id, _slack_error(exc))
-        respond(text=t("onboarding.start.dm_failed", error=_slack_error(exc)), response_type="ephemeral")
+        respond(text=md("onboarding.start.dm_failed", error=_slack_error(exc)), response_type="ephemeral")
 
 
 @subcommand("status")

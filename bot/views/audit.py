@@ -10,8 +10,10 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from bot.i18n import catalog, t
+from bot.i18n import catalog
 from bot.redaction import redact
+from bot.views import blocks as kit
+from bot.views.blocks import Markup, bold, context, header, md, mention, section
 
 Blocks = list[dict[str, Any]]
 SECTION_LIMIT = 2900  # Slack allows 3000 characters in a section's text
@@ -27,20 +29,20 @@ class AuditRow:
     detail: str | None
 
 
-def escape(text: str) -> str:
-    """Plain text made safe for mrkdwn (no mentions, links or formatting can be injected) and redacted."""
-    return redact(text).replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+def escape(text: str) -> Markup:
+    """Plain text redacted, then escaped for mrkdwn by the one escaping path (``bot.views.blocks``)."""
+    return kit.escape(redact(text))
 
 
 def _action_label(action: str) -> str:
     key = f"guard.audit.action.{action}"
-    return t(key) if key in catalog() else escape(action.replace("_", " "))
+    return md(key) if key in catalog() else escape(action.replace("_", " "))
 
 
 def _actor(actor: str) -> str:
     if actor and actor[0] in "UW" and actor.isalnum():
-        return f"<@{actor}>"
-    return t("guard.audit.by_system") if actor in ("", "system") else escape(actor)
+        return mention(actor)
+    return md("guard.audit.by_system") if actor in ("", "system") else escape(actor)
 
 
 def audit_line(row: AuditRow) -> str:
@@ -60,16 +62,16 @@ def audit_trail(rows: list[AuditRow], name: str | None, *, truncated: bool) -> t
     """The trail (newest first) of one connection, or of every connection of the workspace."""
     shown_name = escape(name[:80]) if name else None
     if not rows:
-        text = t("guard.audit.empty_one", name=f"*{shown_name}*") if shown_name else t("guard.audit.empty_all")
-        return text, [{"type": "section", "text": {"type": "mrkdwn", "text": text}}]
-    title = t("guard.audit.title_one", name=shown_name) if shown_name else t("guard.audit.title_all")
-    blocks: Blocks = [{"type": "header", "text": {"type": "plain_text", "text": title[:150], "emoji": True}}]
+        text = md("guard.audit.empty_one", name=bold(shown_name)) if shown_name else md("guard.audit.empty_all")
+        return text, [section(text)]
+    title = md("guard.audit.title_one", name=shown_name) if shown_name else md("guard.audit.title_all")
+    blocks: Blocks = [header(title)]
     chunk: list[str] = []
     size = 0
     for row in rows:
         line = audit_line(row)[:SECTION_LIMIT]
         if chunk and size + len(line) + 1 > SECTION_LIMIT:
-            blocks.append({"type": "section", "text": {"type": "mrkdwn", "text": "\n".join(chunk)}})
+            blocks.append(section("\n".join(chunk)))
             chunk, size = [], 0
             if len(blocks) >= MAX_BLOCKS:
                 truncated = True
@@ -78,13 +80,11 @@ def audit_trail(rows: list[AuditRow], name: str | None, *, truncated: bool) -> t
         size += len(line) + 1
     else:
         if chunk:
-            blocks.append({"type": "section", "text": {"type": "mrkdwn", "text": "\n".join(chunk)}})
+            blocks.append(section("\n".join(chunk)))
     if truncated:
-        blocks.append({"type": "context", "elements": [
-            {"type": "mrkdwn", "text": t("guard.audit.more", shown=len(rows))}
-        ]})
+        blocks.append(context(md("guard.audit.more", shown=len(rows))))
     return title, blocks
 
 
 def refusal(key: str, **values: str) -> str:
-    return t(key, **values)
+    return md(key, **values)

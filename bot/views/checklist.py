@@ -6,6 +6,7 @@ from typing import Any
 
 from bot.flows.checklist import PATHS, PROFILE_STEP, SELLER, STEPS, VENDOR, ChecklistState
 from bot.i18n import t
+from bot.views.blocks import button, md, plain, section
 from bot.views.notices import Blocks, renders
 
 OPEN_CREDENTIALS = "open_credentials"
@@ -13,52 +14,39 @@ STEP_ACTION = "checklist_step"
 PATH_ACTION_PREFIX = "checklist_path_"  # + seller | vendor
 
 
-def _section(text: str, **extra: Any) -> dict[str, Any]:
-    return {"type": "section", "text": {"type": "mrkdwn", "text": text}, **extra}
-
-
-def _button(text: str, action_id: str, value: str | None = None, style: str | None = None) -> dict[str, Any]:
-    button: dict[str, Any] = {"type": "button", "text": {"type": "plain_text", "text": text}, "action_id": action_id}
-    if value is not None:
-        button["value"] = value
-    if style:
-        button["style"] = style
-    return button
-
-
 def open_credentials_button(label_key: str = "onboarding.checklist.open_credentials") -> dict[str, Any]:
-    return _button(t(label_key), OPEN_CREDENTIALS, "open", "primary")
+    return button(t(label_key), OPEN_CREDENTIALS, "open", "primary")
 
 
 def step_title(path: str, step_id: str) -> str:
-    return t(f"onboarding.step.{path}.{step_id}.title")
+    return md(f"onboarding.step.{path}.{step_id}.title")
 
 
 def step_body(path: str, step_id: str) -> str:
-    return t(f"onboarding.step.{path}.{step_id}.body")
+    return md(f"onboarding.step.{path}.{step_id}.body")
 
 
 def checklist_message(state: ChecklistState) -> tuple[str, Blocks]:
     """(fallback text, blocks) of the checklist DM for ``state``."""
     blocks: Blocks = [
-        {"type": "header", "text": {"type": "plain_text", "text": t("onboarding.checklist.title")}},
-        _section(t("onboarding.checklist.intro")),
+        {"type": "header", "text": plain(t("onboarding.checklist.title"), 150)},
+        section(md("onboarding.checklist.intro")),
     ]
     path = state.account_type
     if path not in PATHS:
-        blocks.append(_section(t("onboarding.checklist.choose_path")))
+        blocks.append(section(md("onboarding.checklist.choose_path")))
         blocks.append(
             {
                 "type": "actions",
                 "block_id": "checklist_path",
                 "elements": [
-                    _button(t("onboarding.checklist.path_seller"), PATH_ACTION_PREFIX + SELLER, SELLER),
-                    _button(t("onboarding.checklist.path_vendor"), PATH_ACTION_PREFIX + VENDOR, VENDOR),
+                    button(t("onboarding.checklist.path_seller"), PATH_ACTION_PREFIX + SELLER, SELLER),
+                    button(t("onboarding.checklist.path_vendor"), PATH_ACTION_PREFIX + VENDOR, VENDOR),
                 ],
             }
         )
         blocks.append({"type": "actions", "block_id": "checklist_go", "elements": [open_credentials_button()]})
-        return t("onboarding.checklist.fallback_choose"), blocks
+        return md("onboarding.checklist.fallback_choose"), blocks
 
     assert path is not None
     blocks.append(
@@ -67,9 +55,9 @@ def checklist_message(state: ChecklistState) -> tuple[str, Blocks]:
             "elements": [
                 {
                     "type": "mrkdwn",
-                    "text": t(
+                    "text": md(
                         "onboarding.checklist.progress",
-                        path=t(f"onboarding.path.{path}"),
+                        path=md(f"onboarding.path.{path}"),
                         done=state.done_count,
                         total=state.total,
                     ),
@@ -79,13 +67,13 @@ def checklist_message(state: ChecklistState) -> tuple[str, Blocks]:
     )
     for step_id in STEPS[path]:
         done = step_id in state.completed
-        option = {"text": {"type": "mrkdwn", "text": t("onboarding.checklist.done")}, "value": step_id}
+        option = {"text": {"type": "mrkdwn", "text": md("onboarding.checklist.done")}, "value": step_id}
         checkbox: dict[str, Any] = {"type": "checkboxes", "action_id": STEP_ACTION, "options": [option]}
         if done:
             checkbox["initial_options"] = [option]
         mark = ":white_check_mark:" if done else ":white_large_square:"
         text = f"{mark} *{step_title(path, step_id)}*\n{step_body(path, step_id)}"
-        blocks.append(_section(text, block_id=f"step_{step_id}", accessory=checkbox))
+        blocks.append(section(text, block_id=f"step_{step_id}", accessory=checkbox))
         if step_id == PROFILE_STEP and done and state.nudge_due_at and state.nudge_sent_at is None:
             blocks.append(
                 {
@@ -93,7 +81,7 @@ def checklist_message(state: ChecklistState) -> tuple[str, Blocks]:
                     "elements": [
                         {
                             "type": "mrkdwn",
-                            "text": t(
+                            "text": md(
                                 "onboarding.checklist.nudge_scheduled", date=state.nudge_due_at.date().isoformat()
                             ),
                         }
@@ -102,28 +90,28 @@ def checklist_message(state: ChecklistState) -> tuple[str, Blocks]:
             )
     other = VENDOR if path == SELLER else SELLER
     blocks.append({"type": "divider"})
-    blocks.append(_section(t("onboarding.checklist.ready")))
+    blocks.append(section(md("onboarding.checklist.ready")))
     blocks.append(
         {
             "type": "actions",
             "block_id": "checklist_actions",
             "elements": [
                 open_credentials_button(),
-                _button(t(f"onboarding.checklist.switch_to_{other}"), PATH_ACTION_PREFIX + other, other),
+                button(t(f"onboarding.checklist.switch_to_{other}"), PATH_ACTION_PREFIX + other, other),
             ],
         }
     )
-    fallback = t(
-        "onboarding.checklist.fallback", path=t(f"onboarding.path.{path}"), done=state.done_count, total=state.total
+    fallback = md(
+        "onboarding.checklist.fallback", path=md(f"onboarding.path.{path}"), done=state.done_count, total=state.total
     )
     return fallback, blocks
 
 
 @renders("checklist_nudge")
 def nudge_message(data: dict[str, Any]) -> tuple[str, Blocks]:
-    text = t("onboarding.nudge.text")
+    text = md("onboarding.nudge.text")
     return text, [
-        _section(text),
+        section(text),
         {
             "type": "actions",
             "block_id": "nudge_actions",

@@ -7,7 +7,7 @@ from typing import Any
 
 from bot.flows.onboarding import ConnectionSummary
 from bot.i18n import catalog, t
-from bot.views.credentials import escape
+from bot.views.blocks import context, cut, escape, fields, md, mention, section
 from bot.views.notices import Blocks, renders
 
 STATUS_EMOJI = {"connected": ":large_green_circle:", "failing": ":red_circle:", "exposed": ":rotating_light:",
@@ -22,43 +22,38 @@ def status_label(status: str) -> str:
 
 def connection_line(c: ConnectionSummary, today: date | None = None) -> str:
     emoji = STATUS_EMOJI.get(c.status, ":grey_question:")
-    line = t(
+    line = md(
         "onboarding.status.line",
         emoji=emoji,
-        name=escape(c.name),
+        name=c.name,
         status=status_label(c.status),
-        path=t(f"onboarding.path.{c.account_type}"),
+        path=md(f"onboarding.path.{c.account_type}"),
         marketplace=c.marketplace_label,
         region=c.region,
         expires=c.secret_expires_on.isoformat(),
     )
     if today is not None:
         days = (c.secret_expires_on - today).days
-        line += " " + (t("onboarding.status.expired") if days < 0 else t("onboarding.status.days_left", days=days))
+        line += " " + (md("onboarding.status.expired") if days < 0 else md("onboarding.status.days_left", days=days))
     if c.store_name:
-        line += "\n" + t("onboarding.status.store", store=escape(c.store_name))
+        line += "\n" + md("onboarding.status.store", store=c.store_name)
     if c.last_error:
-        line += "\n" + t("onboarding.status.last_error", error=escape(c.last_error)[:500])
+        line += "\n" + md("onboarding.status.last_error", error=cut(escape(c.last_error), 500))
     return line
 
 
 def connections_blocks(summaries: list[ConnectionSummary], today: date | None = None) -> Blocks:
     if not summaries:
-        return [{"type": "section", "text": {"type": "mrkdwn", "text": t("onboarding.status.none")}}]
-    blocks: Blocks = [
-        {"type": "section", "text": {"type": "mrkdwn", "text": connection_line(c, today)[:3000]}}
-        for c in summaries[:MAX_LISTED]
-    ]
+        return [section(md("onboarding.status.none"))]
+    blocks: Blocks = [section(connection_line(c, today)) for c in summaries[:MAX_LISTED]]
     if len(summaries) > MAX_LISTED:
-        blocks.append({"type": "context", "elements": [
-            {"type": "mrkdwn", "text": t("onboarding.status.more", count=len(summaries) - MAX_LISTED)}]})
+        blocks.append(context(md("onboarding.status.more", count=len(summaries) - MAX_LISTED)))
     return blocks
 
 
 def status_message(summaries: list[ConnectionSummary], today: date | None = None) -> tuple[str, Blocks]:
-    heading = t("onboarding.status.header", count=len(summaries))
-    header = {"type": "section", "text": {"type": "mrkdwn", "text": heading}}
-    return t("onboarding.status.fallback", count=len(summaries)), [header, *connections_blocks(summaries, today)]
+    header = section(md("onboarding.status.header", count=len(summaries)))
+    return md("onboarding.status.fallback", count=len(summaries)), [header, *connections_blocks(summaries, today)]
 
 
 @renders("connection_connected")
@@ -68,19 +63,16 @@ def connected_announcement(data: dict[str, Any]) -> tuple[str, Blocks]:
     c = ConnectionSummary.from_dict({k: v for k, v in data.items() if k in ConnectionSummary.__dataclass_fields__})
     who = str(data.get("connected_by") or c.created_by)
     key = "onboarding.announce.reconnected" if data.get("reconnected") else "onboarding.announce.connected"
-    text = t(key, name=escape(c.name), user=who)
-    fields = [
-        (t("onboarding.field.account_type"), t(f"onboarding.path.{c.account_type}")),
-        (t("onboarding.field.marketplace"), c.marketplace_label),
-        (t("onboarding.field.region"), c.region_label),
-        (t("onboarding.field.connected_by"), f"<@{who}>"),
-        (t("onboarding.field.verified"),
+    text = md(key, name=c.name, user=mention(who))
+    pairs = [
+        (md("onboarding.field.account_type"), md(f"onboarding.path.{c.account_type}")),
+        (md("onboarding.field.marketplace"), escape(c.marketplace_label)),
+        (md("onboarding.field.region"), escape(c.region_label)),
+        (md("onboarding.field.connected_by"), mention(who)),
+        (md("onboarding.field.verified"),
          c.last_verified_at.strftime("%Y-%m-%d %H:%M UTC") if c.last_verified_at else "-"),
-        (t("onboarding.field.expires"), c.secret_expires_on.isoformat()),
+        (md("onboarding.field.expires"), c.secret_expires_on.isoformat()),
     ]
     if c.store_name:
-        fields.append((t("onboarding.field.store"), escape(c.store_name)))
-    return text, [
-        {"type": "section", "text": {"type": "mrkdwn", "text": text}},
-        {"type": "section", "fields": [{"type": "mrkdwn", "text": f"*{k}*\n{v}"} for k, v in fields]},
-    ]
+        pairs.append((md("onboarding.field.store"), escape(c.store_name)))
+    return text, [section(text), fields(pairs)]

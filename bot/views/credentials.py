@@ -15,6 +15,7 @@ from bot.amazon.marketplaces import MARKETPLACES, REGION_NAMES
 from bot.amazon.validators import FIELD_KEYS
 from bot.flows.onboarding import ConnectionSummary, Outcome, Prefill
 from bot.i18n import t
+from bot.views.blocks import button, context, cut, escape, fields, md, plain, section
 from bot.views.notices import Blocks
 
 CALLBACK_ID = "connect_credentials"
@@ -33,31 +34,18 @@ MAX_LENGTH = {
 FIELD_ORDER = (*FIELD_KEYS, "secret_created_on")
 
 
-def _plain(text: str) -> dict[str, Any]:
-    return {"type": "plain_text", "text": text}
-
-
-def _section(text: str, **extra: Any) -> dict[str, Any]:
-    return {"type": "section", "text": {"type": "mrkdwn", "text": text}, **extra}
-
-
-def escape(text: str) -> str:
-    """Escape user-provided text for mrkdwn (Slack's three control characters)."""
-    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
-
-
 def _modal(title_key: str, blocks: Blocks, *, callback_id: str = RESULT_CALLBACK_ID, close_key: str =
            "onboarding.modal.close", submit_key: str | None = None, private_metadata: str = "") -> dict[str, Any]:
     view: dict[str, Any] = {
         "type": "modal",
         "callback_id": callback_id,
-        "title": _plain(t(title_key)),
-        "close": _plain(t(close_key)),
+        "title": plain(t(title_key), 24),
+        "close": plain(t(close_key), 24),
         "blocks": blocks,
         "private_metadata": private_metadata,
     }
     if submit_key:
-        view["submit"] = _plain(t(submit_key))
+        view["submit"] = plain(t(submit_key), 24)
     return view
 
 
@@ -67,7 +55,7 @@ def _text_input(key: str, *, initial: str | None = None, multiline: bool = False
         "type": "plain_text_input",
         "action_id": key,
         "max_length": MAX_LENGTH[key],
-        "placeholder": _plain(t(f"onboarding.modal.{key}.placeholder")),
+        "placeholder": plain(t(f"onboarding.modal.{key}.placeholder")),
     }
     if multiline:
         element["multiline"] = True
@@ -76,26 +64,26 @@ def _text_input(key: str, *, initial: str | None = None, multiline: bool = False
     block: dict[str, Any] = {
         "type": "input",
         "block_id": key,
-        "label": _plain(label or t(f"onboarding.modal.{key}.label")),
+        "label": plain(label or t(f"onboarding.modal.{key}.label")),
         "element": element,
     }
     hint = t(hint_key or f"onboarding.modal.{key}.hint")
     if hint:
-        block["hint"] = _plain(hint)
+        block["hint"] = plain(hint)
     return block
 
 
 def _account_options() -> list[dict[str, Any]]:
     return [
-        {"text": _plain(t("onboarding.path.seller")), "value": "seller"},
-        {"text": _plain(t("onboarding.path.vendor")), "value": "vendor"},
+        {"text": plain(t("onboarding.path.seller")), "value": "seller"},
+        {"text": plain(t("onboarding.path.vendor")), "value": "vendor"},
     ]
 
 
 def marketplace_option(marketplace_id: str) -> dict[str, Any] | None:
     for m in MARKETPLACES:
         if m.marketplace_id == marketplace_id:
-            return {"text": _plain(f"{m.name} ({m.country_code})"[:75]), "value": m.marketplace_id}
+            return {"text": plain(f"{m.name} ({m.country_code})"[:75]), "value": m.marketplace_id}
     return None
 
 
@@ -103,7 +91,7 @@ def marketplace_option_groups() -> list[dict[str, Any]]:
     groups = []
     for region, name in REGION_NAMES.items():
         options = [marketplace_option(m.marketplace_id) for m in MARKETPLACES if m.region == region]
-        groups.append({"label": _plain(f"{name} ({region})"), "options": [o for o in options if o]})
+        groups.append({"label": plain(f"{name} ({region})"), "options": [o for o in options if o]})
     return groups
 
 
@@ -118,7 +106,7 @@ def credentials_modal(prefill: Prefill, today: date) -> dict[str, Any]:
     select: dict[str, Any] = {
         "type": "static_select",
         "action_id": "marketplace",
-        "placeholder": _plain(t("onboarding.modal.marketplace.placeholder")),
+        "placeholder": plain(t("onboarding.modal.marketplace.placeholder")),
         "option_groups": marketplace_option_groups(),
     }
     chosen = marketplace_option(prefill.marketplace_id or "")
@@ -131,24 +119,24 @@ def credentials_modal(prefill: Prefill, today: date) -> dict[str, Any]:
     spid_label = t("onboarding.modal.vendor_code.label" if prefill.account_type == "vendor"
                    else "onboarding.modal.seller_id.label")
     blocks: Blocks = [
-        _section(t("onboarding.modal.intro")),
-        {"type": "input", "block_id": "account_type", "label": _plain(t("onboarding.modal.account_type.label")),
+        section(md("onboarding.modal.intro")),
+        {"type": "input", "block_id": "account_type", "label": plain(t("onboarding.modal.account_type.label")),
          "element": account_element},
         _text_input("selling_partner_id", initial=prefill.selling_partner_id, label=spid_label),
         _text_input("client_id", initial=prefill.client_id),
         _text_input("client_secret"),
         _text_input("refresh_token", multiline=True),
-        {"type": "input", "block_id": "marketplace", "label": _plain(t("onboarding.modal.marketplace.label")),
-         "hint": _plain(t("onboarding.modal.marketplace.hint")), "element": select},
+        {"type": "input", "block_id": "marketplace", "label": plain(t("onboarding.modal.marketplace.label")),
+         "hint": plain(t("onboarding.modal.marketplace.hint")), "element": select},
         _text_input("connection_name", initial=prefill.connection_name),
         {
             "type": "input",
             "block_id": "secret_created_on",
             "optional": True,
-            "label": _plain(t("onboarding.modal.secret_created_on.label")),
-            "hint": _plain(t("onboarding.modal.secret_created_on.hint")),
+            "label": plain(t("onboarding.modal.secret_created_on.label")),
+            "hint": plain(t("onboarding.modal.secret_created_on.hint")),
             "element": {"type": "datepicker", "action_id": "secret_created_on", "initial_date": created.isoformat(),
-                        "placeholder": _plain(t("onboarding.modal.secret_created_on.placeholder"))},
+                        "placeholder": plain(t("onboarding.modal.secret_created_on.placeholder"))},
         },
     ]
     return _modal("onboarding.modal.title", blocks, callback_id=CALLBACK_ID, close_key="onboarding.modal.cancel",
@@ -156,27 +144,27 @@ def credentials_modal(prefill: Prefill, today: date) -> dict[str, Any]:
 
 
 def verifying_view() -> dict[str, Any]:
-    return _modal("onboarding.modal.title", [_section(t("onboarding.verifying.text"))])
+    return _modal("onboarding.modal.title", [section(md("onboarding.verifying.text"))])
 
 
-def _connection_fields(c: ConnectionSummary) -> list[dict[str, Any]]:
-    fields = [
-        ("onboarding.field.account_type", t(f"onboarding.path.{c.account_type}")),
-        ("onboarding.field.marketplace", c.marketplace_label),
-        ("onboarding.field.region", c.region_label),
+def _connection_fields(c: ConnectionSummary) -> dict[str, Any]:
+    pairs = [
+        ("onboarding.field.account_type", md(f"onboarding.path.{c.account_type}")),
+        ("onboarding.field.marketplace", escape(c.marketplace_label)),
+        ("onboarding.field.region", escape(c.region_label)),
         ("onboarding.field.expires", c.secret_expires_on.isoformat()),
     ]
     if c.store_name:
-        fields.append(("onboarding.field.store", escape(c.store_name)))
+        pairs.append(("onboarding.field.store", escape(c.store_name)))
     if c.last_verified_at:
-        fields.append(("onboarding.field.verified", c.last_verified_at.strftime("%Y-%m-%d %H:%M UTC")))
-    return [{"type": "mrkdwn", "text": f"*{t(key)}*\n{value}"} for key, value in fields]
+        pairs.append(("onboarding.field.verified", c.last_verified_at.strftime("%Y-%m-%d %H:%M UTC")))
+    return fields((md(key), value) for key, value in pairs)
 
 
 def _notes(notes: tuple[str, ...]) -> Blocks:
     if not notes:
         return []
-    return [{"type": "context", "elements": [{"type": "mrkdwn", "text": escape(n)[:2000]} for n in notes[:10]]}]
+    return [context(*(cut(escape(n), 2000) for n in notes[:10]))]
 
 
 def outcome_view(outcome: Outcome) -> dict[str, Any]:
@@ -185,30 +173,28 @@ def outcome_view(outcome: Outcome) -> dict[str, Any]:
         c = outcome.connection
         key = "onboarding.result.reconnected" if outcome.reconnected else "onboarding.result.connected"
         blocks: Blocks = [
-            _section(t(key, name=escape(c.name))),
-            {"type": "section", "fields": _connection_fields(c)},
+            section(md(key, name=c.name)),
+            _connection_fields(c),
         ]
-        if outcome.announce_error:
-            blocks.append(_section(":warning: " + outcome.announce_error))
+        if outcome.announce_error:  # mrkdwn made by the flow with md()
+            blocks.append(section(":warning: " + outcome.announce_error))
         else:
-            blocks.append(_section(t("onboarding.result.announced")))
+            blocks.append(section(md("onboarding.result.announced")))
         blocks += _notes(outcome.notes)
         return _modal("onboarding.modal.title_done", blocks)
     if outcome.kind == "confirm" and outcome.existing is not None and outcome.pending_id:
         e = outcome.existing
         blocks = [
-            _section(t("onboarding.confirm.text", name=escape(e.name), region=e.region_label,
-                       path=t(f"onboarding.path.{e.account_type}"))),
-            {"type": "section", "fields": _connection_fields(e)},
-            _section(t("onboarding.confirm.ttl")),
+            section(md("onboarding.confirm.text", name=e.name, region=e.region_label,
+                        path=md(f"onboarding.path.{e.account_type}"))),
+            _connection_fields(e),
+            section(md("onboarding.confirm.ttl")),
             {
                 "type": "actions",
                 "block_id": "confirm_actions",
                 "elements": [
-                    {"type": "button", "action_id": CONFIRM_ACTION, "style": "primary", "value": outcome.pending_id,
-                     "text": _plain(t("onboarding.confirm.button"))},
-                    {"type": "button", "action_id": CANCEL_ACTION, "value": outcome.pending_id,
-                     "text": _plain(t("onboarding.confirm.cancel"))},
+                    button(t("onboarding.confirm.button"), CONFIRM_ACTION, outcome.pending_id, "primary"),
+                    button(t("onboarding.confirm.cancel"), CANCEL_ACTION, outcome.pending_id),
                 ],
             },
         ]
@@ -217,24 +203,22 @@ def outcome_view(outcome: Outcome) -> dict[str, Any]:
     if outcome.kind == "failed":
         prefill = outcome.prefill or Prefill()
         blocks = [
-            _section(t(outcome.failure_headline, cause=outcome.cause or "")),
-            _section(t("onboarding.result.next_step", step=outcome.next_step or "")),
+            section(md(outcome.failure_headline, cause=outcome.cause or "")),
+            section(md("onboarding.result.next_step", step=outcome.next_step or "")),
             {
                 "type": "actions",
                 "block_id": "retry_actions",
-                "elements": [
-                    {"type": "button", "action_id": RETRY_ACTION, "style": "primary", "value": "retry",
-                     "text": _plain(t("onboarding.result.try_again"))},
-                ],
+                "elements": [button(t("onboarding.result.try_again"), RETRY_ACTION, "retry", "primary")],
             },
         ]
         return _modal("onboarding.modal.title_failed", blocks, private_metadata=prefill.to_json())
     if outcome.kind == "expired":
-        return _modal("onboarding.modal.title", [_section(t("onboarding.confirm.expired"))])
+        return _modal("onboarding.modal.title", [section(md("onboarding.confirm.expired"))])
     if outcome.kind == "cancelled":
-        return _modal("onboarding.modal.title", [_section(t("onboarding.confirm.cancelled"))])
-    return _modal("onboarding.modal.title", [_section(outcome.cause or t("general.unexpected_error"))])
+        return _modal("onboarding.modal.title", [section(md("onboarding.confirm.cancelled"))])
+    return _modal("onboarding.modal.title", [section(escape(outcome.cause) if outcome.cause
+                                                     else md("general.unexpected_error"))])
 
 
 def refused_view() -> dict[str, Any]:
-    return _modal("onboarding.modal.title", [_section(t("onboarding.refused"))])
+    return _modal("onboarding.modal.title", [section(md("onboarding.refused"))])

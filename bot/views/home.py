@@ -8,6 +8,7 @@ from typing import Any
 from bot.flows.checklist import STEPS, ChecklistState
 from bot.flows.onboarding import ConnectionSummary
 from bot.i18n import t
+from bot.views.blocks import header, md, section
 from bot.views.checklist import open_credentials_button, step_title
 from bot.views.connections import connections_blocks
 from bot.views.notices import Blocks
@@ -15,9 +16,9 @@ from bot.views.notices import Blocks
 
 def home_view(state: ChecklistState, summaries: list[ConnectionSummary], today: date | None = None) -> dict[str, Any]:
     blocks: Blocks = [
-        {"type": "header", "text": {"type": "plain_text", "text": t("onboarding.home.title")}},
-        {"type": "section", "text": {"type": "mrkdwn", "text": t("onboarding.home.intro")}},
-        {"type": "header", "text": {"type": "plain_text", "text": t("onboarding.home.progress_title")}},
+        header(t("onboarding.home.title")),
+        section(md("onboarding.home.intro")),
+        header(t("onboarding.home.progress_title")),
     ]
     if state.account_type in STEPS:
         path = state.account_type
@@ -26,13 +27,13 @@ def home_view(state: ChecklistState, summaries: list[ConnectionSummary], today: 
             (":white_check_mark: " if s in state.completed else ":white_large_square: ") + step_title(path, s)
             for s in STEPS[path]
         ]
-        progress = t("onboarding.checklist.progress", path=t(f"onboarding.path.{path}"), done=state.done_count,
-                     total=state.total)
-        blocks.append({"type": "section", "text": {"type": "mrkdwn", "text": progress + "\n" + "\n".join(lines)}})
+        progress = md("onboarding.checklist.progress", path=md(f"onboarding.path.{path}"), done=state.done_count,
+                      total=state.total)
+        blocks.append(section(progress + "\n" + "\n".join(lines)))
     else:
-        blocks.append({"type": "section", "text": {"type": "mrkdwn", "text": t("onboarding.home.not_started")}})
+        blocks.append(section(md("onboarding.home.not_started")))
     blocks.append({"type": "actions", "block_id": "home_actions", "elements": [open_credentials_button()]})
     blocks.append({"type": "divider"})
-    blocks.append({"type": "header", "text": {"type": "plain_text", "text": t("onboarding.home.connections_title")}})
+    blocks.append(header(t("onboarding.home.connections_title")))
     blocks.extend(connections_blocks(summaries, today))
     return {"type": "home", "blocks": blocks[:100]}

@@ -101,7 +101,7 @@ def parse_view(view: dict[str, Any]) -> None:
 def test_every_notice_renders_valid_block_kit(kind: str) -> None:
     audience = Audience.DM if kind.endswith("_dm") else Audience.CHANNEL
     text, blocks = render(Notice(kind, audience, FACTS, user_id="U0OWNER"))
-    assert text and "US <Main> & Co" in text
+    assert text and "US &lt;Main&gt; &amp; Co" in text and "US <Main>" not in text + str(blocks)
     parse_blocks(blocks)
 
 
@@ -118,8 +118,8 @@ def test_every_modal_and_message_is_valid_block_kit() -> None:
 def test_reminder_names_connection_marketplace_expiry_and_how_to_rotate() -> None:
     text, blocks = render(Notice("expiry_reminder", Audience.CHANNEL, FACTS))
     everything = text + str(blocks)
-    for expected in ("US <Main> & Co", "United States (US)", "2026-06-30", "<@U0OWNER>", "LWA credentials",
-                     "Rotate secret", "/connect-amazon rotate US <Main> & Co", "rotate_now"):
+    for expected in ("US &lt;Main&gt; &amp; Co", "United States (US)", "2026-06-30", "<@U0OWNER>", "LWA credentials",
+                     "Rotate secret", "/connect-amazon rotate US &lt;Main&gt; &amp; Co", "rotate_now"):
         assert expected in everything
 
 

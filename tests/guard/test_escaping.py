@@ -1,0 +1,283 @@
+"""Mention and link injection: every string a person or Amazon controls reaches Slack escaped, exactly once.
+
+Slack reads ``&``, ``<`` and ``>`` as control characters in message text and in every text object
+(https://api.slack.com/reference/surfaces/formatting#escaping): ``<!channel>`` notifies a whole
+channel and ``<https://evil.example|click>`` is a disguised link. These tests render every notice
+kind and every modal/message builder in ``bot/views`` with hostile values and check every string
+the bot would send: no ``<`` or ``>`` survives except the mentions and channel links the bot
+builds itself, and nothing is escaped twice. The end-to-end version over HTTP is
+tests/guard/test_escaping_http.py.
+"""
+
+from __future__ import annotations
+
+import importlib
+import inspect
+import json
+import pkgutil
+import re
+from collections.abc import Iterator
+from datetime import UTC, date, datetime
+from typing import Any
+
+import pytest
+
+import bot.views as views_package
+from bot.flows.authz import Actor, refusal_for
+from bot.flows.checklist import ChecklistState
+from bot.flows.onboarding import ConnectionSummary, Outcome, Prefill
+from bot.flows.ports import Audience, Notice
+from bot.i18n import t
+from bot.views import audit, checklist, connections, credentials, help, home, leak_guard, lifecycle
+from bot.views.blocks import (
+    Markup,
+    bold,
+    button,
+    channel_link,
+    context,
+    cut,
+    escape,
+    header,
+    join,
+    md,
+    mention,
+    plain,
+    section,
+)
+from bot.views.notices import known_kinds, render
+from storage.models import Connection
+
+HOSTILE = "<!channel> <https://evil.example|click> & <@U0VICTIM>"
+ESCAPED = "&lt;!channel&gt; &lt;https://evil.example|click&gt; &amp; &lt;@U0VICTIM&gt;"
+HOSTILE_STORE = "<!here> Acme <https://evil.example/s|store>"
+HOSTILE_TEXT = "Amazon said <!everyone> <https://evil.example/e|details> & more"
+HOSTILE_ID = "U0X><!channel"  # not a Slack id: must never become a mention
+BOT_MARKUP = re.compile(r"<@[UW][A-Z0-9]+>|<#[CGD][A-Z0-9]+>")
+RAW_KEYS = {"value", "initial_value", "private_metadata", "action_id", "block_id", "callback_id", "type",
+            "style", "initial_date"}
+
+
+def sent_strings(obj: Any, path: str = "") -> Iterator[tuple[str, str]]:
+    """Every string the bot would show: message text, every text object, field, option, title...
+    (skipping machine fields such as action ids, button values and an input's typed value)."""
+    if isinstance(obj, str):
+        yield path, obj
+    elif isinstance(obj, dict):
+        for key, value in obj.items():
+            if key not in RAW_KEYS:
+                yield from sent_strings(value, f"{path}.{key}")
+    elif isinstance(obj, (list, tuple)):
+        for i, value in enumerate(obj):
+            yield from sent_strings(value, f"{path}[{i}]")
+
+
+def assert_safe(obj: Any) -> str:
+    """No live markup but the bot's own mentions/channel links, nothing escaped twice; returns all text."""
+    texts = []
+    for path, text in sent_strings(obj):
+        rest = BOT_MARKUP.sub("", text)
+        assert "<" not in rest and ">" not in rest, f"unescaped markup at {path}: {text!r}"
+        assert not re.search(r"&amp;(amp|lt|gt);", text), f"escaped twice at {path}: {text!r}"
+        texts.append(text)
+    return "\n".join(texts)
+
+
+def hostile_summary(**overrides: Any) -> ConnectionSummary:
+    values: dict[str, Any] = dict(
+        id=7, name=HOSTILE, account_type="seller", selling_partner_id="A1B2C3D4E5F6G7", region="NA",
+        marketplace_id="ATVPDKIKX0DER", store_name=HOSTILE_STORE, status="exposed",
+        secret_expires_on=date(2026, 6, 30), last_verified_at=datetime(2026, 1, 2, 3, 4, tzinfo=UTC),
+        last_error=HOSTILE_TEXT, created_by="U0OWNER",
+    )
+    values.update(overrides)
+    return ConnectionSummary(**values)
+
+
+NOTICE_DATA: dict[str, Any] = {
+    **hostile_summary().to_dict(),
+    "connection_id": 7, "marketplace": HOSTILE, "region": HOSTILE, "expires_on": HOSTILE, "days_left": 3,
+    "owner": "U0OWNER", "actor": "U0ADMIN", "cause": HOSTILE_TEXT, "next_step": HOSTILE_TEXT,
+    "verdict": "invalid_grant", "secret": "refresh_token", "channel_id": "C0TEAM", "user_id": "U0MEMBER",
+    "connected_by": "U0MEMBER", "reconnected": False,
+}
+NAMELESS_KINDS = {"checklist_nudge"}  # the only notice that names no connection
+
+
+# ------------------------------------------------------------------------------------ the helpers
+
+
+def test_escape_replaces_slacks_three_control_characters_once() -> None:
+    assert escape("a & b <c> d") == "a &amp; b &lt;c&gt; d"
+    assert escape(HOSTILE) == ESCAPED
+    assert escape(escape(HOSTILE)) == ESCAPED  # Markup is never escaped again
+    assert escape(None) == "" and escape(42) == "42"
+    assert isinstance(escape("x"), Markup)
+
+
+def test_md_escapes_every_parameter_but_trusted_markup() -> None:
+    text = md("lifecycle.refused", name=HOSTILE, owner=mention("U0OWNER"))
+    assert ESCAPED in text and "<@U0OWNER>" in text and HOSTILE not in text
+    assert isinstance(text, Markup)
+    nested = md("lifecycle.rotate_how", steps=md("lifecycle.rotate_steps"), name=HOSTILE)
+    assert t("lifecycle.rotate_steps") in nested and f"rotate {ESCAPED}" in nested
+
+
+def test_mentions_and_channel_links_only_for_real_ids() -> None:
+    assert mention("U0OWNER") == "<@U0OWNER>" and mention("W012ABC") == "<@W012ABC>"
+    assert channel_link("C0TEAM") == "<#C0TEAM>" and channel_link("G0PRIVATE1") == "<#G0PRIVATE1>"
+    for bad in (HOSTILE_ID, "!channel", "u0lower", "", None, "U0X|click"):
+        assert "<" not in BOT_MARKUP.sub("", mention(bad)) and "<" not in BOT_MARKUP.sub("", channel_link(bad))
+    assert mention(HOSTILE_ID) == "U0X&gt;&lt;!channel"
+
+
+def test_block_builders() -> None:
+    assert plain(HOSTILE) == {"type": "plain_text", "text": ESCAPED, "emoji": True}
+    assert section(md("onboarding.result.connected", name=HOSTILE))["text"]["type"] == "mrkdwn"
+    assert button(HOSTILE, "act", "1", "danger")["text"]["text"] == ESCAPED
+    assert header(HOSTILE)["text"]["text"] == ESCAPED[:150]
+    assert bold(HOSTILE) == f"*{ESCAPED}*" and join([HOSTILE, mention("U0A1")], " · ") == f"{ESCAPED} · <@U0A1>"
+    assert_safe([plain(HOSTILE), section(escape(HOSTILE)), context(escape(HOSTILE), bold(HOSTILE))])
+
+
+def test_cut_never_ends_inside_an_entity() -> None:
+    text = escape("x" * 10 + "&&&")  # xxxxxxxxxx&amp;&amp;&amp;
+    for limit in range(8, len(text) + 1):
+        head = cut(text, limit)
+        assert len(head) <= limit and not re.search(r"&[a-z]*$", head), (limit, head)
+
+
+# ------------------------------------------------------------------------------- every renderer
+
+
+@pytest.mark.parametrize("kind", sorted(known_kinds()))
+@pytest.mark.parametrize("secret", ["client_secret", "refresh_token"])
+def test_every_notice_kind_escapes_hostile_values(kind: str, secret: str) -> None:
+    data = {**NOTICE_DATA, "secret": secret}
+    audience = Audience.DM if kind.endswith("_dm") else Audience.CHANNEL
+    text, blocks = render(Notice(kind, audience, data, user_id="U0OWNER"))
+    everything = assert_safe({"text": text, "blocks": blocks})
+    if kind not in NAMELESS_KINDS:
+        assert ESCAPED in everything, kind  # the name is shown, escaped, in the text or the blocks
+
+
+@pytest.mark.parametrize("kind", sorted(known_kinds()))
+def test_hostile_user_and_channel_ids_never_become_markup(kind: str) -> None:
+    data = {**NOTICE_DATA, "owner": HOSTILE_ID, "actor": HOSTILE_ID, "user_id": HOSTILE_ID,
+            "channel_id": "C0X><!here", "connected_by": HOSTILE_ID, "created_by": HOSTILE_ID}
+    text, blocks = render(Notice(kind, Audience.CHANNEL, data))
+    assert_safe({"text": text, "blocks": blocks})
+
+
+def test_exposed_alert_reads_the_lwa_client_secret_not_the_an() -> None:
+    for secret, label in (("client_secret", "LWA client secret"), ("refresh_token", "refresh token")):
+        data = {"name": "Main US", "secret": secret, "channel_id": "C0TEAM", "user_id": "U0MEMBER",
+                "connection_id": 3}
+        text, blocks = render(Notice("connection_exposed", Audience.CHANNEL, data))
+        everything = text + json.dumps(blocks)
+        assert "The an" not in everything and "The a " not in everything
+        assert text.startswith(f"The {label} of connection Main US was posted in Slack")
+
+
+def _builders() -> dict[str, Any]:
+    """Every modal and message builder of bot/views, called with hostile values."""
+    summary = hostile_summary()
+    today = date(2026, 1, 5)
+    target = {"connection_id": 7, "name": HOSTILE, "marketplace": HOSTILE, "region": HOSTILE}
+    states = [ChecklistState("T0", "U0MEMBER"), ChecklistState("T0", "U0MEMBER", account_type="seller",
+                                                               completed=("profile_submitted",),
+                                                               nudge_due_at=datetime(2026, 1, 9, tzinfo=UTC)),
+              ChecklistState("T0", "U0MEMBER", account_type="vendor")]
+    prefill = Prefill(account_type="seller", selling_partner_id=HOSTILE, client_id=HOSTILE,
+                      marketplace_id="ATVPDKIKX0DER", connection_name=HOSTILE, secret_created_on="2026-01-01")
+    announce_error = md("onboarding.announce.failed", channel=channel_link("C0NOTIFY01"), reason=HOSTILE_TEXT)
+    outcomes = [
+        Outcome(kind="connected", connection=summary, notes=(HOSTILE_TEXT,)),
+        Outcome(kind="connected", connection=summary, reconnected=True, announce_error=announce_error),
+        Outcome(kind="confirm", existing=summary, pending_id="p1", notes=(HOSTILE_TEXT,)),
+        Outcome(kind="failed", cause=HOSTILE_TEXT, next_step=HOSTILE_TEXT, prefill=prefill),
+        Outcome(kind="expired"), Outcome(kind="cancelled"), Outcome(kind="refused", cause=HOSTILE_TEXT),
+        Outcome(kind="odd", cause=HOSTILE_TEXT),
+    ]
+    rows = [audit.AuditRow(datetime(2026, 1, 1, tzinfo=UTC), actor, action, HOSTILE, HOSTILE_TEXT)
+            for actor, action in (("U0OWNER", "connected"), ("system", "exposed"), (HOSTILE, HOSTILE))]
+    built: dict[str, Any] = {
+        "checklist.checklist_message": [checklist.checklist_message(s) for s in states],
+        "checklist.nudge_message": checklist.nudge_message({}),
+        "checklist.open_credentials_button": checklist.open_credentials_button(),
+        "connections.status_message": connections.status_message([summary, hostile_summary(store_name=None)],
+                                                                 today),
+        "connections.connections_blocks": connections.connections_blocks([summary]),
+        "connections.connected_announcement": connections.connected_announcement(NOTICE_DATA),
+        "connections.connection_line": connections.connection_line(summary, today),
+        "home.home_view": [home.home_view(s, [summary], today) for s in states],
+        "help.help_message": help.help_message(["rotate", "reauthorize", "disconnect", "audit"]),
+        "credentials.credentials_modal": credentials.credentials_modal(prefill, today),
+        "credentials.verifying_view": credentials.verifying_view(),
+        "credentials.refused_view": credentials.refused_view(),
+        "credentials.outcome_view": [credentials.outcome_view(o) for o in outcomes],
+        "lifecycle.renew_modal": [lifecycle.renew_modal(k, target, "2026-01-05") for k in ("rotate", "reauthorize")],
+        "lifecycle.verifying_modal": [lifecycle.verifying_modal(k, HOSTILE) for k in ("rotate", "reauthorize")],
+        "lifecycle.result_modal": lifecycle.result_modal(
+            "rotate", md("lifecycle.result.failed", what="client secret", name=HOSTILE), HOSTILE_TEXT, HOSTILE_TEXT,
+            HOSTILE_TEXT),
+        "lifecycle.disconnect_question": lifecycle.disconnect_question(target),
+        "leak_guard.warning_message": [leak_guard.warning_message(("client_secret", "refresh_token"),
+                                                                  (HOSTILE, "Main"), edited=e) for e in (True, False)],
+        "audit.audit_trail": [audit.audit_trail(rows, HOSTILE, truncated=True), audit.audit_trail([], HOSTILE,
+                                                                                                truncated=False)],
+        "audit.audit_line": [audit.audit_line(r) for r in rows],
+        "audit.refusal": audit.refusal("guard.audit.lookup_failed", error=HOSTILE),
+    }
+    return built
+
+
+# Public functions of bot/views that build no Slack text of their own (or are covered through another).
+NOT_BUILDERS = {
+    "blocks.*", "notices.render", "notices.renders", "notices.known_kinds", "lifecycle.renew_metadata",
+    "connections.status_label", "checklist.step_title", "checklist.step_body", "credentials.marketplace_option",
+    "credentials.marketplace_option_groups", "audit.escape",
+}
+
+
+def test_every_view_builder_escapes_hostile_values() -> None:
+    built = _builders()
+    for name, output in built.items():
+        everything = assert_safe(output)
+        if name not in ("checklist.nudge_message", "checklist.open_credentials_button", "credentials.verifying_view",
+                        "credentials.refused_view", "help.help_message", "checklist.checklist_message",
+                        "credentials.credentials_modal"):  # the modal holds the name only as the input's value
+            assert ESCAPED in everything or escape(HOSTILE[:80]) in everything, name
+
+
+def test_the_walk_covers_every_builder_in_bot_views() -> None:
+    """A new public view function must be added to the walk above (or declared not to build text)."""
+    from bot.views import notices
+
+    built = set(_builders())
+    known_kinds()
+    renderers = list(notices._RENDERERS.values())  # walked by test_every_notice_kind_escapes_hostile_values
+    for info in pkgutil.iter_modules(views_package.__path__):
+        module = importlib.import_module(f"bot.views.{info.name}")
+        for fn_name, fn in inspect.getmembers(module, inspect.isfunction):
+            key = f"{info.name}.{fn_name}"
+            if fn.__module__ != module.__name__ or fn_name.startswith("_") or any(fn is r for r in renderers):
+                continue
+            if key in NOT_BUILDERS or f"{info.name}.*" in NOT_BUILDERS:
+                continue
+            assert key in built, f"{key} is not walked by test_every_view_builder_escapes_hostile_values"
+
+
+# --------------------------------------------------------------------------- flow sentences
+
+
+def test_refusals_escape_the_connection_name() -> None:
+    conn = Connection(id=7, team_id="T0", name=HOSTILE, account_type="seller", selling_partner_id="A1B2C3D4E5",
+                      region="NA", marketplace_id="ATVPDKIKX0DER", client_id="amzn1.application-oa2-client.x",
+                      status="connected", secret_created_on=date(2026, 1, 1), secret_expires_on=date(2026, 6, 30),
+                      created_by="U0OWNER")
+    refused = refusal_for(conn, Actor("U0MEMBER"), admin_user_ids=(), lookup_error=HOSTILE_TEXT)
+    assert refused is not None and "<@U0OWNER>" in refused
+    assert ESCAPED in assert_safe(refused)
+    conn.status = "disconnected"
+    gone = refusal_for(conn, Actor("U0OWNER"), admin_user_ids=())
+    assert gone is not None and f"*{ESCAPED}*" in assert_safe(gone)
