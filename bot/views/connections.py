@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
+from bot.flows.leak_guard import exposure_label
 from bot.flows.onboarding import ConnectionSummary
 from bot.i18n import catalog, t
 from bot.views.credentials import escape
@@ -20,13 +21,21 @@ def status_label(status: str) -> str:
     return t(key) if key in catalog() else status
 
 
+def status_text(c: ConnectionSummary) -> str:
+    """The status, with "exposed" beside it while a secret in use was seen in Slack."""
+    label = status_label(c.status)
+    if c.exposed:
+        label += " · " + t("onboarding.status.exposed_beside", what=exposure_label(c.exposed))
+    return label
+
+
 def connection_line(c: ConnectionSummary, today: date | None = None) -> str:
     emoji = STATUS_EMOJI.get(c.status, ":grey_question:")
     line = t(
         "onboarding.status.line",
         emoji=emoji,
         name=escape(c.name),
-        status=status_label(c.status),
+        status=status_text(c),
         path=t(f"onboarding.path.{c.account_type}"),
         marketplace=c.marketplace_label,
         region=c.region,
@@ -80,7 +89,11 @@ def connected_announcement(data: dict[str, Any]) -> tuple[str, Blocks]:
     ]
     if c.store_name:
         fields.append((t("onboarding.field.store"), escape(c.store_name)))
-    return text, [
+    blocks: Blocks = [
         {"type": "section", "text": {"type": "mrkdwn", "text": text}},
         {"type": "section", "fields": [{"type": "mrkdwn", "text": f"*{k}*\n{v}"} for k, v in fields]},
     ]
+    if c.exposed:  # reconnected with the value that was seen in Slack: still exposed
+        blocks.append({"type": "section", "text": {"type": "mrkdwn", "text": t(
+            "onboarding.announce.still_exposed", name=escape(c.name), what=exposure_label(c.exposed))}})
+    return text, blocks

@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from bot.flows.leak_guard import exposure_label
 from bot.i18n import t
 from bot.views.notices import Blocks, renders
 
@@ -67,6 +68,14 @@ def _rotate_actions(data: dict[str, Any]) -> dict[str, Any]:
     }
 
 
+def _exposure_blocks(data: dict[str, Any]) -> Blocks:
+    """While a secret in use was seen in Slack, every notice about the connection says so."""
+    exposed = [k for k in data.get("exposed") or () if isinstance(k, str)]
+    if not exposed:
+        return []
+    return [_section(t("lifecycle.exposure.still", name=_facts(data)["name"], what=exposure_label(exposed)))]
+
+
 # --- notices -----------------------------------------------------------------------------------------
 
 
@@ -109,7 +118,7 @@ def _failing_blocks(data: dict[str, Any], headline: str) -> Blocks:
     elif verdict in ("invalid_client", "secret_expired"):
         blocks.append({"type": "actions", "block_id": "lifecycle_fix",
                        "elements": [_button(t("lifecycle.button.rotate"), ROTATE_NOW_ACTION, value, "primary")]})
-    return blocks
+    return blocks + _exposure_blocks(data)
 
 
 @renders("health_failing")
@@ -129,19 +138,22 @@ def health_failing_dm(data: dict[str, Any]) -> tuple[str, Blocks]:
 @renders("health_recovered")
 def health_recovered(data: dict[str, Any]) -> tuple[str, Blocks]:
     f = _facts(data)
-    return t("lifecycle.health.recovered.text", **f), [_section(t("lifecycle.health.recovered.headline", **f))]
+    return t("lifecycle.health.recovered.text", **f), [_section(t("lifecycle.health.recovered.headline", **f)),
+                                                       *_exposure_blocks(data)]
 
 
 @renders("connection_rotated")
 def connection_rotated(data: dict[str, Any]) -> tuple[str, Blocks]:
     f = _facts(data)
-    return t("lifecycle.announce.rotated.text", **f), [_section(t("lifecycle.announce.rotated", **f))]
+    return t("lifecycle.announce.rotated.text", **f), [_section(t("lifecycle.announce.rotated", **f)),
+                                                       *_exposure_blocks(data)]
 
 
 @renders("connection_reauthorized")
 def connection_reauthorized(data: dict[str, Any]) -> tuple[str, Blocks]:
     f = _facts(data)
-    return t("lifecycle.announce.reauthorized.text", **f), [_section(t("lifecycle.announce.reauthorized", **f))]
+    return t("lifecycle.announce.reauthorized.text", **f), [_section(t("lifecycle.announce.reauthorized", **f)),
+                                                            *_exposure_blocks(data)]
 
 
 @renders("connection_disconnected")
