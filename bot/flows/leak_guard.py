@@ -11,8 +11,9 @@ event into a :class:`PostedMessage`; :func:`handle_message` then
    retried delivery never warns twice;
 3. calls ``warn`` with plain facts so the edge can tell the poster privately, at once;
 4. matches the keyed fingerprints of what it found against the workspace's connections and flags
-   each match "exposed" (status, audit entry) and alerts the team channel once per leaked secret
-   value, with a "Rotate now" button.
+   each match "exposed" (the leaked value's fingerprint in ``exposed_secrets``, an audit entry; the
+   status is left as it is) and alerts the team channel once per leaked secret value, with a
+   "Rotate now" button. The connection stays exposed until that secret is replaced by another value.
 
 Nothing here ever keeps, logs or returns a found secret beyond the fingerprint lookup: the
 :class:`Finding` repr shows only its kind.
