@@ -88,6 +88,7 @@ def expiry_reminder(data: dict[str, Any]) -> tuple[str, Blocks]:
         _section(t("lifecycle.reminder.headline", days=days, **f)),
         _section(t("lifecycle.rotate_how", steps=t("lifecycle.rotate_steps"), name=f["name"])),
         _rotate_actions(data),
+        *_exposure_blocks(data),
     ]
     return text, blocks
 
@@ -99,6 +100,7 @@ def secret_expired(data: dict[str, Any]) -> tuple[str, Blocks]:
         _section(t("lifecycle.expired.headline", **f)),
         _section(t("lifecycle.rotate_how", steps=t("lifecycle.rotate_steps"), name=f["name"])),
         _rotate_actions(data),
+        *_exposure_blocks(data),
     ]
     return t("lifecycle.expired.text", **f), blocks
 

@@ -287,3 +287,25 @@ def test_rotating_the_leaked_secret_clears_the_exposure(h: BotHarness) -> None:
     conn = row(h, "Main")
     assert conn.status == "connected" and exposed_kinds(conn) == ()
     assert "exposed" not in status_answer(h)
+
+
+@pytest.mark.parametrize("kind", ["expiry_reminder", "secret_expired", "health_failing", "health_failing_dm",
+                                  "health_recovered", "connection_rotated", "connection_reauthorized",
+                                  "connection_connected"])
+def test_every_notice_about_an_exposed_connection_says_so(kind: str) -> None:
+    from bot.flows.onboarding import ConnectionSummary
+    from bot.flows.ports import Audience, Notice
+    from bot.views.notices import render
+
+    summary = ConnectionSummary(
+        id=1, name="Main", account_type="seller", selling_partner_id="A1EXAMPLE", region="NA",
+        marketplace_id="ATVPDKIKX0DER", store_name=None, status="connected",
+        secret_expires_on=datetime.now(UTC).date(), last_verified_at=None, last_error=None, created_by=OWNER,
+        exposed=("client_secret",))
+    data = {**summary.to_dict(), "connection_id": 1, "marketplace": "US", "owner": OWNER, "actor": OWNER,
+            "expires_on": "2027-01-01", "days_left": 5, "cause": "x", "next_step": "y", "verdict": "invalid_grant",
+            "connected_by": OWNER, "reconnected": True}
+    _text, blocks = render(Notice(kind, Audience.CHANNEL, data))
+    assert "flagged as exposed" in json.dumps(blocks) and "LWA client secret" in json.dumps(blocks)
+    _text, blocks = render(Notice(kind, Audience.CHANNEL, {**data, "exposed": []}))
+    assert "flagged as exposed" not in json.dumps(blocks)
