@@ -400,8 +400,8 @@ def replace_refusal(
     re-authorize and disconnect (``bot.flows.authz.may_manage``: the owner, workspace admins and owners,
     ADMIN_USER_IDS). Otherwise the sentence that says why not and what to do."""
     actor, lookup_error = resolve() if resolve is not None else (Actor(user_id=user_id), None)
-    if actor.user_id != user_id:
-        actor, lookup_error = Actor(user_id=user_id), lookup_error
+    if actor.user_id != user_id:  # facts about someone else never count for this person
+        actor = Actor(user_id=user_id)
     if may_manage(actor, created_by=existing.created_by, admin_user_ids=services.settings.admin_user_ids):
         return None
     key = "onboarding.confirm.not_allowed_lookup_failed" if lookup_error else "onboarding.confirm.not_allowed"
