@@ -296,8 +296,7 @@ def create_or_update_connection(
 
     def taken() -> ConnectionNameTaken:
         existing = clash.name if clash is not None else None
-        if existing is None:  # lost a race: the row that won is visible now
-            session.rollback()
+        if existing is None:  # lost a race: the row that won has committed, so a new statement sees it
             other = find_connection_by_name(session, team_id, name)
             existing = other.name if other is not None else None
         return ConnectionNameTaken(f"a connection named {redact(name)!r} (or one that looks the same) already "
