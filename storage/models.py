@@ -8,6 +8,7 @@ fingerprints (``*_fp``). Free-text columns that could carry an error text (``las
 
 from __future__ import annotations
 
+import json
 from datetime import UTC, date, datetime
 from typing import Any
 
@@ -18,8 +19,12 @@ from sqlalchemy.types import TypeDecorator
 from sqlmodel import Field, SQLModel
 
 from bot.redaction import redact
+from storage.names import name_key
 
-CONNECTION_STATUSES = ("connected", "failing", "exposed", "disconnected")
+# "exposed" is not a status: a connection whose current secret was seen in Slack is exposed beside its
+# status (connected or failing) until that secret is replaced; see ``exposed_kinds``.
+CONNECTION_STATUSES = ("connected", "failing", "disconnected")
+SECRET_KINDS = ("client_secret", "refresh_token")
 ACCOUNT_TYPES = ("seller", "vendor")
 REGIONS = ("NA", "EU", "FE")
 SECRET_LIFETIME_DAYS = 180
@@ -61,11 +66,16 @@ class UTCDateTime(TypeDecorator[datetime]):
 
 class Connection(SQLModel, table=True):
     __tablename__ = "connections"
-    __table_args__ = (sa.UniqueConstraint("team_id", "name", name="uq_connections_team_id_name"),)
+    __table_args__ = (
+        sa.UniqueConstraint("team_id", "name", name="uq_connections_team_id_name"),
+        # Look-alike names (storage.names.name_key) are refused by the database itself.
+        sa.UniqueConstraint("team_id", "name_key", name="uq_connections_team_id_name_key"),
+    )
 
     id: int | None = Field(default=None, primary_key=True)
     team_id: str = Field(index=True)
     name: str
+    name_key: str = Field(default="")  # always name_key(name): set on every insert and update (below)
     account_type: str  # "seller" | "vendor"
     selling_partner_id: str
     region: str  # "NA" | "EU" | "FE"
@@ -84,6 +94,9 @@ class Connection(SQLModel, table=True):
     last_error: str | None = Field(default=None)
     transient_failures: int = Field(default=0)
     next_health_check_at: datetime | None = Field(default=None, index=True, sa_type=UTCDateTime)
+    # JSON {"client_secret": [fingerprint, ...], "refresh_token": [...]}: the keyed fingerprints of secret
+    # values the leak guard saw in Slack (never a secret). Exposure is derived from it: see exposed_kinds.
+    exposed_secrets: str | None = Field(default=None)
     created_by: str
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
     updated_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
@@ -104,6 +117,34 @@ class Connection(SQLModel, table=True):
     def label(self) -> str:
         """A human name for error messages: ``'Main EU' (row 7, team T1)``."""
         return f"{redact(self.name)!r} (row {self.id}, team {self.team_id})"
+
+
+def leaked_fingerprints(exposed_secrets: str | None) -> dict[str, list[str]]:
+    """The ``exposed_secrets`` column read back: which fingerprints of each secret kind were seen in Slack."""
+    try:
+        data = json.loads(exposed_secrets or "{}")
+    except ValueError:
+        return {}
+    if not isinstance(data, dict):
+        return {}
+    return {kind: [fp for fp in data.get(kind) or [] if isinstance(fp, str)] for kind in SECRET_KINDS
+            if isinstance(data.get(kind), list)}
+
+
+def exposed_kinds(conn: Any) -> tuple[str, ...]:
+    """Which secrets now in use by ``conn`` were seen in Slack (``client_secret``, ``refresh_token``).
+
+    The one source of truth for "exposed": the leaked fingerprints against the current ones, so only
+    replacing the leaked value (rotation, re-authorization, reconnecting with another value) clears it,
+    and re-submitting the same leaked value keeps it. ``conn`` is a Connection or any row with the
+    columns ``exposed_secrets``, ``client_secret_fp`` and ``refresh_token_fp``.
+    """
+    leaked = leaked_fingerprints(getattr(conn, "exposed_secrets", None))
+    if not leaked:
+        return ()
+    current = {"client_secret": getattr(conn, "client_secret_fp", None),
+               "refresh_token": getattr(conn, "refresh_token_fp", None)}
+    return tuple(kind for kind in SECRET_KINDS if current[kind] and current[kind] in leaked.get(kind, ()))
 
 
 class ChecklistProgress(SQLModel, table=True):
@@ -214,5 +255,14 @@ def _redact_on_flush(mapper: Any, connection: Any, target: Any) -> None:
 for _model in _REDACTED_FIELDS:
     event.listen(_model, "before_insert", _redact_on_flush)
     event.listen(_model, "before_update", _redact_on_flush)
+
+
+def _set_name_key(mapper: Any, connection: Any, target: Connection) -> None:
+    # One place keeps name_key = name_key(name) on every write, whoever renamed the row.
+    target.name_key = name_key(target.name)
+
+
+event.listen(Connection, "before_insert", _set_name_key)
+event.listen(Connection, "before_update", _set_name_key)
 
 ALL_TABLES = (Connection, ChecklistProgress, AuditEntry, ReminderLedger, IdempotencyKey)

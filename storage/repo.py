@@ -27,6 +27,7 @@ from storage.crypto import Crypto, DecryptionError
 from storage.db import Database
 from storage.models import (
     ACCOUNT_TYPES,
+    CONNECTION_STATUSES,
     REGIONS,
     SECRET_LIFETIME_DAYS,
     AuditEntry,
@@ -34,7 +35,9 @@ from storage.models import (
     Connection,
     IdempotencyKey,
     ReminderLedger,
+    leaked_fingerprints,
 )
+from storage.names import name_key
 
 TABLE = "connections"
 CLIENT_SECRET = "client_secret"
@@ -45,7 +48,12 @@ SYSTEM_ACTOR = "system"
 
 
 class ConnectionNameTaken(ValueError):
-    """Another connection in the same workspace already has this name."""
+    """Another connection in the same workspace already has this name, or one that looks the same
+    (``storage.names.name_key``). ``existing_name`` is that connection's name when known."""
+
+    def __init__(self, message: str, existing_name: str | None = None) -> None:
+        super().__init__(message)
+        self.existing_name = existing_name
 
 
 class ConnectionNotFound(LookupError):
@@ -198,6 +206,18 @@ def get_connection(session: Session, team_id: str, name: str) -> Connection | No
     return session.exec(stmt).first()
 
 
+def get_connection_by_key(session: Session, team_id: str, name: str) -> Connection | None:
+    """The connection whose name is the same as ``name`` by ``name_key`` (``main`` finds ``Main``,
+    so does ``Ｍａｉｎ`` or a Cyrillic look-alike), whatever its status. At most one: the key is unique."""
+    stmt = select(Connection).where(Connection.team_id == team_id, Connection.name_key == name_key(name))
+    return session.exec(stmt).first()
+
+
+def find_connection_by_name(session: Session, team_id: str, name: str) -> Connection | None:
+    """What a person means by ``name`` in a command: the exact name, else the one with the same key."""
+    return get_connection(session, team_id, name) or get_connection_by_key(session, team_id, name)
+
+
 def get_connection_by_id(session: Session, connection_id: int) -> Connection | None:
     return session.get(Connection, connection_id)
 
@@ -260,9 +280,11 @@ def create_or_update_connection(
 ) -> Connection:
     """Store a verified connection; the caller commits (all of it is one transaction).
 
-    Without ``existing_id`` a new row is inserted (``ConnectionNameTaken`` if the name is used in
-    the workspace). With it, that row is updated in place ("reconnected"); a changed client
-    secret starts a new secret generation.
+    Without ``existing_id`` a new row is inserted (``ConnectionNameTaken`` if the name, or a name
+    with the same ``name_key``, is used in the workspace) and ``created_by`` owns it. With it, that
+    row is updated in place ("reconnected") and keeps its owner: ``created_by`` is then only the
+    actor of the audit entry (whether the actor may replace the credentials is the caller's check).
+    A changed client secret starts a new secret generation.
     """
     now = _aware(now)
     if account_type not in ACCOUNT_TYPES:
@@ -271,11 +293,19 @@ def create_or_update_connection(
         raise ValueError(f"region must be one of {', '.join(REGIONS)}")
     if not name.strip():
         raise ValueError("the connection name is empty")
-    taken = ConnectionNameTaken(f"a connection named {redact(name)!r} already exists in this workspace")
-    clash = get_connection(session, team_id, name)
+    clash = find_connection_by_name(session, team_id, name)
+
+    def taken() -> ConnectionNameTaken:
+        existing = clash.name if clash is not None else None
+        if existing is None:  # lost a race: the row that won has committed, so a new statement sees it
+            other = find_connection_by_name(session, team_id, name)
+            existing = other.name if other is not None else None
+        return ConnectionNameTaken(f"a connection named {redact(name)!r} (or one that looks the same) already "
+                                   "exists in this workspace", existing_name=existing)
+
     if existing_id is None:
         if clash is not None:
-            raise taken
+            raise taken()
         conn = Connection(
             team_id=team_id,
             name=name,
@@ -298,7 +328,7 @@ def create_or_update_connection(
                 session.add(conn)
                 session.flush()
         except IntegrityError:
-            raise taken from None
+            raise taken() from None
         action = "connected"
     else:
         found = get_connection_by_id(session, existing_id)
@@ -306,7 +336,7 @@ def create_or_update_connection(
             raise ConnectionNotFound(f"connection {existing_id} does not exist in this workspace")
         conn = found
         if clash is not None and clash.id != conn.id:
-            raise taken
+            raise taken()
         if conn.client_secret_fp is None or conn.client_secret_fp not in crypto.fingerprints(client_secret):
             conn.secret_generation += 1
         conn.name = name
@@ -318,7 +348,13 @@ def create_or_update_connection(
         conn.store_name = store_name
         conn.secret_created_on = secret_created_on
         conn.secret_expires_on = secret_expiry(secret_created_on)
-        conn.created_by = created_by
+        try:
+            with session.begin_nested():  # the renamed row against a look-alike inserted meanwhile
+                session.add(conn)
+                session.flush()
+        except IntegrityError:
+            clash = None
+            raise taken() from None
         action = "reconnected"
     _set_secret(crypto, conn, CLIENT_SECRET, client_secret)
     _set_secret(crypto, conn, REFRESH_TOKEN, refresh_token)
@@ -437,7 +473,7 @@ def set_status(
 ) -> Connection:
     """Change status (and last error, redacted); add an audit entry when ``audit_action`` is given."""
     now = _aware(now)
-    if status not in ("connected", "failing", "exposed", "disconnected"):
+    if status not in CONNECTION_STATUSES:
         raise ValueError(f"unknown connection status {status!r}")
     connection.status = status
     connection.last_error = error
@@ -449,6 +485,36 @@ def set_status(
     else:
         session.flush()
     return connection
+
+
+def mark_exposed(
+    session: Session, connection: Connection, which: str, fingerprint: str, *, detail: str, actor: str, now: datetime
+) -> bool:
+    """Record that the secret value with ``fingerprint`` (``which``: client_secret/refresh_token) was seen
+    in Slack; audited once per value. The status is left as it is: the exposure stands beside it until
+    that value is replaced (``storage.models.exposed_kinds``). True when it was not recorded before."""
+    if which not in (CLIENT_SECRET, REFRESH_TOKEN) or not fingerprint:
+        raise ValueError(f"unknown secret kind {which!r}")
+    leaked = leaked_fingerprints(connection.exposed_secrets)
+    known = leaked.setdefault(which, [])
+    if fingerprint in known:
+        return False
+    known.append(fingerprint)
+    connection.exposed_secrets = json.dumps(leaked)
+    connection.updated_at = _aware(now)
+    session.add(connection)
+    add_audit(session, team_id=connection.team_id, actor=actor, action="exposed", connection=connection,
+              detail=detail, now=now)
+    return True
+
+
+def _refingerprint_exposure(connection: Connection, field: str, old_fp: str | None) -> None:
+    """After ``field`` was fingerprinted again under a new key: a leaked value still in use keeps its mark."""
+    new_fp = getattr(connection, f"{field}_fp")
+    leaked = leaked_fingerprints(connection.exposed_secrets)
+    if old_fp and new_fp and old_fp != new_fp and old_fp in leaked.get(field, []):
+        leaked[field] = [new_fp if fp == old_fp else fp for fp in leaked[field]]
+        connection.exposed_secrets = json.dumps(leaked)
 
 
 def list_due_health_checks(session: Session, now: datetime, limit: int = 500) -> list[Connection]:
@@ -686,7 +752,9 @@ def rotate_keys(
                     failures.append(RotationFailure(conn.id, conn.team_id, conn.name, exc.detail))
                     continue
                 for f, secret in plain.items():
+                    old_fp = getattr(conn, f"{f}_fp")
                     _set_secret(crypto, conn, f, secret)
+                    _refingerprint_exposure(conn, f, old_fp)
                 session.add(conn)
                 per_team[conn.team_id] = per_team.get(conn.team_id, 0) + 1
             for team_id, count in per_team.items():
@@ -980,13 +1048,14 @@ def due_expiry_reminder_keys(
 def connection_summaries(session: Session, connection_ids: Sequence[int]) -> dict[int, sa.Row]:
     """The plain (secret-free) columns a notice about a connection needs, for many connections in one
     query: id, team_id, name, account_type, marketplace_id, region, created_by, secret_expires_on,
-    secret_generation, status."""
+    secret_generation, status, and what ``exposed_kinds`` reads (fingerprints, exposed_secrets)."""
     if not connection_ids:
         return {}
     stmt = sa.select(
         col(Connection.id), col(Connection.team_id), col(Connection.name), col(Connection.account_type),
         col(Connection.marketplace_id), col(Connection.region), col(Connection.created_by),
         col(Connection.secret_expires_on), col(Connection.secret_generation), col(Connection.status),
+        col(Connection.client_secret_fp), col(Connection.refresh_token_fp), col(Connection.exposed_secrets),
     ).where(col(Connection.id).in_(list(connection_ids)))
     return {int(row.id): row for row in session.execute(stmt).all()}
 

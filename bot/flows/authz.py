@@ -79,7 +79,7 @@ def find_target(
     connection_id: int | None = None,
     lookup_error: str | None = None,
 ) -> Lookup:
-    """Find the connection by name (case-insensitive if no exact match) or id and check the actor may change it.
+    """Find the connection by name (exact, else by ``name_key``) or id and check the actor may change it.
 
     ``lookup_error`` is the Slack error when the listener could not read the actor's admin flags: a
     refusal then says so, since the actor might be an admin.
@@ -96,11 +96,8 @@ def find_target(
                 return Lookup(refusal=t("lifecycle.not_found_any"))
         else:
             wanted = clean_name(name or "")
-            conn = repo.get_connection(session, team_id, wanted)
-            if conn is None:
-                matches = [c for c in repo.list_connections(session, team_id, include_disconnected=True)
-                           if c.name.casefold() == wanted.casefold()]
-                conn = matches[0] if len(matches) == 1 else None
+            # The exact name, else the one connection whose name_key is the same (``main`` finds ``Main``).
+            conn = repo.find_connection_by_name(session, team_id, wanted) if wanted else None
             if conn is None:
                 return Lookup(refusal=md("lifecycle.not_found", name=_quoted(wanted)))
         refusal = refusal_for(conn, actor, services.settings.admin_user_ids, lookup_error)
@@ -132,3 +129,8 @@ def refusal_for(
 
 def _quoted(name: str) -> Markup:
     return bold(redact(name[:80])) if name else md("lifecycle.unnamed_connection")
+
+
+def quoted_name(name: str) -> Markup:
+    """A connection name as refusals show it (the same form as the lifecycle refusals above)."""
+    return _quoted(name)

@@ -11,8 +11,9 @@ event into a :class:`PostedMessage`; :func:`handle_message` then
    retried delivery never warns twice;
 3. calls ``warn`` with plain facts so the edge can tell the poster privately, at once;
 4. matches the keyed fingerprints of what it found against the workspace's connections and flags
-   each match "exposed" (status, audit entry) and alerts the team channel once per leaked secret
-   value, with a "Rotate now" button.
+   each match "exposed" (the leaked value's fingerprint in ``exposed_secrets``, an audit entry; the
+   status is left as it is) and alerts the team channel once per leaked secret value, with a
+   "Rotate now" button. The connection stays exposed until that secret is replaced by another value.
 
 Nothing here ever keeps, logs or returns a found secret beyond the fingerprint lookup: the
 :class:`Finding` repr shows only its kind.
@@ -34,7 +35,7 @@ from bot.i18n import t
 from storage import repo
 from storage.crypto import Crypto
 from storage.db import Database
-from storage.models import Connection
+from storage.models import Connection, exposed_kinds
 
 log = logging.getLogger(__name__)
 
@@ -256,6 +257,11 @@ def handle_message(
     return LeakOutcome(found=kinds, warned=warned, exposed=tuple(e for e in exposed if e is not None))
 
 
+def exposure_label(kinds: Iterable[str]) -> str:
+    """``LWA client secret and refresh token``: the exposed secrets, for a sentence."""
+    return t("guard.leak.and").join(LABELS[k] for k in kinds if k in LABELS)
+
+
 def _ledger_kind(which: str, fingerprint: str) -> str:
     return f"exposed:{which}:{fingerprint[:16]}"
 
@@ -270,15 +276,17 @@ def _flag_exposed(
         if conn is None or conn.status == "disconnected":
             return None
         name, generation = conn.name, conn.secret_generation
+        # Recorded first and for good (beside the status, until this value is replaced): whether or not
+        # the alert below goes out now, the exposure is never forgotten.
+        repo.mark_exposed(
+            session, conn, which, fingerprint, now=now,
+            detail=t("guard.leak.last_error", what=LABELS[which], channel=message.channel_id),
+            actor=message.user_id or repo.SYSTEM_ACTOR,
+        )
+        session.commit()
         kind = _ledger_kind(which, fingerprint)
         if not repo.claim_reminder(session, connection_id, generation, kind, f"leak:{message.event_id}", now):
             return ExposedConnection(connection_id, name, which, alerted=True)  # flagged and announced before
-        repo.set_status(
-            session, conn, "exposed", now=now,
-            error=t("guard.leak.last_error", what=LABELS[which], channel=message.channel_id),
-            actor=message.user_id or repo.SYSTEM_ACTOR, audit_action="exposed",
-        )
-        session.commit()
 
     notice = Notice(
         kind=EXPOSED_NOTICE,
@@ -308,17 +316,8 @@ def still_exposed(session: Session, connection: Connection) -> list[str]:
     """Which of the connection's current secrets were seen in Slack (``client_secret``/``refresh_token``).
 
     The lifecycle flows call this after replacing one secret: re-authorizing after a leaked client
-    secret leaves the connection exposed, rotating the leaked secret clears it. Matches the leak
-    guard's ledger entries (``exposed:<which>:<fingerprint prefix>``) against the stored fingerprints.
+    secret leaves the connection exposed, rotating the leaked secret clears it. The leaked fingerprints
+    the leak guard recorded (``connections.exposed_secrets``) against the stored ones: the same rule
+    as everywhere else (``storage.models.exposed_kinds``).
     """
-    if connection.id is None:
-        return []
-    current = {CLIENT_SECRET: connection.client_secret_fp or "", REFRESH_TOKEN: connection.refresh_token_fp or ""}
-    leaked: list[str] = []
-    for entry in repo.list_reminders(session, connection.id):
-        parts = entry.kind.split(":")
-        if len(parts) != 3 or parts[0] != "exposed" or parts[1] not in current:
-            continue
-        if current[parts[1]] and current[parts[1]].startswith(parts[2]) and parts[1] not in leaked:
-            leaked.append(parts[1])
-    return leaked
+    return list(exposed_kinds(connection))

@@ -16,7 +16,7 @@ import json
 import logging
 import secrets
 import threading
-from collections.abc import Collection, Mapping
+from collections.abc import Callable, Collection, Mapping
 from dataclasses import asdict, dataclass, field, replace
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
@@ -28,15 +28,17 @@ from bot.amazon.client import Credentials
 from bot.amazon.marketplaces import REGION_NAMES, marketplace_by_id
 from bot.amazon.validators import FIELD_KEYS, validate_credentials
 from bot.amazon.verdicts import REFUSED, Verdict, explain
+from bot.flows.authz import Actor, may_manage, quoted_name
+from bot.flows.leak_guard import exposure_label
 from bot.flows.ports import Audience, DeliveryError, Notice, Outbox
 from bot.i18n import t
 from bot.redaction import mask, redact
 from bot.services import Services
-from bot.views.blocks import channel_link, escape, md
+from bot.views.blocks import channel_link, escape, md, mention
 from storage import repo
 from storage.crypto import Crypto, DecryptionError
 from storage.db import Database
-from storage.models import SECRET_LIFETIME_DAYS, Connection, IdempotencyKey
+from storage.models import SECRET_LIFETIME_DAYS, Connection, IdempotencyKey, exposed_kinds
 
 log = logging.getLogger(__name__)
 
@@ -199,6 +201,7 @@ class ConnectionSummary:
     last_verified_at: datetime | None
     last_error: str | None
     created_by: str
+    exposed: tuple[str, ...] = ()  # secrets in use that were seen in Slack (storage.models.exposed_kinds)
 
     @property
     def marketplace_label(self) -> str:
@@ -225,6 +228,7 @@ class ConnectionSummary:
             last_verified_at=conn.last_verified_at,
             last_error=redact(conn.last_error) if conn.last_error else None,
             created_by=conn.created_by,
+            exposed=exposed_kinds(conn),
         )
 
     def to_dict(self) -> dict[str, Any]:
@@ -239,6 +243,7 @@ class ConnectionSummary:
         values["secret_expires_on"] = date.fromisoformat(values["secret_expires_on"])
         lva = values.get("last_verified_at")
         values["last_verified_at"] = datetime.fromisoformat(lva) if lva else None
+        values["exposed"] = tuple(str(k) for k in values.get("exposed") or ())
         return cls(**values)
 
 
@@ -532,19 +537,38 @@ def claimed_outcome(db: Database, key: str) -> Outcome | None:
 # --------------------------------------------------------------------------- verification and save
 
 
-def name_clash(session: Session, team_id: str, form: FormCheck) -> bool:
-    """True when the connection name belongs to another store in this workspace (a form error)."""
+def name_clash(session: Session, team_id: str, form: FormCheck) -> str | None:
+    """The name of the connection of another store in this workspace that already has this name, or one
+    that looks the same (``storage.names.name_key``): a form error naming it. None when the name is free."""
     name = form.values.get("connection_name")
     if not name:
-        return False
-    other = repo.get_connection(session, team_id, name)
+        return None
+    other = repo.find_connection_by_name(session, team_id, name)
     if other is None:
-        return False
+        return None
     if other.status == "disconnected":
-        return True  # the name still belongs to the disconnected row
-    return not (
-        other.selling_partner_id == form.values.get("selling_partner_id") and other.region == form.region
-    )
+        return other.name  # the name still belongs to the disconnected row
+    same_store = other.selling_partner_id == form.values.get("selling_partner_id") and other.region == form.region
+    return None if same_store else other.name
+
+
+ResolveActor = Callable[[], tuple[Actor, "str | None"]]
+"""Looks up the person's workspace admin/owner flags (users.info) when needed: (actor, Slack error or None)."""
+
+
+def replace_refusal(
+    services: Services, existing: ConnectionSummary, user_id: str, resolve: ResolveActor | None
+) -> str | None:
+    """None when ``user_id`` may replace the credentials of the ``existing`` connection: the same rule as rotate,
+    re-authorize and disconnect (``bot.flows.authz.may_manage``: the owner, workspace admins and owners,
+    ADMIN_USER_IDS). Otherwise the sentence that says why not and what to do."""
+    actor, lookup_error = resolve() if resolve is not None else (Actor(user_id=user_id), None)
+    if actor.user_id != user_id:  # facts about someone else never count for this person
+        actor = Actor(user_id=user_id)
+    if may_manage(actor, created_by=existing.created_by, admin_user_ids=services.settings.admin_user_ids):
+        return None
+    key = "onboarding.confirm.not_allowed_lookup_failed" if lookup_error else "onboarding.confirm.not_allowed"
+    return md(key, name=quoted_name(existing.name), owner=mention(existing.created_by), error=lookup_error or "")
 
 
 def _failed(verdict: Verdict, form: FormCheck) -> Outcome:
@@ -616,12 +640,12 @@ def _save(
                 health_check_interval=timedelta(hours=services.settings.health_check_hours),
             )
             session.commit()
-        except repo.ConnectionNameTaken:
+        except repo.ConnectionNameTaken as taken:
             session.rollback()
             return Outcome(
                 kind="failed",
                 verdict_kind="name_taken",
-                cause=t("onboarding.form.name_taken", name=values["connection_name"]),
+                cause=t("onboarding.form.name_taken", name=taken.existing_name or values["connection_name"]),
                 next_step=t("onboarding.form.name_taken_step"),
                 prefill=Prefill(
                     account_type=values["account_type"],
@@ -632,6 +656,9 @@ def _save(
                 ),
             )
         summary = ConnectionSummary.of(conn)
+    if summary.exposed:  # the same leaked value entered again: replacing the others does not clear it
+        notes = (*notes, t("onboarding.result.still_exposed", what=exposure_label(summary.exposed),
+                           name=summary.name))
     log.info(
         "connection %s %s for team %s by %s (%s, %s)",
         summary.id,
@@ -651,8 +678,14 @@ def _save(
     )
 
 
-def verify_and_save(services: Services, outbox: Outbox, sub: Submission) -> Outcome:
-    """Verify with Amazon (after the Slack ack), then save and announce, or ask to confirm a reconnect."""
+def verify_and_save(
+    services: Services, outbox: Outbox, sub: Submission, resolve: ResolveActor | None = None
+) -> Outcome:
+    """Verify with Amazon (after the Slack ack), then save and announce, or ask to confirm a reconnect.
+
+    A reconnect (the same seller or vendor and region is connected already) is offered only to someone who
+    may replace that connection's credentials (``replace_refusal``); anyone else is told so and nothing is
+    kept. ``resolve`` looks up the person's admin flags, only on that path."""
     form = sub.form
     verdict = services.amazon.verify(Credentials.from_fields(form.values))
     now = services.clock()
@@ -666,6 +699,12 @@ def verify_and_save(services: Services, outbox: Outbox, sub: Submission) -> Outc
         existing = repo.find_connection_by_partner(session, sub.team_id, form.values["selling_partner_id"], region)
         existing_summary = ConnectionSummary.of(existing) if existing is not None else None
         if existing_summary is not None:
+            session.rollback()  # hold no transaction while Slack answers users.info
+            refusal = replace_refusal(services, existing_summary, sub.user_id, resolve)
+            if refusal is not None:
+                log.info("reconnect of connection %s by %s refused: not its owner or an admin",
+                         existing_summary.id, sub.user_id)
+                return Outcome(kind="refused", cause=refusal)
             pending_id = store_pending(
                 session, services.crypto, sub, verdict.store_name, existing_summary.id, now
             )
@@ -758,9 +797,16 @@ def _take_pending(db: Database, pending_id: str, now: datetime) -> tuple[dict[st
         return None, True
 
 
-def confirm_pending(services: Services, outbox: Outbox, pending_id: str, team_id: str, user_id: str) -> Outcome | None:
-    """The user confirmed updating the existing connection. None when a concurrent click already did."""
+def confirm_pending(
+    services: Services, outbox: Outbox, pending_id: str, team_id: str, user_id: str,
+    resolve: ResolveActor | None = None,
+) -> Outcome | None:
+    """The user confirmed updating the existing connection. None when a concurrent click already did.
+
+    Checked again here: only the person who entered the credentials confirms, and only while they may
+    replace that connection's credentials (``replace_refusal``); otherwise nothing changes."""
     now = services.clock()
+    existing: ConnectionSummary | None = None
     with services.db.session() as session:
         row = session.get(IdempotencyKey, _pending_key(pending_id))
         owner_ok = True
@@ -768,10 +814,19 @@ def confirm_pending(services: Services, outbox: Outbox, pending_id: str, team_id
             try:
                 meta = json.loads(row.result)
                 owner_ok = meta.get("team_id") == team_id and meta.get("user_id") == user_id
+                current = (repo.get_team_connection(session, team_id, meta["existing_id"])
+                           if owner_ok and isinstance(meta.get("existing_id"), int) else None)
+                existing = ConnectionSummary.of(current) if current is not None else None
             except ValueError:
                 owner_ok = False
     if not owner_ok:
-        return Outcome(kind="refused", cause=t("onboarding.confirm.not_yours"))
+        return Outcome(kind="refused", cause=md("onboarding.confirm.not_yours"))
+    if existing is not None and existing.status != "disconnected":
+        refusal = replace_refusal(services, existing, user_id, resolve)
+        if refusal is not None:
+            log.info("confirmation of a reconnect of connection %s by %s refused: not its owner or an admin",
+                     existing.id, user_id)
+            return Outcome(kind="refused", cause=refusal)
     data, expired = _take_pending(services.db, pending_id, now)
     if data is None:
         return Outcome(kind="expired") if expired else None
@@ -813,7 +868,7 @@ def cancel_pending(db: Database, pending_id: str, team_id: str, user_id: str) ->
             except ValueError:
                 meta = {}
             if meta.get("team_id") != team_id or meta.get("user_id") != user_id:
-                return Outcome(kind="refused", cause=t("onboarding.confirm.not_yours"))
+                return Outcome(kind="refused", cause=md("onboarding.confirm.not_yours"))
             session.delete(row)
             session.commit()
     return Outcome(kind="cancelled")

@@ -171,13 +171,10 @@ def _renew(
             repo.replace_refresh_token(session, services.crypto, conn, new_value, actor.user_id, now, interval)
         if verdict.store_name and not conn.store_name:
             conn.store_name = verdict.store_name
-        # Replacing one secret does not clear an exposure of the other one (seen in Slack by the leak guard).
+        # Replacing one secret does not clear an exposure of the other one (seen in Slack by the leak guard):
+        # it stays derived from the leaked fingerprints, beside the status, and the result says so.
         leaked = still_exposed(session, conn)
         exposure = [sentence for which in leaked if (sentence := _exposure_sentence(which, name))]
-        if exposure:
-            conn.status = "exposed"
-            conn.last_error = " ".join(exposure)
-            session.add(conn)
         session.commit()
         facts = connection_facts(conn)
         if was_failing:

@@ -38,7 +38,7 @@ from bot.redaction import redact
 from bot.services import Services
 from storage import repo
 from storage.crypto import DecryptionError
-from storage.models import Connection
+from storage.models import Connection, exposed_kinds
 
 log = logging.getLogger(__name__)
 
@@ -282,10 +282,14 @@ class ConnectionFacts(Protocol):
     region: str
     created_by: str
     secret_expires_on: date
+    client_secret_fp: str | None
+    refresh_token_fp: str | None
+    exposed_secrets: str | None
 
 
 def connection_facts(conn: ConnectionFacts) -> dict[str, Any]:
-    """Plain, secret-free facts about a connection that every notice about it carries."""
+    """Plain, secret-free facts about a connection that every notice about it carries (``exposed``: the
+    secrets in use that were seen in Slack, so every alert keeps saying so until they are replaced)."""
     market = marketplace_by_id(conn.marketplace_id)
     return {
         "connection_id": conn.id,
@@ -295,6 +299,7 @@ def connection_facts(conn: ConnectionFacts) -> dict[str, Any]:
         "region": REGION_NAMES.get(conn.region, conn.region),
         "owner": conn.created_by,
         "expires_on": conn.secret_expires_on.isoformat(),
+        "exposed": list(exposed_kinds(conn)),
     }
 
 

@@ -420,6 +420,10 @@ MESSAGES: dict[str, str] = {
         "The refresh token in use was posted in Slack earlier, so {name} stays flagged as exposed: run "
         "`/connect-amazon reauthorize {name}` with a new one."
     ),
+    "lifecycle.exposure.still": (
+        ":rotating_light: *{name}* is still flagged as exposed: the {what} in use was posted in Slack. Replace "
+        "it: `/connect-amazon rotate` for the client secret, `/connect-amazon reauthorize` for the refresh token."
+    ),
     "lifecycle.still_exposed.client_secret": (
         "The client secret in use was posted in Slack earlier, so {name} stays flagged as exposed: run "
         "`/connect-amazon rotate {name}` with a new one."
@@ -638,7 +642,8 @@ MESSAGES: dict[str, str] = {
     "onboarding.form.name_taken": "Another connection in this workspace is already called {name}.",
     "onboarding.form.name_taken_step": "Choose a different connection name and try again.",
     "onboarding.form.name_taken_field": (
-        "Another connection in this workspace already has this name. Choose a different one."
+        "Another connection in this workspace is already called “{name}” (names that look alike count as the "
+        "same). Choose a different one."
     ),
     # results
     "onboarding.verifying.text": (
@@ -648,6 +653,10 @@ MESSAGES: dict[str, str] = {
     "onboarding.result.connected": ":white_check_mark: *{name}* is connected and verified with Amazon.",
     "onboarding.result.reconnected": ":white_check_mark: *{name}* was updated with the new credentials and verified.",
     "onboarding.result.announced": "I told the team channel. I'll remind you before the client secret expires.",
+    "onboarding.result.still_exposed": (
+        "The {what} you entered is the one posted in Slack earlier, so {name} stays flagged as exposed. Create a "
+        "new one in Amazon and enter it with /connect-amazon rotate or /connect-amazon reauthorize."
+    ),
     "onboarding.result.failed": ":x: *Amazon did not accept these credentials.* {cause}",
     "onboarding.result.not_saved": ":x: *Nothing was saved.* {cause}",
     "onboarding.result.unfinished": (
@@ -675,8 +684,22 @@ MESSAGES: dict[str, str] = {
     ),
     "onboarding.confirm.cancelled": "Nothing was changed. The existing connection stays as it was.",
     "onboarding.confirm.not_yours": "Only the person who entered these credentials can confirm them.",
+    "onboarding.confirm.not_allowed": (
+        "This account is already connected as {name}, which belongs to {owner}. Only they, a workspace admin or "
+        "owner, or someone listed in ADMIN_USER_IDS can replace its credentials, so nothing was changed. Ask "
+        "{owner} or an admin to update it."
+    ),
+    "onboarding.confirm.not_allowed_lookup_failed": (
+        "This account is already connected as {name}, which belongs to {owner}. Only they, a workspace admin or "
+        "owner, or someone listed in ADMIN_USER_IDS can replace its credentials, and I could not check whether "
+        "you are a workspace admin (Slack answered {error}). Nothing was changed; please try again in a minute."
+    ),
     # announcement ({user} is a mention and {channel} a channel link, both built by bot.views.blocks)
     "onboarding.announce.connected": ":link: Amazon connection *{name}* was connected by {user}.",
+    "onboarding.announce.still_exposed": (
+        ":rotating_light: *{name}* stays flagged as exposed: the {what} in use was posted in Slack earlier. "
+        "Replace it with `/connect-amazon rotate` or `/connect-amazon reauthorize`."
+    ),
     "onboarding.announce.reconnected": (
         ":link: Amazon connection *{name}* was updated with new credentials by {user}."
     ),
@@ -717,6 +740,7 @@ MESSAGES: dict[str, str] = {
     "onboarding.status.connected": "connected",
     "onboarding.status.failing": "failing",
     "onboarding.status.exposed": "exposed (secret leaked)",
+    "onboarding.status.exposed_beside": ":rotating_light: exposed ({what} in use was posted in Slack)",
     "onboarding.status.disconnected": "disconnected",
     # App Home
     "onboarding.home.title": "Amazon connections",

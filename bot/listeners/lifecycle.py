@@ -46,7 +46,7 @@ def resolve_actor(client: Any, user_id: str) -> tuple[Actor, str | None]:
         log.warning("users.info failed for %s: %s", user_id, type(exc).__name__)
         return Actor(user_id=user_id), type(exc).__name__
     return Actor(user_id=user_id, is_workspace_admin=bool(user.get("is_admin")),
-                 is_workspace_owner=bool(user.get("is_owner"))), None
+                 is_workspace_owner=bool(user.get("is_owner") or user.get("is_primary_owner"))), None
 
 
 def _obj(value: Any) -> dict[str, Any]:

@@ -23,6 +23,7 @@ from bot.flows import checklist as checklist_flow
 from bot.flows import onboarding as flow
 from bot.i18n import t
 from bot.listeners.commands import SUBCOMMANDS, CommandRequest, subcommand
+from bot.listeners.lifecycle import resolve_actor
 from bot.outbox import SlackOutbox
 from bot.services import Services
 from bot.views.blocks import md
@@ -267,8 +268,9 @@ def register(app: App, services: Services) -> None:
         form = flow.check_form(raw, services.clock().date())
         if form.ok:
             with services.db.session() as session:
-                if flow.name_clash(session, team_id, form):
-                    form.errors["connection_name"] = t("onboarding.form.name_taken_field")
+                clash = flow.name_clash(session, team_id, form)
+                if clash:
+                    form.errors["connection_name"] = t("onboarding.form.name_taken_field", name=clash[:80])
         if not form.ok:
             ack(response_action="errors", errors=_error_blocks(form.errors))
             return
@@ -308,9 +310,10 @@ def register(app: App, services: Services) -> None:
         with flow.LeaseKeeper(services.db, claim) as keeper:
             try:
                 if not allowed(client, services, sub.user_id):
-                    outcome = flow.Outcome(kind="refused", cause=t("onboarding.refused"))
+                    outcome = flow.Outcome(kind="refused", cause=md("onboarding.refused"))
                 else:
-                    outcome = flow.verify_and_save(services, outbox, sub)
+                    outcome = flow.verify_and_save(services, outbox, sub,
+                                                   lambda: resolve_actor(client, sub.user_id))
             except Exception:
                 log.exception("saving a connection for team %s failed", sub.team_id)
                 outcome = unexpected(prefill)
@@ -348,7 +351,9 @@ def register(app: App, services: Services) -> None:
         view = body.get("view") or {}
         pending_id = str((body.get("actions") or [{}])[0].get("value") or "")
         client.views_update(view_id=view.get("id"), view=verifying_view())
-        outcome = flow.confirm_pending(services, outbox, pending_id, _team(body), _user(body))
+        user_id = _user(body)
+        outcome = flow.confirm_pending(services, outbox, pending_id, _team(body), user_id,
+                                       lambda: resolve_actor(client, user_id))
         if outcome is not None:
             client.views_update(view_id=view.get("id"), view=outcome_view(outcome))
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
+from bot.flows.leak_guard import exposure_label
 from bot.flows.onboarding import ConnectionSummary
 from bot.i18n import catalog, t
 from bot.views.blocks import context, cut, escape, fields, md, mention, section
@@ -20,13 +21,21 @@ def status_label(status: str) -> str:
     return t(key) if key in catalog() else status
 
 
+def status_text(c: ConnectionSummary) -> str:
+    """The status, with "exposed" beside it while a secret in use was seen in Slack."""
+    label = status_label(c.status)
+    if c.exposed:
+        label += " · " + t("onboarding.status.exposed_beside", what=exposure_label(c.exposed))
+    return label
+
+
 def connection_line(c: ConnectionSummary, today: date | None = None) -> str:
     emoji = STATUS_EMOJI.get(c.status, ":grey_question:")
     line = md(
         "onboarding.status.line",
         emoji=emoji,
         name=c.name,
-        status=status_label(c.status),
+        status=status_text(c),
         path=md(f"onboarding.path.{c.account_type}"),
         marketplace=c.marketplace_label,
         region=c.region,
@@ -75,4 +84,7 @@ def connected_announcement(data: dict[str, Any]) -> tuple[str, Blocks]:
     ]
     if c.store_name:
         pairs.append((md("onboarding.field.store"), escape(c.store_name)))
-    return text, [section(text), fields(pairs)]
+    blocks: Blocks = [section(text), fields(pairs)]
+    if c.exposed:  # reconnected with the value that was seen in Slack: still exposed
+        blocks.append(section(md("onboarding.announce.still_exposed", name=c.name, what=exposure_label(c.exposed))))
+    return text, blocks

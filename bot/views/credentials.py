@@ -216,6 +216,7 @@ def outcome_view(outcome: Outcome) -> dict[str, Any]:
         return _modal("onboarding.modal.title", [section(md("onboarding.confirm.expired"))])
     if outcome.kind == "cancelled":
         return _modal("onboarding.modal.title", [section(md("onboarding.confirm.cancelled"))])
+    # A refusal built by the flow with ``md`` (a Markup, naming the owner with a mention) is kept as it is.
     return _modal("onboarding.modal.title", [section(escape(outcome.cause) if outcome.cause
                                                      else md("general.unexpected_error"))])
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from bot.flows.leak_guard import exposure_label
 from bot.i18n import t
 from bot.views.blocks import Markup, button, context, escape, md, mention, plain, section
 from bot.views.notices import Blocks, renders
@@ -42,6 +43,14 @@ def _rotate_actions(data: dict[str, Any]) -> dict[str, Any]:
     }
 
 
+def _exposure_blocks(data: dict[str, Any]) -> Blocks:
+    """While a secret in use was seen in Slack, every notice about the connection says so."""
+    exposed = [k for k in data.get("exposed") or () if isinstance(k, str)]
+    if not exposed:
+        return []
+    return [section(md("lifecycle.exposure.still", name=_facts(data)["name"], what=exposure_label(exposed)))]
+
+
 # --- notices -----------------------------------------------------------------------------------------
 
 
@@ -54,6 +63,7 @@ def expiry_reminder(data: dict[str, Any]) -> tuple[str, Blocks]:
         section(md("lifecycle.reminder.headline", days=days, **f)),
         section(md("lifecycle.rotate_how", steps=md("lifecycle.rotate_steps"), name=f["name"])),
         _rotate_actions(data),
+        *_exposure_blocks(data),
     ]
     return text, blocks
 
@@ -65,6 +75,7 @@ def secret_expired(data: dict[str, Any]) -> tuple[str, Blocks]:
         section(md("lifecycle.expired.headline", **f)),
         section(md("lifecycle.rotate_how", steps=md("lifecycle.rotate_steps"), name=f["name"])),
         _rotate_actions(data),
+        *_exposure_blocks(data),
     ]
     return md("lifecycle.expired.text", **f), blocks
 
@@ -84,7 +95,7 @@ def _failing_blocks(data: dict[str, Any], headline: str) -> Blocks:
     elif verdict in ("invalid_client", "secret_expired"):
         blocks.append({"type": "actions", "block_id": "lifecycle_fix",
                        "elements": [button(t("lifecycle.button.rotate"), ROTATE_NOW_ACTION, value, "primary")]})
-    return blocks
+    return blocks + _exposure_blocks(data)
 
 
 @renders("health_failing")
@@ -104,19 +115,22 @@ def health_failing_dm(data: dict[str, Any]) -> tuple[str, Blocks]:
 @renders("health_recovered")
 def health_recovered(data: dict[str, Any]) -> tuple[str, Blocks]:
     f = _facts(data)
-    return md("lifecycle.health.recovered.text", **f), [section(md("lifecycle.health.recovered.headline", **f))]
+    return md("lifecycle.health.recovered.text", **f), [section(md("lifecycle.health.recovered.headline", **f)),
+                                                        *_exposure_blocks(data)]
 
 
 @renders("connection_rotated")
 def connection_rotated(data: dict[str, Any]) -> tuple[str, Blocks]:
     f = _facts(data)
-    return md("lifecycle.announce.rotated.text", **f), [section(md("lifecycle.announce.rotated", **f))]
+    return md("lifecycle.announce.rotated.text", **f), [section(md("lifecycle.announce.rotated", **f)),
+                                                        *_exposure_blocks(data)]
 
 
 @renders("connection_reauthorized")
 def connection_reauthorized(data: dict[str, Any]) -> tuple[str, Blocks]:
     f = _facts(data)
-    return md("lifecycle.announce.reauthorized.text", **f), [section(md("lifecycle.announce.reauthorized", **f))]
+    return md("lifecycle.announce.reauthorized.text", **f), [section(md("lifecycle.announce.reauthorized", **f)),
+                                                             *_exposure_blocks(data)]
 
 
 @renders("connection_disconnected")

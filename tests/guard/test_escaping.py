@@ -234,8 +234,8 @@ def _builders() -> dict[str, Any]:
 # Public functions of bot/views that build no Slack text of their own (or are covered through another).
 NOT_BUILDERS = {
     "blocks.*", "notices.render", "notices.renders", "notices.known_kinds", "lifecycle.renew_metadata",
-    "connections.status_label", "checklist.step_title", "checklist.step_body", "credentials.marketplace_option",
-    "credentials.marketplace_option_groups", "audit.escape",
+    "connections.status_label", "connections.status_text", "checklist.step_title", "checklist.step_body",
+    "credentials.marketplace_option", "credentials.marketplace_option_groups", "audit.escape",
 }
 
 

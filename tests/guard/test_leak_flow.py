@@ -22,6 +22,7 @@ from bot.views.notices import render
 from storage import repo
 from storage.crypto import Crypto, generate_key
 from storage.db import Database
+from storage.models import exposed_kinds
 from tests.db_fixtures import drop_postgres_url, postgres_url_or_skip, sqlite_url
 
 NOW = datetime(2026, 3, 1, 12, 0, tzinfo=UTC)
@@ -170,9 +171,14 @@ def test_match_flags_exposed_alerts_once_and_warns_per_message(db: Database, cry
 
     with db.session() as session:
         conn = repo.get_connection_by_id(session, cid)
-        assert conn is not None and conn.status == "exposed"
-        assert s not in (conn.last_error or "") and "C0GENERAL1" in (conn.last_error or "")
-        assert repo.get_connection_by_id(session, other).status == "connected"  # type: ignore[union-attr]
+        # "exposed" stands beside the status (derived from the leaked fingerprints), not instead of it
+        assert conn is not None and conn.status == "connected"
+        assert exposed_kinds(conn) == (CLIENT_SECRET, REFRESH_TOKEN)
+        other_conn = repo.get_connection_by_id(session, other)
+        assert other_conn is not None and other_conn.status == "connected" and exposed_kinds(other_conn) == ()
+        exposures = [a for a in repo.list_audit(session, TEAM, "US Main") if a.action == "exposed"]
+        assert len(exposures) == 2
+        assert all(s not in (a.detail or "") and "C0GENERAL1" in (a.detail or "") for a in exposures)
         actions = [a.action for a in repo.list_audit(session, TEAM, "US Main")]
         assert actions.count("exposed") == 2
         for entry in repo.list_audit(session, TEAM):

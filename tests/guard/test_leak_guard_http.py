@@ -20,6 +20,7 @@ import pytest
 
 from bot.i18n import t
 from storage import repo
+from storage.models import exposed_kinds
 from tests.fakes.fake_amazon import make_credentials
 from tests.fakes.slack_signing import JSON, event_callback_body, post_signed
 from tests.harness import BotHarness, wait_until
@@ -106,7 +107,7 @@ def test_a_stored_secret_pasted_in_a_channel(h: BotHarness) -> None:
     assert "found=client_secret" in processed(h, event_id)
     with h.db_session() as s:
         conn = repo.get_connection_by_id(s, cid)
-        assert conn is not None and conn.status == "exposed"
+        assert conn is not None and conn.status == "connected" and exposed_kinds(conn) == ("client_secret",)
         assert [a.action for a in repo.list_audit(s, TEAM, "US Main Store")][0] == "exposed"
     assert_never_repeated(h, creds.client_secret)
 
@@ -152,7 +153,7 @@ def test_an_edit_that_adds_a_secret_warns_and_one_that_keeps_it_does_not(h: BotH
     assert "found=nothing" in processed(h, second)
     assert len(ephemerals_to(h, user)) == 1
     with h.db_session() as s:
-        assert repo.get_connection_by_id(s, cid).status == "exposed"  # type: ignore[union-attr]
+        assert exposed_kinds(repo.get_connection_by_id(s, cid)) == ("refresh_token",)
     assert_never_repeated(h, creds.refresh_token)
 
 

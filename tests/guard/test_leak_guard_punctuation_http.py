@@ -12,6 +12,7 @@ import pytest
 
 from bot.redaction import redact
 from storage import repo
+from storage.models import exposed_kinds
 from tests.guard.test_leak_guard_http import assert_never_repeated, h, message, processed, send, stored_connection
 from tests.harness import wait_until
 
@@ -20,15 +21,20 @@ __all__ = ["h"]  # the module-scoped harness fixture, shared with the leak guard
 TRAILING = [".", "~", ",", ")", "...", ").", "!", "?", ";", ":", "'", '"', "…"]
 
 
+def _name(prefix: str, after: str) -> str:
+    """A connection name per mark; numbered, since "…" and "..." are one name to the look-alike check."""
+    return f"{prefix} {TRAILING.index(after) if after in TRAILING else after!r}"
+
+
 def _exposed(h, cid: int) -> bool:  # noqa: ANN001
     with h.db_session() as s:
         conn = repo.get_connection_by_id(s, cid)
-        return conn is not None and conn.status == "exposed"
+        return conn is not None and bool(exposed_kinds(conn)) and conn.status != "disconnected"
 
 
 @pytest.mark.parametrize("after", TRAILING)
 def test_refresh_token_followed_by_punctuation_flags_the_connection(h, after: str) -> None:  # noqa: ANN001
-    cid, creds = stored_connection(h, f"Punct RT {after!r}")
+    cid, creds = stored_connection(h, _name("Punct RT", after))
     event_id = send(h, message(f"my refresh token is {creds.refresh_token}{after}", user="U0OWNER"))
     line = processed(h, event_id)
     assert "found=refresh_token" in line
@@ -38,7 +44,7 @@ def test_refresh_token_followed_by_punctuation_flags_the_connection(h, after: st
 
 @pytest.mark.parametrize("after", [".", "~", ",", ")"])
 def test_client_secret_followed_by_punctuation_flags_the_connection(h, after: str) -> None:  # noqa: ANN001
-    cid, creds = stored_connection(h, f"Punct CS {after!r}")
+    cid, creds = stored_connection(h, _name("Punct CS", after))
     event_id = send(h, message(f"(the secret: {creds.client_secret}{after}", user="U0OWNER"))
     assert "found=client_secret" in processed(h, event_id)
     wait_until(lambda: _exposed(h, cid), 10, f"the connection was not flagged exposed for {after!r}")
@@ -47,7 +53,7 @@ def test_client_secret_followed_by_punctuation_flags_the_connection(h, after: st
 
 @pytest.mark.parametrize("after", TRAILING)
 def test_redaction_still_masks_a_secret_followed_by_punctuation(h, after: str) -> None:  # noqa: ANN001
-    _cid, creds = stored_connection(h, f"Punct mask {after!r}")
+    _cid, creds = stored_connection(h, _name("Punct mask", after))
     for secret in (creds.refresh_token, creds.client_secret):
         masked = redact(f"my token is {secret}{after} bye")
         assert secret not in masked and secret[8:-4] not in masked

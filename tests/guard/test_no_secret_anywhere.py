@@ -17,6 +17,7 @@ from bot.amazon.client import Credentials
 from bot.i18n import t
 from storage import repo
 from storage.crypto import format_keys, generate_key, parse_keys
+from storage.models import exposed_kinds
 from tests.fakes.fake_amazon import make_credentials
 from tests.fakes.slack_signing import JSON, event_callback_body, post_signed
 from tests.harness import BotHarness, wait_until
@@ -113,7 +114,7 @@ def test_no_secret_in_any_log_slack_call_cli_output_or_db_bytes(tmp_path: Path) 
                  "text": f"is this right? {rotated}", "channel_type": "channel"}
         post_signed(h.url, event_callback_body(event, "EvLEAK0001"), h.signing_secret, JSON)
         h.wait_for_slack("chat.postEphemeral", lambda c: c.params.get("user") == "U0MEMBER")
-        wait_until(lambda: connection(h, "Seller One").status == "exposed", 10, "not flagged exposed")
+        wait_until(lambda: exposed_kinds(connection(h, "Seller One")), 10, "not flagged exposed")
 
         # Sweep (a subprocess): the vendor's token is revoked meanwhile; reminders are due soon.
         h.amazon.revoke_refresh_token(new_token)

@@ -12,7 +12,7 @@ import pytest
 
 from bot.amazon.client import Credentials
 from storage import repo
-from storage.models import Connection
+from storage.models import Connection, exposed_kinds
 from tests.fakes.fake_amazon import make_credentials
 from tests.harness import NOTIFY_CHANNEL, BotHarness, wait_until
 
@@ -327,7 +327,8 @@ def test_fixing_one_secret_keeps_an_exposure_of_the_other(h: BotHarness) -> None
         repo.mark_reminder_sent(s, cid, conn.secret_generation, kind, now)
         conn = s.get(Connection, cid)
         assert conn is not None
-        repo.set_status(s, conn, "exposed", now=now, error="posted in Slack", audit_action="exposed")
+        repo.mark_exposed(s, conn, "refresh_token", conn.refresh_token_fp, detail="posted in Slack",
+                          actor="U0POSTER", now=now)
         s.commit()
 
     rotated = new_secret()
@@ -338,7 +339,7 @@ def test_fixing_one_secret_keeps_an_exposure_of_the_other(h: BotHarness) -> None
     h.submit(modal, {"client_secret": rotated}, user=OWNER)
     final = h.wait_view(modal["id"], lambda v: "now uses the new client secret" in str(v))
     assert "stays flagged as exposed" in str(final) and "reauthorize Main US" in str(final)
-    assert row(h, cid).status == "exposed"
+    assert row(h, cid).status == "connected" and exposed_kinds(row(h, cid)) == ("refresh_token",)
 
     fresh = new_refresh_token()
     h.amazon.reauthorize(creds.refresh_token, fresh)
@@ -349,4 +350,4 @@ def test_fixing_one_secret_keeps_an_exposure_of_the_other(h: BotHarness) -> None
     final = h.wait_view(modal["id"], lambda v: "now uses the new refresh token" in str(v))
     assert "exposed" not in str(final)
     conn = row(h, cid)
-    assert conn.status == "connected" and conn.last_error is None
+    assert conn.status == "connected" and conn.last_error is None and exposed_kinds(conn) == ()

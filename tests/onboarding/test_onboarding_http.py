@@ -218,7 +218,7 @@ def test_a_name_used_by_another_store_is_a_form_error(shared_bot: BotHarness, us
     view = h.open_credentials(user)
     answer = h.submit(view, h.form_values(make_credentials(), "Shared Name"), user).json()
     assert answer["response_action"] == "errors"
-    assert answer["errors"] == {"connection_name": t("onboarding.form.name_taken_field")}
+    assert answer["errors"] == {"connection_name": t("onboarding.form.name_taken_field", name="Shared Name")}
 
 
 # ------------------------------------------------------------------ every Amazon failure reaches the user

@@ -10,12 +10,14 @@ import pytest
 import sqlalchemy as sa
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
-from sqlmodel import SQLModel
+from sqlmodel import SQLModel, select
 
 from storage import repo
 from storage.crypto import Crypto, generate_key
 from storage.db import Database, current_revision, head_revision, make_engine, migrate
-from tests.storage.conftest import NOW, SECRET_A, TOKEN_A, make_connection
+from storage.models import Connection, exposed_kinds
+from storage.names import name_key
+from tests.storage.conftest import NOW, SECRET_A, SECRET_B, TOKEN_A, TOKEN_B, make_connection
 
 
 def _tables(db: Database) -> set[str]:
@@ -44,7 +46,7 @@ def test_unknown_scheme_is_refused() -> None:
 def test_fresh_database_migrates_to_head_matching_models(empty_db: Database) -> None:
     assert current_revision(empty_db.engine) is None
     empty_db.migrate()
-    assert current_revision(empty_db.engine) == head_revision() == "0003"
+    assert current_revision(empty_db.engine) == head_revision() == "0004"
     assert _tables(empty_db) == {"connections", "checklist_progress", "audit_log", "reminder_ledger",
                                  "idempotency_keys"}
     with empty_db.engine.connect() as c:
@@ -52,20 +54,91 @@ def test_fresh_database_migrates_to_head_matching_models(empty_db: Database) -> 
     assert diff == []  # migrations create exactly what the models declare (columns, types, indexes)
 
 
+def _insert_old_row(db: Database, crypto: Crypto, row_id: int, name: str, *, team_id: str = "T1",
+                    status: str = "connected", secret: str = SECRET_A, token: str = TOKEN_A) -> None:
+    """A connection (and its "connected" audit entry) as the 0001 schema stores it: plain SQL, without
+    the columns later revisions add (the ORM model has them)."""
+    values = {
+        "id": row_id, "team_id": team_id, "name": name, "account_type": "seller", "spid": "A1B2C3D4E5F6G7",
+        "region": "EU", "mp": "A1PA6795UKMFR9", "client_id": "amzn1.application-oa2-client.0123",
+        "cs_enc": crypto.encrypt(secret, table="connections", row_id=row_id, field="client_secret"),
+        "rt_enc": crypto.encrypt(token, table="connections", row_id=row_id, field="refresh_token"),
+        "cs_fp": crypto.fingerprint(secret), "rt_fp": crypto.fingerprint(token),
+        "created_on": date(2026, 2, 1), "expires_on": date(2026, 7, 31), "status": status, "now": NOW,
+    }
+    with db.engine.begin() as c:
+        c.execute(sa.text(
+            "INSERT INTO connections (id, team_id, name, account_type, selling_partner_id, region, marketplace_id,"
+            " client_id, client_secret_enc, refresh_token_enc, client_secret_fp, refresh_token_fp,"
+            " secret_created_on, secret_expires_on, secret_generation, status, transient_failures, created_by,"
+            " created_at, updated_at) VALUES (:id, :team_id, :name, :account_type, :spid, :region, :mp,"
+            " :client_id, :cs_enc, :rt_enc, :cs_fp, :rt_fp, :created_on, :expires_on, 1, :status, 0, 'U123',"
+            " :now, :now)"), values)
+        c.execute(sa.text(
+            "INSERT INTO audit_log (team_id, connection_id, connection_name, actor, action, created_at)"
+            " VALUES (:team_id, :id, :name, 'U123', 'connected', :now)"), values)
+
+
 def test_older_database_is_upgraded_with_data_kept(empty_db: Database) -> None:
     migrate(empty_db.engine, "0001")
     assert current_revision(empty_db.engine) == "0001"
     assert "reminder_ledger" not in _tables(empty_db)
     crypto = Crypto([generate_key("k")])
-    conn = make_connection(empty_db, crypto)  # the 0001 schema already holds connections and audit
+    _insert_old_row(empty_db, crypto, 7, "Main EU")  # the 0001 schema already holds connections and audit
     migrate(empty_db.engine)
     assert current_revision(empty_db.engine) == head_revision()
     with empty_db.session() as s:
         row = repo.get_connection(s, "T1", "Main EU")
-        assert row is not None and row.id == conn.id
+        assert row is not None and row.id == 7 and row.name_key == name_key("Main EU")
         assert repo.load_secrets(s, crypto, row).refresh_token == TOKEN_A
         assert [a.action for a in repo.list_audit(s, "T1")] == ["connected"]
-        assert repo.claim_reminder(s, conn.id, 1, "expiry:30", "p1", NOW)  # the new table works
+        assert repo.claim_reminder(s, 7, 1, "expiry:30", "p1", NOW)  # the new table works
+
+
+def test_0004_keys_existing_names_and_keeps_earlier_look_alikes_working(empty_db: Database) -> None:
+    """Names that collide under the new key (made before 0004) do not stop the migration: the oldest
+    keeps the plain key, later ones get a suffixed key, and every row stays reachable by its name."""
+    migrate(empty_db.engine, "0003")
+    crypto = Crypto([generate_key("k")])
+    _insert_old_row(empty_db, crypto, 1, "Main")
+    _insert_old_row(empty_db, crypto, 2, "main", secret=SECRET_B, token=TOKEN_B)
+    _insert_old_row(empty_db, crypto, 3, "M\u0430in", secret=SECRET_B, token=TOKEN_B)
+    _insert_old_row(empty_db, crypto, 4, "main", team_id="T2")  # another workspace: its own key space
+    migrate(empty_db.engine)
+    with empty_db.session() as s:
+        keys = {c.id: c.name_key for c in s.exec(select(Connection)).all()}
+        assert keys[1] == keys[4] == name_key("Main")
+        assert keys[2] == name_key("Main") + "\x1f2" and keys[3] == name_key("Main") + "\x1f3"
+        assert repo.get_connection_by_key(s, "T1", "MAIN").id == 1  # type: ignore[union-attr]
+        assert repo.find_connection_by_name(s, "T1", "main").id == 2  # type: ignore[union-attr]
+    # and the constraint now holds: another look-alike is refused
+    with pytest.raises(repo.ConnectionNameTaken) as refused:
+        make_connection(empty_db, crypto, name="Ｍａｉｎ", partner="B1B2C3D4E5F6G7")
+    assert refused.value.existing_name == "Main"
+
+
+def test_0004_carries_exposure_out_of_the_status(empty_db: Database) -> None:
+    """A row flagged "exposed" (a status before 0004) becomes connected with its exposure recorded; one whose
+    exposure an earlier bug forgot (status back to connected, the leak still in the ledger) is exposed again."""
+    migrate(empty_db.engine, "0003")
+    crypto = Crypto([generate_key("k")])
+    _insert_old_row(empty_db, crypto, 1, "Flagged", status="exposed")
+    _insert_old_row(empty_db, crypto, 2, "Forgotten", secret=SECRET_B, token=TOKEN_B)
+    _insert_old_row(empty_db, crypto, 3, "Clean", secret=SECRET_A + "0", token=TOKEN_A + "0")
+    with empty_db.engine.begin() as c:
+        for row_id, kind in ((1, f"exposed:client_secret:{crypto.fingerprint(SECRET_A)[:16]}"),
+                             (2, f"exposed:refresh_token:{crypto.fingerprint(TOKEN_B)[:16]}")):
+            c.execute(sa.text("INSERT INTO reminder_ledger (connection_id, generation, kind, claimed_at, claimed_by,"
+                              " sent_at) VALUES (:id, 1, :kind, :now, 'leak:Ev1', :now)"),
+                      {"id": row_id, "kind": kind, "now": NOW})
+    migrate(empty_db.engine)
+    with empty_db.session() as s:
+        rows = {c.name: c for c in s.exec(select(Connection)).all()}
+        assert {n: c.status for n, c in rows.items()} == {"Flagged": "connected", "Forgotten": "connected",
+                                                          "Clean": "connected"}
+        assert exposed_kinds(rows["Flagged"]) == ("client_secret",)
+        assert exposed_kinds(rows["Forgotten"]) == ("refresh_token",)
+        assert exposed_kinds(rows["Clean"]) == ()
 
 
 def test_migrate_twice_is_a_no_op(db: Database, crypto: Crypto) -> None:
