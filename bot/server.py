@@ -15,6 +15,7 @@ from __future__ import annotations
 import io
 import json
 import logging
+import re
 from collections.abc import Callable, Iterable
 from typing import Any
 from urllib.parse import parse_qs
@@ -31,6 +32,10 @@ MAX_BODY_BYTES = 1024 * 1024  # Slack's largest payloads (big views) are far bel
 FORM_TYPE = "application/x-www-form-urlencoded"
 JSON_TYPE = "application/json"
 _READ_CHUNK = 64 * 1024
+# Slack's X-Slack-Request-Timestamp is Unix seconds: ASCII digits only (``str.isdigit`` also accepts "²" or
+# "١٢٣", which Bolt's ``int()`` then rejects), and short (a 400-digit number overflows the float Bolt compares
+# it with). Twelve digits are good until the year 33658.
+_TIMESTAMP = re.compile(r"[0-9]{1,12}")
 
 # Keys Bolt reads as JSON objects (``body["team"].get(...)`` and the like) wherever they appear.
 _OBJECT_KEYS = ("team", "user", "view", "event", "message", "previous_message", "item", "container",
@@ -100,8 +105,8 @@ def _check_payload(payload: dict[str, Any]) -> None:
 
 def malformed_reason(content_type: str, body: bytes, headers: dict[str, str]) -> BadRequest | None:
     """Why this request cannot be from Slack (a BadRequest to answer with), or None when it looks right."""
-    timestamp = headers.get("x-slack-request-timestamp", "")
-    if timestamp and not timestamp.strip().isdigit():
+    timestamp = headers.get("x-slack-request-timestamp")
+    if timestamp is not None and not _TIMESTAMP.fullmatch(timestamp):
         return BadRequest("401 Unauthorized", "invalid request timestamp")
     media = content_type.split(";", 1)[0].strip().lower()
     if media not in (FORM_TYPE, JSON_TYPE):
