@@ -20,7 +20,7 @@ from sqlalchemy import event
 from sqlalchemy.engine import Engine, make_url
 from sqlmodel import Session
 
-from bot.redaction import redact
+from bot.redaction import hide_password, redact
 
 log = logging.getLogger(__name__)
 
@@ -158,7 +158,7 @@ class Database:
         self.engine: Engine = make_engine(url)
 
     def __repr__(self) -> str:
-        return f"Database({self.engine.url.render_as_string(hide_password=True)!r})"
+        return f"Database({hide_password(self.engine.url.render_as_string(hide_password=True))!r})"
 
     @property
     def dialect(self) -> str:
