@@ -3,8 +3,11 @@ announce it and audit it. The audit trail stays."""
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass
 from datetime import datetime
+
+from sqlalchemy.exc import SQLAlchemyError
 
 from bot.flows.authz import Actor, refusal_for
 from bot.flows.ports import Audience, DeliveryError, Notice, Outbox
@@ -13,6 +16,8 @@ from bot.i18n import t
 from bot.redaction import redact
 from bot.services import Services
 from storage import repo
+
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -38,15 +43,28 @@ def disconnect(
         if refusal is not None or conn is None:
             return DisconnectResult(ok=False, message=refusal or t("lifecycle.not_found_any"))
         name = conn.name
-        # A double click must erase, audit and announce once, even across processes.
+        if conn.status == "disconnected":
+            return DisconnectResult(ok=False, message=t("lifecycle.already_disconnected", name=f"*{name}*"))
+        # A double click must erase, audit and announce once, even across processes: the claim is part of
+        # the erase's own transaction, so it exists only once the secrets are really gone.
         version = conn.updated_at.isoformat() if conn.updated_at else ""
-        if not repo.claim_idempotency_key(session, f"disconnect:{connection_id}:{version}", now):
-            return DisconnectResult(ok=False, message=t("lifecycle.already_disconnected", name=f"*{name}*"))
-        conn = repo.get_team_connection(session, team_id, connection_id)
-        if conn is None or conn.status == "disconnected":
-            return DisconnectResult(ok=False, message=t("lifecycle.already_disconnected", name=f"*{name}*"))
-        repo.erase_secrets(session, conn, actor.user_id, now)
-        session.commit()
+        try:
+            erased = repo.erase_secrets(session, conn, actor.user_id, now,
+                                        claim_key=f"disconnect:{connection_id}:{version}")
+            if erased:
+                session.commit()
+        except SQLAlchemyError as exc:
+            session.rollback()
+            first_line = (str(exc).splitlines() or [""])[0]
+            log.warning("disconnecting connection %s failed, its secrets are still stored: %s", connection_id,
+                        redact(f"{type(exc).__name__}: {first_line}")[:300])
+            return DisconnectResult(ok=False, message=t("lifecycle.disconnect.failed", name=name))
+        if not erased:  # another click's erase was committed first: read what it left
+            session.rollback()
+            conn = repo.get_team_connection(session, team_id, connection_id)
+            if conn is not None and conn.status == "disconnected":
+                return DisconnectResult(ok=False, message=t("lifecycle.already_disconnected", name=f"*{name}*"))
+            return DisconnectResult(ok=False, message=t("lifecycle.disconnect.failed", name=name))
         facts = connection_facts(conn)
     facts["actor"] = actor.user_id
     try:
