@@ -25,9 +25,10 @@ _PATTERNS: list[re.Pattern[str]] = [
 ]
 
 
-# A password in a URL (``postgresql://user:PASSWORD@host/db``, greedy up to the last ``@`` so an unencoded
-# ``@`` or ``/`` in the password is covered too) and in a libpq query parameter (``?password=...``).
-_URL_PASSWORD = re.compile(r"(://[^\s:/@]*):\S*@")
+# A password in a URL (``postgresql://user:PASSWORD@host/db``, greedy up to the last ``@`` before any query,
+# so an unencoded ``@`` or ``/`` in the password is covered too) and in a libpq query parameter
+# (``?password=...``). ``http://host:8080/path?to=a@b`` is left alone: no ``@`` before the query.
+_URL_PASSWORD = re.compile(r"(://[^\s:/@?#]*):[^\s?#]*@")
 _QUERY_PASSWORD = re.compile(r"([?&](?:password|passwd|sslpassword)=)[^&\s]*", re.IGNORECASE)
 HIDDEN = "***"
 
