@@ -142,9 +142,9 @@ def _check_payload(payload: dict[str, Any]) -> None:
         _check_view(payload["view"])
     if isinstance(payload.get("container"), dict):
         _check_strings(payload["container"], _CONTAINER_STRING_KEYS, "payload.container")
-    if isinstance(payload.get("actions"), list):
+    if isinstance(payload.get("actions"), list):  # legacy attachment actions have no action_id, blocks' do
         for i, action in enumerate(payload["actions"]):
-            _check_element(action, f"payload.actions[{i}]", needs_action_id=True)
+            _check_element(action, f"payload.actions[{i}]", needs_action_id=payload.get("type") == "block_actions")
     kind = payload.get("type")
     if kind is not None and not isinstance(kind, str):
         raise BadRequest("400 Bad Request", "payload.type must be a string")

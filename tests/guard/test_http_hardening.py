@@ -215,3 +215,13 @@ def test_malformed_reason_accepts_what_slack_sends() -> None:
     assert malformed_reason(JSON, event_callback_body(changed).encode(), {}) is None
     assert malformed_reason(FORM, block_actions_body(block_actions_payload("rotate_now", "U1", value="3")).encode(),
                             {}) is None
+    legacy = {"type": "interactive_message", "callback_id": "c1", "actions": [{"name": "a", "type": "button",
+                                                                                "value": "1"}]}
+    assert malformed_reason(FORM, payload_form(legacy).encode(), {}) is None
+    modal_click = block_actions_payload("retry_credentials", "U1", value="x", view={
+        **VIEW, "state": {"values": {"b": {"account_type": {"type": "static_select", "selected_option": None},
+                                           "created_on": {"type": "datepicker", "selected_date": "2026-01-02"},
+                                           "steps": {"type": "checkboxes", "selected_options": [
+                                               {"text": {"type": "plain_text", "text": "x"}, "value": "s"}]},
+                                           "name": {"type": "plain_text_input", "value": None}}}}})
+    assert malformed_reason(FORM, block_actions_body(modal_click).encode(), {}) is None
