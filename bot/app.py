@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
+from typing import Any
 
-from slack_bolt import App
+from slack_bolt import App, BoltResponse
 from slack_sdk import WebClient
 from slack_sdk.http_retry.builtin_handlers import (
     ConnectionErrorRetryHandler,
@@ -13,8 +15,21 @@ from slack_sdk.http_retry.builtin_handlers import (
     ServerErrorRetryHandler,
 )
 
+from bot.server import payload_problem
 from bot.services import Services
 from bot.settings import Settings
+
+log = logging.getLogger(__name__)
+
+
+def ignore_malformed(body: dict[str, Any], next: Callable[[], BoltResponse]) -> BoltResponse:  # noqa: A002
+    """Socket Mode: acknowledge, and otherwise ignore, a payload not shaped like Slack's (the HTTP edge
+    answers those 400 before Bolt sees them; see bot/server.py)."""
+    problem = payload_problem(body)
+    if problem is not None:
+        log.info("ignored a Socket Mode payload: %s", problem)
+        return BoltResponse(status=200, body="")
+    return next()
 
 
 def build_web_client(settings: Settings) -> WebClient:
@@ -45,7 +60,11 @@ def build_app(services: Services, *, client: WebClient | None = None) -> App:
         ),
         logger=logging.getLogger("slack_bolt.App"),
     )
+    from bot import response_url
     from bot.listeners import register
 
+    if settings.socket_mode:
+        app.use(ignore_malformed)
+    response_url.install(app, settings.slack_api_url)  # before any listener: every respond() is guarded
     register(app, services)
     return app

@@ -1,4 +1,4 @@
-"""The one redaction function: masks anything shaped like an Amazon or Slack secret.
+"""The one redaction function: masks anything shaped like an Amazon or Slack secret, or a URL's password.
 
 Used by the logging filter, by every exception text shown to a user and by the repr of every
 object that holds a secret. Pure: no imports from the rest of the project.
@@ -25,6 +25,20 @@ _PATTERNS: list[re.Pattern[str]] = [
 ]
 
 
+# A password in a URL (``postgresql://user:PASSWORD@host/db``, greedy up to the last ``@`` before any query,
+# so an unencoded ``@`` or ``/`` in the password is covered too) and in a libpq query parameter
+# (``?password=...``). ``http://host:8080/path?to=a@b`` is left alone: no ``@`` before the query.
+_URL_PASSWORD = re.compile(r"(://[^\s:/@?#]*):[^\s?#]*@")
+_QUERY_PASSWORD = re.compile(r"([?&](?:password|passwd|sslpassword)=)[^&\s]*", re.IGNORECASE)
+HIDDEN = "***"
+
+
+def hide_password(url: str) -> str:
+    """``url`` with any password in it replaced by ``***`` (user, host, port and database stay readable)."""
+    url = _URL_PASSWORD.sub(lambda m: f"{m.group(1)}:{HIDDEN}@", url)
+    return _QUERY_PASSWORD.sub(lambda m: m.group(1) + HIDDEN, url)
+
+
 def mask(secret: str | None, keep: int = 4) -> str:
     """Show a secret as its recognisable prefix, an ellipsis and its last ``keep`` characters.
 
@@ -45,11 +59,11 @@ def mask(secret: str | None, keep: int = 4) -> str:
 
 def redact(text: object) -> str:
     """Return ``text`` with every secret-shaped run replaced by its mask."""
-    s = text if isinstance(text, str) else str(text)
+    s = hide_password(text if isinstance(text, str) else str(text))
     for pattern in _PATTERNS:
         s = pattern.sub(lambda m: mask(m.group(0)), s)
     return s
 
 
 def contains_secret_shape(text: str) -> bool:
-    return any(p.search(text) for p in _PATTERNS)
+    return any(p.search(text) for p in _PATTERNS) or hide_password(text) != text

@@ -15,6 +15,7 @@ from __future__ import annotations
 import io
 import json
 import logging
+import re
 from collections.abc import Callable, Iterable
 from typing import Any
 from urllib.parse import parse_qs
@@ -31,6 +32,10 @@ MAX_BODY_BYTES = 1024 * 1024  # Slack's largest payloads (big views) are far bel
 FORM_TYPE = "application/x-www-form-urlencoded"
 JSON_TYPE = "application/json"
 _READ_CHUNK = 64 * 1024
+# Slack's X-Slack-Request-Timestamp is Unix seconds: ASCII digits only (``str.isdigit`` also accepts "²" or
+# "١٢٣", which Bolt's ``int()`` then rejects), and short (a 400-digit number overflows the float Bolt compares
+# it with). Twelve digits are good until the year 33658.
+_TIMESTAMP = re.compile(r"[0-9]{1,12}")
 
 # Keys Bolt reads as JSON objects (``body["team"].get(...)`` and the like) wherever they appear.
 _OBJECT_KEYS = ("team", "user", "view", "event", "message", "previous_message", "item", "container",
@@ -78,8 +83,68 @@ def _check_object(value: Any, where: str, depth: int = 0) -> None:
                 raise BadRequest("400 Bad Request", f"{where}.{key} must be a list of JSON objects")
 
 
+# An action (``actions[]``) or an input's state (``view.state.values.<block>.<action>``): the fields the
+# listeners read, with the JSON types Slack documents for them
+# (https://api.slack.com/reference/interaction-payloads/block-actions, .../views#view_submission).
+_ELEMENT_STRING_KEYS = ("type", "action_id", "block_id", "value", "action_ts", "selected_date", "selected_time",
+                        "selected_user", "selected_channel", "selected_conversation")
+_VIEW_STRING_KEYS = ("id", "type", "callback_id", "hash", "private_metadata", "root_view_id", "previous_view_id",
+                     "external_id", "team_id", "app_id", "bot_id")
+_CONTAINER_STRING_KEYS = ("type", "message_ts", "channel_id", "view_id", "thread_ts")
+
+
+def _check_strings(value: dict[str, Any], keys: tuple[str, ...], where: str) -> None:
+    for key in keys:
+        if value.get(key) is not None and not isinstance(value[key], str):
+            raise BadRequest("400 Bad Request", f"{where}.{key} must be a string")
+
+
+def _check_option(option: Any, where: str) -> None:
+    if not isinstance(option, dict):
+        raise BadRequest("400 Bad Request", f"{where} must be a JSON object")
+    _check_strings(option, ("value",), where)
+
+
+def _check_element(element: Any, where: str, *, needs_action_id: bool) -> None:
+    if not isinstance(element, dict):
+        raise BadRequest("400 Bad Request", f"{where} must be a JSON object")
+    if needs_action_id and not isinstance(element.get("action_id"), str):
+        raise BadRequest("400 Bad Request", f"{where}.action_id must be a string")
+    _check_strings(element, _ELEMENT_STRING_KEYS, where)
+    if element.get("selected_option") is not None:
+        _check_option(element["selected_option"], f"{where}.selected_option")
+    options = element.get("selected_options")
+    if options is not None:
+        if not isinstance(options, list):
+            raise BadRequest("400 Bad Request", f"{where}.selected_options must be a list")
+        for i, option in enumerate(options):
+            _check_option(option, f"{where}.selected_options[{i}]")
+
+
+def _check_view(view: dict[str, Any]) -> None:
+    _check_strings(view, _VIEW_STRING_KEYS, "view")
+    state = view.get("state")
+    if state is None:
+        return
+    values = state.get("values") if isinstance(state, dict) else None
+    if not isinstance(state, dict) or not isinstance(values if values is not None else {}, dict):
+        raise BadRequest("400 Bad Request", "view.state.values must be a JSON object")
+    for actions in (values or {}).values():
+        if not isinstance(actions, dict):
+            raise BadRequest("400 Bad Request", "view.state.values.<block> must be a JSON object")
+        for element in actions.values():
+            _check_element(element, "view.state.values.<block>.<action>", needs_action_id=False)
+
+
 def _check_payload(payload: dict[str, Any]) -> None:
     _check_object(payload, "payload")
+    if isinstance(payload.get("view"), dict):
+        _check_view(payload["view"])
+    if isinstance(payload.get("container"), dict):
+        _check_strings(payload["container"], _CONTAINER_STRING_KEYS, "payload.container")
+    if isinstance(payload.get("actions"), list):  # legacy attachment actions have no action_id, blocks' do
+        for i, action in enumerate(payload["actions"]):
+            _check_element(action, f"payload.actions[{i}]", needs_action_id=payload.get("type") == "block_actions")
     kind = payload.get("type")
     if kind is not None and not isinstance(kind, str):
         raise BadRequest("400 Bad Request", "payload.type must be a string")
@@ -98,10 +163,22 @@ def _check_payload(payload: dict[str, Any]) -> None:
             raise BadRequest("400 Bad Request", "an event_callback needs an event with a type")
 
 
+def payload_problem(payload: Any) -> str | None:
+    """Why a parsed payload does not have the shape Slack sends (one line), or None: the same check for
+    Socket Mode envelopes, which never pass through this server."""
+    try:
+        _check_payload(payload)
+    except BadRequest as exc:
+        return str(exc)
+    except RecursionError:
+        return "the payload is nested too deeply"
+    return None
+
+
 def malformed_reason(content_type: str, body: bytes, headers: dict[str, str]) -> BadRequest | None:
     """Why this request cannot be from Slack (a BadRequest to answer with), or None when it looks right."""
-    timestamp = headers.get("x-slack-request-timestamp", "")
-    if timestamp and not timestamp.strip().isdigit():
+    timestamp = headers.get("x-slack-request-timestamp")
+    if timestamp is not None and not _TIMESTAMP.fullmatch(timestamp):
         return BadRequest("401 Unauthorized", "invalid request timestamp")
     media = content_type.split(";", 1)[0].strip().lower()
     if media not in (FORM_TYPE, JSON_TYPE):

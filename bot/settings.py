@@ -9,10 +9,12 @@ from __future__ import annotations
 import os
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from pathlib import Path
 
 from dotenv import dotenv_values
+
+from bot.redaction import hide_password
 
 DEFAULT_SLACK_API_URL = "https://slack.com/api/"
 DEFAULT_LWA_TOKEN_URL = "https://api.amazon.com/auth/o2/token"
@@ -71,6 +73,17 @@ class Settings:
     @property
     def socket_mode(self) -> bool:
         return bool(self.slack_app_token)
+
+    def __repr__(self) -> str:
+        """Every field but the tokens and keys; DATABASE_URL without its password."""
+        shown = []
+        for f in fields(self):
+            if f.repr:
+                value = getattr(self, f.name)
+                shown.append(f"{f.name}={hide_password(value) if f.name == 'database_url' else value!r}")
+        return f"Settings({', '.join(shown)})"
+
+    __str__ = __repr__
 
 
 def read_environment(environ: Mapping[str, str] | None = None, env_file: str | Path = ".env") -> dict[str, str]:

@@ -7,6 +7,7 @@ PostgreSQL (psycopg 3) chosen by the URL alone.
 from __future__ import annotations
 
 import logging
+import os
 import time
 from pathlib import Path
 from typing import Any
@@ -20,7 +21,7 @@ from sqlalchemy import event
 from sqlalchemy.engine import Engine, make_url
 from sqlmodel import Session
 
-from bot.redaction import redact
+from bot.redaction import hide_password, redact
 
 log = logging.getLogger(__name__)
 
@@ -38,6 +39,33 @@ def _sqlite_file(url: sa.URL) -> Path | None:
     return Path(database)
 
 
+SQLITE_FILE_MODE = 0o600  # like the key file: only the bot's own user reads the database
+SQLITE_SIDE_FILES = ("-wal", "-shm", "-journal")
+
+
+def _restrict_sqlite_files(path: Path) -> None:
+    """Create the database file 0600 if it is new, and make it and any -wal/-shm/-journal beside it 0600.
+
+    SQLite gives the -wal, -shm and -journal files the permissions of the database file when it creates
+    them, so a 0600 database keeps them private too; files left by an older version are tightened here.
+    The umask is not touched (it is process-wide and other threads create files too).
+    """
+    try:
+        fd = os.open(path, os.O_RDWR | os.O_CREAT | os.O_EXCL, SQLITE_FILE_MODE)
+    except FileExistsError:
+        pass
+    else:
+        os.close(fd)  # an empty file is a valid, empty SQLite database
+    for candidate in (path, *(Path(f"{path}{suffix}") for suffix in SQLITE_SIDE_FILES)):
+        try:
+            if candidate.stat().st_mode & 0o777 != SQLITE_FILE_MODE:
+                os.chmod(candidate, SQLITE_FILE_MODE)
+        except FileNotFoundError:
+            continue
+        except PermissionError as exc:  # someone else's file: say so, do not refuse to start
+            log.warning("could not make %s private (chmod 600): %s", candidate, exc.strerror)
+
+
 def make_engine(database_url: str) -> Engine:
     """An Engine for ``database_url`` (``sqlite:///path`` or ``postgresql+psycopg://...``)."""
     url = make_url(database_url)
@@ -45,7 +73,9 @@ def make_engine(database_url: str) -> Engine:
     if backend == "sqlite":
         path = _sqlite_file(url)
         if path is not None:
-            path.expanduser().resolve().parent.mkdir(parents=True, exist_ok=True)
+            path = path.expanduser().resolve()
+            path.parent.mkdir(parents=True, exist_ok=True)
+            _restrict_sqlite_files(path)
         engine = sa.create_engine(
             url,
             connect_args={"check_same_thread": False, "timeout": SQLITE_BUSY_TIMEOUT_MS / 1000},
@@ -63,6 +93,8 @@ def make_engine(database_url: str) -> Engine:
                 cursor.execute("PRAGMA synchronous=NORMAL")
             finally:
                 cursor.close()
+            if path is not None:  # the -wal/-shm now exist; a file replaced behind our back is caught too
+                _restrict_sqlite_files(path)
 
         @event.listens_for(engine, "begin")
         def _on_begin(conn: sa.Connection) -> None:
@@ -158,7 +190,7 @@ class Database:
         self.engine: Engine = make_engine(url)
 
     def __repr__(self) -> str:
-        return f"Database({self.engine.url.render_as_string(hide_password=True)!r})"
+        return f"Database({hide_password(self.engine.url.render_as_string(hide_password=True))!r})"
 
     @property
     def dialect(self) -> str:

@@ -442,9 +442,21 @@ def _mark_verified(connection: Connection, now: datetime, health_check_interval:
     connection.updated_at = now
 
 
-def erase_secrets(session: Session, connection: Connection, actor: str, now: datetime) -> Connection:
-    """Disconnect: delete both ciphertexts and fingerprints (set to NULL), keep the row and its audit trail."""
+def erase_secrets(session: Session, connection: Connection, actor: str, now: datetime,
+                  *, claim_key: str | None = None) -> bool:
+    """Disconnect: delete both ciphertexts and fingerprints (set to NULL), keep the row and its audit trail.
+
+    With ``claim_key``, the key is claimed in the same transaction as the erase (a savepoint, nothing is
+    committed here): False, and nothing changed, when it was claimed before. So a claim exists exactly when
+    an erase was committed; a failed commit rolls both back and a retry runs again. Caller commits.
+    """
     now = _aware(now)
+    if claim_key is not None:
+        try:
+            with session.begin_nested():
+                session.add(IdempotencyKey(key=claim_key, created_at=now))
+        except IntegrityError:
+            return False
     connection.client_secret_enc = None
     connection.refresh_token_enc = None
     connection.client_secret_fp = None
@@ -458,7 +470,8 @@ def erase_secrets(session: Session, connection: Connection, actor: str, now: dat
         session, team_id=connection.team_id, actor=actor, action="disconnected", connection=connection,
         detail="secrets erased", now=now,
     )
-    return connection
+    session.flush()
+    return True
 
 
 def set_status(

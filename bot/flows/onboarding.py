@@ -113,7 +113,7 @@ class Prefill:
     def from_json(cls, text: str | None) -> Prefill:
         try:
             data = json.loads(text or "{}")
-        except ValueError:
+        except (ValueError, RecursionError):  # private_metadata comes back from Slack: typed by anyone
             return cls()
         if not isinstance(data, dict):
             return cls()

@@ -459,6 +459,11 @@ MESSAGES: dict[str, str] = {
         ":white_check_mark: *{name}* is disconnected and its secrets are deleted, but the announcement in the "
         "team channel failed ({problem})."
     ),
+    "lifecycle.disconnect.failed": (
+        ":warning: *{name}* was not disconnected: the database did not save the change, so its client "
+        "secret and refresh token are still stored. Try again in a minute (`/connect-amazon disconnect "
+        "{name}`); if it fails again, ask whoever runs the bot to check its database."
+    ),
     "lifecycle.disconnect.kept": "Nothing was changed: *{name}* stays connected.",
     # --- onboarding ------------------------------------------------------------------------------
     "onboarding.start.ack": "I'm sending you a direct message with the steps to connect Amazon.",

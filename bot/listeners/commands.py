@@ -62,7 +62,7 @@ def subcommand(name: str, *, aliases: tuple[str, ...] = (), ack_text: Callable[[
 
 def parse(text: str | None) -> tuple[Subcommand | None, str]:
     """Split the command text into its subcommand and arguments; unknown words give (None, '')."""
-    words = (text or "").strip().split(None, 1)
+    words = (text if isinstance(text, str) else "").strip().split(None, 1)
     name = words[0].lower() if words else DEFAULT_SUBCOMMAND
     rest = words[1].strip() if len(words) > 1 else ""
     entry = SUBCOMMANDS.get(name)

@@ -23,6 +23,7 @@ from bot.flows.rotation import RenewKind
 from bot.i18n import t
 from bot.listeners.commands import CommandRequest, subcommand
 from bot.outbox import SlackOutbox
+from bot.response_url import GuardedRespond
 from bot.services import Services
 from bot.views import lifecycle as views
 from bot.views.blocks import md
@@ -66,24 +67,13 @@ def _target_dict(target: Target) -> dict[str, Any]:
 
 
 def _say(respond: Any, client: Any, body: dict[str, Any], text: str, **extra: Any) -> None:
-    """An ephemeral answer: via response_url when Slack gave one, else chat.postEphemeral, else a DM."""
-    user_id = _user_id(body)
-    try:
-        if body.get("response_url") or (respond is not None and getattr(respond, "response_url", None)):
-            respond(text=text, response_type="ephemeral", **extra)
-            return
-    except Exception as exc:  # noqa: BLE001 - fall back to the Web API
-        log.warning("response_url answer failed: %s", type(exc).__name__)
-    channel = _obj(body.get("channel")).get("id") or body.get("channel_id")
-    channel = channel if isinstance(channel, str) else None
-    try:
-        if channel:
-            client.chat_postEphemeral(channel=channel, user=user_id, text=text)
-        else:
-            dm = client.conversations_open(users=user_id)["channel"]["id"]
-            client.chat_postMessage(channel=dm, text=text)
-    except SlackClientError as exc:
-        log.warning("could not answer %s: %s", user_id, type(exc).__name__)
+    """An ephemeral answer through ``respond``: Bolt's is a GuardedRespond (bot.response_url), which uses the
+    response_url only when it is Slack's own, else chat.postEphemeral, else a DM."""
+    if not isinstance(respond, GuardedRespond):  # not built by Bolt's middleware: answer with the Web API
+        channel = _obj(body.get("channel")).get("id") or body.get("channel_id")
+        respond = GuardedRespond(response_url=None, client=client, user_id=_user_id(body) or None,
+                                 channel_id=channel if isinstance(channel, str) else None)
+    respond(text=text, response_type="ephemeral", **extra)
 
 
 def _open_renew(services: Services, client: Any, trigger_id: str, kind: RenewKind, lookup: Lookup,
@@ -189,7 +179,7 @@ def register(app: App, services: Services) -> None:
         view = _obj(body.get("view"))
         try:
             meta = json.loads(view.get("private_metadata") or "{}")
-        except (TypeError, ValueError):
+        except (TypeError, ValueError, RecursionError):
             return None
         meta = _obj(meta)
         try:

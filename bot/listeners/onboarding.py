@@ -25,6 +25,7 @@ from bot.i18n import t
 from bot.listeners.commands import SUBCOMMANDS, CommandRequest, subcommand
 from bot.listeners.lifecycle import resolve_actor
 from bot.outbox import SlackOutbox
+from bot.payload import first_action, get_str, obj, selected_option_values, selected_value, state_values, text
 from bot.services import Services
 from bot.views.blocks import md
 from bot.views.checklist import OPEN_CREDENTIALS, PATH_ACTION_PREFIX, STEP_ACTION, checklist_message
@@ -121,9 +122,8 @@ def send_checklist(services: Services, client: WebClient, team_id: str, user_id:
 
 def _update_checklist(services: Services, client: WebClient, state: checklist_flow.ChecklistState,
                       body: dict[str, Any]) -> None:
-    container = body.get("container") or {}
-    channel = container.get("channel_id") or (body.get("channel") or {}).get("id") or state.dm_channel
-    ts = container.get("message_ts") or state.dm_ts
+    channel = get_str(body, "container", "channel_id") or get_str(body, "channel", "id") or state.dm_channel
+    ts = get_str(body, "container", "message_ts") or state.dm_ts
     text, blocks = checklist_message(state)
     if not channel or not ts:
         return
@@ -134,12 +134,11 @@ def _update_checklist(services: Services, client: WebClient, state: checklist_fl
 
 
 def _team(body: dict[str, Any]) -> str:
-    team = (body.get("team") or {}).get("id") or body.get("team_id") or (body.get("user") or {}).get("team_id")
-    return str(team or "")
+    return get_str(body, "team", "id") or get_str(body, "team_id") or get_str(body, "user", "team_id")
 
 
 def _user(body: dict[str, Any]) -> str:
-    return str((body.get("user") or {}).get("id") or body.get("user_id") or "")
+    return get_str(body, "user", "id") or get_str(body, "user_id")
 
 
 # --------------------------------------------------------------------------- subcommands
@@ -181,16 +180,9 @@ def help_(services: Services, request: CommandRequest, client: WebClient, respon
 def form_values(view: dict[str, Any]) -> dict[str, str | None]:
     """{action_id: submitted value} from a view_submission's ``view.state.values``."""
     result: dict[str, str | None] = {}
-    for actions in ((view.get("state") or {}).get("values") or {}).values():
-        for action_id, state in (actions or {}).items():
-            kind = state.get("type")
-            if kind in ("static_select", "radio_buttons"):
-                value = (state.get("selected_option") or {}).get("value")
-            elif kind == "datepicker":
-                value = state.get("selected_date")
-            else:
-                value = state.get("value")
-            result[action_id] = value
+    for actions in state_values(view).values():
+        for action_id, state in actions.items():
+            result[action_id] = selected_value(state)
     return result
 
 
@@ -220,7 +212,7 @@ def register(app: App, services: Services) -> None:
 
     def open_form(client: WebClient, body: dict[str, Any]) -> None:
         team_id, user_id = _team(body), _user(body)
-        trigger_id = body.get("trigger_id")
+        trigger_id = text(body.get("trigger_id"))
         if not allowed(client, services, user_id):
             client.views_open(trigger_id=trigger_id, view=refused_view())
             return
@@ -239,8 +231,7 @@ def register(app: App, services: Services) -> None:
     @guarded
     def on_choose_path(ack: Ack, body: dict[str, Any], client: WebClient) -> None:
         ack()
-        action = (body.get("actions") or [{}])[0]
-        path = str(action.get("action_id", ""))[len(PATH_ACTION_PREFIX):]
+        path = text(first_action(body).get("action_id"))[len(PATH_ACTION_PREFIX):]
         with services.db.session(write=True) as session:
             state = checklist_flow.choose_path(session, _team(body), _user(body), path, services.clock())
         _update_checklist(services, client, state, body)
@@ -249,12 +240,12 @@ def register(app: App, services: Services) -> None:
     @guarded
     def on_step(ack: Ack, body: dict[str, Any], client: WebClient) -> None:
         ack()
-        action = (body.get("actions") or [{}])[0]
-        block_id = str(action.get("block_id", ""))
+        action = first_action(body)
+        block_id = text(action.get("block_id"))
         if not block_id.startswith("step_"):
             return
         step_id = block_id[len("step_"):]
-        done = any(o.get("value") == step_id for o in action.get("selected_options") or [])
+        done = step_id in selected_option_values(action)
         with services.db.session(write=True) as session:
             state = checklist_flow.set_step(session, _team(body), _user(body), step_id, done, services.clock())
         _update_checklist(services, client, state, body)
@@ -262,7 +253,7 @@ def register(app: App, services: Services) -> None:
     @app.view(CALLBACK_ID)
     @guarded
     def on_submit(ack: Ack, body: dict[str, Any], client: WebClient) -> None:
-        view = body.get("view") or {}
+        view = obj(body.get("view"))
         team_id, user_id = _team(body), _user(body)
         raw = form_values(view)
         form = flow.check_form(raw, services.clock().date())
@@ -274,8 +265,8 @@ def register(app: App, services: Services) -> None:
         if not form.ok:
             ack(response_action="errors", errors=_error_blocks(form.errors))
             return
-        sub = flow.Submission(team_id=team_id, user_id=user_id, view_id=str(view.get("id", "")),
-                              view_hash=str(view.get("hash", "")), form=form)
+        sub = flow.Submission(team_id=team_id, user_id=user_id, view_id=text(view.get("id")),
+                              view_hash=text(view.get("hash")), form=form)
         ack(response_action="update", view=verifying_view())  # the ack does not depend on the claim
         try:
             outcome = settle(client, sub)
@@ -340,28 +331,27 @@ def register(app: App, services: Services) -> None:
     @guarded
     def on_retry(ack: Ack, body: dict[str, Any], client: WebClient) -> None:
         ack()
-        view = body.get("view") or {}
-        prefill = flow.Prefill.from_json(view.get("private_metadata"))
-        client.views_update(view_id=view.get("id"), view=credentials_modal(prefill, services.clock().date()))
+        view = obj(body.get("view"))
+        prefill = flow.Prefill.from_json(text(view.get("private_metadata")))
+        client.views_update(view_id=text(view.get("id")), view=credentials_modal(prefill, services.clock().date()))
 
     @app.action(CONFIRM_ACTION)
     @guarded
     def on_confirm(ack: Ack, body: dict[str, Any], client: WebClient) -> None:
         ack()
-        view = body.get("view") or {}
-        pending_id = str((body.get("actions") or [{}])[0].get("value") or "")
-        client.views_update(view_id=view.get("id"), view=verifying_view())
+        view_id = get_str(body, "view", "id")
+        pending_id = text(first_action(body).get("value"))
+        client.views_update(view_id=view_id, view=verifying_view())
         user_id = _user(body)
         outcome = flow.confirm_pending(services, outbox, pending_id, _team(body), user_id,
                                        lambda: resolve_actor(client, user_id))
         if outcome is not None:
-            client.views_update(view_id=view.get("id"), view=outcome_view(outcome))
+            client.views_update(view_id=view_id, view=outcome_view(outcome))
 
     @app.action(CANCEL_ACTION)
     @guarded
     def on_cancel(ack: Ack, body: dict[str, Any], client: WebClient) -> None:
         ack()
-        view = body.get("view") or {}
-        pending_id = str((body.get("actions") or [{}])[0].get("value") or "")
+        pending_id = text(first_action(body).get("value"))
         outcome = flow.cancel_pending(services.db, pending_id, _team(body), _user(body))
-        client.views_update(view_id=view.get("id"), view=outcome_view(outcome))
+        client.views_update(view_id=get_str(body, "view", "id"), view=outcome_view(outcome))

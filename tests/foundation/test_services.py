@@ -39,3 +39,50 @@ def test_first_run_without_keys_generates_a_key_file_and_warns(
         assert not [r for r in caplog.records if "ENCRYPTION_KEYS" in r.getMessage()]
     finally:
         again.close()
+
+
+def test_no_repr_or_log_line_shows_the_database_password(tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
+    """A real PostgreSQL (trust auth ignores the password, so the URL with one still connects)."""
+    from sqlalchemy.engine import make_url
+
+    from bot.logs import setup_logging
+    from tests.db_fixtures import drop_postgres_url, postgres_url_or_skip
+
+    password = "Pw-9f3kQz/x"  # an unencoded "/" too
+    url = make_url(postgres_url_or_skip())
+    with_password = url.render_as_string(hide_password=False).replace(
+        f"{url.username}@", f"{url.username}:{password}@", 1)
+    env = {"DATABASE_URL": with_password, "DATA_DIR": str(tmp_path / "data")}
+    settings = load_settings(env, need_slack=False, env_file="/nonexistent/.env")
+    assert settings.database_url.count(password) == 1
+    services = build_services(settings)
+    try:
+        assert services.db.ping()
+        for shown in (repr(settings), str(settings), repr(services), str(services), repr(services.db)):
+            assert password not in shown and "Pw-9f3" not in shown, shown
+            assert "***" in shown and url.host in shown
+        import io
+        import logging as logging_
+        stream = io.StringIO()
+        handler = setup_logging("DEBUG", stream=stream)
+        try:
+            logging_.getLogger("bot.test").warning("settings are %s, url %s", settings, settings.database_url)
+        finally:
+            logging_.getLogger().removeHandler(handler)
+        assert "Pw-9f3" not in stream.getvalue() and "***" in stream.getvalue()
+    finally:
+        services.close()
+        drop_postgres_url(with_password)
+
+
+@pytest.mark.parametrize(("url", "shown"), [
+    ("postgresql+psycopg://bot:s3cret@db.example:5432/bot", "postgresql+psycopg://bot:***@db.example:5432/bot"),
+    ("postgresql+psycopg://bot@db.example/bot?password=s3cret&sslmode=require",
+     "postgresql+psycopg://bot@db.example/bot?password=***&sslmode=require"),
+    ("postgresql+psycopg://:s3cret@db.example/bot", "postgresql+psycopg://:***@db.example/bot"),
+    ("sqlite:////var/lib/bot/bot.db", "sqlite:////var/lib/bot/bot.db"),
+])
+def test_settings_repr_masks_every_database_password_shape(url: str, shown: str) -> None:
+    settings = load_settings({"DATABASE_URL": url}, need_slack=False, env_file="/nonexistent/.env")
+    assert f"database_url={shown!r}" in repr(settings)
+    assert "s3cret" not in repr(settings)

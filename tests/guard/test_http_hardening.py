@@ -6,6 +6,8 @@ past the signature check are signed exactly as Slack signs them.
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 import io
 import json
 import time
@@ -96,6 +98,28 @@ def test_missing_and_bad_signature_headers(live_app: LiveApp) -> None:
     assert_clean_4xx(httpx.post(live_app.url, content=body, headers={"Content-Type": FORM, **not_a_number}), 401)
     time.sleep(0.05)
     assert "Traceback" not in live_app.log_text()
+
+
+@pytest.mark.parametrize("timestamp", ["\u00b2", "\u00b9\u00b2\u00b3", "1" * 400, "9" * 13, "", "-1",
+                                       "+1700000000", "1_700_000_000", "0x65", "1e9"])
+def test_odd_signature_timestamps_get_401_without_a_traceback(live_app: LiveApp, timestamp: str) -> None:
+    """Digits other than ASCII ones pass ``str.isdigit()``; a 400-digit number overflows Bolt's float
+    comparison. Each is signed correctly for its own timestamp, and sent as the raw latin-1 bytes a
+    client can put on the wire (waitress decodes header bytes as latin-1)."""
+    body = slash_command_body("/connect-amazon", "help", "U0ALICE")
+    digest = hmac.new(live_app.signing_secret.encode(), f"v0:{timestamp}:{body}".encode(), hashlib.sha256)
+    headers = {"Content-Type": FORM, "X-Slack-Request-Timestamp": timestamp.encode("latin-1"),
+               "X-Slack-Signature": f"v0={digest.hexdigest()}"}
+    before = len(live_app.log_text())
+    resp = httpx.post(live_app.url, content=body.encode(), headers=headers)
+    assert_clean_4xx(resp, 401)
+    time.sleep(0.05)
+    assert "Traceback" not in live_app.log_text()[before:]
+
+
+def test_a_current_ascii_timestamp_still_passes(live_app: LiveApp) -> None:
+    body = slash_command_body("/connect-amazon", "help", "U0ALICE")
+    assert post_signed(live_app.url, body, live_app.signing_secret, FORM).status_code == 200
 
 
 def test_wrong_method_and_path(live_app: LiveApp) -> None:
@@ -191,3 +215,13 @@ def test_malformed_reason_accepts_what_slack_sends() -> None:
     assert malformed_reason(JSON, event_callback_body(changed).encode(), {}) is None
     assert malformed_reason(FORM, block_actions_body(block_actions_payload("rotate_now", "U1", value="3")).encode(),
                             {}) is None
+    legacy = {"type": "interactive_message", "callback_id": "c1", "actions": [{"name": "a", "type": "button",
+                                                                                "value": "1"}]}
+    assert malformed_reason(FORM, payload_form(legacy).encode(), {}) is None
+    modal_click = block_actions_payload("retry_credentials", "U1", value="x", view={
+        **VIEW, "state": {"values": {"b": {"account_type": {"type": "static_select", "selected_option": None},
+                                           "created_on": {"type": "datepicker", "selected_date": "2026-01-02"},
+                                           "steps": {"type": "checkboxes", "selected_options": [
+                                               {"text": {"type": "plain_text", "text": "x"}, "value": "s"}]},
+                                           "name": {"type": "plain_text_input", "value": None}}}}})
+    assert malformed_reason(FORM, block_actions_body(modal_click).encode(), {}) is None

@@ -203,19 +203,19 @@ STATE_VALUES = st.dictionaries(
     st.dictionaries(
         st.sampled_from(IDS) | st.text(max_size=10),
         st.fixed_dictionaries({"type": st.sampled_from(["plain_text_input", "static_select", "datepicker",
-                                                          "radio_buttons", "checkboxes"])},
+                                                          "radio_buttons", "checkboxes"]) | JSON_LEAF},
                               optional={"value": TEXT | JSON_ANY, "selected_date": TEXT | JSON_ANY,
-                                        "selected_option": JSON_ANY, "selected_options": JSON_ANY}),
-        max_size=3),
+                                        "selected_option": JSON_ANY, "selected_options": JSON_ANY}) | JSON_ANY,
+        max_size=3) | JSON_ANY,
     max_size=8)
 VIEW = st.fixed_dictionaries(
     {"id": st.text(min_size=1, max_size=12), "type": st.sampled_from(["modal", "home"]), "callback_id": ID},
-    optional={"private_metadata": TEXT | st.builds(json.dumps, JSON_ANY), "hash": TEXT, "state":
+    optional={"private_metadata": TEXT | st.builds(json.dumps, JSON_ANY) | JSON_ANY, "hash": TEXT | JSON_LEAF, "state":
               st.fixed_dictionaries({"values": STATE_VALUES}), "root_view_id": TEXT, "blocks": JSON_ANY},
 )
 ACTION = st.fixed_dictionaries(
-    {"action_id": ID, "type": st.sampled_from(["button", "static_select", "checkboxes", "datepicker"])},
-    optional={"value": TEXT | JSON_ANY, "block_id": TEXT, "selected_option": JSON_ANY,
+    {"action_id": ID | JSON_LEAF, "type": st.sampled_from(["button", "static_select", "checkboxes", "datepicker"])},
+    optional={"value": TEXT | JSON_ANY, "block_id": TEXT | JSON_LEAF, "selected_option": JSON_ANY,
               "selected_options": JSON_ANY, "action_ts": TEXT},
 )
 TEAM = st.fixed_dictionaries({"id": st.sampled_from(["T0FAKETEAM"]) | TEXT}, optional={"domain": TEXT})
@@ -299,6 +299,124 @@ def test_signed_slash_commands_of_any_shape_never_get_a_5xx(edge: LiveApp, body:
 def test_signed_event_bodies_of_any_shape_never_get_a_5xx(edge: LiveApp, body: Any) -> None:
     status, out = _post(edge, json.dumps(body), JSON)
     _assert_no_5xx(status, out)
+
+
+# ------------------------------------------------- wrongly typed fields in signed payloads, over real HTTP
+
+BUTTONS = ["open_credentials", "checklist_path_seller", "checklist_step", "retry_credentials", "confirm_update",
+           "cancel_update", "rotate_now", "reauthorize_now", "disconnect_confirm", "disconnect_cancel"]
+A_VIEW = {"id": "V0TYPED01", "type": "modal", "callback_id": "connect_credentials", "hash": "1.a",
+          "private_metadata": "{}", "state": {"values": {}}}
+
+
+def _set(path: str, value: Any) -> Any:
+    """A mutation that sets ``path`` (dots; ``actions.0`` is the first action) in a payload."""
+    def apply(payload: dict[str, Any]) -> None:
+        *parents, last = path.split(".")
+        node: Any = payload
+        for part in parents:
+            node = node[int(part)] if isinstance(node, list) else node.setdefault(part, {})
+        if isinstance(node, list):
+            node[int(last)] = value
+        else:
+            node[last] = value
+    return apply
+
+
+ACTION_MUTATIONS = {
+    "action_id a number": _set("actions.0.action_id", 5),
+    "action_id missing": lambda p: p["actions"][0].pop("action_id"),
+    "action_id an object": _set("actions.0.action_id", {"id": "open_credentials"}),
+    "block_id a number": _set("actions.0.block_id", 7),
+    "value an object": _set("actions.0.value", {"connection_id": 1}),
+    "value a list": _set("actions.0.value", ["1"]),
+    "selected_option a string": _set("actions.0.selected_option", "seller"),
+    "selected_option.value a number": _set("actions.0.selected_option", {"value": 3}),
+    "selected_options a string": _set("actions.0.selected_options", "submitted"),
+    "selected_options of numbers": _set("actions.0.selected_options", [1, 2]),
+    "action is a string": _set("actions.0", "open_credentials"),
+    "container.channel_id a number": _set("container.channel_id", 5),
+    "container.message_ts an object": _set("container.message_ts", {"ts": "1"}),
+    "channel.id a number": _set("channel.id", 5),
+    "user.team_id a number": _set("user.team_id", 5),
+    "response_url a number": _set("response_url", 5),
+    "view.private_metadata a number": _set("view", {**A_VIEW, "private_metadata": 5}),
+    "view.private_metadata an object": _set("view", {**A_VIEW, "private_metadata": {"kind": "rotate"}}),
+    "view.hash a number": _set("view", {**A_VIEW, "hash": 5}),
+    "view.state.values a list": _set("view", {**A_VIEW, "state": {"values": []}}),
+    "view.state.values.block a list": _set("view", {**A_VIEW, "state": {"values": {"b": []}}}),
+}
+STATE_MUTATIONS = {
+    "values a list": [],
+    "a block a list": {"b": []},
+    "a block a string": {"b": "x"},
+    "an element a string": {"b": {"connection_name": "x"}},
+    "an element a list": {"b": {"connection_name": [1]}},
+    "type a number": {"b": {"connection_name": {"type": 5, "value": "x"}}},
+    "selected_option a string": {"b": {"account_type": {"type": "static_select", "selected_option": "seller"}}},
+    "selected_option a list": {"b": {"account_type": {"type": "radio_buttons", "selected_option": ["seller"]}}},
+    "value an object": {"b": {"connection_name": {"type": "plain_text_input", "value": {"x": 1}}}},
+    "value a number": {"client_secret": {"client_secret": {"type": "plain_text_input", "value": 12}}},
+    "selected_date a number": {"created_on": {"created_on": {"type": "datepicker", "selected_date": 20260101}}},
+    "selected_options an object": {"b": {"x": {"type": "checkboxes", "selected_options": {"value": "a"}}}},
+}
+METADATA = ["{}", '{"kind": "rotate", "connection_id": 1}', "[1]", "[" * 2000, 5, None]
+
+
+def _post_over_http(edge: LiveApp, payload: Any) -> tuple[int, str, str]:
+    from tests.fakes.slack_signing import post_signed
+
+    before = len(edge.log_text())
+    resp = post_signed(edge.url, "payload=" + quote(json.dumps(payload)), edge.signing_secret, FORM)
+    time.sleep(0.05)  # a lazy listener behind an ack finishes (test_zz below checks the whole log again)
+    return resp.status_code, resp.text, edge.log_text()[before:]
+
+
+def _assert_clean(status: int, text: str, log: str) -> None:
+    assert status in (200, 400, 404), (status, text[:200])
+    assert "Traceback" not in text and "Traceback" not in log and "Failed to run" not in log, log[-2000:]
+
+
+@pytest.mark.parametrize("mutation", sorted(ACTION_MUTATIONS))
+@pytest.mark.parametrize("action_id", BUTTONS)
+def test_wrongly_typed_action_fields_get_a_400_or_a_clean_ignore(edge: LiveApp, action_id: str,
+                                                                  mutation: str) -> None:
+    from tests.fakes.slack_signing import block_actions_payload
+
+    payload = block_actions_payload(action_id, "U0ALICE", value="1", channel_id="C0TEAM",
+                                    response_url=edge.fake.response_url())
+    ACTION_MUTATIONS[mutation](payload)
+    status, text, log = _post_over_http(edge, payload)
+    _assert_clean(status, text, log)
+    assert status == 400, (mutation, status, text)
+
+
+@pytest.mark.parametrize("metadata", METADATA, ids=lambda m: repr(m)[:20])
+@pytest.mark.parametrize("values", sorted(STATE_MUTATIONS))
+@pytest.mark.parametrize("callback_id", ["connect_credentials", "lifecycle_renew"])
+def test_wrongly_typed_view_state_gets_a_400_or_a_clean_answer(edge: LiveApp, callback_id: str, values: str,
+                                                                metadata: Any) -> None:
+    view = {**A_VIEW, "callback_id": callback_id, "private_metadata": metadata,
+            "state": {"values": STATE_MUTATIONS[values]}}
+    payload = {"type": "view_submission", "team": {"id": "T0FAKETEAM"},
+               "user": {"id": "U0ALICE", "team_id": "T0FAKETEAM"}, "view": view}
+    status, text, log = _post_over_http(edge, payload)
+    _assert_clean(status, text, log)
+    assert status == 400, (values, metadata, status, text)
+
+
+@pytest.mark.parametrize("metadata", ["[" * 2000, '{"kind": "rotate", "connection_id": 1}', "not json"])
+@pytest.mark.parametrize("callback_id", ["connect_credentials", "lifecycle_renew"])
+def test_odd_private_metadata_of_the_right_type_gets_a_clean_answer(edge: LiveApp, callback_id: str,
+                                                                     metadata: str) -> None:
+    payload = {"type": "view_submission", "team": {"id": "T0FAKETEAM"},
+               "user": {"id": "U0ALICE", "team_id": "T0FAKETEAM"},
+               "view": {**A_VIEW, "callback_id": callback_id, "private_metadata": metadata}}
+    _assert_clean(*_post_over_http(edge, payload))
+    retry = {"type": "block_actions", "team": {"id": "T0FAKETEAM"}, "user": {"id": "U0ALICE"},
+             "actions": [{"action_id": "retry_credentials", "type": "button", "value": "x"}],
+             "view": {**A_VIEW, "private_metadata": metadata}}
+    _assert_clean(*_post_over_http(edge, retry))
 
 
 def test_zz_no_listener_crashed_on_any_of_the_above(edge: LiveApp) -> None:

@@ -152,3 +152,16 @@ def test_reprs_of_everything_holding_a_secret() -> None:
             for value in hidden:
                 assert value not in text, type(obj).__name__
                 assert middle(value) not in text, type(obj).__name__
+
+
+def test_a_url_password_is_hidden_and_ordinary_urls_are_left_alone() -> None:
+    from bot.redaction import hide_password
+
+    assert hide_password("postgresql+psycopg://bot:p@ss/w0rd@db:5432/bot") == "postgresql+psycopg://bot:***@db:5432/bot"
+    assert redact("connecting to postgresql://bot:hunter2@db/bot failed") == \
+        "connecting to postgresql://bot:***@db/bot failed"
+    assert redact("postgresql://bot@db/bot?sslmode=require&password=hunter2") == \
+        "postgresql://bot@db/bot?sslmode=require&password=***"
+    for plain in ("http://127.0.0.1:8080/path?to=a@b", "https://hooks.slack.com/commands/T1/2/x",
+                  "sqlite:////var/lib/bot/bot.db", "mail me at a@b.example"):
+        assert hide_password(plain) == plain

@@ -351,3 +351,56 @@ def test_fixing_one_secret_keeps_an_exposure_of_the_other(h: BotHarness) -> None
     assert "exposed" not in str(final)
     conn = row(h, cid)
     assert conn.status == "connected" and conn.last_error is None and exposed_kinds(conn) == ()
+
+
+_FAIL_ERASE = {
+    "sqlite": ["CREATE TRIGGER fail_erase BEFORE UPDATE ON connections WHEN NEW.client_secret_enc IS NULL "
+               "BEGIN SELECT RAISE(ABORT, 'simulated write failure'); END"],
+    "postgresql": ["CREATE FUNCTION fail_erase() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN "
+                   "IF NEW.client_secret_enc IS NULL THEN RAISE EXCEPTION 'simulated write failure'; END IF; "
+                   "RETURN NEW; END $$",
+                   "CREATE TRIGGER fail_erase BEFORE UPDATE ON connections FOR EACH ROW EXECUTE FUNCTION fail_erase()"],
+}
+_ALLOW_ERASE = {"sqlite": ["DROP TRIGGER fail_erase"],
+                "postgresql": ["DROP TRIGGER fail_erase ON connections", "DROP FUNCTION fail_erase()"]}
+
+
+@pytest.mark.parametrize("database", ["sqlite", "postgresql"])
+def test_a_failed_erase_keeps_the_secrets_says_so_and_a_retry_erases(tmp_path: Path, database: str) -> None:
+    """The database refuses the erase (a trigger): the user is told the secrets are still stored and what to
+    do; nothing claims the disconnect, so the retry runs for real and then says erased."""
+    import sqlalchemy as sa
+
+    with BotHarness(tmp_path, database=database) as h:
+        cid, creds = seed(h)
+        with h.services.db.engine.begin() as c:
+            for statement in _FAIL_ERASE[database]:
+                c.exec_driver_sql(statement)
+
+        def confirm() -> None:
+            h.action("disconnect_confirm", OWNER, value=str(cid), block_id="lifecycle_disconnect",
+                     channel_id="C0TEAM", response_url=h.slack.response_url())
+
+        confirm()
+        failed = wait_until(lambda: [t for t in answers(h) if "was not disconnected" in t] or None, 10, "no answer")
+        assert "still stored" in failed[0] and "Try again" in failed[0] and "/connect-amazon disconnect" in failed[0]
+        assert not any("deleted" in t or "erased" in t for t in answers(h))
+        conn = row(h, cid)
+        assert conn.status == "connected" and conn.client_secret_enc is not None
+        assert stored(h, cid).client_secret == creds.client_secret
+        with h.db_session() as s:
+            assert s.execute(sa.text("SELECT count(*) FROM idempotency_keys WHERE key LIKE 'disconnect:%'")
+                             ).scalar() == 0
+            assert [a.action for a in repo.list_audit(s, "T0FAKETEAM", "Main US")][0] != "disconnected"
+        assert not [p for p in h.channel_posts() if "disconnected *Main US*" in str(p)]
+        assert "Traceback" not in h.log_text() and creds.client_secret not in h.log_text()
+
+        with h.services.db.engine.begin() as c:
+            for statement in _ALLOW_ERASE[database]:
+                c.exec_driver_sql(statement)
+        confirm()
+        wait_until(lambda: any("is disconnected and its secrets are deleted" in t for t in answers(h)) or None, 10,
+                   "the retry did not erase")
+        conn = row(h, cid)
+        assert conn.status == "disconnected" and conn.client_secret_enc is None and conn.refresh_token_enc is None
+        wait_until(lambda: [p for p in h.channel_posts() if "disconnected *Main US*" in str(p)] or None, 10, "no post")

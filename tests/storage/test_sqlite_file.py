@@ -92,3 +92,54 @@ def test_sqlite_files_never_hold_plaintext(tmp_path: Path) -> None:
                 assert form not in data, f"{name} contains a form of a stored secret"
     # sanity: the scan would find a secret if it were there
     assert any(f in (SECRET_A + "x").encode() for f in _encodings(SECRET_A))
+
+
+def _modes(path: Path) -> dict[str, int]:
+    import stat
+
+    return {p.name: stat.S_IMODE(p.stat().st_mode)
+            for p in (Path(str(path) + s) for s in ("", "-wal", "-shm", "-journal")) if p.exists()}
+
+
+def test_database_and_its_wal_and_shm_are_created_0600(tmp_path: Path) -> None:
+    import os
+
+    path = tmp_path / "data" / "bot.db"
+    old_umask = os.umask(0o022)  # the usual umask, under which files are created 0644
+    try:
+        db = Database(sqlite_url(tmp_path / "data"))
+        try:
+            db.migrate()
+            make_connection(db, Crypto([generate_key("k1")]))
+            modes = _modes(path)
+            assert {"bot.db", "bot.db-wal", "bot.db-shm"} <= set(modes), modes
+            assert set(modes.values()) == {0o600}, modes
+        finally:
+            db.dispose()
+    finally:
+        os.umask(old_umask)
+
+
+def test_files_left_0644_by_an_older_version_are_made_0600(tmp_path: Path) -> None:
+    import os
+    import sqlite3
+
+    path = tmp_path / "bot.db"
+    conn = sqlite3.connect(path)
+    conn.execute("PRAGMA journal_mode=WAL")
+    conn.execute("CREATE TABLE t (x)")
+    conn.execute("INSERT INTO t VALUES (1)")
+    conn.commit()  # the connection stays open, so -wal and -shm stay on disk
+    for p in (path, Path(f"{path}-wal"), Path(f"{path}-shm")):
+        os.chmod(p, 0o644)
+    try:
+        db = Database(sqlite_url(tmp_path))
+        try:
+            assert db.ping()
+            modes = _modes(path)
+            assert {"bot.db", "bot.db-wal", "bot.db-shm"} <= set(modes), modes
+            assert set(modes.values()) == {0o600}, modes
+        finally:
+            db.dispose()
+    finally:
+        conn.close()
