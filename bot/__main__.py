@@ -7,6 +7,7 @@ import os
 import sys
 from datetime import UTC, datetime
 
+from bot.i18n import t
 from bot.logs import setup_logging
 from bot.settings import SettingsError, load_settings
 
@@ -51,18 +52,24 @@ def main(argv: list[str] | None = None) -> int:
     try:
         settings = load_settings(need_slack=command != "rotate-key")
     except SettingsError as exc:
-        print("The bot cannot start:", file=sys.stderr)
+        print(t("general.startup.cannot_start"), file=sys.stderr)
         for problem in exc.problems:
             print(f"- {problem}", file=sys.stderr)
         return 2
     setup_logging(settings.log_level)
     from bot import runtime
+    from bot.preflight import StartupError
 
-    if command == "run":
-        return runtime.run_bot(settings)
-    if command == "sweep":
-        return runtime.run_sweep_once(settings, args.now)
-    return runtime.rotate_key(settings, args.batch_size)
+    try:
+        if command == "run":
+            return runtime.run_bot(settings)
+        if command == "sweep":
+            return runtime.run_sweep_once(settings, args.now)
+        return runtime.rotate_key(settings, args.batch_size)
+    except StartupError as exc:
+        print(t("general.startup.cannot_start"), file=sys.stderr)
+        print(f"- {exc.sentence}", file=sys.stderr)
+        return 2
 
 
 if __name__ == "__main__":

@@ -6,6 +6,7 @@ import logging
 from concurrent.futures import ThreadPoolExecutor
 
 from slack_bolt import App
+from slack_bolt.logger.messages import warning_client_prioritized_and_token_skipped
 from slack_sdk import WebClient
 from slack_sdk.http_retry.builtin_handlers import (
     ConnectionErrorRetryHandler,
@@ -32,6 +33,23 @@ def build_web_client(settings: Settings) -> WebClient:
     )
 
 
+class _TokenFromEnvironmentWarning(logging.Filter):
+    """Drops Bolt's "As you gave `client` as well, `token` will be unused." at start.
+
+    Bolt's App reads SLACK_BOT_TOKEN from the process environment whenever no ``token`` argument is
+    given, and warns that it ignores it when a ``client`` is given too. The client is how the bot sets
+    SLACK_API_URL, the timeout and the retry handlers, and it carries that same token: there is nothing
+    for the operator to fix, and no argument that stops Bolt reading the environment.
+    """
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return record.getMessage() != warning_client_prioritized_and_token_skipped()
+
+
+BOLT_LOGGER = logging.getLogger("slack_bolt.App")
+BOLT_LOGGER.addFilter(_TokenFromEnvironmentWarning())
+
+
 def build_app(services: Services, *, client: WebClient | None = None) -> App:
     settings = services.settings
     app = App(
@@ -43,7 +61,7 @@ def build_app(services: Services, *, client: WebClient | None = None) -> App:
         listener_executor=ThreadPoolExecutor(
             max_workers=settings.listener_threads, thread_name_prefix="listener"
         ),
-        logger=logging.getLogger("slack_bolt.App"),
+        logger=BOLT_LOGGER,
     )
     from bot.listeners import register
 

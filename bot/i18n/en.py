@@ -8,6 +8,43 @@ MESSAGES: dict[str, str] = {
         "Something went wrong on our side and nothing was changed. Please try again in a minute; "
         "if it keeps happening, tell your Slack admin."
     ),
+    # start-up checks of `run` and `sweep` (printed to the operator; the bot exits with code 2)
+    "general.startup.cannot_start": "The bot cannot start:",
+    "general.startup.missing_keys": (
+        "The database holds secrets encrypted under key {kids}, which {source} does not contain, so the bot "
+        "stopped before changing anything: restore that key (add its KID:BASE64 entry back to ENCRYPTION_KEYS, "
+        "after the newest key) or set ENCRYPTION_KEYS to the entries that include it."
+    ),
+    "general.startup.missing_key_file": (
+        "The database holds secrets encrypted under key {kids}, but ENCRYPTION_KEYS is not set and the key "
+        "file {path} does not exist, so the bot stopped without making a new key: restore that key file from "
+        "your backup, or set ENCRYPTION_KEYS to the KID:BASE64 entries that include {kids}."
+    ),
+    "general.startup.database_unreachable": (
+        "DATABASE_URL: the database {where} could not be reached ({reason}): start it or correct "
+        "DATABASE_URL, then start the bot again."
+    ),
+    "general.startup.sqlite_unopenable": (
+        "DATABASE_URL: the SQLite file {where} could not be opened ({reason}): check that its folder exists "
+        "and this user may write there, or correct DATABASE_URL."
+    ),
+    "general.startup.slack_token_rejected": (
+        "Slack refused SLACK_BOT_TOKEN ({error}): copy the Bot User OAuth Token (xoxb-…) again from the OAuth "
+        "& Permissions page of your Slack app, and reinstall the app to the workspace if it was removed."
+    ),
+    "general.startup.slack_app_token_rejected": (
+        "Slack refused SLACK_APP_TOKEN ({error}): create an App-Level Token with the connections:write scope "
+        "on the Basic Information page of your Slack app and set SLACK_APP_TOKEN to it, or leave it unset "
+        "to run in HTTP mode."
+    ),
+    "general.startup.slack_unreachable": (
+        "Slack did not answer at SLACK_API_URL {url} ({reason}): check this host's network access to Slack "
+        "(proxy, firewall, DNS), or leave SLACK_API_URL unset to use {default}."
+    ),
+    "general.startup.slack_error": (
+        "Slack answered {error} when the bot checked {setting}: try again in a minute, "
+        "and check https://slack-status.com if it keeps happening."
+    ),
     # --- amazon (verification verdicts, credential format checks) -------------------------------
     # verdicts: (cause, next step) per kind; {store_part}, {marketplace_part}, {role}, {request_part}
     "amazon.verdict.verified.cause": "Amazon accepted these credentials{store_part}{marketplace_part}.",
@@ -305,11 +342,6 @@ MESSAGES: dict[str, str] = {
     "lifecycle.health.transient_next_step": (
         "Nothing to change yet: the next check retries. If it keeps failing, check Amazon's SP-API status "
         "page and the bot's network access."
-    ),
-    "lifecycle.health.decrypt_cause": "The stored secrets cannot be decrypted: {problem}.",
-    "lifecycle.health.decrypt_next_step": (
-        "Whoever runs the bot should add the missing key back to ENCRYPTION_KEYS and restart it; if the "
-        "key is lost, disconnect this connection and connect it again."
     ),
     "lifecycle.usage.rotate": (
         "Name the connection to rotate, for example `/connect-amazon rotate Main EU`. "
