@@ -18,7 +18,7 @@ from bot.services import Services
 from bot.settings import Settings
 
 
-def build_web_client(settings: Settings) -> WebClient:
+def build_web_client(settings: Settings, *, logger: logging.Logger | None = None) -> WebClient:
     """A WebClient that honours SLACK_API_URL and retries 429s, 5xx and dropped connections."""
     return WebClient(
         token=settings.slack_bot_token,
@@ -29,7 +29,7 @@ def build_web_client(settings: Settings) -> WebClient:
             RateLimitErrorRetryHandler(max_retry_count=2),
             ServerErrorRetryHandler(max_retry_count=2),
         ],
-        logger=logging.getLogger("slack_sdk.web"),
+        logger=logger or logging.getLogger("slack_sdk.web"),
     )
 
 

@@ -7,6 +7,7 @@ the command exits with code 2 before it posts anything to Slack or changes any r
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import Any, TypeVar
@@ -110,8 +111,17 @@ def slack_error(exc: SlackApiError) -> str:
     return str(error or "unknown_error")[:80]
 
 
-def check_bot_token(settings: Settings, client: WebClient) -> dict[str, Any]:
+# slack_sdk logs every failed attempt at ERROR; at start-up the one sentence below says it all.
+_QUIET_SLACK_LOGGER = logging.getLogger("bot.preflight.slack")
+_QUIET_SLACK_LOGGER.setLevel(logging.CRITICAL)
+
+
+def check_bot_token(settings: Settings, client: WebClient | None = None) -> dict[str, Any]:
     """``auth.test`` with SLACK_BOT_TOKEN; returns Slack's answer or raises StartupError."""
+    if client is None:
+        from bot.app import build_web_client  # bot.app imports the services, which import this module
+
+        client = build_web_client(settings, logger=_QUIET_SLACK_LOGGER)
     try:
         return dict(client.auth_test().data)  # type: ignore[arg-type]
     except SlackApiError as exc:

@@ -47,15 +47,14 @@ class Sweeper(threading.Thread):
 
 
 def run_bot(settings: Settings, *, host: str = "0.0.0.0") -> int:  # noqa: S104 - a server listens on all interfaces
-    from bot.app import build_app, build_web_client
+    from bot.app import build_app
     from bot.outbox import SlackOutbox
 
     # Keys and database first (nothing is posted or changed when a key is missing), then the Slack token.
     services = build_services(settings, check_keys=True)
     try:
-        client = build_web_client(settings)
-        check_bot_token(settings, client)
-        app = build_app(services, client=client)
+        check_bot_token(settings)
+        app = build_app(services)
     except BaseException:
         services.close()
         raise
