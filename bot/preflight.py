@@ -42,7 +42,8 @@ class StartupError(Exception):
         self.sentence = sentence
 
 
-def _first_line(exc: BaseException, secret: str | None = None) -> str:
+def short_reason(exc: BaseException, secret: str | None = None) -> str:
+    """The first line of an error, redacted, at most 200 characters (``secret`` masked when given)."""
     inner: object = getattr(exc, "orig", None) or exc
     if isinstance(inner, URLError):  # urllib (slack_sdk's WebClient) wraps the socket error
         inner = inner.reason
@@ -57,7 +58,7 @@ def _first_line(exc: BaseException, secret: str | None = None) -> str:
 def database_problem(settings: Settings, exc: BaseException) -> str:
     """The sentence for a database that cannot be reached or opened (the password never appears)."""
     url = make_url(settings.database_url)
-    reason = _first_line(exc, url.password if isinstance(url.password, str) else None)
+    reason = short_reason(exc, url.password if isinstance(url.password, str) else None)
     if url.get_backend_name() == "sqlite":
         return t("general.startup.sqlite_unopenable", where=url.database or "(memory)", reason=reason)
     where = f"{url.host or 'localhost'}:{url.port or 5432}/{url.database or ''}"
@@ -101,7 +102,7 @@ def require_keys(settings: Settings, engine: sa.Engine, crypto: Crypto) -> None:
 
 
 def slack_unreachable_problem(settings: Settings, exc: BaseException) -> str:
-    return t("general.startup.slack_unreachable", url=settings.slack_api_url, reason=_first_line(exc),
+    return t("general.startup.slack_unreachable", url=settings.slack_api_url, reason=short_reason(exc),
              default=DEFAULT_SLACK_API_URL)
 
 

@@ -45,6 +45,64 @@ MESSAGES: dict[str, str] = {
         "Slack answered {error} when the bot checked {setting}: try again in a minute, "
         "and check https://slack-status.com if it keeps happening."
     ),
+    # `python -m bot doctor`: one line per check (after ✓ or ✗); a failing line says what to do
+    "general.doctor.settings_ok": "settings: complete ({mode}).",
+    "general.doctor.mode_socket": "Socket Mode, because SLACK_APP_TOKEN is set",
+    "general.doctor.mode_http": "HTTP mode on port {port}, because SLACK_APP_TOKEN is not set",
+    "general.doctor.settings_first": (
+        "The other checks need these settings: fix them (in the environment or .env), then run "
+        "`python -m bot doctor` again."
+    ),
+    "general.doctor.database_ok": "database {where}: answers, and its migrations are current (revision {revision}).",
+    "general.doctor.database_empty": (
+        "database {where}: answers and has no tables yet; `python -m bot run` creates them when it first starts."
+    ),
+    "general.doctor.database_new_file": (
+        "database: the SQLite file {where} does not exist yet; `python -m bot run` creates it when it first starts."
+    ),
+    "general.doctor.database_behind": (
+        "database {where}: answers; {count} migration(s) from revision {current} to {head} are due, and "
+        "`python -m bot run` applies them when it starts."
+    ),
+    "general.doctor.database_ahead": (
+        "database {where}: it is at revision {current}, which this version of the bot does not know (a newer "
+        "version migrated it): run that newer version, or restore a backup from before it."
+    ),
+    "general.doctor.keys_ok": "keys: every key id the stored secrets use is present ({in_use}); {source} holds {held}.",
+    "general.doctor.keys_none_stored": "keys: no secret is stored yet; {source} holds {held}.",
+    "general.doctor.keys_will_generate": (
+        "keys: ENCRYPTION_KEYS is not set and no secret is stored yet; `python -m bot run` generates {path} on "
+        "first start (fine for a trial; production should pass ENCRYPTION_KEYS from a secret store)."
+    ),
+    "general.doctor.keys_unchecked": "keys: not checked, because the database did not answer (see the line above).",
+    "general.doctor.slack_ok": "Slack: SLACK_BOT_TOKEN works; the bot is @{user} in {team} ({team_id}).",
+    "general.doctor.app_token_ok": "Slack: SLACK_APP_TOKEN opens a Socket Mode connection.",
+    "general.doctor.channel_ok": "NOTIFY_CHANNEL {channel}: the bot is a member.",
+    "general.doctor.channel_not_member": (
+        "NOTIFY_CHANNEL {channel}: the bot is not a member, so its posts there would fail: type "
+        "/invite @{bot} in that channel."
+    ),
+    "general.doctor.channel_not_found": (
+        "NOTIFY_CHANNEL {channel}: the bot sees no channel with this ID: check the ID (open the channel, click "
+        "its name, the Channel ID is at the bottom), and invite the bot first if the channel is private."
+    ),
+    "general.doctor.channel_error": (
+        "NOTIFY_CHANNEL {channel}: Slack answered {error} when the bot read the channel: reinstall the app "
+        "from manifest.yml (it needs the channels:history and groups:history scopes), then try again."
+    ),
+    "general.doctor.channel_unchecked": (
+        "NOTIFY_CHANNEL {channel}: not checked, because SLACK_BOT_TOKEN did not work (see the line above)."
+    ),
+    "general.doctor.amazon_ok": "{what} {url}: answers (HTTP {status}).",
+    "general.doctor.amazon_down": (
+        "{what} {url}: did not answer ({reason}): check this host's network access to Amazon (proxy, "
+        "firewall, DNS){hint}."
+    ),
+    "general.doctor.amazon_hint": ", or correct {setting}",
+    "general.doctor.all_passed": "All checks passed: start the bot with `python -m bot run`.",
+    "general.doctor.failed": (
+        "{count} check(s) failed: fix what the ✗ lines say, then run `python -m bot doctor` again."
+    ),
     # --- amazon (verification verdicts, credential format checks) -------------------------------
     # verdicts: (cause, next step) per kind; {store_part}, {marketplace_part}, {role}, {request_part}
     "amazon.verdict.verified.cause": "Amazon accepted these credentials{store_part}{marketplace_part}.",
