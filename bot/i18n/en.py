@@ -74,7 +74,7 @@ MESSAGES: dict[str, str] = {
         "keys: ENCRYPTION_KEYS is not set and no secret is stored yet; `python -m bot run` generates {path} on "
         "first start (fine for a trial; production should pass ENCRYPTION_KEYS from a secret store)."
     ),
-    "general.doctor.keys_unchecked": "keys: not checked, because the database did not answer (see the line above).",
+    "general.doctor.keys_unchecked": "keys: not checked, because the database check failed (see the line above).",
     "general.doctor.slack_ok": "Slack: SLACK_BOT_TOKEN works; the bot is @{user} in {team} ({team_id}).",
     "general.doctor.app_token_ok": "Slack: SLACK_APP_TOKEN opens a Socket Mode connection.",
     "general.doctor.channel_ok": "NOTIFY_CHANNEL {channel}: the bot is a member.",

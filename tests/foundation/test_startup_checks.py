@@ -22,7 +22,7 @@ import pytest
 import sqlalchemy as sa
 
 from storage import repo
-from storage.crypto import Crypto, format_keys, generate_key
+from storage.crypto import Crypto, Key, format_keys, generate_key
 from storage.db import Database, migrate
 from tests.db_fixtures import drop_postgres_url, postgres_url_or_skip, sqlite_url
 from tests.fakes.fake_slack import FakeSlack
@@ -81,11 +81,12 @@ def bot(env: dict[str, str], cwd: Path, *args: str, timeout: float = 60) -> subp
                           timeout=timeout, check=False)
 
 
-def seal(database_url: str, kid: str, names: tuple[str, ...] = ("Main US", "Main EU")) -> Database:
+def seal(database_url: str, kid: str, names: tuple[str, ...] = ("Main US", "Main EU"), *,
+         key: Key | None = None) -> Database:
     """A migrated database whose connections' secrets are encrypted under key ``kid``, all due for a check."""
     db = Database(database_url)
     migrate(db.engine)
-    crypto = Crypto([generate_key(kid)])
+    crypto = Crypto([key or generate_key(kid)])
     with db.session() as s:
         for i, name in enumerate(names):
             repo.create_or_update_connection(
