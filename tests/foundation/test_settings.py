@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -155,3 +156,12 @@ def test_run_subcommand_is_the_default(tmp_path: Path) -> None:
     b = run_bot({}, "run", cwd=tmp_path)
     assert a.returncode == b.returncode == 2
     assert a.stderr == b.stderr
+
+
+def test_env_example_lists_every_setting() -> None:
+    source = (REPO / "bot" / "settings.py").read_text()
+    read = set(re.findall(r'get\("([A-Z_]+)"\)', source)) | set(re.findall(r'"([A-Z]+_THREADS)"', source))
+    assert {"SLACK_BOT_TOKEN", "HTTP_THREADS", "LISTENER_THREADS", "DATA_DIR"} <= read
+    example = (REPO / ".env.example").read_text()
+    listed = set(re.findall(r"^#?\s*([A-Z][A-Z_]+)=", example, re.MULTILINE))
+    assert read <= listed, f"settings missing from .env.example: {sorted(read - listed)}"
