@@ -126,10 +126,9 @@ def load_settings(
         if not app_token and not signing_secret:
             problems.append(
                 "SLACK_APP_TOKEN or SLACK_SIGNING_SECRET is needed: set SLACK_APP_TOKEN to run in Socket Mode, "
-                "the default way (create an App-Level Token with the connections:write scope on the Basic "
-                f"Information page of {_APP}; it starts with xapp-), or set SLACK_SIGNING_SECRET to run in HTTP "
-                "mode (copy the Signing Secret from the App Credentials section of the Basic Information page; "
-                "it is 32 hexadecimal characters)."
+                "the default way: an App-Level Token with the connections:write scope, made on the Basic "
+                f"Information page of {_APP}, starting with xapp-; or set SLACK_SIGNING_SECRET to run in HTTP "
+                "mode: the Signing Secret in the App Credentials section of that page, 32 hexadecimal characters."
             )
         elif signing_secret and not re.fullmatch(r"[0-9a-fA-F]{32}", signing_secret):
             problems.append(f"SLACK_SIGNING_SECRET does not look like a signing secret: {_SIGNING_HELP}.")
