@@ -2,8 +2,8 @@
 
 Every ciphertext column is named ``*_enc`` (see storage/models.py) and every blob starts with
 ``version (1 byte) | kid length (1 byte) | kid`` (see storage/crypto.py), so the key ids in use are
-read in SQL from the first bytes of each blob, one ``SELECT DISTINCT`` per column: the database sends
-back one short value per key id, not the ciphertexts.
+read in SQL from the first bytes of each blob with ``SELECT DISTINCT``: the database sends back one
+short value per key id, never the ciphertexts.
 
 The tables and columns are taken from the database itself (not from the models), so the check also
 works on a database that still waits for a migration, and on an empty one (no tables: no key ids).
@@ -18,20 +18,6 @@ from sqlalchemy.engine import Engine
 
 CIPHERTEXT_SUFFIX = "_enc"
 _KID_RE = re.compile(r"^[A-Za-z0-9_-]{1,32}$")
-_HEX_DIGITS = "0123456789ABCDEF"
-
-
-def _kid_bytes(column: sa.ColumnClause, dialect: str) -> sa.ColumnElement[bytes]:
-    """The kid bytes of a blob: ``kid length`` bytes from offset 3 (1-based), length at byte 2."""
-    if dialect == "postgresql":
-        length = sa.func.get_byte(column, 1)  # get_byte is 0-based
-    else:
-        # SQLite has no byte-to-integer function: read the length byte as two hex digits.
-        hexed = sa.func.hex(sa.func.substr(column, 2, 1))
-        high = sa.func.instr(_HEX_DIGITS, sa.func.substr(hexed, 1, 1)) - 1
-        low = sa.func.instr(_HEX_DIGITS, sa.func.substr(hexed, 2, 1)) - 1
-        length = high * 16 + low
-    return sa.func.substr(column, 3, length)
 
 
 def ciphertext_columns(engine: Engine) -> list[tuple[str, str]]:
@@ -55,15 +41,32 @@ def key_ids_in_use(engine: Engine) -> set[str]:
         for table_name, column_name in columns:
             column = sa.column(column_name, sa.LargeBinary)
             table = sa.table(table_name, column)
-            query = sa.select(_kid_bytes(column, engine.dialect.name)).distinct().select_from(table).where(
-                column.is_not(None))
-            for (raw,) in conn.execute(query):
-                if raw is None:
+            if engine.dialect.name == "postgresql":  # one scan: get_byte (0-based) reads the kid length
+                query = sa.select(sa.func.substr(column, 3, sa.func.get_byte(column, 1))).distinct().select_from(
+                    table).where(column.is_not(None))
+                kids.update(kid for (raw,) in conn.execute(query) if (kid := _ascii(raw)) and _KID_RE.match(kid))
+                continue
+            length_byte = sa.func.substr(column, 2, 1)
+            # SQLite has no byte-to-integer function: two scans that return a handful of rows, the distinct
+            # kid lengths, then per length the distinct kids (0.4 s for 100,000 rows and two kids).
+            lengths = [bytes(raw) for (raw,) in conn.execute(
+                sa.select(length_byte).distinct().select_from(table).where(column.is_not(None))) if raw]
+            for length in lengths:
+                if not length or length[0] == 0:
                     continue
-                try:
-                    kid = bytes(raw).decode("ascii")
-                except UnicodeDecodeError:
-                    continue
-                if _KID_RE.match(kid):
-                    kids.add(kid)
+                query = sa.select(sa.func.substr(column, 3, length[0])).distinct().select_from(table).where(
+                    length_byte == sa.literal(length, sa.LargeBinary))
+                for (raw,) in conn.execute(query):
+                    kid = _ascii(raw)
+                    if kid is not None and _KID_RE.match(kid):
+                        kids.add(kid)
     return kids
+
+
+def _ascii(raw: object) -> str | None:
+    if raw is None:
+        return None
+    try:
+        return bytes(raw).decode("ascii")  # type: ignore[call-overload]
+    except (UnicodeDecodeError, TypeError):
+        return None
