@@ -91,7 +91,7 @@ MESSAGES: dict[str, str] = {
         "from manifest.yml (it needs the channels:history and groups:history scopes), then try again."
     ),
     "general.doctor.channel_unchecked": (
-        "NOTIFY_CHANNEL {channel}: not checked, because SLACK_BOT_TOKEN did not work (see the line above)."
+        "NOTIFY_CHANNEL {channel}: not checked, because the Slack check failed (see the line above)."
     ),
     "general.doctor.amazon_ok": "{what} {url}: answers (HTTP {status}).",
     "general.doctor.amazon_down": (
