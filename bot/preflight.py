@@ -117,6 +117,18 @@ _QUIET_SLACK_LOGGER = logging.getLogger("bot.preflight.slack")
 _QUIET_SLACK_LOGGER.setLevel(logging.CRITICAL)
 
 
+def not_slack(exc: SlackApiError) -> bool:
+    """True when the answer was no Slack Web API answer at all (no ``error`` field: HTML, a 404...)."""
+    response = exc.response
+    return response is None or not isinstance(response.data, dict) or not response.get("error")
+
+
+def not_slack_problem(settings: Settings, exc: SlackApiError) -> str:
+    status = exc.response.status_code if exc.response is not None else "?"
+    return t("general.startup.slack_not_slack", url=settings.slack_api_url, status=status,
+             default=DEFAULT_SLACK_API_URL)
+
+
 def check_bot_token(settings: Settings, client: WebClient | None = None) -> dict[str, Any]:
     """``auth.test`` with SLACK_BOT_TOKEN; returns Slack's answer or raises StartupError."""
     if client is None:
@@ -126,6 +138,8 @@ def check_bot_token(settings: Settings, client: WebClient | None = None) -> dict
     try:
         return dict(client.auth_test().data)  # type: ignore[arg-type]
     except SlackApiError as exc:
+        if not_slack(exc):
+            raise StartupError(not_slack_problem(settings, exc)) from None
         error = slack_error(exc)
         key = "general.startup.slack_token_rejected" if error in TOKEN_REJECTED else "general.startup.slack_error"
         raise StartupError(t(key, error=error, setting="SLACK_BOT_TOKEN")) from None
@@ -136,6 +150,8 @@ def check_bot_token(settings: Settings, client: WebClient | None = None) -> dict
 def app_token_problem(settings: Settings, exc: BaseException) -> str:
     """The sentence for a Socket Mode connection that could not be opened with SLACK_APP_TOKEN."""
     if isinstance(exc, SlackApiError):
+        if not_slack(exc):
+            return not_slack_problem(settings, exc)
         error = slack_error(exc)
         if error in TOKEN_REJECTED:
             return t("general.startup.slack_app_token_rejected", error=error)

@@ -41,6 +41,10 @@ MESSAGES: dict[str, str] = {
         "Slack did not answer at SLACK_API_URL {url} ({reason}): check this host's network access to Slack "
         "(proxy, firewall, DNS), or leave SLACK_API_URL unset to use {default}."
     ),
+    "general.startup.slack_not_slack": (
+        "SLACK_API_URL {url} did not answer like Slack's Web API (HTTP {status}): leave SLACK_API_URL unset to "
+        "use {default}, or correct it."
+    ),
     "general.startup.slack_error": (
         "Slack answered {error} when the bot checked {setting}: try again in a minute, "
         "and check https://slack-status.com if it keeps happening."

@@ -250,3 +250,18 @@ def test_a_clean_start_prints_no_alembic_lines_and_no_bolt_token_warning(
     assert "alembic" not in err and "Running upgrade" not in err  # ... alembic's seven INFO lines are not
     assert "will be unused" not in err and "WARNING" not in err
     assert [c.method for c in fake_slack.calls][:2] == ["auth.test", "auth.test"]  # the bot's check, then Bolt's
+
+
+def test_a_slack_api_url_that_is_not_slack_is_one_sentence_and_exit_2(
+    fake_slack: FakeSlack, tmp_path: Path
+) -> None:
+    from tests.fakes.fake_amazon import FakeAmazon
+
+    with FakeAmazon() as elsewhere:  # an HTTP server that answers, but not as Slack's Web API
+        wrong = f"{elsewhere.sp_api_url}/api/"
+        env = env_for(fake_slack, tmp_path, sqlite_url(tmp_path), ENCRYPTION_KEYS=format_keys([generate_key("k")]),
+                      SLACK_API_URL=wrong)
+        result = bot(env, tmp_path, "run")
+    assert result.returncode == 2, result.stdout + result.stderr
+    sentence = only_sentence(result.stderr)
+    assert "SLACK_API_URL" in sentence and wrong in sentence and "not answer like Slack" in sentence
