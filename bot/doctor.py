@@ -44,7 +44,8 @@ from bot.preflight import (
     slack_unreachable_problem,
 )
 from bot.settings import Settings, SettingsError, load_settings
-from storage.crypto import Crypto, parse_keys
+from storage import keycheck
+from storage.crypto import Crypto, DecryptionError, parse_keys
 from storage.db import Database, alembic_config, current_revision, head_revision
 from storage.keycheck import key_ids_in_use
 
@@ -122,6 +123,19 @@ def _held(crypto: Crypto) -> str:
     return ", ".join(f"'{k}'" for k in crypto.kids)
 
 
+def _decrypts_a_sample(db: Database, crypto: Crypto, kid: str) -> bool:
+    """Does the key held under ``kid`` decrypt any of a few ciphertexts stored under that id? (A key made
+    again with the same id is another key.) One damaged row alone does not make this False."""
+    samples = keycheck.samples_under(db.engine, kid)
+    for table, row_id, column, blob in samples:
+        try:
+            crypto.decrypt(blob, table=table, row_id=row_id, field=column.removesuffix(keycheck.CIPHERTEXT_SUFFIX))
+            return True
+        except DecryptionError:
+            continue
+    return not samples
+
+
 def check_keys(settings: Settings, db: Database | None, *, database_ok: bool) -> Check:
     """Is every key id the stored secrets use present? (Never makes a key file.) ``db`` is None when
     the database did not answer (``database_ok`` False) or does not exist yet (nothing is stored)."""
@@ -152,6 +166,9 @@ def check_keys(settings: Settings, db: Database | None, *, database_ok: bool) ->
     missing = sorted(in_use - set(crypto.kids))
     if missing:
         return Check(False, missing_keys_problem(settings, missing))
+    for kid in sorted(in_use):
+        if db is not None and not _decrypts_a_sample(db, crypto, kid):
+            return Check(False, t("general.doctor.keys_wrong_material", kid=kid, source=source))
     if not in_use:
         return Check(True, t("general.doctor.keys_none_stored", source=source, held=_held(crypto)))
     used = ", ".join(f"'{k}'" for k in sorted(in_use))

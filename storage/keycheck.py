@@ -70,3 +70,19 @@ def _ascii(raw: object) -> str | None:
         return bytes(raw).decode("ascii")  # type: ignore[call-overload]
     except (UnicodeDecodeError, TypeError):
         return None
+
+
+def samples_under(engine: Engine, kid: str, limit: int = 3) -> list[tuple[str, int, str, bytes]]:
+    """Up to ``limit`` ``(table, row id, column, blob)`` whose ciphertext was made with key ``kid``, so a
+    caller can check that the key it holds under that id is the same key (not just the same id)."""
+    prefix = bytes([len(kid)]) + kid.encode("ascii")
+    found: list[tuple[str, int, str, bytes]] = []
+    with engine.connect() as conn:
+        for table_name, column_name in ciphertext_columns(engine):
+            column, row_id = sa.column(column_name, sa.LargeBinary), sa.column("id", sa.Integer)
+            query = sa.select(row_id, column).select_from(sa.table(table_name, row_id, column)).where(
+                sa.func.substr(column, 2, len(prefix)) == sa.literal(prefix, sa.LargeBinary)).limit(limit - len(found))
+            found.extend((table_name, int(i), column_name, bytes(blob)) for i, blob in conn.execute(query))
+            if len(found) >= limit:
+                break
+    return found

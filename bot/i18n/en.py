@@ -72,7 +72,13 @@ MESSAGES: dict[str, str] = {
         "database {where}: it is at revision {current}, which this version of the bot does not know (a newer "
         "version migrated it): run that newer version, or restore a backup from before it."
     ),
-    "general.doctor.keys_ok": "keys: every key id the stored secrets use is present ({in_use}); {source} holds {held}.",
+    "general.doctor.keys_ok": (
+        "keys: every key the stored secrets use is present and decrypts them ({in_use}); {source} holds {held}."
+    ),
+    "general.doctor.keys_wrong_material": (
+        "keys: the key {source} holds under the id '{kid}' does not decrypt the secrets stored under that id, "
+        "so it is another key with the same id: put back the original KID:BASE64 entry for '{kid}'."
+    ),
     "general.doctor.keys_none_stored": "keys: no secret is stored yet; {source} holds {held}.",
     "general.doctor.keys_will_generate": (
         "keys: ENCRYPTION_KEYS is not set and no secret is stored yet; `python -m bot run` generates {path} on "

@@ -193,3 +193,12 @@ def test_migrations_due_pass_and_a_database_from_a_newer_version_fails(
     ahead = line(lines, "✗ database")
     assert code == 1 and ahead.startswith("✗ ") and "9999" in ahead and "newer version" in ahead
     db.dispose()
+
+
+def test_a_key_made_again_under_the_same_id_fails(fakes: tuple[FakeSlack, FakeAmazon], tmp_path: Path) -> None:
+    url = sqlite_url(tmp_path)
+    seal(url, "kidA").dispose()  # sealed under one key called kidA ...
+    code, lines = doctor(fakes, tmp_path, url, ENCRYPTION_KEYS=format_keys([generate_key("kidA")]))  # ... given another
+    assert code == 1
+    bad = line(lines, "keys:")
+    assert bad.startswith("✗ ") and "'kidA'" in bad and "another key with the same id" in bad

@@ -7,7 +7,7 @@ import sqlalchemy as sa
 from storage import repo
 from storage.crypto import Crypto, generate_key
 from storage.db import Database
-from storage.keycheck import ciphertext_columns, key_ids_in_use
+from storage.keycheck import ciphertext_columns, key_ids_in_use, samples_under
 from storage.models import Connection
 from tests.storage.conftest import make_connection
 
@@ -45,3 +45,16 @@ def test_erased_and_foreign_blobs_are_not_key_ids(db: Database, crypto: Crypto) 
         c.execute(sa.update(Connection).where(Connection.id == conn.id).values(  # type: ignore[arg-type]
             client_secret_enc=None, refresh_token_enc=b"\x01\x05\xff\xfe\xfd\xfc\xfb" + b"\x00" * 30))
     assert key_ids_in_use(db.engine) == set()
+
+
+def test_samples_under_a_key_id_are_its_ciphertexts_only(db: Database) -> None:
+    a, ab = generate_key("a"), generate_key("ab")  # "a" is a prefix of "ab": the length byte tells them apart
+    first = make_connection(db, Crypto([a]), name="One", partner="A1ONE000000001")
+    make_connection(db, Crypto([ab]), name="Two", partner="A1TWO000000002")
+    samples = samples_under(db.engine, "a", limit=5)
+    assert sorted((t, i, c) for t, i, c, _b in samples) == [
+        ("connections", first.id, "client_secret_enc"), ("connections", first.id, "refresh_token_enc")]
+    for table, row_id, column, blob in samples:
+        assert Crypto([a]).decrypt(blob, table=table, row_id=row_id, field=column.removesuffix("_enc"))
+    assert len(samples_under(db.engine, "ab", limit=1)) == 1
+    assert samples_under(db.engine, "zz") == []
