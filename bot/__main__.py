@@ -1,4 +1,4 @@
-"""python -m bot [run | sweep | rotate-key | verify | gen-key]"""
+"""python -m bot [run | sweep | doctor | rotate-key | verify | gen-key] (also installed as ``amazon-connect``)"""
 
 from __future__ import annotations
 
@@ -6,7 +6,9 @@ import argparse
 import os
 import sys
 from datetime import UTC, datetime
+from pathlib import Path
 
+from bot.i18n import t
 from bot.logs import setup_logging
 from bot.settings import SettingsError, load_settings
 
@@ -22,7 +24,9 @@ def _parse_now(text: str) -> datetime:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="python -m bot", description="Amazon SP-API connections for Slack.")
+    # The console script (pyproject's [project.scripts]) is `amazon-connect`; otherwise `python -m bot`.
+    prog = "amazon-connect" if Path(sys.argv[0]).name == "amazon-connect" else "python -m bot"
+    parser = argparse.ArgumentParser(prog=prog, description="Amazon SP-API connections for Slack.")
     sub = parser.add_subparsers(dest="command")
     sub.add_parser("run", help="start the bot (Socket Mode if SLACK_APP_TOKEN is set, else HTTP mode on PORT)")
     sweep = sub.add_parser("sweep", help="run one pass of reminders, health checks and nudges, then exit")
@@ -30,6 +34,7 @@ def build_parser() -> argparse.ArgumentParser:
     rot = sub.add_parser("rotate-key", help="re-encrypt every stored secret under the newest ENCRYPTION_KEYS key")
     rot.add_argument("--batch-size", type=int, default=200)
     sub.add_parser("verify", help="verify Amazon credentials without Slack (see --help)", add_help=False)
+    sub.add_parser("doctor", help="check the settings, database, keys, Slack and Amazon before `run`")
     gen = sub.add_parser("gen-key", help="print a new ENCRYPTION_KEYS entry")
     gen.add_argument("--kid", default=None, help="key id (default: today's date)")
     return parser
@@ -43,6 +48,10 @@ def main(argv: list[str] | None = None) -> int:
         return verify_main(argv[1:], os.environ)
     args = build_parser().parse_args(argv)
     command = args.command or "run"
+    if command == "doctor":
+        from bot.doctor import run_doctor
+
+        return run_doctor()
     if command == "gen-key":
         from storage.crypto import format_keys, generate_key
 
@@ -51,18 +60,24 @@ def main(argv: list[str] | None = None) -> int:
     try:
         settings = load_settings(need_slack=command != "rotate-key")
     except SettingsError as exc:
-        print("The bot cannot start:", file=sys.stderr)
+        print(t("general.startup.cannot_start"), file=sys.stderr)
         for problem in exc.problems:
             print(f"- {problem}", file=sys.stderr)
         return 2
     setup_logging(settings.log_level)
     from bot import runtime
+    from bot.preflight import StartupError
 
-    if command == "run":
-        return runtime.run_bot(settings)
-    if command == "sweep":
-        return runtime.run_sweep_once(settings, args.now)
-    return runtime.rotate_key(settings, args.batch_size)
+    try:
+        if command == "run":
+            return runtime.run_bot(settings)
+        if command == "sweep":
+            return runtime.run_sweep_once(settings, args.now)
+        return runtime.rotate_key(settings, args.batch_size)
+    except StartupError as exc:
+        print(t("general.startup.cannot_start"), file=sys.stderr)
+        print(f"- {exc.sentence}", file=sys.stderr)
+        return 2
 
 
 if __name__ == "__main__":

@@ -8,6 +8,7 @@ from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 from slack_bolt import App, BoltResponse
+from slack_bolt.logger.messages import warning_client_prioritized_and_token_skipped
 from slack_sdk import WebClient
 from slack_sdk.http_retry.builtin_handlers import (
     ConnectionErrorRetryHandler,
@@ -32,7 +33,7 @@ def ignore_malformed(body: dict[str, Any], next: Callable[[], BoltResponse]) -> 
     return next()
 
 
-def build_web_client(settings: Settings) -> WebClient:
+def build_web_client(settings: Settings, *, logger: logging.Logger | None = None) -> WebClient:
     """A WebClient that honours SLACK_API_URL and retries 429s, 5xx and dropped connections."""
     return WebClient(
         token=settings.slack_bot_token,
@@ -43,8 +44,25 @@ def build_web_client(settings: Settings) -> WebClient:
             RateLimitErrorRetryHandler(max_retry_count=2),
             ServerErrorRetryHandler(max_retry_count=2),
         ],
-        logger=logging.getLogger("slack_sdk.web"),
+        logger=logger or logging.getLogger("slack_sdk.web"),
     )
+
+
+class _TokenFromEnvironmentWarning(logging.Filter):
+    """Drops Bolt's "As you gave `client` as well, `token` will be unused." at start.
+
+    Bolt's App reads SLACK_BOT_TOKEN from the process environment whenever no ``token`` argument is
+    given, and warns that it ignores it when a ``client`` is given too. The client is how the bot sets
+    SLACK_API_URL, the timeout and the retry handlers, and it carries that same token: there is nothing
+    for the operator to fix, and no argument that stops Bolt reading the environment.
+    """
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return record.getMessage() != warning_client_prioritized_and_token_skipped()
+
+
+BOLT_LOGGER = logging.getLogger("slack_bolt.App")
+BOLT_LOGGER.addFilter(_TokenFromEnvironmentWarning())
 
 
 def build_app(services: Services, *, client: WebClient | None = None) -> App:
@@ -58,7 +76,7 @@ def build_app(services: Services, *, client: WebClient | None = None) -> App:
         listener_executor=ThreadPoolExecutor(
             max_workers=settings.listener_threads, thread_name_prefix="listener"
         ),
-        logger=logging.getLogger("slack_bolt.App"),
+        logger=BOLT_LOGGER,
     )
     from bot import response_url
     from bot.listeners import register

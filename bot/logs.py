@@ -7,7 +7,8 @@ import sys
 
 from bot.redaction import redact
 
-QUIET_LOGGERS = ("slack_bolt", "slack_sdk", "httpx", "httpcore", "urllib3", "waitress", "websockets")
+# alembic logs seven INFO lines on every start (plugins set-up, "Context impl", each upgrade step).
+QUIET_LOGGERS = ("slack_bolt", "slack_sdk", "httpx", "httpcore", "urllib3", "waitress", "websockets", "alembic")
 
 
 class RedactingFilter(logging.Filter):

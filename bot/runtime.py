@@ -10,6 +10,9 @@ import threading
 from datetime import datetime
 from types import FrameType
 
+from slack_sdk.errors import SlackClientError
+
+from bot.preflight import StartupError, app_token_problem, check_bot_token
 from bot.services import Services, build_services
 from bot.settings import Settings
 
@@ -47,8 +50,14 @@ def run_bot(settings: Settings, *, host: str = "0.0.0.0") -> int:  # noqa: S104 
     from bot.app import build_app
     from bot.outbox import SlackOutbox
 
-    services = build_services(settings)
-    app = build_app(services)
+    # Keys and database first (nothing is posted or changed when a key is missing), then the Slack token.
+    services = build_services(settings, check_keys=True)
+    try:
+        check_bot_token(settings)
+        app = build_app(services)
+    except BaseException:
+        services.close()
+        raise
     outbox = SlackOutbox(app.client, settings.notify_channel)
     sweeper = Sweeper(services, outbox, settings.sweep_interval_seconds)
 
@@ -68,7 +77,10 @@ def run_bot(settings: Settings, *, host: str = "0.0.0.0") -> int:  # noqa: S104 
             from slack_bolt.adapter.socket_mode import SocketModeHandler
 
             handler = SocketModeHandler(app, settings.slack_app_token)
-            handler.connect()
+            try:
+                handler.connect()
+            except (SlackClientError, OSError) as exc:
+                raise StartupError(app_token_problem(settings, exc)) from None
             log.info("connected to Slack in Socket Mode")
             stop.wait()
             handler.close()
@@ -93,7 +105,7 @@ def run_sweep_once(settings: Settings, now: datetime | None) -> int:
     from bot.flows.sweep import run_sweep
     from bot.outbox import SlackOutbox
 
-    services = build_services(settings)
+    services = build_services(settings, check_keys=True)
     try:
         outbox = SlackOutbox(build_web_client(settings), settings.notify_channel)
         report = run_sweep(services, outbox, now=now or services.clock())

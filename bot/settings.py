@@ -97,7 +97,7 @@ def read_environment(environ: Mapping[str, str] | None = None, env_file: str | P
 
 
 _URL = re.compile(r"^https?://[^\s/]+(/\S*)?$")
-_CHANNEL = re.compile(r"^([CGD][A-Z0-9]{6,}|#[a-z0-9][a-z0-9_\-]{0,79})$")
+_CHANNEL = re.compile(r"^[CGD][A-Z0-9]{6,}$")  # an ID: a #name is refused (names change, IDs do not)
 _USER_OR_GROUP = re.compile(r"^[UWS][A-Z0-9]{6,}$")
 
 
@@ -138,12 +138,20 @@ def load_settings(
             problems.append(f"SLACK_APP_TOKEN does not look like an app-level token: {_APP_TOKEN_HELP}.")
         if not app_token and not signing_secret:
             problems.append(
-                f"SLACK_SIGNING_SECRET is missing (HTTP mode needs it to verify requests): {_SIGNING_HELP}."
+                "SLACK_APP_TOKEN or SLACK_SIGNING_SECRET is needed: set SLACK_APP_TOKEN to run in Socket Mode, "
+                "the default way: an App-Level Token with the connections:write scope, made on the Basic "
+                f"Information page of {_APP}, starting with xapp-; or set SLACK_SIGNING_SECRET to run in HTTP "
+                "mode: the Signing Secret in the App Credentials section of that page, 32 hexadecimal characters."
             )
         elif signing_secret and not re.fullmatch(r"[0-9a-fA-F]{32}", signing_secret):
             problems.append(f"SLACK_SIGNING_SECRET does not look like a signing secret: {_SIGNING_HELP}.")
         if not notify_channel:
             problems.append(f"NOTIFY_CHANNEL is missing: {_CHANNEL_HELP}.")
+        elif notify_channel.startswith("#"):
+            problems.append(
+                f"NOTIFY_CHANNEL '{notify_channel[:40]}' is a channel name, and the bot needs the channel's ID: "
+                f"{_CHANNEL_HELP}."
+            )
         elif not _CHANNEL.match(notify_channel):
             problems.append(f"NOTIFY_CHANNEL '{notify_channel[:40]}' is not a channel ID: {_CHANNEL_HELP}.")
 

@@ -90,6 +90,7 @@ class SweepReport:
     health_failing: int = 0
     health_recovered: int = 0
     health_transient: int = 0
+    health_skipped: int = 0  # secrets that could not be decrypted: left as they were, see the log
     alerts_sent: int = 0
     nudges_sent: int = 0
     delivery_failures: int = 0
@@ -98,8 +99,9 @@ class SweepReport:
 
     @property
     def ok(self) -> bool:
-        """True when every phase ran to the end (a failed Slack post is retried next pass, not a failure)."""
-        return not self.problems
+        """True when every phase ran to the end and no check was skipped for want of a key (a failed
+        Slack post is retried next pass, not a failure)."""
+        return not self.problems and not self.health_skipped
 
     def summary(self) -> str:
         lines = [
@@ -112,6 +114,9 @@ class SweepReport:
             f"  posts that failed and will be retried next pass: {self.delivery_failures}",
             f"  old idempotency keys deleted: {self.keys_purged}",
         ]
+        if self.health_skipped:
+            lines.append(f"  health checks skipped because the stored secrets could not be decrypted: "
+                         f"{self.health_skipped} (nothing changed; see the log for the key to restore)")
         if self.problems:
             lines.append("  problems:")
             lines.extend(f"  - {p}" for p in self.problems)
@@ -391,7 +396,8 @@ def next_check_at(connection_id: int, now: datetime, hours: int) -> datetime:
 
 @dataclass(frozen=True)
 class Outcome:
-    """What one check found: ``ok``, ``failing`` (with cause and next step) or ``transient``."""
+    """What one check found: ``ok``, ``failing`` (with cause and next step), ``transient``, or
+    ``skipped`` (the secrets could not be decrypted: the connection is left as it was)."""
 
     state: str
     cause: str = ""
@@ -519,9 +525,13 @@ def _prepare(services: Services, session: Session, conn: Connection) -> Probe:
     try:
         secrets = repo.load_secrets(session, services.crypto, conn)
     except DecryptionError as exc:
-        outcome = Outcome(state="failing", cause=t("lifecycle.health.decrypt_cause", problem=redact(exc)),
-                          next_step=t("lifecycle.health.decrypt_next_step"), verdict="decryption_error")
-        return Probe(conn.id, generation, refresh_fp, None, outcome)
+        # The operator's problem (a key missing from ENCRYPTION_KEYS, or damaged data), not the
+        # connection's: nothing is marked failing and nobody in Slack is alerted. `run` and `sweep`
+        # refuse to start when a key is missing; this covers a row written meanwhile under a key this
+        # process does not hold (another replica already started with a newer ENCRYPTION_KEYS).
+        log.error("health check of connection %s skipped, nothing changed: %s; restore the key in "
+                  "ENCRYPTION_KEYS (or the key file) and restart", conn.label(), redact(exc))
+        return Probe(conn.id, generation, refresh_fp, None, Outcome(state="skipped", verdict="decryption_error"))
     creds = stored_credentials(conn, client_secret=secrets.client_secret, refresh_token=secrets.refresh_token)
     return Probe(conn.id, generation, refresh_fp, creds, None)
 
@@ -549,7 +559,8 @@ def _record(
         if conn.secret_generation != probe.generation or conn.refresh_token_fp != probe.refresh_fp:
             continue  # rotated or re-authorized while we were asking Amazon: this answer is about old secrets
         _apply(session, conn, outcome, now, report)
-        checked.append((conn, outcome))
+        if outcome.state != "skipped":  # left exactly as it was: no alert is due because of this check
+            checked.append((conn, outcome))
     session.flush()
     alerts = _alerts_due(session, checked)
     claimed = repo.claim_reminders(session, [(a.connection_id, HEALTH_GENERATION, a.kind) for a in alerts], who, now)
@@ -564,6 +575,9 @@ def _record(
 
 
 def _apply(session: Session, conn: Connection, outcome: Outcome, now: datetime, report: SweepReport) -> None:
+    if outcome.state == "skipped":
+        report.health_skipped += 1
+        return
     if outcome.state == "ok":
         report.health_ok += 1
         recovered = conn.status == "failing"

@@ -8,6 +8,111 @@ MESSAGES: dict[str, str] = {
         "Something went wrong on our side and nothing was changed. Please try again in a minute; "
         "if it keeps happening, tell your Slack admin."
     ),
+    # start-up checks of `run` and `sweep` (printed to the operator; the bot exits with code 2)
+    "general.startup.cannot_start": "The bot cannot start:",
+    "general.startup.missing_keys": (
+        "The database holds secrets encrypted under key {kids}, which {source} does not contain, so the bot "
+        "stopped before changing anything: restore that key (add its KID:BASE64 entry back to ENCRYPTION_KEYS, "
+        "after the newest key) or set ENCRYPTION_KEYS to the entries that include it."
+    ),
+    "general.startup.missing_key_file": (
+        "The database holds secrets encrypted under key {kids}, but ENCRYPTION_KEYS is not set and the key "
+        "file {path} does not exist, so the bot stopped without making a new key: restore that key file from "
+        "your backup, or set ENCRYPTION_KEYS to the KID:BASE64 entries that include {kids}."
+    ),
+    "general.startup.database_unreachable": (
+        "DATABASE_URL: the database {where} could not be reached ({reason}): start it or correct "
+        "DATABASE_URL, then start the bot again."
+    ),
+    "general.startup.sqlite_unopenable": (
+        "DATABASE_URL: the SQLite file {where} could not be opened ({reason}): check that its folder exists "
+        "and this user may write there, or correct DATABASE_URL."
+    ),
+    "general.startup.slack_token_rejected": (
+        "Slack refused SLACK_BOT_TOKEN ({error}): copy the Bot User OAuth Token (xoxb-…) again from the OAuth "
+        "& Permissions page of your Slack app, and reinstall the app to the workspace if it was removed."
+    ),
+    "general.startup.slack_app_token_rejected": (
+        "Slack refused SLACK_APP_TOKEN ({error}): create an App-Level Token with the connections:write scope "
+        "on the Basic Information page of your Slack app and set SLACK_APP_TOKEN to it, or leave it unset "
+        "to run in HTTP mode."
+    ),
+    "general.startup.slack_unreachable": (
+        "Slack did not answer at SLACK_API_URL {url} ({reason}): check this host's network access to Slack "
+        "(proxy, firewall, DNS), or leave SLACK_API_URL unset to use {default}."
+    ),
+    "general.startup.slack_not_slack": (
+        "SLACK_API_URL {url} did not answer like Slack's Web API (HTTP {status}): leave SLACK_API_URL unset to "
+        "use {default}, or correct it."
+    ),
+    "general.startup.slack_error": (
+        "Slack answered {error} when the bot checked {setting}: try again in a minute, "
+        "and check https://slack-status.com if it keeps happening."
+    ),
+    # `python -m bot doctor`: one line per check (after ✓ or ✗); a failing line says what to do
+    "general.doctor.settings_ok": "settings: complete ({mode}).",
+    "general.doctor.mode_socket": "Socket Mode, because SLACK_APP_TOKEN is set",
+    "general.doctor.mode_http": "HTTP mode on port {port}, because SLACK_APP_TOKEN is not set",
+    "general.doctor.settings_first": (
+        "The other checks need these settings: fix them (in the environment or .env), then run "
+        "`python -m bot doctor` again."
+    ),
+    "general.doctor.database_ok": "database {where}: answers, and its migrations are current (revision {revision}).",
+    "general.doctor.database_empty": (
+        "database {where}: answers and has no tables yet; `python -m bot run` creates them when it first starts."
+    ),
+    "general.doctor.database_new_file": (
+        "database: the SQLite file {where} does not exist yet; `python -m bot run` creates it when it first starts."
+    ),
+    "general.doctor.database_behind": (
+        "database {where}: answers; {count} migration(s) from revision {current} to {head} are due, and "
+        "`python -m bot run` applies them when it starts."
+    ),
+    "general.doctor.database_ahead": (
+        "database {where}: it is at revision {current}, which this version of the bot does not know (a newer "
+        "version migrated it): run that newer version, or restore a backup from before it."
+    ),
+    "general.doctor.keys_ok": (
+        "keys: every key the stored secrets use is present and decrypts them ({in_use}); {source} holds {held}."
+    ),
+    "general.doctor.keys_wrong_material": (
+        "keys: the key {source} holds under the id '{kid}' does not decrypt the secrets stored under that id, "
+        "so it is another key with the same id: put back the original KID:BASE64 entry for '{kid}'."
+    ),
+    "general.doctor.keys_none_stored": "keys: no secret is stored yet; {source} holds {held}.",
+    "general.doctor.keys_will_generate": (
+        "keys: ENCRYPTION_KEYS is not set and no secret is stored yet; `python -m bot run` generates {path} on "
+        "first start (fine for a trial; production should pass ENCRYPTION_KEYS from a secret store)."
+    ),
+    "general.doctor.keys_unchecked": "keys: not checked, because the database check failed (see the line above).",
+    "general.doctor.slack_ok": "Slack: SLACK_BOT_TOKEN works; the bot is @{user} in {team} ({team_id}).",
+    "general.doctor.app_token_ok": "Slack: SLACK_APP_TOKEN opens a Socket Mode connection.",
+    "general.doctor.channel_ok": "NOTIFY_CHANNEL {channel}: the bot is a member.",
+    "general.doctor.channel_not_member": (
+        "NOTIFY_CHANNEL {channel}: the bot is not a member, so its posts there would fail: type "
+        "/invite @{bot} in that channel."
+    ),
+    "general.doctor.channel_not_found": (
+        "NOTIFY_CHANNEL {channel}: the bot sees no channel with this ID: check the ID (open the channel, click "
+        "its name, the Channel ID is at the bottom), and invite the bot first if the channel is private."
+    ),
+    "general.doctor.channel_error": (
+        "NOTIFY_CHANNEL {channel}: Slack answered {error} when the bot read the channel: reinstall the app "
+        "from manifest.yml (it needs the channels:history and groups:history scopes), then try again."
+    ),
+    "general.doctor.channel_unchecked": (
+        "NOTIFY_CHANNEL {channel}: not checked, because the Slack check failed (see the line above)."
+    ),
+    "general.doctor.amazon_ok": "{what} {url}: answers (HTTP {status}).",
+    "general.doctor.amazon_down": (
+        "{what} {url}: did not answer ({reason}): check this host's network access to Amazon (proxy, "
+        "firewall, DNS){hint}."
+    ),
+    "general.doctor.amazon_hint": ", or correct {setting}",
+    "general.doctor.all_passed": "All checks passed: start the bot with `python -m bot run`.",
+    "general.doctor.failed": (
+        "{count} check(s) failed: fix what the ✗ lines say, then run `python -m bot doctor` again."
+    ),
     # --- amazon (verification verdicts, credential format checks) -------------------------------
     # verdicts: (cause, next step) per kind; {store_part}, {marketplace_part}, {role}, {request_part}
     "amazon.verdict.verified.cause": "Amazon accepted these credentials{store_part}{marketplace_part}.",
@@ -324,11 +429,6 @@ MESSAGES: dict[str, str] = {
     "lifecycle.health.transient_next_step": (
         "Nothing to change yet: the next check retries. If it keeps failing, check Amazon's SP-API status "
         "page and the bot's network access."
-    ),
-    "lifecycle.health.decrypt_cause": "The stored secrets cannot be decrypted: {problem}.",
-    "lifecycle.health.decrypt_next_step": (
-        "Whoever runs the bot should add the missing key back to ENCRYPTION_KEYS and restart it; if the "
-        "key is lost, disconnect this connection and connect it again."
     ),
     "lifecycle.usage.rotate": (
         "Name the connection to rotate, for example `/connect-amazon rotate Main EU`. "

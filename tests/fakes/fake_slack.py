@@ -845,6 +845,31 @@ def _conversations_open(fake: FakeSlack, req: ApiRequest) -> dict[str, Any]:
     return answer
 
 
+def _conversations_history(fake: FakeSlack, req: ApiRequest) -> dict[str, Any]:
+    """Scopes channels:history / groups:history (Slack's OpenAPI spec, conversations.history). A bot
+    token reads only conversations the bot is in: ``not_in_channel`` for a public channel it is not a
+    member of, ``channel_not_found`` for an unknown ID or a private channel it was not invited to
+    (Slack's conversations.history reference, "Errors"). Newest messages first, ``limit`` default 100."""
+    channel_id = str(req.params.get("channel", ""))
+    if not channel_id:
+        raise SlackError("channel_not_found")
+    found = fake.channels.get(channel_id)
+    if channel_id.startswith("D") and channel_id in fake._dms.values():
+        found = Channel(channel_id, "", bot_is_member=True, is_private=True)
+    if found is None or (found.is_private and not found.bot_is_member):
+        raise SlackError("channel_not_found")
+    if not found.bot_is_member:
+        raise SlackError("not_in_channel")
+    try:
+        limit = max(1, min(999, int(req.params.get("limit") or 100)))
+    except ValueError:
+        raise SlackError("invalid_limit") from None
+    messages = list(reversed(fake.messages.get(channel_id, [])))
+    return {"messages": messages[:limit], "has_more": len(messages) > limit, "pin_count": 0,
+            "channel_actions_ts": None, "channel_actions_count": 0,
+            "response_metadata": {"next_cursor": ""}}
+
+
 def _users_info(fake: FakeSlack, req: ApiRequest) -> dict[str, Any]:
     user = fake.users.get(str(req.params.get("user", "")))
     if user is None:
@@ -924,6 +949,7 @@ METHODS: dict[str, MethodSpec] = {
     "chat.postEphemeral": MethodSpec(_chat_post_ephemeral),
     "chat.getPermalink": MethodSpec(_chat_get_permalink),
     "conversations.open": MethodSpec(_conversations_open),
+    "conversations.history": MethodSpec(_conversations_history),
     "users.info": MethodSpec(_users_info),
     "usergroups.users.list": MethodSpec(_usergroups_users_list),
     "views.open": MethodSpec(_views_open),

@@ -109,6 +109,21 @@ def test_post_update_permalink_and_ephemeral(fake: FakeSlack, client: WebClient)
     assert error_of(e) == "message_not_found"
 
 
+def test_conversations_history_reads_only_channels_the_bot_is_in(fake: FakeSlack, client: WebClient) -> None:
+    client.chat_postMessage(channel="C0TEAM", text="older")
+    client.chat_postMessage(channel="C0TEAM", text="newer")
+    answer = client.conversations_history(channel="C0TEAM", limit=1)
+    assert [m["text"] for m in answer["messages"]] == ["newer"] and answer["has_more"] is True
+    assert {"ok", "messages", "has_more", "pin_count", "channel_actions_ts", "channel_actions_count"} <= set(
+        answer.data)  # the success schema's required fields (Slack's OpenAPI spec)
+    fake.add_channel("G0SECRET1", "private", bot_is_member=False, is_private=True)
+    for channel, error in (("C0OUTSIDE", "not_in_channel"), ("C0NOPE", "channel_not_found"),
+                           ("G0SECRET1", "channel_not_found")):
+        with pytest.raises(SlackApiError) as e:
+            client.conversations_history(channel=channel, limit=1)
+        assert error_of(e) == error
+
+
 @pytest.mark.filterwarnings("ignore:The top-level `text` argument is missing")
 def test_message_errors(fake: FakeSlack, client: WebClient) -> None:
     for channel, error in (("C0NOPE", "channel_not_found"), ("C0OUTSIDE", "not_in_channel")):

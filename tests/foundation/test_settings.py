@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -89,7 +90,27 @@ def test_malformed_setting_names_the_variable(name: str, value: str, word: str) 
 
 def test_every_problem_reported_at_once() -> None:
     found = problems({})
-    assert {p.split(" ")[0] for p in found} == {"SLACK_BOT_TOKEN", "SLACK_SIGNING_SECRET", "NOTIFY_CHANNEL"}
+    assert {p.split(" ")[0] for p in found} == {"SLACK_BOT_TOKEN", "SLACK_APP_TOKEN", "NOTIFY_CHANNEL"}
+
+
+def test_without_either_slack_mode_token_both_ways_are_offered() -> None:
+    env = {k: v for k, v in GOOD.items() if k != "SLACK_SIGNING_SECRET"}
+    (found,) = problems(env)
+    assert "SLACK_APP_TOKEN" in found and "Socket Mode" in found and "connections:write" in found
+    assert "SLACK_SIGNING_SECRET" in found and "HTTP mode" in found
+
+
+@pytest.mark.parametrize("name", ["#amazon-news", "#general"])
+def test_a_channel_name_is_refused_with_how_to_find_the_id(name: str) -> None:
+    (found,) = problems({**GOOD, "NOTIFY_CHANNEL": name})
+    assert "NOTIFY_CHANNEL" in found and name in found and "channel name" in found
+    assert "Channel ID" in found and "starts with C or G" in found
+
+
+def test_a_channel_id_is_accepted() -> None:
+    for channel in ("C0NOTIFY01", "G0PRIVATE1"):
+        settings = load_settings({**GOOD, "NOTIFY_CHANNEL": channel}, env_file="/nonexistent/.env")
+        assert settings.notify_channel == channel
 
 
 def test_socket_mode_does_not_need_signing_secret() -> None:
@@ -135,3 +156,12 @@ def test_run_subcommand_is_the_default(tmp_path: Path) -> None:
     b = run_bot({}, "run", cwd=tmp_path)
     assert a.returncode == b.returncode == 2
     assert a.stderr == b.stderr
+
+
+def test_env_example_lists_every_setting() -> None:
+    source = (REPO / "bot" / "settings.py").read_text()
+    read = set(re.findall(r'get\("([A-Z_]+)"\)', source)) | set(re.findall(r'"([A-Z]+_THREADS)"', source))
+    assert {"SLACK_BOT_TOKEN", "HTTP_THREADS", "LISTENER_THREADS", "DATA_DIR"} <= read
+    example = (REPO / ".env.example").read_text()
+    listed = set(re.findall(r"^#?\s*([A-Z][A-Z_]+)=", example, re.MULTILINE))
+    assert read <= listed, f"settings missing from .env.example: {sorted(read - listed)}"
