@@ -73,6 +73,7 @@ from storage.repo.connections import (
     list_connections,
 )
 from storage.repo.credentials import (
+    ConnectionValues,
     create_or_update_connection,
     erase_secrets,
     mark_exposed,
@@ -107,6 +108,7 @@ __all__ = [
     "ConnectionNameTaken",
     "ConnectionNotFound",
     "ConnectionSecrets",
+    "ConnectionValues",
     "HEALTH_CHECK_INTERVAL",
     "KeyRotationError",
     "LIVE_STATUSES",

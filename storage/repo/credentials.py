@@ -4,12 +4,13 @@ secret or the refresh token, erase both (disconnect), and record that a secret v
 from __future__ import annotations
 
 import json
+from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session
 
-from bot.redaction import redact
+from bot.redaction import mask, redact
 from storage.crypto import Crypto
 from storage.models import ACCOUNT_TYPES, REGIONS, Connection, IdempotencyKey, leaked_fingerprints
 from storage.repo._shared import CLIENT_SECRET, REFRESH_TOKEN, _aware
@@ -25,21 +26,40 @@ from storage.repo.expiry import secret_expiry
 from storage.repo.health import HEALTH_CHECK_INTERVAL, schedule_next_health_check
 
 
+@dataclass(frozen=True, repr=False)
+class ConnectionValues:
+    """What a verified connection is stored with: its plain fields and its two secrets (encrypted when
+    stored). The repr and str show only masks of the secrets."""
+
+    team_id: str
+    name: str
+    account_type: str
+    selling_partner_id: str
+    region: str
+    marketplace_id: str
+    client_id: str
+    client_secret: str = field(repr=False)
+    refresh_token: str = field(repr=False)
+    secret_created_on: date
+    store_name: str | None = None
+
+    def __repr__(self) -> str:
+        return (
+            f"ConnectionValues(team_id={self.team_id!r}, name={self.name!r}, account_type={self.account_type!r}, "
+            f"selling_partner_id={self.selling_partner_id!r}, region={self.region!r}, "
+            f"marketplace_id={self.marketplace_id!r}, client_id={self.client_id!r}, "
+            f"client_secret={mask(self.client_secret)!r}, refresh_token={mask(self.refresh_token)!r}, "
+            f"secret_created_on={self.secret_created_on!r}, store_name={self.store_name!r})"
+        )
+
+    __str__ = __repr__
+
+
 def create_or_update_connection(
     session: Session,
     crypto: Crypto,
+    values: ConnectionValues,
     *,
-    team_id: str,
-    name: str,
-    account_type: str,
-    selling_partner_id: str,
-    region: str,
-    marketplace_id: str,
-    client_id: str,
-    client_secret: str,
-    refresh_token: str,
-    secret_created_on: date,
-    store_name: str | None,
     created_by: str,
     now: datetime,
     existing_id: int | None = None,
@@ -54,36 +74,37 @@ def create_or_update_connection(
     A changed client secret starts a new secret generation.
     """
     now = _aware(now)
-    if account_type not in ACCOUNT_TYPES:
+    v = values
+    if v.account_type not in ACCOUNT_TYPES:
         raise ValueError(f"account type must be one of {', '.join(ACCOUNT_TYPES)}")
-    if region not in REGIONS:
+    if v.region not in REGIONS:
         raise ValueError(f"region must be one of {', '.join(REGIONS)}")
-    if not name.strip():
+    if not v.name.strip():
         raise ValueError("the connection name is empty")
-    clash = find_connection_by_name(session, team_id, name)
+    clash = find_connection_by_name(session, v.team_id, v.name)
 
     def taken() -> ConnectionNameTaken:
         existing = clash.name if clash is not None else None
         if existing is None:  # lost a race: the row that won has committed, so a new statement sees it
-            other = find_connection_by_name(session, team_id, name)
+            other = find_connection_by_name(session, v.team_id, v.name)
             existing = other.name if other is not None else None
-        return ConnectionNameTaken(f"a connection named {redact(name)!r} (or one that looks the same) already "
+        return ConnectionNameTaken(f"a connection named {redact(v.name)!r} (or one that looks the same) already "
                                    "exists in this workspace", existing_name=existing)
 
     if existing_id is None:
         if clash is not None:
             raise taken()
         conn = Connection(
-            team_id=team_id,
-            name=name,
-            account_type=account_type,
-            selling_partner_id=selling_partner_id,
-            region=region,
-            marketplace_id=marketplace_id,
-            client_id=client_id,
-            store_name=store_name,
-            secret_created_on=secret_created_on,
-            secret_expires_on=secret_expiry(secret_created_on),
+            team_id=v.team_id,
+            name=v.name,
+            account_type=v.account_type,
+            selling_partner_id=v.selling_partner_id,
+            region=v.region,
+            marketplace_id=v.marketplace_id,
+            client_id=v.client_id,
+            store_name=v.store_name,
+            secret_created_on=v.secret_created_on,
+            secret_expires_on=secret_expiry(v.secret_created_on),
             secret_generation=1,
             status="connected",
             created_by=created_by,
@@ -99,22 +120,22 @@ def create_or_update_connection(
         action = "connected"
     else:
         found = get_connection_by_id(session, existing_id)
-        if found is None or found.team_id != team_id:
+        if found is None or found.team_id != v.team_id:
             raise ConnectionNotFound(f"connection {existing_id} does not exist in this workspace")
         conn = found
         if clash is not None and clash.id != conn.id:
             raise taken()
-        if conn.client_secret_fp is None or conn.client_secret_fp not in crypto.fingerprints(client_secret):
+        if conn.client_secret_fp is None or conn.client_secret_fp not in crypto.fingerprints(v.client_secret):
             conn.secret_generation += 1
-        conn.name = name
-        conn.account_type = account_type
-        conn.selling_partner_id = selling_partner_id
-        conn.region = region
-        conn.marketplace_id = marketplace_id
-        conn.client_id = client_id
-        conn.store_name = store_name
-        conn.secret_created_on = secret_created_on
-        conn.secret_expires_on = secret_expiry(secret_created_on)
+        conn.name = v.name
+        conn.account_type = v.account_type
+        conn.selling_partner_id = v.selling_partner_id
+        conn.region = v.region
+        conn.marketplace_id = v.marketplace_id
+        conn.client_id = v.client_id
+        conn.store_name = v.store_name
+        conn.secret_created_on = v.secret_created_on
+        conn.secret_expires_on = secret_expiry(v.secret_created_on)
         try:
             with session.begin_nested():  # the renamed row against a look-alike inserted meanwhile
                 session.add(conn)
@@ -123,23 +144,17 @@ def create_or_update_connection(
             clash = None
             raise taken() from None
         action = "reconnected"
-    _set_secret(crypto, conn, CLIENT_SECRET, client_secret)
-    _set_secret(crypto, conn, REFRESH_TOKEN, refresh_token)
-    assert conn.id is not None
-    conn.status = "connected"
-    conn.last_verified_at = now
-    conn.last_error = None
-    conn.transient_failures = 0
-    conn.next_health_check_at = schedule_next_health_check(conn.id, now, health_check_interval)
-    conn.updated_at = now
+    _set_secret(crypto, conn, CLIENT_SECRET, v.client_secret)
+    _set_secret(crypto, conn, REFRESH_TOKEN, v.refresh_token)
+    _mark_verified(conn, now, health_check_interval)
     session.add(conn)
     add_audit(
         session,
-        team_id=team_id,
+        team_id=v.team_id,
         actor=created_by,
         action=action,
         connection=conn,
-        detail=f"{account_type} {selling_partner_id} in {region} ({marketplace_id})",
+        detail=f"{v.account_type} {v.selling_partner_id} in {v.region} ({v.marketplace_id})",
         now=now,
     )
     return conn

@@ -39,10 +39,11 @@ def store(h: BotHarness, name: str, owner: str = "U0MEMBER") -> int:
     creds = make_credentials()
     with h.db_session() as s:
         conn = repo.create_or_update_connection(
-            s, h.services.crypto, team_id=TEAM, name=name, account_type="seller",
+            s, h.services.crypto,
+            repo.ConnectionValues(team_id=TEAM, name=name, account_type="seller",
             selling_partner_id=creds.selling_partner_id, region="NA", marketplace_id=creds.marketplace_id,
             client_id=creds.client_id, client_secret=creds.client_secret, refresh_token=creds.refresh_token,
-            secret_created_on=date.today(), store_name=None, created_by=owner,
+            secret_created_on=date.today(), store_name=None), created_by=owner,
             now=datetime.now(UTC) - timedelta(minutes=5),
         )
         s.commit()

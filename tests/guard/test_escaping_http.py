@@ -170,10 +170,11 @@ def test_the_exposed_alert_names_the_leaked_secret_without_a_doubled_article(h: 
     creds = make_credentials()
     with h.db_session() as s:
         repo.create_or_update_connection(
-            s, h.services.crypto, team_id="T0FAKETEAM", name="Main US", account_type="seller",
+            s, h.services.crypto,
+            repo.ConnectionValues(team_id="T0FAKETEAM", name="Main US", account_type="seller",
             selling_partner_id=creds.selling_partner_id, region="NA", marketplace_id=creds.marketplace_id,
             client_id=creds.client_id, client_secret=creds.client_secret, refresh_token=creds.refresh_token,
-            secret_created_on=date.today(), store_name=None, created_by=OWNER, now=datetime.now(UTC),
+            secret_created_on=date.today(), store_name=None), created_by=OWNER, now=datetime.now(UTC),
         )
         s.commit()
     ts = f"{time.time():.6f}"

@@ -106,10 +106,11 @@ class World:
         stamp = now or datetime.combine(created_on, datetime.min.time(), tzinfo=UTC)
         with self.services.db.session() as s:
             conn = repo.create_or_update_connection(
-                s, self.services.crypto, team_id=TEAM_ID, name=name, account_type=creds.account_type,
+                s, self.services.crypto,
+                repo.ConnectionValues(team_id=TEAM_ID, name=name, account_type=creds.account_type,
                 selling_partner_id=creds.selling_partner_id, region="NA", marketplace_id=creds.marketplace_id,
                 client_id=creds.client_id, client_secret=creds.client_secret, refresh_token=creds.refresh_token,
-                secret_created_on=created_on, store_name="Example Store", created_by=owner, now=stamp,
+                secret_created_on=created_on, store_name="Example Store"), created_by=owner, now=stamp,
             )
             s.commit()
             assert conn.id is not None

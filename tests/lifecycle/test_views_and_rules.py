@@ -182,10 +182,12 @@ def test_reminder_query_finds_exactly_the_due_ones(tmp_path: Path) -> None:
         ids = {}
         for days_left in (45, 30, 20, 14, 2, 0, -3):
             conn = repo.create_or_update_connection(
-                s, crypto, team_id="T1", name=f"D{days_left}", account_type="seller", selling_partner_id="A1B2C3D4E5",
+                s, crypto,
+                repo.ConnectionValues(team_id="T1", name=f"D{days_left}", account_type="seller",
+                selling_partner_id="A1B2C3D4E5",
                 region="NA", marketplace_id="ATVPDKIKX0DER", client_id="amzn1.application-oa2-client.ab",
                 client_secret="amzn1.oa2-cs.v1." + "ab" * 32, refresh_token="Atzr|" + "x" * 60,
-                secret_created_on=today + timedelta(days=days_left - 180), store_name=None, created_by="U1",
+                secret_created_on=today + timedelta(days=days_left - 180), store_name=None), created_by="U1",
                 now=datetime(2026, 5, 1, tzinfo=UTC))
             ids[conn.id] = days_left
         s.commit()

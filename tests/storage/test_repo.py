@@ -48,9 +48,10 @@ def test_store_and_load_secrets(db: Database, crypto: Crypto) -> None:
 def test_uncommitted_connection_leaves_nothing(db: Database, crypto: Crypto) -> None:
     with db.session() as s:
         repo.create_or_update_connection(
-            s, crypto, team_id="T1", name="X", account_type="vendor", selling_partner_id="V1", region="NA",
+            s, crypto,
+            repo.ConnectionValues(team_id="T1", name="X", account_type="vendor", selling_partner_id="V1", region="NA",
             marketplace_id="ATVPDKIKX0DER", client_id="cid", client_secret=SECRET_A, refresh_token=TOKEN_A,
-            secret_created_on=date(2026, 1, 1), store_name=None, created_by="U1", now=NOW,
+            secret_created_on=date(2026, 1, 1), store_name=None), created_by="U1", now=NOW,
         )
         s.rollback()
     with db.session() as s:
@@ -65,15 +66,17 @@ def test_name_unique_per_team_and_validation(db: Database, crypto: Crypto) -> No
     make_connection(db, crypto, team_id="T2")  # same name, other workspace: fine
     with db.session() as s, pytest.raises(ValueError, match="region must be one of"):
         repo.create_or_update_connection(
-            s, crypto, team_id="T1", name="Y", account_type="seller", selling_partner_id="A", region="XX",
+            s, crypto,
+            repo.ConnectionValues(team_id="T1", name="Y", account_type="seller", selling_partner_id="A", region="XX",
             marketplace_id="m", client_id="c", client_secret=SECRET_A, refresh_token=TOKEN_A,
-            secret_created_on=date(2026, 1, 1), store_name=None, created_by="U1", now=NOW,
+            secret_created_on=date(2026, 1, 1), store_name=None), created_by="U1", now=NOW,
         )
     with db.session() as s, pytest.raises(ValueError, match="timezone-aware"):
         repo.create_or_update_connection(
-            s, crypto, team_id="T1", name="Y", account_type="seller", selling_partner_id="A", region="NA",
+            s, crypto,
+            repo.ConnectionValues(team_id="T1", name="Y", account_type="seller", selling_partner_id="A", region="NA",
             marketplace_id="m", client_id="c", client_secret=SECRET_A, refresh_token=TOKEN_A,
-            secret_created_on=date(2026, 1, 1), store_name=None, created_by="U1", now=datetime(2026, 1, 1),
+            secret_created_on=date(2026, 1, 1), store_name=None), created_by="U1", now=datetime(2026, 1, 1),
         )
 
 
@@ -83,9 +86,11 @@ def test_update_existing_bumps_generation_only_when_secret_changes(db: Database,
     def update(secret: str, token: str) -> Connection:
         with db.session() as s:
             c = repo.create_or_update_connection(
-                s, crypto, team_id="T1", name="Main EU", account_type="seller", selling_partner_id="A1B2C3D4E5F6G7",
+                s, crypto,
+                repo.ConnectionValues(team_id="T1", name="Main EU", account_type="seller",
+                selling_partner_id="A1B2C3D4E5F6G7",
                 region="EU", marketplace_id="A1PA6795UKMFR9", client_id="cid2", client_secret=secret,
-                refresh_token=token, secret_created_on=date(2026, 2, 10), store_name="Acme", created_by="U9",
+                refresh_token=token, secret_created_on=date(2026, 2, 10), store_name="Acme"), created_by="U9",
                 now=NOW + timedelta(days=1), existing_id=conn.id,
             )
             s.commit()
@@ -101,9 +106,10 @@ def test_update_existing_bumps_generation_only_when_secret_changes(db: Database,
         assert [a.action for a in repo.list_audit(s, "T1")] == ["reconnected", "reconnected", "connected"]
         with pytest.raises(repo.ConnectionNotFound):
             repo.create_or_update_connection(
-                s, crypto, team_id="T2", name="Main EU", account_type="seller", selling_partner_id="A",
+                s, crypto,
+                repo.ConnectionValues(team_id="T2", name="Main EU", account_type="seller", selling_partner_id="A",
                 region="EU", marketplace_id="m", client_id="c", client_secret=SECRET_A, refresh_token=TOKEN_A,
-                secret_created_on=date(2026, 1, 1), store_name=None, created_by="U1", now=NOW,
+                secret_created_on=date(2026, 1, 1), store_name=None), created_by="U1", now=NOW,
                 existing_id=conn.id,
             )
 
