@@ -94,6 +94,7 @@ from storage.repo.health import (
     HEALTH_CHECK_INTERVAL,
     claim_health_checks,
     due_health_check_ids,
+    due_health_checks_statement,
     reschedule_health_checks,
     schedule_next_health_check,
 )
@@ -133,6 +134,7 @@ __all__ = [
     "due_expiry_reminder_keys",
     "due_expiry_reminders_statement",
     "due_health_check_ids",
+    "due_health_checks_statement",
     "erase_secrets",
     "find_connection_by_name",
     "find_connection_by_partner",

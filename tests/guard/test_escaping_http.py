@@ -115,7 +115,7 @@ def test_a_hostile_connection_name_never_reaches_slack_as_markup(h: BotHarness) 
     # --- a health failure: Amazon revokes the refresh token, the next check finds it ------------------
     h.amazon.revoke_refresh_token(creds.refresh_token)
     with h.db_session() as s:
-        repo.reschedule_health_check(s, conn.id, datetime.now(UTC) - timedelta(minutes=1))
+        repo.reschedule_health_checks(s, [conn.id], datetime.now(UTC) - timedelta(minutes=1))
     before, dms_before = len(h.channel_posts()), len(h.dm_messages(OWNER))
     sweep(h, datetime.now(UTC))
     assert SHOWN in str(posts_since(h, before, "stopped working"))

@@ -42,6 +42,7 @@ from tests.fakes.slack_signing import (
     slash_command_body,
     view_submission_body,
 )
+from tests.repo_helpers import reminders
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 NOTIFY = "C0NOTIFY01"
@@ -131,12 +132,12 @@ class World:
 
     def ledger(self, connection_id: int) -> list[tuple[int, str, bool]]:
         with self.services.db.session() as s:
-            return [(r.generation, r.kind, r.sent_at is not None) for r in repo.list_reminders(s, connection_id)]
+            return [(r.generation, r.kind, r.sent_at is not None) for r in reminders(s, connection_id)]
 
     def make_due(self, connection_id: int, when: datetime) -> None:
         """Make the connection's next health check due at ``when``."""
         with self.services.db.session() as s:
-            repo.reschedule_health_check(s, connection_id, when)
+            repo.reschedule_health_checks(s, [connection_id], when)
 
     # --- the sweep as a subprocess ------------------------------------------------------------------
 
