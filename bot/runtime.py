@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import logging
-import os
 import signal
 import sys
 import threading
@@ -133,7 +132,3 @@ def rotate_key(settings: Settings, batch_size: int) -> int:
         services.close()
     print(f"Done: {rotated} connection(s) re-encrypted under key '{services.crypto.newest_kid}'.")
     return 0
-
-
-def pid_tag() -> str:
-    return f"{os.uname().nodename}:{os.getpid()}"

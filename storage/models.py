@@ -21,9 +21,9 @@ from sqlmodel import Field, SQLModel
 from bot.redaction import redact
 from storage.names import name_key
 
-# "exposed" is not a status: a connection whose current secret was seen in Slack is exposed beside its
-# status (connected or failing) until that secret is replaced; see ``exposed_kinds``.
-CONNECTION_STATUSES = ("connected", "failing", "disconnected")
+# A connection's status is connected, failing or disconnected. "exposed" is not a status: a connection whose
+# current secret was seen in Slack is exposed beside its status (connected or failing) until that secret is
+# replaced; see ``exposed_kinds``.
 SECRET_KINDS = ("client_secret", "refresh_token")
 ACCOUNT_TYPES = ("seller", "vendor")
 REGIONS = ("NA", "EU", "FE")
@@ -264,5 +264,3 @@ def _set_name_key(mapper: Any, connection: Any, target: Connection) -> None:
 
 event.listen(Connection, "before_insert", _set_name_key)
 event.listen(Connection, "before_update", _set_name_key)
-
-ALL_TABLES = (Connection, ChecklistProgress, AuditEntry, ReminderLedger, IdempotencyKey)

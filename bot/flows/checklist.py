@@ -12,7 +12,7 @@ wins) and sends :func:`nudge_notice`. A user is nudged at most once.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
 import sqlalchemy as sa
@@ -71,7 +71,6 @@ class DueNudge:
     profile_submitted_at: datetime | None
     dm_channel: str | None = None
     dm_ts: str | None = None
-    extra: dict[str, str] = field(default_factory=dict)
 
 
 def add_business_days(start: datetime, days: int) -> datetime:

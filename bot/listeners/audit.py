@@ -10,16 +10,15 @@ import logging
 from dataclasses import dataclass
 from typing import Any
 
+from bot.flows.audit import load_trail
 from bot.flows.authz import clean_name
 from bot.listeners.commands import CommandRequest, subcommand
 from bot.listeners.lifecycle import resolve_actor
 from bot.services import Services
-from bot.views.audit import AuditRow, audit_trail, refusal
-from storage import repo
+from bot.views.audit import audit_trail, refusal
 
 log = logging.getLogger(__name__)
 
-PAGE = 50
 MAX_NAME = 80
 
 
@@ -40,24 +39,6 @@ def parse_audit_args(team_id: str, user_id: str, args: str) -> AuditQuery | str:
     return AuditQuery(team_id=team_id, user_id=user_id, name=name or None)
 
 
-def load_trail(services: Services, query: AuditQuery) -> tuple[list[AuditRow], str | None, bool]:
-    """(rows newest first, the connection's exact name if one was asked for, whether there are more)."""
-    with services.db.session() as session:
-        name = query.name
-        if name is not None and repo.get_connection(session, query.team_id, name) is None:
-            same = {c.name for c in repo.list_connections(session, query.team_id, include_disconnected=True)
-                    if c.name.casefold() == name.casefold()}
-            if len(same) == 1:
-                name = same.pop()
-        entries = repo.list_audit(session, query.team_id, connection_name=name, limit=PAGE + 1)
-        rows = [
-            AuditRow(when=e.created_at, actor=e.actor, action=e.action, connection_name=e.connection_name,
-                     detail=e.detail)
-            for e in entries[:PAGE]
-        ]
-    return rows, name, len(entries) > PAGE
-
-
 @subcommand("audit")
 def audit_command(services: Services, request: CommandRequest, client: Any, respond: Any) -> None:
     def say(text: str, blocks: list[dict[str, Any]] | None = None) -> None:
@@ -76,6 +57,6 @@ def audit_command(services: Services, request: CommandRequest, client: Any, resp
             log.info("audit trail refused to %s (not an admin)", request.user_id)
             say(refusal("guard.audit.refused"))
             return
-    rows, name, truncated = load_trail(services, query)
+    rows, name, truncated = load_trail(services, query.team_id, query.name)
     text, blocks = audit_trail(rows, name, truncated=truncated)
     say(text, blocks)

@@ -17,8 +17,8 @@ from bot.amazon.client import (
     VENDOR_ORDERS_PATH,
     VENDOR_ROLES,
     AmazonClient,
-    _retry_after,
 )
+from bot.amazon.http import retry_after as _retry_after
 from bot.amazon.verdicts import VerdictKind, explain
 from tests.amazon.conftest import FakeTime
 from tests.fakes.fake_amazon import TOKEN_PATH, FakeAmazon, make_credentials
@@ -90,7 +90,9 @@ def test_an_expired_secret_still_gets_an_lwa_token(fake: FakeAmazon, client: Ama
     # issues a token and only SP-API says the secret expired. A token-only check therefore cannot see it.
     creds = fake.register(make_credentials())
     fake.expire_secret(creds.client_id)
-    assert client.check_token(creds).ok
+    lwa = httpx.post(fake.token_url, data={"grant_type": "refresh_token", "refresh_token": creds.refresh_token,
+                                           "client_id": creds.client_id, "client_secret": creds.client_secret})
+    assert lwa.status_code == 200 and lwa.json()["access_token"].startswith("Atza|")
     assert client.verify(creds).kind is VerdictKind.secret_expired
     with pytest.raises(ValueError, match="not by LWA"):
         fake.expire_secret(creds.client_id, where="lwa")
@@ -298,14 +300,6 @@ def test_refused_cached_token_is_replaced_once(fake: FakeAmazon, client: AmazonC
     assert client.verify(creds).kind is VerdictKind.invalid_grant
 
 
-def test_check_token_always_asks_lwa(fake: FakeAmazon, client: AmazonClient) -> None:
-    creds = fake.register(make_credentials())
-    assert client.check_token(creds).ok and client.check_token(creds).ok
-    assert fake.calls(TOKEN_PATH) == 2 and fake.calls(SELLERS_PATH) == 0
-    fake.revoke_refresh_token(creds.refresh_token)
-    assert client.check_token(creds).kind is VerdictKind.invalid_grant
-
-
 def test_thread_safe_under_concurrency(fake: FakeAmazon, client: AmazonClient) -> None:
     sets = [fake.register(make_credentials(), store_name=f"Store {i}") for i in range(8)]
     results: list[tuple[int, str | None]] = []
@@ -421,7 +415,7 @@ def test_lwa_unauthorized_client_is_its_own_verdict_with_lwas_request_id(
 ) -> None:
     creds = fake.register(make_credentials())
     fake.unauthorize_client(creds.client_id)
-    for v in (client.verify(creds), client.check_token(creds)):
+    for v in (client.verify(creds), client.verify(creds)):  # a refusal is not cached: LWA is asked again
         assert v.kind is VerdictKind.unauthorized_client and not v.transient
         assert "Not authorized for requested operation" in v.detail
         assert v.request_id and v.request_id in explain(v)[0]  # from LWA's JSON body: LWA sends no header

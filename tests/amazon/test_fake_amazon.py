@@ -200,20 +200,25 @@ def test_control_over_http_drives_an_out_of_process_client(fake: FakeAmazon) -> 
         },
     )
     assert r.status_code == 200
-    with AmazonClient(fake.token_url, fake.url, sleep=lambda s: None) as c:
+    def fresh() -> AmazonClient:  # a client with no cached access token: every verify asks LWA
+        return AmazonClient(fake.token_url, fake.url, sleep=lambda s: None)
+
+    with fresh() as c:
         v = c.verify(creds)
         assert v.ok and v.store_name == "Over HTTP"
-        assert httpx.post(fake.url + "/__control/fail_next", json={"n": 1, "status": 503}).status_code == 200
-        assert c.check_token(creds).ok
-        assert (
-            httpx.post(
-                fake.url + "/__control/revoke_refresh_token", json={"refresh_token": creds.refresh_token}
-            ).status_code
-            == 200
-        )
-        assert c.check_token(creds).kind is VerdictKind.invalid_grant
+    assert httpx.post(fake.url + "/__control/fail_next", json={"n": 1, "status": 503}).status_code == 200
+    with fresh() as c:
+        assert c.verify(creds).ok
+    assert (
+        httpx.post(
+            fake.url + "/__control/revoke_refresh_token", json={"refresh_token": creds.refresh_token}
+        ).status_code
+        == 200
+    )
+    with fresh() as c:
+        assert c.verify(creds).kind is VerdictKind.invalid_grant
     log = httpx.get(fake.url + "/__control/log").json()
-    assert log["counts"] == {TOKEN_PATH: 4, SELLERS_PATH: 1}
+    assert log["counts"] == {TOKEN_PATH: 4, SELLERS_PATH: 2}
     assert [r["status"] for r in log["requests"] if r["path"] == TOKEN_PATH] == [200, 503, 200, 400]
     assert httpx.post(fake.url + "/__control/nope", json={}).status_code == 404
     assert httpx.post(fake.url + "/__control/fail_next", json={"n": 1, "status": 404}).status_code == 400

@@ -28,9 +28,11 @@ def seed(db: Database, crypto: Crypto, names: list[str]) -> None:
     with db.session() as s:
         for i, name in enumerate(names):
             repo.create_or_update_connection(
-                s, crypto, team_id="T1", name=name, account_type="seller", selling_partner_id=f"A1SELLER{i:04d}",
+                s, crypto,
+                repo.ConnectionValues(team_id="T1", name=name, account_type="seller",
+                selling_partner_id=f"A1SELLER{i:04d}",
                 region="NA", marketplace_id="ATVPDKIKX0DER", client_id="amzn1.application-oa2-client." + "a" * 32,
-                client_secret=SECRET_A, refresh_token=TOKEN_A, secret_created_on=NOW.date(), store_name=None,
+                client_secret=SECRET_A, refresh_token=TOKEN_A, secret_created_on=NOW.date(), store_name=None),
                 created_by="U1", now=NOW,
             )
         s.commit()

@@ -90,9 +90,11 @@ def seal(database_url: str, kid: str, names: tuple[str, ...] = ("Main US", "Main
     with db.session() as s:
         for i, name in enumerate(names):
             repo.create_or_update_connection(
-                s, crypto, team_id="T1", name=name, account_type="seller", selling_partner_id=f"A1SELLER{i:04d}",
+                s, crypto,
+                repo.ConnectionValues(team_id="T1", name=name, account_type="seller",
+                selling_partner_id=f"A1SELLER{i:04d}",
                 region="NA", marketplace_id="ATVPDKIKX0DER", client_id="amzn1.application-oa2-client." + "a" * 32,
-                client_secret=SECRET_A, refresh_token=TOKEN_A, secret_created_on=SEALED_AT.date(), store_name=None,
+                client_secret=SECRET_A, refresh_token=TOKEN_A, secret_created_on=SEALED_AT.date(), store_name=None),
                 created_by="U0MEMBER", now=SEALED_AT,
             )
         s.commit()
@@ -141,9 +143,11 @@ def test_a_key_that_is_present_among_others_lets_the_sweep_run(
     migrate(db.engine)
     with db.session() as s:
         repo.create_or_update_connection(
-            s, Crypto([a]), team_id="T1", name="Main US", account_type="seller", selling_partner_id="A1SELLER0001",
+            s, Crypto([a]),
+            repo.ConnectionValues(team_id="T1", name="Main US", account_type="seller",
+            selling_partner_id="A1SELLER0001",
             region="NA", marketplace_id="ATVPDKIKX0DER", client_id="amzn1.application-oa2-client." + "a" * 32,
-            client_secret=SECRET_A, refresh_token=TOKEN_A, secret_created_on=SEALED_AT.date(), store_name=None,
+            client_secret=SECRET_A, refresh_token=TOKEN_A, secret_created_on=SEALED_AT.date(), store_name=None),
             created_by="U0MEMBER", now=SEALED_AT)
         s.commit()
     db.dispose()

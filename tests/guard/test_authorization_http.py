@@ -21,6 +21,7 @@ from bot.i18n import t
 from storage import repo
 from tests.fakes.fake_amazon import make_credentials
 from tests.harness import BotHarness, wait_until
+from tests.repo_helpers import mark_failing
 
 TEAM = "T0FAKETEAM"
 
@@ -39,10 +40,11 @@ def store(h: BotHarness, name: str, owner: str = "U0MEMBER") -> int:
     creds = make_credentials()
     with h.db_session() as s:
         conn = repo.create_or_update_connection(
-            s, h.services.crypto, team_id=TEAM, name=name, account_type="seller",
+            s, h.services.crypto,
+            repo.ConnectionValues(team_id=TEAM, name=name, account_type="seller",
             selling_partner_id=creds.selling_partner_id, region="NA", marketplace_id=creds.marketplace_id,
             client_id=creds.client_id, client_secret=creds.client_secret, refresh_token=creds.refresh_token,
-            secret_created_on=date.today(), store_name=None, created_by=owner,
+            secret_created_on=date.today(), store_name=None), created_by=owner,
             now=datetime.now(UTC) - timedelta(minutes=5),
         )
         s.commit()
@@ -70,8 +72,7 @@ def test_audit_for_a_workspace_admin_shows_the_trail_newest_first(h: BotHarness)
     with h.db_session() as s:
         conn = repo.get_connection_by_id(s, cid)
         assert conn is not None
-        repo.set_status(s, conn, "failing", now=datetime.now(UTC), error="LWA said invalid_grant",
-                        audit_action="health_failing")
+        mark_failing(s, conn, "LWA said invalid_grant", datetime.now(UTC))
         s.commit()
     params = answer(h, 'audit "trail store"', "U0ADMIN")  # quotes and case do not matter
     text = json.dumps(params, ensure_ascii=False)

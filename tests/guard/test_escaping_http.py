@@ -115,7 +115,7 @@ def test_a_hostile_connection_name_never_reaches_slack_as_markup(h: BotHarness) 
     # --- a health failure: Amazon revokes the refresh token, the next check finds it ------------------
     h.amazon.revoke_refresh_token(creds.refresh_token)
     with h.db_session() as s:
-        repo.reschedule_health_check(s, conn.id, datetime.now(UTC) - timedelta(minutes=1))
+        repo.reschedule_health_checks(s, [conn.id], datetime.now(UTC) - timedelta(minutes=1))
     before, dms_before = len(h.channel_posts()), len(h.dm_messages(OWNER))
     sweep(h, datetime.now(UTC))
     assert SHOWN in str(posts_since(h, before, "stopped working"))
@@ -170,10 +170,11 @@ def test_the_exposed_alert_names_the_leaked_secret_without_a_doubled_article(h: 
     creds = make_credentials()
     with h.db_session() as s:
         repo.create_or_update_connection(
-            s, h.services.crypto, team_id="T0FAKETEAM", name="Main US", account_type="seller",
+            s, h.services.crypto,
+            repo.ConnectionValues(team_id="T0FAKETEAM", name="Main US", account_type="seller",
             selling_partner_id=creds.selling_partner_id, region="NA", marketplace_id=creds.marketplace_id,
             client_id=creds.client_id, client_secret=creds.client_secret, refresh_token=creds.refresh_token,
-            secret_created_on=date.today(), store_name=None, created_by=OWNER, now=datetime.now(UTC),
+            secret_created_on=date.today(), store_name=None), created_by=OWNER, now=datetime.now(UTC),
         )
         s.commit()
     ts = f"{time.time():.6f}"

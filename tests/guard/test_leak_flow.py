@@ -72,9 +72,10 @@ def crypto() -> Crypto:
 def store(db: Database, crypto: Crypto, name: str, secret: str, token: str, team: str = TEAM) -> int:
     with db.session() as s:
         conn = repo.create_or_update_connection(
-            s, crypto, team_id=team, name=name, account_type="seller", selling_partner_id="A1B2C3D4E5F6G7",
+            s, crypto,
+            repo.ConnectionValues(team_id=team, name=name, account_type="seller", selling_partner_id="A1B2C3D4E5F6G7",
             region="NA", marketplace_id="ATVPDKIKX0DER", client_id="amzn1.application-oa2-client." + "a" * 32,
-            client_secret=secret, refresh_token=token, secret_created_on=date(2026, 1, 1), store_name=None,
+            client_secret=secret, refresh_token=token, secret_created_on=date(2026, 1, 1), store_name=None),
             created_by="U0OWNER01", now=NOW,
         )
         s.commit()

@@ -40,10 +40,11 @@ def stored_connection(h: BotHarness, name: str) -> tuple[int, Any]:
     creds = make_credentials()
     with h.db_session() as s:
         conn = repo.create_or_update_connection(
-            s, h.services.crypto, team_id=TEAM, name=name, account_type="seller",
+            s, h.services.crypto,
+            repo.ConnectionValues(team_id=TEAM, name=name, account_type="seller",
             selling_partner_id=creds.selling_partner_id, region="NA", marketplace_id=creds.marketplace_id,
             client_id=creds.client_id, client_secret=creds.client_secret, refresh_token=creds.refresh_token,
-            secret_created_on=date.today(), store_name=None, created_by="U0OWNER", now=datetime.now(UTC),
+            secret_created_on=date.today(), store_name=None), created_by="U0OWNER", now=datetime.now(UTC),
         )
         s.commit()
         assert conn.id is not None

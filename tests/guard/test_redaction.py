@@ -21,7 +21,7 @@ from bot.logs import setup_logging
 from bot.redaction import contains_secret_shape, mask, redact
 from bot.settings import load_settings
 from storage.crypto import Crypto, format_keys, generate_key
-from storage.repo import ConnectionSecrets
+from storage.repo import ConnectionSecrets, ConnectionValues
 from tests.fakes.fake_amazon import credential_fields, make_credentials
 
 TOKEN_CHARS = string.ascii_letters + string.digits + "_-+/=.~"
@@ -136,6 +136,9 @@ def test_reprs_of_everything_holding_a_secret() -> None:
     objects: list[object] = [
         creds,
         ConnectionSecrets(client_secret=creds.client_secret, refresh_token=creds.refresh_token),
+        ConnectionValues(team_id="T1", name="Main", account_type="seller", selling_partner_id="A1", region="NA",
+                         marketplace_id="ATVPDKIKX0DER", client_id=creds.client_id, client_secret=creds.client_secret,
+                         refresh_token=creds.refresh_token, secret_created_on=date(2026, 3, 1)),
         settings_,
         crypto,
         generate_key("k3"),

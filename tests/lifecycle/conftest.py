@@ -42,6 +42,7 @@ from tests.fakes.slack_signing import (
     slash_command_body,
     view_submission_body,
 )
+from tests.repo_helpers import reminders
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 NOTIFY = "C0NOTIFY01"
@@ -106,10 +107,11 @@ class World:
         stamp = now or datetime.combine(created_on, datetime.min.time(), tzinfo=UTC)
         with self.services.db.session() as s:
             conn = repo.create_or_update_connection(
-                s, self.services.crypto, team_id=TEAM_ID, name=name, account_type=creds.account_type,
+                s, self.services.crypto,
+                repo.ConnectionValues(team_id=TEAM_ID, name=name, account_type=creds.account_type,
                 selling_partner_id=creds.selling_partner_id, region="NA", marketplace_id=creds.marketplace_id,
                 client_id=creds.client_id, client_secret=creds.client_secret, refresh_token=creds.refresh_token,
-                secret_created_on=created_on, store_name="Example Store", created_by=owner, now=stamp,
+                secret_created_on=created_on, store_name="Example Store"), created_by=owner, now=stamp,
             )
             s.commit()
             assert conn.id is not None
@@ -130,12 +132,12 @@ class World:
 
     def ledger(self, connection_id: int) -> list[tuple[int, str, bool]]:
         with self.services.db.session() as s:
-            return [(r.generation, r.kind, r.sent_at is not None) for r in repo.list_reminders(s, connection_id)]
+            return [(r.generation, r.kind, r.sent_at is not None) for r in reminders(s, connection_id)]
 
     def make_due(self, connection_id: int, when: datetime) -> None:
         """Make the connection's next health check due at ``when``."""
         with self.services.db.session() as s:
-            repo.reschedule_health_check(s, connection_id, when)
+            repo.reschedule_health_checks(s, [connection_id], when)
 
     # --- the sweep as a subprocess ------------------------------------------------------------------
 

@@ -17,6 +17,7 @@ from storage import repo
 from storage.db import Database
 from storage.models import Connection
 from tests.lifecycle.conftest import NOTIFY, World
+from tests.repo_helpers import reminders
 
 NOW = datetime(2026, 8, 1, 9, 0, tzinfo=UTC)
 TODAY = NOW.date()
@@ -83,7 +84,7 @@ def test_batch_claim_skips_what_another_process_holds(any_world: World) -> None:
     assert world.ledger(ids["B 7"]) == [(1, "expiry:7", False)]  # still the other process's, untouched
     assert sorted(world.ledger(ids["A 14"])) == [(1, "expiry:14", True), (1, "expiry:30", True)]
     with world.services.db.session() as s:
-        rows = repo.list_reminders(s, ids["A 14"])
+        rows = reminders(s, ids["A 14"])
         assert {r.kind: r.claimed_by for r in rows}["expiry:30"] == "superseded by expiry:14"
 
     # The other process's post went out; nothing is left to do, nothing is posted twice.
@@ -110,11 +111,11 @@ def test_batch_claims_are_each_won_by_one_caller(any_world: World) -> None:
         sent_id, released_id = second[keys[4]], second[keys[5]]
         repo.settle_reminder_claims(s, [sent_id], [released_id], NOW)
         assert repo.claim_reminders(s, [keys[4], keys[5]], "three", NOW).keys() == {keys[5]}
-        entry = repo.ledger_entry(s, keys[4][0], 1, "expiry:7")
-        assert entry is not None and entry.sent_at == NOW
+        sent_row = (keys[4][0], "expiry:7")
+        assert repo.ledger_entries(s, [keys[4][0]], 1).get(sent_row) == NOW
         # A release never deletes a row that was already sent.
         repo.settle_reminder_claims(s, [], [sent_id], NOW)
-        assert repo.ledger_entry(s, keys[4][0], 1, "expiry:7") is not None
+        assert sent_row in repo.ledger_entries(s, [keys[4][0]], 1)
 
 
 def test_a_refused_post_in_a_concurrent_batch_releases_only_its_own_claim(world: World) -> None:
@@ -164,7 +165,7 @@ def test_health_batch_claim_skips_checks_another_process_claimed(any_world: Worl
         seen = s.get(Connection, ids[1])
         assert seen is not None
         # Another process claimed H1's check; H4 was disconnected meanwhile.
-        assert repo.claim_health_check(s, ids[1], seen.next_health_check_at, NOW + timedelta(hours=24))
+        assert repo.claim_health_checks(s, {ids[1]: NOW + timedelta(hours=24)}, NOW) == [ids[1]]
         s.execute(sa.update(Connection).where(Connection.id == ids[4]).values(status="disconnected"))
         s.commit()
         wanted = {cid: NOW + timedelta(hours=20 + i) for i, cid in enumerate(ids)}

@@ -34,10 +34,11 @@ def seed(h: BotHarness, name: str = "Main US", *, owner: str = OWNER, age_days: 
     created = datetime.now(UTC).date() - timedelta(days=age_days)
     with h.db_session() as s:
         conn = repo.create_or_update_connection(
-            s, h.services.crypto, team_id="T0FAKETEAM", name=name, account_type="seller",
+            s, h.services.crypto,
+            repo.ConnectionValues(team_id="T0FAKETEAM", name=name, account_type="seller",
             selling_partner_id=creds.selling_partner_id, region="NA", marketplace_id=creds.marketplace_id,
             client_id=creds.client_id, client_secret=creds.client_secret, refresh_token=creds.refresh_token,
-            secret_created_on=created, store_name="Acme US", created_by=owner, now=datetime.now(UTC),
+            secret_created_on=created, store_name="Acme US"), created_by=owner, now=datetime.now(UTC),
         )
         s.commit()
         assert conn.id is not None

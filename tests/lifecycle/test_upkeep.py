@@ -85,7 +85,7 @@ def test_health_check_hours_schedules_the_check_after_connect_rotate_and_reautho
         with h.db_session() as s:  # push the check far away, so only the rotation can bring it back
             conn = repo.get_connection(s, TEAM, "Six Hours")
             assert conn is not None and conn.id is not None
-            repo.reschedule_health_check(s, conn.id, started + timedelta(days=30))
+            repo.reschedule_health_checks(s, [conn.id], started + timedelta(days=30))
 
         rotated = "amzn1.oa2-cs.v1." + secrets.token_hex(32)
         h.amazon.rotate_secret(creds.client_id, rotated)
@@ -99,7 +99,7 @@ def test_health_check_hours_schedules_the_check_after_connect_rotate_and_reautho
         assert 6 - 0.5 - 0.01 < hours < 6 + 0.5 + 0.05, hours
 
         with h.db_session() as s:
-            repo.reschedule_health_check(s, conn.id, started + timedelta(days=30))
+            repo.reschedule_health_checks(s, [conn.id], started + timedelta(days=30))
         fresh = "Atzr|IwEB" + secrets.token_urlsafe(240)
         h.amazon.reauthorize(creds.refresh_token, fresh)
         before = len(h.slack.calls_for("views.open"))

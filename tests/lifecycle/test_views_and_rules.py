@@ -155,11 +155,7 @@ def test_due_queries_use_their_indexes_on_sqlite(tmp_path: Path) -> None:
     assert "reminder_ledger USING COVERING INDEX" in plan, plan
     assert "SCAN connections" not in plan, plan
     with db.session() as s:
-        # The same statement as repo.list_due_health_checks.
-        stmt2 = repo.select(repo.Connection).where(
-            repo.col(repo.Connection.next_health_check_at) <= datetime(2026, 6, 1, tzinfo=UTC),
-            repo.Connection.status != "disconnected",
-        ).order_by(repo.col(repo.Connection.next_health_check_at), repo.col(repo.Connection.id)).limit(500)
+        stmt2 = repo.due_health_checks_statement(datetime(2026, 6, 1, tzinfo=UTC), 500)
         compiled2 = str(stmt2.compile(db.engine, compile_kwargs={"literal_binds": True}))
         plan2 = " | ".join(str(r[3]) for r in s.connection().execute(sa.text("EXPLAIN QUERY PLAN " + compiled2)))
     assert "ix_connections_next_health_check_at" in plan2, plan2
@@ -182,21 +178,23 @@ def test_reminder_query_finds_exactly_the_due_ones(tmp_path: Path) -> None:
         ids = {}
         for days_left in (45, 30, 20, 14, 2, 0, -3):
             conn = repo.create_or_update_connection(
-                s, crypto, team_id="T1", name=f"D{days_left}", account_type="seller", selling_partner_id="A1B2C3D4E5",
+                s, crypto,
+                repo.ConnectionValues(team_id="T1", name=f"D{days_left}", account_type="seller",
+                selling_partner_id="A1B2C3D4E5",
                 region="NA", marketplace_id="ATVPDKIKX0DER", client_id="amzn1.application-oa2-client.ab",
                 client_secret="amzn1.oa2-cs.v1." + "ab" * 32, refresh_token="Atzr|" + "x" * 60,
-                secret_created_on=today + timedelta(days=days_left - 180), store_name=None, created_by="U1",
+                secret_created_on=today + timedelta(days=days_left - 180), store_name=None), created_by="U1",
                 now=datetime(2026, 5, 1, tzinfo=UTC))
             ids[conn.id] = days_left
         s.commit()
-        due = {ids[c.id]: kind for c, kind in repo.due_expiry_reminders(s, today=today, lead_days=LEADS)}
+        due = {ids[c]: kind for c, _g, kind in repo.due_expiry_reminder_keys(s, today=today, lead_days=LEADS)}
         assert due == {30: "expiry:30", 20: "expiry:30", 14: "expiry:14", 2: "expiry:3", 0: "expired",
                        -3: "expired"}
         cid = next(i for i, d in ids.items() if d == 14)
-        assert repo.claim_reminder_superseding(s, cid, 1, "expiry:14", ["expiry:30"], "me", datetime.now(UTC)) == (
-            True, 1)
-        assert repo.claim_reminder_superseding(s, cid, 1, "expiry:14", ["expiry:30"], "me", datetime.now(UTC)) == (
-            False, 0)
-        due = {ids[c.id] for c, _ in repo.due_expiry_reminders(s, today=today, lead_days=LEADS)}
+        claim = [((cid, 1, "expiry:14"), ["expiry:30"])]
+        won, superseded = repo.claim_reminders_superseding(s, claim, "me", datetime.now(UTC))
+        assert (list(won), superseded) == ([(cid, 1, "expiry:14")], 1)
+        assert repo.claim_reminders_superseding(s, claim, "me", datetime.now(UTC)) == ({}, 0)
+        due = {ids[c] for c, _g, _k in repo.due_expiry_reminder_keys(s, today=today, lead_days=LEADS)}
         assert 14 not in due and 20 in due
     db.dispose()

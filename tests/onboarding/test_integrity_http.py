@@ -245,7 +245,7 @@ def sweep(h: BotHarness, now: datetime) -> None:
     from bot.outbox import SlackOutbox
 
     with h.db_session() as s:
-        repo.reschedule_health_check(s, row(h, "Main").id, now)  # type: ignore[arg-type]
+        repo.reschedule_health_checks(s, [row(h, "Main").id], now)  # type: ignore[list-item]
     report = run_sweep(h.services, SlackOutbox(build_web_client(h.settings), h.settings.notify_channel), now)
     assert report.ok, report.summary()
 

@@ -101,9 +101,10 @@ def test_concurrent_look_alikes_one_wins(db: Database, crypto: Crypto) -> None:
         with db.session(write=True) as s:
             try:
                 repo.create_or_update_connection(
-                    s, crypto, team_id="T1", name=name, account_type="seller", selling_partner_id=partner,
+                    s, crypto,
+                    repo.ConnectionValues(team_id="T1", name=name, account_type="seller", selling_partner_id=partner,
                     region="EU", marketplace_id="A1PA6795UKMFR9", client_id="amzn1.application-oa2-client.0",
-                    client_secret=SECRET_A, refresh_token=TOKEN_A, secret_created_on=NOW.date(), store_name=None,
+                    client_secret=SECRET_A, refresh_token=TOKEN_A, secret_created_on=NOW.date(), store_name=None),
                     created_by="U123", now=NOW)
                 s.commit()
                 results.append("saved")
@@ -127,9 +128,11 @@ def test_renaming_into_a_look_alike_is_refused(db: Database, crypto: Crypto) -> 
                             refresh_token=TOKEN_B)
     with db.session() as s, pytest.raises(repo.ConnectionNameTaken):
         repo.create_or_update_connection(
-            s, crypto, team_id="T1", name="ｍａｉｎ", account_type="seller", selling_partner_id="B1B2C3D4E5F6G7",
+            s, crypto,
+            repo.ConnectionValues(team_id="T1", name="ｍａｉｎ", account_type="seller",
+            selling_partner_id="B1B2C3D4E5F6G7",
             region="EU", marketplace_id="A1PA6795UKMFR9", client_id="amzn1.application-oa2-client.0",
-            client_secret=SECRET_B, refresh_token=TOKEN_B, secret_created_on=NOW.date(), store_name=None,
+            client_secret=SECRET_B, refresh_token=TOKEN_B, secret_created_on=NOW.date(), store_name=None),
             created_by="U123", now=NOW, existing_id=other.id)
 
 
@@ -147,9 +150,10 @@ def test_an_update_by_someone_else_keeps_the_owner(db: Database, crypto: Crypto)
     conn = make_connection(db, crypto, name="Main")
     with db.session() as s:
         updated = repo.create_or_update_connection(
-            s, crypto, team_id="T1", name="Main", account_type="seller", selling_partner_id="A1B2C3D4E5F6G7",
+            s, crypto,
+            repo.ConnectionValues(team_id="T1", name="Main", account_type="seller", selling_partner_id="A1B2C3D4E5F6G7",
             region="EU", marketplace_id="A1PA6795UKMFR9", client_id="amzn1.application-oa2-client.0",
-            client_secret=SECRET_B, refresh_token=TOKEN_B, secret_created_on=NOW.date(), store_name=None,
+            client_secret=SECRET_B, refresh_token=TOKEN_B, secret_created_on=NOW.date(), store_name=None),
             created_by="U0ADMIN", now=NOW, existing_id=conn.id)
         s.commit()
         assert updated.created_by == "U123"

@@ -12,7 +12,8 @@ from sqlmodel import select
 from storage import repo
 from storage.crypto import Crypto, DecryptionError, Key
 from storage.db import Database
-from storage.models import AuditEntry, ChecklistProgress, Connection, ReminderLedger
+from storage.models import AuditEntry, ChecklistProgress, Connection, IdempotencyKey, ReminderLedger
+from tests.repo_helpers import mark_failing, reminders
 from tests.storage.conftest import NOW, SECRET_A, SECRET_B, TOKEN_A, TOKEN_B, make_connection
 
 
@@ -48,9 +49,10 @@ def test_store_and_load_secrets(db: Database, crypto: Crypto) -> None:
 def test_uncommitted_connection_leaves_nothing(db: Database, crypto: Crypto) -> None:
     with db.session() as s:
         repo.create_or_update_connection(
-            s, crypto, team_id="T1", name="X", account_type="vendor", selling_partner_id="V1", region="NA",
+            s, crypto,
+            repo.ConnectionValues(team_id="T1", name="X", account_type="vendor", selling_partner_id="V1", region="NA",
             marketplace_id="ATVPDKIKX0DER", client_id="cid", client_secret=SECRET_A, refresh_token=TOKEN_A,
-            secret_created_on=date(2026, 1, 1), store_name=None, created_by="U1", now=NOW,
+            secret_created_on=date(2026, 1, 1), store_name=None), created_by="U1", now=NOW,
         )
         s.rollback()
     with db.session() as s:
@@ -65,15 +67,17 @@ def test_name_unique_per_team_and_validation(db: Database, crypto: Crypto) -> No
     make_connection(db, crypto, team_id="T2")  # same name, other workspace: fine
     with db.session() as s, pytest.raises(ValueError, match="region must be one of"):
         repo.create_or_update_connection(
-            s, crypto, team_id="T1", name="Y", account_type="seller", selling_partner_id="A", region="XX",
+            s, crypto,
+            repo.ConnectionValues(team_id="T1", name="Y", account_type="seller", selling_partner_id="A", region="XX",
             marketplace_id="m", client_id="c", client_secret=SECRET_A, refresh_token=TOKEN_A,
-            secret_created_on=date(2026, 1, 1), store_name=None, created_by="U1", now=NOW,
+            secret_created_on=date(2026, 1, 1), store_name=None), created_by="U1", now=NOW,
         )
     with db.session() as s, pytest.raises(ValueError, match="timezone-aware"):
         repo.create_or_update_connection(
-            s, crypto, team_id="T1", name="Y", account_type="seller", selling_partner_id="A", region="NA",
+            s, crypto,
+            repo.ConnectionValues(team_id="T1", name="Y", account_type="seller", selling_partner_id="A", region="NA",
             marketplace_id="m", client_id="c", client_secret=SECRET_A, refresh_token=TOKEN_A,
-            secret_created_on=date(2026, 1, 1), store_name=None, created_by="U1", now=datetime(2026, 1, 1),
+            secret_created_on=date(2026, 1, 1), store_name=None), created_by="U1", now=datetime(2026, 1, 1),
         )
 
 
@@ -83,9 +87,11 @@ def test_update_existing_bumps_generation_only_when_secret_changes(db: Database,
     def update(secret: str, token: str) -> Connection:
         with db.session() as s:
             c = repo.create_or_update_connection(
-                s, crypto, team_id="T1", name="Main EU", account_type="seller", selling_partner_id="A1B2C3D4E5F6G7",
+                s, crypto,
+                repo.ConnectionValues(team_id="T1", name="Main EU", account_type="seller",
+                selling_partner_id="A1B2C3D4E5F6G7",
                 region="EU", marketplace_id="A1PA6795UKMFR9", client_id="cid2", client_secret=secret,
-                refresh_token=token, secret_created_on=date(2026, 2, 10), store_name="Acme", created_by="U9",
+                refresh_token=token, secret_created_on=date(2026, 2, 10), store_name="Acme"), created_by="U9",
                 now=NOW + timedelta(days=1), existing_id=conn.id,
             )
             s.commit()
@@ -101,9 +107,10 @@ def test_update_existing_bumps_generation_only_when_secret_changes(db: Database,
         assert [a.action for a in repo.list_audit(s, "T1")] == ["reconnected", "reconnected", "connected"]
         with pytest.raises(repo.ConnectionNotFound):
             repo.create_or_update_connection(
-                s, crypto, team_id="T2", name="Main EU", account_type="seller", selling_partner_id="A",
+                s, crypto,
+                repo.ConnectionValues(team_id="T2", name="Main EU", account_type="seller", selling_partner_id="A",
                 region="EU", marketplace_id="m", client_id="c", client_secret=SECRET_A, refresh_token=TOKEN_A,
-                secret_created_on=date(2026, 1, 1), store_name=None, created_by="U1", now=NOW,
+                secret_created_on=date(2026, 1, 1), store_name=None), created_by="U1", now=NOW,
                 existing_id=conn.id,
             )
 
@@ -130,13 +137,13 @@ def test_fingerprint_matching(db: Database, crypto: Crypto, new_key: Key, old_ke
     a = make_connection(db, crypto, name="a")
     b = make_connection(db, crypto, name="b", client_secret=SECRET_B, refresh_token=TOKEN_B)
     with db.session() as s:
-        assert [c.id for c in repo.find_connections_by_secret(s, crypto, SECRET_A)] == [a.id]
-        assert [c.id for c in repo.find_connections_by_secret(s, crypto, TOKEN_B)] == [b.id]
-        assert repo.find_connections_by_secret(s, crypto, "Atzr|unknown-token-value") == []
+        assert [c.id for c in repo.find_connections_by_fingerprint(s, crypto.fingerprints(SECRET_A))] == [a.id]
+        assert [c.id for c in repo.find_connections_by_fingerprint(s, crypto.fingerprints(TOKEN_B))] == [b.id]
+        assert repo.find_connections_by_fingerprint(s, crypto.fingerprints("Atzr|unknown-token-value")) == []
         assert repo.find_connections_by_fingerprint(s, []) == []
         # mid-rotation: a Crypto with a newer key still matches rows fingerprinted under the old one
         both = Crypto([new_key, old_key])
-        assert [c.id for c in repo.find_connections_by_secret(s, both, TOKEN_A)] == [a.id]
+        assert [c.id for c in repo.find_connections_by_fingerprint(s, both.fingerprints(TOKEN_A))] == [a.id]
         assert repo.find_connections_by_fingerprint(s, [crypto.fingerprint(SECRET_B)])[0].id == b.id
 
 
@@ -213,7 +220,8 @@ def test_rotate_keys_then_new_key_alone_decrypts_everything(db: Database, old_ke
             assert only_new.key_id_of(row.client_secret_enc) == "new"
             # fingerprints were recomputed under the new key
             assert row.client_secret_fp == only_new.fingerprint(pairs[row.name][0])
-            assert [c.id for c in repo.find_connections_by_secret(s, only_new, pairs[row.name][1])] == [row.id]
+            token_fps = only_new.fingerprints(pairs[row.name][1])
+            assert [c.id for c in repo.find_connections_by_fingerprint(s, token_fps)] == [row.id]
         assert any(a.action == "key_rotated" and a.actor == "system" for a in repo.list_audit(s, "T1"))
     # idempotent: nothing left to do
     assert repo.rotate_keys(db, Crypto([new_key, old_key])) == 0
@@ -264,7 +272,7 @@ def test_replace_secret_token_and_erase(db: Database, crypto: Crypto) -> None:
     later = NOW + timedelta(days=100)
     with db.session() as s:
         c = repo.get_connection_by_id(s, conn.id)
-        repo.set_status(s, c, "failing", now=NOW, error=f"invalid_grant for {TOKEN_A}", audit_action="health_failing")
+        mark_failing(s, c, f"invalid_grant for {TOKEN_A}", NOW)
         s.commit()
     with db.session() as s:
         c = repo.get_connection_by_id(s, conn.id)
@@ -276,7 +284,7 @@ def test_replace_secret_token_and_erase(db: Database, crypto: Crypto) -> None:
         assert c.secret_generation == 2 and c.secret_expires_on == date(2026, 6, 1) + timedelta(days=180)
         assert c.status == "connected" and c.last_error is None and c.last_verified_at == later
         assert repo.load_secrets(s, crypto, c).client_secret == SECRET_B
-        assert repo.find_connections_by_secret(s, crypto, SECRET_A) == []
+        assert repo.find_connections_by_fingerprint(s, crypto.fingerprints(SECRET_A)) == []
         repo.replace_refresh_token(s, crypto, c, TOKEN_B, "U5", later)
         s.commit()
     with db.session() as s:
@@ -349,13 +357,13 @@ def test_due_queries(db: Database, crypto: Crypto) -> None:
     b = make_connection(db, crypto, name="b", client_secret=SECRET_B, refresh_token=TOKEN_B,
                         now=NOW + timedelta(days=2))
     with db.session() as s:
-        assert repo.list_due_health_checks(s, NOW + timedelta(hours=12)) == []
-        due = repo.list_due_health_checks(s, NOW + timedelta(hours=27))
-        assert [c.id for c in due] == [a.id]
-        assert len(repo.list_due_health_checks(s, NOW + timedelta(days=4))) == 2
-        expiring = repo.list_expiring_connections(s, date(2026, 2, 1) + timedelta(days=180))
-        assert {c.id for c in expiring} == {a.id, b.id}
-        assert repo.list_expiring_connections(s, date(2026, 7, 1)) == []
+        assert repo.due_health_check_ids(s, NOW + timedelta(hours=12)) == []
+        assert repo.due_health_check_ids(s, NOW + timedelta(hours=27)) == [a.id]
+        assert len(repo.due_health_check_ids(s, NOW + timedelta(days=4))) == 2
+        # a secret expiring on the day is due with no lead time; one expiring later is not
+        expiring = repo.due_expiry_reminder_keys(s, today=date(2026, 2, 1) + timedelta(days=180), lead_days=[0])
+        assert {cid for cid, _generation, _kind in expiring} == {a.id, b.id}
+        assert repo.due_expiry_reminder_keys(s, today=date(2026, 7, 1), lead_days=[0]) == []
 
 
 def test_schedule_spreads_checks_deterministically() -> None:
@@ -409,7 +417,7 @@ def test_claim_idempotency_key_once(db: Database) -> None:
         s.commit()
     with db.session() as s:
         assert repo.claim_idempotency_key(s, "view:V1:abc", NOW) is False
-        assert repo.get_idempotency_result(s, "view:V1:abc") == '{"ok": true}'
+        assert s.get(IdempotencyKey, "view:V1:abc").result == '{"ok": true}'
         repo.release_idempotency_key(s, "view:V1:abc")
         assert repo.claim_idempotency_key(s, "view:V1:abc", NOW) is True
         assert repo.claim_idempotency_key(s, "event:Ev1", NOW - timedelta(days=3)) is True
@@ -450,7 +458,7 @@ def test_claim_reminder_race_only_one_wins(db: Database, crypto: Crypto) -> None
         results = _race(db, 6, lambda s, i, kind=kind: repo.claim_reminder(s, conn.id, 1, kind, f"p{i}", NOW))
         assert sorted(results) == [False] * 5 + [True]
     with db.session() as s:
-        assert len(repo.list_reminders(s, conn.id, 1)) == 5
+        assert len(reminders(s, conn.id, 1)) == 5
 
 
 def test_claim_idempotency_race_only_one_wins(db: Database) -> None:
@@ -473,7 +481,7 @@ def test_reminder_ledger_release_and_sent(db: Database, crypto: Crypto) -> None:
         # a claim whose process died is released by age
         assert repo.claim_reminder(s, conn.id, 1, "expired", "dead", NOW - timedelta(hours=2))
         assert repo.release_stale_reminder_claims(s, NOW - timedelta(hours=1)) == 1
-        rows = {(r.generation, r.kind): r for r in repo.list_reminders(s, conn.id)}
+        rows = {(r.generation, r.kind): r for r in reminders(s, conn.id)}
         assert set(rows) == {(1, "expiry:30"), (2, "expiry:30")}
         assert rows[(1, "expiry:30")].claimed_by == "p3" and rows[(1, "expiry:30")].sent_at is not None
 
@@ -482,4 +490,4 @@ def test_claim_commits_so_another_session_sees_it(db: Database, crypto: Crypto) 
     conn = make_connection(db, crypto)
     with db.session() as s1, db.session() as s2:
         assert repo.claim_reminder(s1, conn.id, 1, "expired", "p1", NOW)
-        assert [r.claimed_by for r in repo.list_reminders(s2, conn.id)] == ["p1"]
+        assert [r.claimed_by for r in reminders(s2, conn.id)] == ["p1"]

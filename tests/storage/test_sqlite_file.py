@@ -11,6 +11,7 @@ from storage import repo
 from storage.crypto import Crypto, generate_key
 from storage.db import Database
 from tests.db_fixtures import sqlite_url
+from tests.repo_helpers import mark_failing
 from tests.storage.conftest import NOW, SECRET_A, SECRET_B, TOKEN_A, TOKEN_B, make_connection
 
 
@@ -64,8 +65,7 @@ def test_sqlite_files_never_hold_plaintext(tmp_path: Path) -> None:
         with db.session() as s:
             c = repo.get_connection_by_id(s, a.id)
             # errors and audit texts that quote a secret are redacted before they reach the file
-            repo.set_status(s, c, "failing", now=NOW, error=f"invalid_grant: {TOKEN_A} / {SECRET_A}",
-                            audit_action="health_failing")
+            mark_failing(s, c, f"invalid_grant: {TOKEN_A} / {SECRET_A}", NOW)
             repo.add_audit(s, team_id="T1", actor="U1", action="exposed", connection=c,
                            detail=f"posted {SECRET_B}", now=NOW)
             s.commit()

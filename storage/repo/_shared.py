@@ -1,0 +1,19 @@
+"""What every part of the repository shares: the secret field names, the system actor, the live statuses
+and ``_aware`` (every ``now`` a timezone-aware UTC datetime)."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+TABLE = "connections"
+CLIENT_SECRET = "client_secret"
+REFRESH_TOKEN = "refresh_token"
+_FIELD_LABEL = {CLIENT_SECRET: "client secret", REFRESH_TOKEN: "refresh token"}
+SYSTEM_ACTOR = "system"
+LIVE_STATUSES = ("connected", "failing", "exposed")
+
+
+def _aware(now: datetime) -> datetime:
+    if now.tzinfo is None or now.utcoffset() is None:
+        raise ValueError("now must be a timezone-aware UTC datetime")
+    return now.astimezone(UTC)
