@@ -10,17 +10,17 @@ import pytest
 from storage import repo
 from storage.crypto import Crypto, generate_key
 from storage.models import Connection
-from tests.lifecycle.conftest import NOTIFY, OWNER, World
+from tests.harness import NOTIFY_CHANNEL, OWNER, BotHarness
 
 CREATED = date(2026, 3, 1)
 T0 = datetime(2026, 3, 10, 9, 0, tzinfo=UTC)
 
 
-def health_posts(world: World, word: str) -> list[dict]:
-    return [p for p in world.channel_posts() if word in str(p.get("text", ""))]
+def health_posts(world: BotHarness, word: str) -> list[dict]:
+    return [p for p in world.channel_post_calls() if word in str(p.get("text", ""))]
 
 
-def test_revoked_refresh_token_alerts_once_then_recovery_once(world: World) -> None:
+def test_revoked_refresh_token_alerts_once_then_recovery_once(world: BotHarness) -> None:
     cid, creds = world.seed("Main US", created_on=CREATED, now=T0 - timedelta(days=2))
     world.amazon.revoke_refresh_token(creds.refresh_token)
 
@@ -33,14 +33,14 @@ def test_revoked_refresh_token_alerts_once_then_recovery_once(world: World) -> N
     assert len(failing) == 1 and f"<@{OWNER}>" in str(failing[0]["text"])
     blocks = str(failing[0]["blocks"])
     assert "Cause:" in blocks and "Next step:" in blocks and "reauthorize_now" in blocks
-    dms = world.dm_posts()
+    dms = world.dm_post_calls()
     assert len(dms) == 1 and "stopped working" in str(dms[0]["text"])
     assert world.slack.wait_for("conversations.open").params.get("users") == OWNER
 
     # Later checks while it still fails: nothing new is posted.
     for day in (1, 2, 3):
         world.sweep_here(T0 + timedelta(days=day))
-    assert len(health_posts(world, "stopped working")) == 1 and len(world.dm_posts()) == 1
+    assert len(health_posts(world, "stopped working")) == 1 and len(world.dm_post_calls()) == 1
     assert world.connection(cid).status == "failing"
 
     # The owner re-authorizes in Developer Central; the stored token works again (fake grants it back).
@@ -64,7 +64,7 @@ def test_revoked_refresh_token_alerts_once_then_recovery_once(world: World) -> N
     assert actions.count("health_failing") == 2 and actions.count("health_recovered") == 1
 
 
-def test_transient_errors_flip_nothing_until_three_in_a_row(world: World) -> None:
+def test_transient_errors_flip_nothing_until_three_in_a_row(world: BotHarness) -> None:
     cid, _creds = world.seed("Flaky US", created_on=CREATED, now=T0 - timedelta(days=2))
     for n in (1, 2):
         world.amazon.fail_next(20, status=503)
@@ -73,7 +73,7 @@ def test_transient_errors_flip_nothing_until_three_in_a_row(world: World) -> Non
         assert "transient 1" in out
         conn = world.connection(cid)
         assert conn.status == "connected" and conn.transient_failures == n and conn.last_error is None
-        assert world.channel_posts() == [] and world.dm_posts() == []
+        assert world.channel_post_calls() == [] and world.dm_post_calls() == []
         world.amazon.reset()
         world.amazon.register(_creds)
     # A success in between resets the count.
@@ -92,7 +92,7 @@ def test_transient_errors_flip_nothing_until_three_in_a_row(world: World) -> Non
     assert len(health_posts(world, "stopped working")) == 1
 
 
-def test_checks_are_spread_and_batched_and_not_repeated(world: World) -> None:
+def test_checks_are_spread_and_batched_and_not_repeated(world: BotHarness) -> None:
     ids = [world.seed(f"Store {i}", created_on=CREATED, now=T0 - timedelta(days=2))[0] for i in range(6)]
     world.sweep_here(T0)
     nexts = [world.connection(i).next_health_check_at for i in ids]
@@ -104,7 +104,7 @@ def test_checks_are_spread_and_batched_and_not_repeated(world: World) -> None:
 
 
 def test_undecryptable_connection_is_skipped_left_unchanged_and_logged(
-    world: World, caplog: pytest.LogCaptureFixture
+    world: BotHarness, caplog: pytest.LogCaptureFixture
 ) -> None:
     """A key that disappears while the bot runs (a row written under a key this process lacks) is the
     operator's problem: the check is skipped with a log line, nothing is marked failing or posted."""
@@ -124,14 +124,14 @@ def test_undecryptable_connection_is_skipped_left_unchanged_and_logged(
         s.commit()
     before = world.connection(bad)
     with caplog.at_level(logging.ERROR, logger="bot.flows.sweep"):
-        report = run_sweep(world.services, SlackOutbox(build_web_client(world.settings), NOTIFY), T0)
+        report = run_sweep(world.services, SlackOutbox(build_web_client(world.settings), NOTIFY_CHANNEL), T0)
     assert not report.ok and report.health_skipped == 1 and not report.problems
     assert "could not be decrypted: 1" in report.summary()
     assert world.connection(good).status == "connected" and world.connection(good).last_verified_at == T0
     conn = world.connection(bad)
     assert (conn.status, conn.last_error, conn.last_verified_at, conn.transient_failures) == (
         "connected", None, before.last_verified_at, 0)
-    assert health_posts(world, "stopped working") == [] and world.dm_posts() == []
+    assert health_posts(world, "stopped working") == [] and world.dm_post_calls() == []
     lines = [r.getMessage() for r in caplog.records if "Lost Key" in r.getMessage()]
     assert len(lines) == 1 and "'gone'" in lines[0] and "ENCRYPTION_KEYS" in lines[0] and "skipped" in lines[0]
     with world.services.db.session() as s:
@@ -139,7 +139,7 @@ def test_undecryptable_connection_is_skipped_left_unchanged_and_logged(
     assert "health_failing" not in actions
 
 
-def test_failed_alert_is_retried_next_pass(world: World) -> None:
+def test_failed_alert_is_retried_next_pass(world: BotHarness) -> None:
     cid, creds = world.seed("Retry Alert", created_on=CREATED, now=T0 - timedelta(days=2))
     world.amazon.revoke_refresh_token(creds.refresh_token)
     world.slack.fail_next("chat.postMessage", error="channel_not_found", status=200, retry_after=None, times=1)
@@ -148,12 +148,12 @@ def test_failed_alert_is_retried_next_pass(world: World) -> None:
     assert health_posts(world, "stopped working") == []
     world.sweep_here(T0 + timedelta(minutes=15))
     assert len(health_posts(world, "stopped working")) == 1
-    assert len(world.dm_posts()) == 1
+    assert len(world.dm_post_calls()) == 1
     world.sweep_here(T0 + timedelta(minutes=30))
-    assert len(health_posts(world, "stopped working")) == 1 and len(world.dm_posts()) == 1
+    assert len(health_posts(world, "stopped working")) == 1 and len(world.dm_post_calls()) == 1
 
 
-def test_an_expired_secret_that_lwa_still_accepts_is_caught_by_the_sp_api_call(world: World) -> None:
+def test_an_expired_secret_that_lwa_still_accepts_is_caught_by_the_sp_api_call(world: BotHarness) -> None:
     """After 180 days (or 7 days after a rotation) LWA may still issue a token; SP-API then refuses it."""
     cid, creds = world.seed("Old Secret US", created_on=CREATED, now=T0 - timedelta(days=2))
     world.amazon.expire_secret(creds.client_id, where="sp_api")
@@ -164,7 +164,7 @@ def test_an_expired_secret_that_lwa_still_accepts_is_caught_by_the_sp_api_call(w
     assert len(health_posts(world, "stopped working")) == 1
 
 
-def test_a_removed_role_marks_the_connection_failing(world: World) -> None:
+def test_a_removed_role_marks_the_connection_failing(world: BotHarness) -> None:
     cid, creds = world.seed("No Roles US", created_on=CREATED, now=T0 - timedelta(days=2))
     world.amazon.set_roles(creds.refresh_token, [])
     world.sweep_here(T0)

@@ -13,12 +13,7 @@ import pytest
 from bot.amazon.client import Credentials
 from storage import repo
 from storage.models import Connection, exposed_kinds
-from tests.fakes.fake_amazon import make_credentials
-from tests.harness import NOTIFY_CHANNEL, BotHarness, wait_until
-
-OWNER = "U0MEMBER"  # a plain member who connected the store
-STRANGER = "U0OTHER1"  # another plain member
-ADMIN = "U0ADMIN"  # a workspace admin (users.info is_admin)
+from tests.harness import ADMIN, NOTIFY_CHANNEL, OWNER, STRANGER, BotHarness, wait_until
 
 
 def new_secret() -> str:
@@ -30,33 +25,8 @@ def new_refresh_token() -> str:
 
 
 def seed(h: BotHarness, name: str = "Main US", *, owner: str = OWNER, age_days: int = 170) -> tuple[int, Credentials]:
-    creds = h.amazon.register(make_credentials(), store_name="Acme US")
     created = datetime.now(UTC).date() - timedelta(days=age_days)
-    with h.db_session() as s:
-        conn = repo.create_or_update_connection(
-            s, h.services.crypto, team_id="T0FAKETEAM", name=name, account_type="seller",
-            selling_partner_id=creds.selling_partner_id, region="NA", marketplace_id=creds.marketplace_id,
-            client_id=creds.client_id, client_secret=creds.client_secret, refresh_token=creds.refresh_token,
-            secret_created_on=created, store_name="Acme US", created_by=owner, now=datetime.now(UTC),
-        )
-        s.commit()
-        assert conn.id is not None
-        return conn.id, creds
-
-
-def row(h: BotHarness, cid: int) -> Connection:
-    with h.db_session() as s:
-        conn = s.get(Connection, cid)
-        assert conn is not None
-        s.expunge(conn)
-        return conn
-
-
-def stored(h: BotHarness, cid: int) -> repo.ConnectionSecrets:
-    with h.db_session() as s:
-        conn = s.get(Connection, cid)
-        assert conn is not None
-        return repo.load_secrets(s, h.services.crypto, conn)
+    return h.seed(name, created_on=created, owner=owner, now=datetime.now(UTC), store_name="Acme US")
 
 
 def opened_modal(h: BotHarness, before: int) -> dict[str, Any]:
@@ -73,7 +43,6 @@ def answers(h: BotHarness) -> list[str]:
 @pytest.fixture
 def h(tmp_path: Path) -> Any:
     with BotHarness(tmp_path) as harness:
-        harness.slack.add_user(STRANGER, "sam", "Sam Stranger")
         yield harness
 
 
@@ -99,10 +68,10 @@ def test_rotation_end_to_end_through_the_modal(h: BotHarness) -> None:
     today = datetime.now(UTC).date()
     assert (today + timedelta(days=180)).isoformat() in str(final)
 
-    conn = row(h, cid)
+    conn = h.connection(cid)
     assert conn.secret_generation == 2 and conn.secret_expires_on == today + timedelta(days=180)
     assert conn.status == "connected"
-    assert stored(h, cid).client_secret == rotated and stored(h, cid).refresh_token == creds.refresh_token
+    assert h.secrets_of(cid).client_secret == rotated and h.secrets_of(cid).refresh_token == creds.refresh_token
     posts = wait_until(lambda: [p for p in h.channel_posts() if "rotated the LWA client secret" in str(p)] or None,
                        10, "no announcement")
     assert len(posts) == 1 and f"<@{OWNER}>" in str(posts[0]) and "Main US" in str(posts[0])
@@ -123,12 +92,12 @@ def test_rotate_now_button_opens_the_modal_and_a_created_on_date_sets_the_expiry
     created = datetime.now(UTC).date() - timedelta(days=2)
     h.submit(modal, {"client_secret": rotated, "secret_created_on": created.isoformat()}, user=OWNER)
     h.wait_view(modal["id"], lambda v: "now uses the new client secret" in str(v))
-    assert row(h, cid).secret_expires_on == created + timedelta(days=180)
+    assert h.connection(cid).secret_expires_on == created + timedelta(days=180)
 
 
 def test_failed_rotation_keeps_the_old_secret(h: BotHarness) -> None:
     cid, creds = seed(h)
-    before_row = row(h, cid)
+    before_row = h.connection(cid)
     wrong = new_secret()  # well-formed, but not the app's secret at Amazon
     start = len(h.slack.calls_for("views.open"))
     h.command("rotate main us", user=OWNER)  # names match case-insensitively
@@ -136,10 +105,10 @@ def test_failed_rotation_keeps_the_old_secret(h: BotHarness) -> None:
     h.submit(modal, {"client_secret": wrong}, user=OWNER)
     final = h.wait_view(modal["id"], lambda v: "nothing was changed" in str(v))
     assert "Why:" in str(final) and "What to do:" in str(final)
-    after = row(h, cid)
+    after = h.connection(cid)
     assert after.client_secret_enc == before_row.client_secret_enc
     assert after.secret_generation == 1 and after.secret_expires_on == before_row.secret_expires_on
-    assert stored(h, cid).client_secret == creds.client_secret
+    assert h.secrets_of(cid).client_secret == creds.client_secret
     assert not [p for p in h.channel_posts() if "rotated" in str(p)]
     assert wrong not in h.everything_sent_and_logged()
 
@@ -158,7 +127,7 @@ def test_a_rotation_amazon_never_answered_is_not_called_refused(h: BotHarness) -
     final = str(h.wait_view(modal["id"], lambda v: "nothing was changed" in str(v)))
     assert "could not finish checking" in final and "did not accept" not in final
     assert "Amazon answered with a server error" in final
-    assert stored(h, cid).client_secret == creds.client_secret and row(h, cid).secret_generation == 1
+    assert h.secrets_of(cid).client_secret == creds.client_secret and h.connection(cid).secret_generation == 1
 
 
 def test_a_malformed_secret_is_refused_at_once(h: BotHarness) -> None:
@@ -173,7 +142,7 @@ def test_a_malformed_secret_is_refused_at_once(h: BotHarness) -> None:
     response = h.submit(modal, {"client_secret": new_secret(),
                                 "secret_created_on": (date.today() + timedelta(days=3)).isoformat()}, user=OWNER)
     assert response.json()["errors"] == {"secret_created_on": "The creation date cannot be in the future."}
-    assert row(h, cid).secret_generation == 1
+    assert h.connection(cid).secret_generation == 1
     assert h.amazon.calls("/auth/o2/token") == 0
 
 
@@ -187,7 +156,7 @@ def test_reauthorize_stores_a_verified_new_refresh_token(h: BotHarness) -> None:
     assert "'action_id': 'refresh_token'" in str(modal) and "client_secret" not in str(modal)
     h.submit(modal, {"refresh_token": fresh}, user=OWNER)
     h.wait_view(modal["id"], lambda v: "now uses the new refresh token" in str(v))
-    assert stored(h, cid).refresh_token == fresh and row(h, cid).secret_generation == 1
+    assert h.secrets_of(cid).refresh_token == fresh and h.connection(cid).secret_generation == 1
     wait_until(lambda: [p for p in h.channel_posts() if "re-authorized" in str(p)] or None, 10, "no announcement")
     assert fresh not in h.everything_sent_and_logged()
 
@@ -201,13 +170,13 @@ def test_disconnect_asks_then_erases_the_secrets_and_keeps_the_audit_trail(h: Bo
     button = next(e for b in blocks if b["type"] == "actions" for e in b["elements"]
                   if e["action_id"] == "disconnect_confirm")
     assert button["confirm"]["confirm"]["text"] and button["style"] == "danger"
-    assert row(h, cid).status == "connected"  # nothing happens before the confirmation
+    assert h.connection(cid).status == "connected"  # nothing happens before the confirmation
 
     h.action("disconnect_confirm", OWNER, value=button["value"], block_id="lifecycle_disconnect",
              channel_id="C0TEAM", response_url=h.slack.response_url())
     wait_until(lambda: any("is disconnected and its secrets are deleted" in t for t in answers(h)) or None, 10,
                "no answer")
-    conn = row(h, cid)
+    conn = h.connection(cid)
     assert conn.status == "disconnected"
     assert conn.client_secret_enc is None and conn.refresh_token_enc is None
     assert conn.client_secret_fp is None and conn.refresh_token_fp is None
@@ -226,7 +195,7 @@ def test_disconnect_asks_then_erases_the_secrets_and_keeps_the_audit_trail(h: Bo
 
 def test_a_non_owner_is_refused_and_nothing_changes(h: BotHarness) -> None:
     cid, creds = seed(h)
-    before_row = row(h, cid)
+    before_row = h.connection(cid)
     opens = len(h.slack.calls_for("views.open"))
     for text in ("rotate Main US", "reauthorize Main US", "disconnect Main US"):
         h.command(text, user=STRANGER)
@@ -237,7 +206,7 @@ def test_a_non_owner_is_refused_and_nothing_changes(h: BotHarness) -> None:
         [t for t in answers(h) if "Only the person who connected" in t]) >= 5 else None, 10, "not all refused")
     assert all(f"<@{OWNER}>" in t and "Nothing was changed" in t for t in refusals)
     assert len(h.slack.calls_for("views.open")) == opens
-    after = row(h, cid)
+    after = h.connection(cid)
     assert after.status == "connected" and after.client_secret_enc == before_row.client_secret_enc
     assert after.secret_generation == before_row.secret_generation
 
@@ -276,7 +245,7 @@ def test_reauthorizing_a_failing_connection_fixes_it_without_a_second_recovery_p
     outbox = SlackOutbox(h.app.client, NOTIFY_CHANNEL)
     later = datetime.now(UTC) + timedelta(days=2)
     assert run_sweep(h.services, outbox, later).health_failing == 1
-    assert row(h, cid).status == "failing"
+    assert h.connection(cid).status == "failing"
 
     fresh = new_refresh_token()
     h.amazon.reauthorize(creds.refresh_token, fresh)
@@ -285,7 +254,7 @@ def test_reauthorizing_a_failing_connection_fixes_it_without_a_second_recovery_p
     modal = opened_modal(h, start)
     h.submit(modal, {"refresh_token": fresh}, user=OWNER)
     h.wait_view(modal["id"], lambda v: "now uses the new refresh token" in str(v))
-    conn = row(h, cid)
+    conn = h.connection(cid)
     assert conn.status == "connected" and conn.last_error is None
 
     report = run_sweep(h.services, outbox, later + timedelta(days=3))
@@ -313,7 +282,7 @@ def test_odd_payloads_get_an_answer_and_no_crash(h: BotHarness) -> None:
 
     time.sleep(0.5)  # lazy listeners finish
     assert "Traceback" not in h.log_text()
-    assert row(h, cid).status == "connected"
+    assert h.connection(cid).status == "connected"
 
 
 def test_fixing_one_secret_keeps_an_exposure_of_the_other(h: BotHarness) -> None:
@@ -339,7 +308,7 @@ def test_fixing_one_secret_keeps_an_exposure_of_the_other(h: BotHarness) -> None
     h.submit(modal, {"client_secret": rotated}, user=OWNER)
     final = h.wait_view(modal["id"], lambda v: "now uses the new client secret" in str(v))
     assert "stays flagged as exposed" in str(final) and "reauthorize Main US" in str(final)
-    assert row(h, cid).status == "connected" and exposed_kinds(row(h, cid)) == ("refresh_token",)
+    assert h.connection(cid).status == "connected" and exposed_kinds(h.connection(cid)) == ("refresh_token",)
 
     fresh = new_refresh_token()
     h.amazon.reauthorize(creds.refresh_token, fresh)
@@ -349,7 +318,7 @@ def test_fixing_one_secret_keeps_an_exposure_of_the_other(h: BotHarness) -> None
     h.submit(modal, {"refresh_token": fresh}, user=OWNER)
     final = h.wait_view(modal["id"], lambda v: "now uses the new refresh token" in str(v))
     assert "exposed" not in str(final)
-    conn = row(h, cid)
+    conn = h.connection(cid)
     assert conn.status == "connected" and conn.last_error is None and exposed_kinds(conn) == ()
 
 
@@ -385,9 +354,9 @@ def test_a_failed_erase_keeps_the_secrets_says_so_and_a_retry_erases(tmp_path: P
         failed = wait_until(lambda: [t for t in answers(h) if "was not disconnected" in t] or None, 10, "no answer")
         assert "still stored" in failed[0] and "Try again" in failed[0] and "/connect-amazon disconnect" in failed[0]
         assert not any("deleted" in t or "erased" in t for t in answers(h))
-        conn = row(h, cid)
+        conn = h.connection(cid)
         assert conn.status == "connected" and conn.client_secret_enc is not None
-        assert stored(h, cid).client_secret == creds.client_secret
+        assert h.secrets_of(cid).client_secret == creds.client_secret
         with h.db_session() as s:
             assert s.execute(sa.text("SELECT count(*) FROM idempotency_keys WHERE key LIKE 'disconnect:%'")
                              ).scalar() == 0
@@ -401,6 +370,6 @@ def test_a_failed_erase_keeps_the_secrets_says_so_and_a_retry_erases(tmp_path: P
         confirm()
         wait_until(lambda: any("is disconnected and its secrets are deleted" in t for t in answers(h)) or None, 10,
                    "the retry did not erase")
-        conn = row(h, cid)
+        conn = h.connection(cid)
         assert conn.status == "disconnected" and conn.client_secret_enc is None and conn.refresh_token_enc is None
         wait_until(lambda: [p for p in h.channel_posts() if "disconnected *Main US*" in str(p)] or None, 10, "no post")

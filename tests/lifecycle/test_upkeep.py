@@ -17,18 +17,18 @@ from storage import repo
 from storage.models import Connection, IdempotencyKey
 from tests.fakes.fake_amazon import make_credentials
 from tests.harness import BotHarness, wait_until
-from tests.lifecycle.conftest import World
 
 TEAM = "T0FAKETEAM"
 USER = "U0MEMBER"
 
 
-def keys(world: World) -> set[str]:
+def keys(world: BotHarness) -> set[str]:
     with world.services.db.session() as s:
         return {row.key for row in s.exec(select(IdempotencyKey))}
 
 
-def test_a_sweep_deletes_old_idempotency_keys_and_keeps_fresh_ones_and_pending_reconnects(any_world: World) -> None:
+def test_a_sweep_deletes_old_idempotency_keys_and_keeps_fresh_ones_and_pending_reconnects(
+        any_world: BotHarness) -> None:
     world = any_world
     now = datetime.now(UTC)
     rows = {
