@@ -1,0 +1,62 @@
+"""Assert what people are told by catalog key (bot/i18n), never by English typed into a test.
+
+``says(message, key, **known)`` is true when some text in ``message`` (a string, or a Slack message /
+view / call parameters: every string inside is looked at) contains a rendering of the catalog sentence
+``key``. Placeholders given in ``known`` must appear as given (the view's own markup around them, e.g.
+``*bold*``, is part of the template); the others match any text. When the catalog's wording changes,
+the tests follow it; when the bot sends another sentence, they fail.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from functools import cache
+from typing import Any
+
+from bot.i18n import catalog
+
+_PLACEHOLDER = re.compile(r"\{([A-Za-z_][A-Za-z0-9_]*)\}")
+
+
+def _texts(value: Any) -> Iterator[str]:
+    if isinstance(value, str):
+        yield value
+    elif isinstance(value, dict):
+        for v in value.values():
+            yield from _texts(v)
+    elif isinstance(value, list | tuple):
+        for v in value:
+            yield from _texts(v)
+
+
+@cache
+def _pieces(key: str) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """The template's literal runs and the placeholder names between them."""
+    template = catalog()[key]  # a KeyError here is a test naming a key the catalog does not have
+    names = tuple(_PLACEHOLDER.findall(template))
+    return tuple(_PLACEHOLDER.split(template)[::2]), names
+
+
+def pattern(key: str, **known: object) -> re.Pattern[str]:
+    """A regex matching any rendering of ``key`` (placeholders in ``known`` fixed to their value)."""
+    literals, names = _pieces(key)
+    unknown = set(known) - set(names)
+    if unknown:
+        raise KeyError(f"{key} has no placeholder {sorted(unknown)}")
+    parts = [re.escape(literals[0])]
+    for name, literal in zip(names, literals[1:], strict=True):
+        parts.append(re.escape(str(known[name])) if name in known else ".+?")
+        parts.append(re.escape(literal))
+    return re.compile("".join(parts), re.S)
+
+
+def says(message: Any, key: str, **known: object) -> bool:
+    """True when some text in ``message`` contains catalog sentence ``key`` (see the module docstring)."""
+    regex = pattern(key, **known)
+    return any(regex.search(text) for text in _texts(message))
+
+
+def all_say(messages: list[Any], key: str, **known: object) -> list[Any]:
+    """The messages that say ``key``."""
+    return [m for m in messages if says(m, key, **known)]
