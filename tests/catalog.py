@@ -3,7 +3,8 @@
 ``says(message, key, **known)`` is true when some text in ``message`` (a string, or a Slack message /
 view / call parameters: every string inside is looked at) contains a rendering of the catalog sentence
 ``key``. Placeholders given in ``known`` must appear as given (the view's own markup around them, e.g.
-``*bold*``, is part of the template); the others match any text. When the catalog's wording changes,
+``*bold*``, is part of the template; a compiled ``re.Pattern`` value matches as that regex); the others
+match any text, the empty text too. When the catalog's wording changes,
 the tests follow it; when the bot sends another sentence, they fail.
 """
 
@@ -39,15 +40,29 @@ def _pieces(key: str) -> tuple[tuple[str, ...], tuple[str, ...]]:
 
 
 def pattern(key: str, **known: object) -> re.Pattern[str]:
-    """A regex matching any rendering of ``key`` (placeholders in ``known`` fixed to their value)."""
+    """A regex matching any rendering of ``key`` (placeholders in ``known`` fixed to their value). Around a
+    placeholder left open, blanks are optional: it may be empty and the view may have trimmed them."""
     literals, names = _pieces(key)
     unknown = set(known) - set(names)
     if unknown:
         raise KeyError(f"{key} has no placeholder {sorted(unknown)}")
-    parts = [re.escape(literals[0])]
-    for name, literal in zip(names, literals[1:], strict=True):
-        parts.append(re.escape(str(known[name])) if name in known else ".+?")
-        parts.append(re.escape(literal))
+    open_after = [False] + [name not in known for name in names]  # literal i follows an open placeholder
+    open_before = [name not in known for name in names] + [False]  # literal i precedes one
+    parts: list[str] = []
+    for i, literal in enumerate(literals):
+        if i > 0:
+            value = known.get(names[i - 1])
+            if isinstance(value, re.Pattern):
+                parts.append(f"(?:{value.pattern})")
+            elif names[i - 1] in known:
+                parts.append(re.escape(str(value)))
+            else:
+                parts.append(".*?")
+        head = r"\s*" if open_after[i] and literal[:1].isspace() else ""
+        tail = r"\s*" if open_before[i] and literal[-1:].isspace() else ""
+        core = literal.lstrip() if head else literal
+        core = core.rstrip() if tail else core
+        parts.append(head + re.escape(core) + tail)
     return re.compile("".join(parts), re.S)
 
 

@@ -11,6 +11,7 @@ from bot.app import build_web_client
 from bot.flows.sweep import run_sweep
 from bot.outbox import SlackOutbox
 from bot.services import Services, build_services
+from tests.catalog import all_say
 from tests.harness import BotHarness
 
 NOW = datetime(2026, 8, 1, 9, 0, tzinfo=UTC)
@@ -44,10 +45,10 @@ def check_round(world: BotHarness, r: int) -> None:
     assert not duplicates, f"round {r}: posted twice: {duplicates}"
     assert len(texts) == 4 * (r + 1), f"round {r}: {len(texts)} channel posts"
     assert len(dms) == r + 1
-    assert sum(f"R{r} D30" in t and "in 30 day" in t for t in texts) == 1
-    assert sum(f"R{r} D7" in t and "in 7 day" in t for t in texts) == 1
-    assert sum(f"R{r} D0" in t and "expired on" in t for t in texts) == 1
-    assert sum(f"R{r} revoked" in t and "stopped working" in t for t in texts) == 1
+    assert len(all_say(texts, "lifecycle.reminder.text", name=f"R{r} D30", days=30)) == 1
+    assert len(all_say(texts, "lifecycle.reminder.text", name=f"R{r} D7", days=7)) == 1
+    assert len(all_say(texts, "lifecycle.expired.text", name=f"R{r} D0")) == 1
+    assert len(all_say(texts, "lifecycle.health.failing.text", name=f"R{r} revoked")) == 1
 
 
 def test_two_sweep_processes_at_once_post_no_duplicates(pg_world: BotHarness) -> None:

@@ -13,15 +13,16 @@ from datetime import UTC, date, datetime, timedelta
 
 import pytest
 
+from tests.catalog import pattern, says
 from tests.harness import BotHarness
 
 CREATED = date(2026, 3, 1)
 T0 = datetime(2026, 3, 10, 9, 0, tzinfo=UTC)
-REQUEST_ID = re.compile(r"Amazon request id [0-9a-f-]{36}")
+REQUEST_ID = pattern("amazon.verdict.part.request", request_id=re.compile(r"[0-9a-f-]{36}"))
 
 
 def failing_posts(world: BotHarness) -> list[dict]:
-    return [p for p in world.channel_post_calls() if "stopped working" in str(p.get("text", ""))]
+    return [p for p in world.channel_post_calls() if says(str(p.get("text", "")), "lifecycle.health.failing.text")]
 
 
 @pytest.mark.parametrize("error", ["security_token_expired", "missing_authentication_token", "invalid_signature"])
@@ -55,7 +56,7 @@ def test_it_alerts_after_three_in_a_row_with_amazons_request_id(world: BotHarnes
             assert world.connection(cid).status == "connected" and failing_posts(world) == []
     conn = world.connection(cid)
     assert conn.status == "failing" and conn.last_error
-    assert "problem on its side" in conn.last_error and REQUEST_ID.search(conn.last_error)
+    assert says(conn.last_error, "amazon.verdict.amazon_error.cause", request_part=REQUEST_ID)
     assert "missing" not in conn.last_error.lower() and "role" not in conn.last_error.lower()
     posts = failing_posts(world)
     assert len(posts) == 1 and REQUEST_ID.search(str(posts[0]))
