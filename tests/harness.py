@@ -6,15 +6,19 @@ Usage (or the ``bot`` / ``bot_any_db`` fixtures from tests/conftest.py, or ``wor
     with BotHarness(tmp_path) as h:
         creds = h.amazon.register(make_credentials(), store_name="Acme US")
         h.command("")                                   # /connect-amazon, signed like Slack
-        h.wait_dm(lambda m: "Seller Central" in str(m))  # the checklist DM arrived
+        h.wait_dm(lambda m: says(m, "onboarding.checklist.title"))  # the checklist DM arrived
         h.click("checklist_path_seller")                # a button in the newest DM
         view = h.open_credentials()                      # clicks open_credentials, returns the modal
         r = h.submit(view, h.form_values(creds, "US Main Store"))
-        final = h.wait_view(view["id"], lambda v: "connected" in str(v))
+        final = h.wait_view(view["id"], lambda v: says(v, "onboarding.result.connected"))
+
+(``says`` is tests/catalog.py: tests name sentences by catalog key.)
 
 What is real: every request to the bot is an HTTP POST signed with the signing secret exactly as
-Slack signs it (tests/fakes/slack_signing.py); the bot calls the fake Slack Web API
-(tests/fakes/fake_slack.py) and the fake Amazon (tests/fakes/fake_amazon.py) over HTTP. Like Slack,
+Slack signs it (tests/fakes/slack_signing.py, slack_sdk's SignatureVerifier); with ``serve=False`` no
+server runs and :meth:`dispatch` hands the signed request to ``app.dispatch`` in process. The bot calls
+the fake Slack Web API (tests/fakes/fake_slack.py) and the fake Amazon (tests/fakes/fake_amazon.py)
+over HTTP. Like Slack,
 the harness applies a ``response_action: update`` answer to the stored view, so later
 ``views.update`` calls by view id find it.
 
