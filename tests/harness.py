@@ -136,6 +136,7 @@ class BotHarness:
         self.slack = FakeSlack(users=users)
         if users is None:
             self.slack.add_user(STRANGER, "sam", "Sam Stranger")
+            self.slack.channels["C0TEAM"].members.add(STRANGER)
         self.amazon = FakeAmazon()
         self.records = _Records()
         self._log_stream = io.StringIO()

@@ -29,13 +29,11 @@ from storage import repo
 from storage.models import Connection
 from tests.fakes.fake_amazon import make_credentials
 from tests.guard.test_escaping import assert_safe
-from tests.harness import NOTIFY_CHANNEL, BotHarness, wait_until
+from tests.harness import ADMIN, NOTIFY_CHANNEL, OWNER, BotHarness, wait_until
 
 NAME = "<!channel> <https://evil.example|click>"
 SHOWN = "&lt;!channel&gt; &lt;https://evil.example|click&gt;"
 STORE = "\u202eAcme\u202c <!here> <https://evil.example/store|Acme>"
-OWNER = "U0MEMBER"
-ADMIN = "U0ADMIN"
 
 
 @pytest.fixture

@@ -28,20 +28,16 @@ from storage import repo
 from storage.models import Connection, IdempotencyKey, exposed_kinds
 from tests.fakes.fake_amazon import make_credentials
 from tests.fakes.slack_signing import JSON, event_callback_body, post_signed
-from tests.harness import BotHarness, wait_until
+from tests.harness import ADMIN, OWNER, STRANGER, BotHarness, wait_until
 from tests.onboarding.test_onboarding_http import connect, text_of
 
 TEAM = "T0FAKETEAM"
-OWNER = "U0MEMBER"  # a plain member who connects the store
-INTRUDER = "U0INTRUDER"  # another plain member
-ADMIN = "U0ADMIN"  # a workspace admin (users.info is_admin)
+INTRUDER = STRANGER  # another plain member
 
 
 @pytest.fixture
 def h(tmp_path: Path) -> Iterator[BotHarness]:
     with BotHarness(tmp_path) as harness:
-        harness.slack.add_user(INTRUDER, "ivan", "Ivan Intruder")
-        harness.slack.channels["C0TEAM"].members.add(INTRUDER)
         yield harness
 
 
