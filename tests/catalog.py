@@ -17,7 +17,7 @@ from typing import Any
 
 from bot.i18n import catalog
 
-_PLACEHOLDER = re.compile(r"\{([A-Za-z_][A-Za-z0-9_]*)\}")
+_PLACEHOLDER = re.compile(r"\{([A-Za-z_][A-Za-z0-9_]*)((?:![rsa])?(?::[^{}]*)?)\}")  # name, conversion/spec
 
 
 def _texts(value: Any) -> Iterator[str]:
@@ -32,17 +32,18 @@ def _texts(value: Any) -> Iterator[str]:
 
 
 @cache
-def _pieces(key: str) -> tuple[tuple[str, ...], tuple[str, ...]]:
-    """The template's literal runs and the placeholder names between them."""
+def _pieces(key: str) -> tuple[tuple[str, ...], tuple[str, ...], tuple[str, ...]]:
+    """The template's literal runs, and the placeholder names (and their ``!r``/``:spec``) between them."""
     template = catalog()[key]  # a KeyError here is a test naming a key the catalog does not have
-    names = tuple(_PLACEHOLDER.findall(template))
-    return tuple(_PLACEHOLDER.split(template)[::2]), names
+    found = _PLACEHOLDER.findall(template)
+    names, formats = tuple(n for n, _f in found), tuple(f for _n, f in found)
+    return tuple(_PLACEHOLDER.split(template)[::3]), names, formats
 
 
 def pattern(key: str, **known: object) -> re.Pattern[str]:
     """A regex matching any rendering of ``key`` (placeholders in ``known`` fixed to their value). Around a
     placeholder left open, blanks are optional: it may be empty and the view may have trimmed them."""
-    literals, names = _pieces(key)
+    literals, names, formats = _pieces(key)
     unknown = set(known) - set(names)
     if unknown:
         raise KeyError(f"{key} has no placeholder {sorted(unknown)}")
@@ -55,7 +56,7 @@ def pattern(key: str, **known: object) -> re.Pattern[str]:
             if isinstance(value, re.Pattern):
                 parts.append(f"(?:{value.pattern})")
             elif names[i - 1] in known:
-                parts.append(re.escape(str(value)))
+                parts.append(re.escape(("{0" + formats[i - 1] + "}").format(value)))
             else:
                 parts.append(".*?")
         head = r"\s*" if open_after[i] and literal[:1].isspace() else ""

@@ -30,3 +30,10 @@ def test_naming_a_placeholder_or_key_the_catalog_lacks_fails() -> None:
         says("x", "lifecycle.result.rotated", nme="Main US")
     with pytest.raises(KeyError):
         says("x", "no.such.key")
+
+
+def test_a_conversion_in_the_template_is_applied_to_a_known_value() -> None:
+    text = t("amazon.verdict.part.store", store="Acme 'US'")
+    assert says(text, "amazon.verdict.part.store", store="Acme 'US'")
+    assert says(text, "amazon.verdict.part.store")
+    assert not says(text, "amazon.verdict.part.store", store="Acme")
