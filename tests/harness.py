@@ -1,21 +1,35 @@
 """A whole bot on 127.0.0.1 for tests: fake Slack + fake Amazon + the real Bolt app behind waitress.
 
-Usage (or the ``bot`` / ``bot_any_db`` fixtures from tests/conftest.py)::
+Usage (or the ``bot`` / ``bot_any_db`` fixtures from tests/conftest.py, or ``world`` / ``pg_world`` /
+``any_world`` from tests/lifecycle/conftest.py: the same harness with retries that do not sleep)::
 
     with BotHarness(tmp_path) as h:
         creds = h.amazon.register(make_credentials(), store_name="Acme US")
         h.command("")                                   # /connect-amazon, signed like Slack
-        h.wait_dm(lambda m: "Seller Central" in str(m))  # the checklist DM arrived
+        h.wait_dm(lambda m: says(m, "onboarding.checklist.title"))  # the checklist DM arrived
         h.click("checklist_path_seller")                # a button in the newest DM
         view = h.open_credentials()                      # clicks open_credentials, returns the modal
         r = h.submit(view, h.form_values(creds, "US Main Store"))
-        final = h.wait_view(view["id"], lambda v: "connected" in str(v))
+        final = h.wait_view(view["id"], lambda v: says(v, "onboarding.result.connected"))
+
+(``says`` is tests/catalog.py: tests name sentences by catalog key.)
 
 What is real: every request to the bot is an HTTP POST signed with the signing secret exactly as
-Slack signs it (tests/fakes/slack_signing.py); the bot calls the fake Slack Web API
-(tests/fakes/fake_slack.py) and the fake Amazon (tests/fakes/fake_amazon.py) over HTTP. Like Slack,
+Slack signs it (tests/fakes/slack_signing.py, slack_sdk's SignatureVerifier); with ``serve=False`` no
+server runs and :meth:`dispatch` hands the signed request to ``app.dispatch`` in process. The bot calls
+the fake Slack Web API (tests/fakes/fake_slack.py) and the fake Amazon (tests/fakes/fake_amazon.py)
+over HTTP. Like Slack,
 the harness applies a ``response_action: update`` answer to the stored view, so later
 ``views.update`` calls by view id find it.
+
+Lifecycle helpers: :meth:`seed` stores a connection for real-shaped credentials registered with the
+fake Amazon (no Slack round trip), :meth:`sweep` runs ``python -m bot sweep --now NOW`` as a process,
+:meth:`sweep_here` runs one pass in this process through the real Slack outbox, and
+:meth:`channel_post_calls` / :meth:`dm_post_calls` are the ``chat.postMessage`` calls Slack accepted.
+
+Users (one set for every test): :data:`OWNER` (= :data:`DEFAULT_USER`) is a plain member who connects or
+connected the store, :data:`STRANGER` another plain member, :data:`ADMIN` a workspace admin; the fake
+Slack also knows ``U0OWNER``, the primary owner (tests/fakes/fake_slack.py ``default_users``).
 
 Attributes: ``slack`` (FakeSlack), ``amazon`` (FakeAmazon), ``settings``, ``services``, ``app``,
 ``url`` (the bot's /slack/events), ``env`` (the environment that reproduces this bot, e.g. for
@@ -39,11 +53,13 @@ import threading
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 
 import httpx
 import sqlalchemy as sa
+from slack_bolt import BoltRequest, BoltResponse
 from sqlmodel import Session
 
 from bot.amazon.client import AmazonClient, Credentials
@@ -52,23 +68,32 @@ from bot.logs import setup_logging
 from bot.server import BotWSGI, make_server
 from bot.services import Services, build_services
 from bot.settings import Settings, load_settings
+from storage import repo
 from storage.crypto import format_keys, generate_key
+from storage.models import Connection
 from tests.db_fixtures import drop_postgres_url, postgres_url_or_skip, sqlite_url
-from tests.fakes.fake_amazon import FakeAmazon
+from tests.fakes.fake_amazon import FakeAmazon, make_credentials
 from tests.fakes.fake_slack import FakeSlack
 from tests.fakes.slack_signing import (
+    FORM,
     JSON,
+    TEAM_ID,
     block_actions_body,
     block_actions_payload,
     event_callback_body,
     post_signed,
+    sign,
     slash_command_body,
     view_submission_body,
 )
+from tests.repo_helpers import reminders
 
 REPO = Path(__file__).resolve().parents[1]
 NOTIFY_CHANNEL = "C0NOTIFY01"
-DEFAULT_USER = "U0MEMBER"
+OWNER = "U0MEMBER"  # a plain member who connects (or connected) the store
+DEFAULT_USER = OWNER
+STRANGER = "U0OTHER1"  # another plain member
+ADMIN = "U0ADMIN"  # a workspace admin (users.info is_admin)
 COMMAND = "/connect-amazon"
 
 
@@ -98,20 +123,28 @@ class BotHarness:
         amazon_timeout: float = 5.0,
         amazon_deadline: float = 8.0,
         users: dict[str, dict[str, Any]] | None = None,
+        amazon_sleep: Callable[[float], None] = time.sleep,
+        serve: bool = True,
     ) -> None:
         self.tmp_path = Path(tmp_path)
         self.database = database
         self.extra_env = dict(env or {})
         self.amazon_timeout = amazon_timeout
         self.amazon_deadline = amazon_deadline
+        self.amazon_sleep = amazon_sleep
+        self.serve = serve
         self.signing_secret = secrets.token_hex(16)
         self.slack = FakeSlack(users=users)
+        if users is None:
+            self.slack.add_user(STRANGER, "sam", "Sam Stranger")
+            self.slack.channels["C0TEAM"].members.add(STRANGER)
         self.amazon = FakeAmazon()
         self.records = _Records()
         self._log_stream = io.StringIO()
         self._server: Any = None
         self._thread: threading.Thread | None = None
         self.env: dict[str, str] = {}
+        self.sweep_outputs: list[str] = []
         self.settings: Settings
         self.services: Services
         self.database_url = ""
@@ -152,8 +185,12 @@ class BotHarness:
             self.settings.sp_api_endpoint,
             timeout=self.amazon_timeout,
             deadline=self.amazon_deadline,
+            sleep=self.amazon_sleep,
         )
         self.app = build_app(self.services)
+        if not self.serve:  # in-process only: requests go through :meth:`dispatch`
+            self.url = self.base_url = ""
+            return self
         self._server = make_server(BotWSGI(self.app, self.services.db.ping), "127.0.0.1", 0, threads=8)
         self.url = f"http://127.0.0.1:{self._server.effective_port}/slack/events"
         self.base_url = f"http://127.0.0.1:{self._server.effective_port}"
@@ -202,6 +239,15 @@ class BotHarness:
 
     def post(self, body: str, content_type: str) -> httpx.Response:
         return post_signed(self.url, body, self.signing_secret, content_type)
+
+    def dispatch(self, body: str, content_type: str = FORM, *, signing_secret: str | None = None,
+                 timestamp: int | None = None) -> BoltResponse:
+        """Hand ``body`` to the Bolt app in this process (``app.dispatch``, as bolt-python tests itself),
+        signed like Slack; no HTTP to the bot. Listeners still call the fake Slack over HTTP, and a lazy
+        listener's work runs after this returns the ack."""
+        signed = sign(signing_secret or self.signing_secret, body, timestamp)
+        headers = {"content-type": [content_type], **{name.lower(): [value] for name, value in signed.items()}}
+        return self.app.dispatch(BoltRequest(body=body, headers=headers))
 
     def command(self, text: str = "", user: str = DEFAULT_USER, channel: str = "C0TEAM") -> httpx.Response:
         """POST ``/connect-amazon <text>``; ``response.elapsed`` is the ack time."""
@@ -349,7 +395,78 @@ class BotHarness:
         return self.slack.wait_for(method, predicate, timeout)
 
     def channel_posts(self) -> list[dict[str, Any]]:
+        """The messages in the team channel as they stand now (after any chat.update)."""
         return self.slack.channel_messages(NOTIFY_CHANNEL)
+
+    def channel_post_calls(self) -> list[dict[str, Any]]:
+        """The parameters of every ``chat.postMessage`` to the team channel that Slack accepted."""
+        return [c.params for c in self.slack.calls_for("chat.postMessage")
+                if c.params.get("channel") == NOTIFY_CHANNEL and c.response.get("ok")]
+
+    def dm_post_calls(self) -> list[dict[str, Any]]:
+        """The parameters of every ``chat.postMessage`` to a direct message that Slack accepted."""
+        return [c.params for c in self.slack.calls_for("chat.postMessage")
+                if str(c.params.get("channel", "")).startswith("D") and c.response.get("ok")]
+
+    # ------------------------------------------------------------------ connections without Slack
+
+    def seed(self, name: str = "Main US", *, created_on: date, owner: str = OWNER,
+             creds: Credentials | None = None, now: datetime | None = None,
+             store_name: str = "Example Store") -> tuple[int, Credentials]:
+        """Register real-shaped credentials with the fake Amazon and store a connection for them (``now``:
+        when it was connected, midnight of ``created_on`` by default)."""
+        creds = creds or make_credentials()
+        self.amazon.register(creds, store_name=store_name)
+        stamp = now or datetime.combine(created_on, datetime.min.time(), tzinfo=UTC)
+        return seed_connection(self.services, creds, name=name, created_on=created_on, owner=owner,
+                               now=stamp, store_name=store_name), creds
+
+    def connection(self, connection_id: int) -> Connection:
+        with self.services.db.session() as s:
+            conn = s.get(Connection, connection_id)
+            assert conn is not None
+            s.expunge(conn)
+            return conn
+
+    def secrets_of(self, connection_id: int) -> repo.ConnectionSecrets:
+        with self.services.db.session() as s:
+            conn = s.get(Connection, connection_id)
+            assert conn is not None
+            return repo.load_secrets(s, self.services.crypto, conn)
+
+    def ledger(self, connection_id: int) -> list[tuple[int, str, bool]]:
+        """(generation, kind, sent) of every reminder row of the connection."""
+        with self.services.db.session() as s:
+            return [(r.generation, r.kind, r.sent_at is not None) for r in reminders(s, connection_id)]
+
+    def make_due(self, connection_id: int, when: datetime) -> None:
+        """Make the connection's next health check due at ``when``."""
+        with self.services.db.session() as s:
+            repo.reschedule_health_checks(s, [connection_id], when)
+
+    # ------------------------------------------------------------------ the sweep
+
+    def sweep_command(self, now: datetime) -> list[str]:
+        return [sys.executable, "-m", "bot", "sweep", "--now", now.isoformat()]
+
+    def sweep(self, now: datetime) -> str:
+        """Run ``python -m bot sweep --now NOW`` and return its output; fails the test on a non-zero exit."""
+        proc = subprocess.run(self.sweep_command(now), cwd=self.tmp_path, env=self.subprocess_env(),
+                              capture_output=True, text=True, timeout=60, check=False)
+        output = proc.stdout + proc.stderr
+        self.sweep_outputs.append(output)
+        assert proc.returncode == 0, output
+        return proc.stdout
+
+    def sweep_here(self, now: datetime) -> str:
+        """One pass in this process, through the real Slack outbox (HTTP to the fake Slack)."""
+        from bot.app import build_web_client
+        from bot.flows.sweep import run_sweep
+        from bot.outbox import SlackOutbox
+
+        report = run_sweep(self.services, SlackOutbox(build_web_client(self.settings), NOTIFY_CHANNEL), now)
+        assert report.ok, report.summary()
+        return report.summary()
 
     # ------------------------------------------------------------------ database, logs, scans
 
@@ -403,6 +520,25 @@ class BotHarness:
             timeout=timeout,
             check=False,
         )
+
+
+def seed_connection(services: Services, creds: Credentials, *, name: str, created_on: date, owner: str,
+                    now: datetime, store_name: str, team_id: str = TEAM_ID) -> int:
+    """Store a connection for ``creds`` as the connect flow would, without Slack; returns its id."""
+    with services.db.session() as s:
+        conn = repo.create_or_update_connection(
+            s, services.crypto,
+            repo.ConnectionValues(
+                team_id=team_id, name=name, account_type=creds.account_type,
+                selling_partner_id=creds.selling_partner_id, region="NA", marketplace_id=creds.marketplace_id,
+                client_id=creds.client_id, client_secret=creds.client_secret, refresh_token=creds.refresh_token,
+                secret_created_on=created_on, store_name=store_name,
+            ),
+            created_by=owner, now=now,
+        )
+        s.commit()
+        assert conn.id is not None
+        return conn.id
 
 
 def initial_values(view: dict[str, Any]) -> dict[str, Any]:

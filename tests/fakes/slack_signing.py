@@ -1,6 +1,7 @@
 """Sign requests and build request bodies exactly as Slack sends them to an app's HTTP endpoint.
 
-* :func:`sign` implements Slack's v0 scheme: ``v0=HMAC_SHA256(secret, "v0:{timestamp}:{body}")`` in
+* :func:`sign` gives Slack's v0 headers, the signature made by slack_sdk's own
+  ``SignatureVerifier.generate_signature`` (``v0=HMAC_SHA256(secret, "v0:{timestamp}:{body}")``) in
   ``X-Slack-Signature`` with the seconds in ``X-Slack-Request-Timestamp``.
 * Slash commands arrive form-encoded; interactions (``block_actions``, ``view_submission``) arrive as a
   form with one ``payload`` field holding JSON; Events API callbacks arrive as a JSON body.
@@ -10,8 +11,6 @@
 
 from __future__ import annotations
 
-import hashlib
-import hmac
 import json
 import secrets
 import string
@@ -20,6 +19,7 @@ from typing import Any
 from urllib.parse import urlencode
 
 import httpx
+from slack_sdk.signature import SignatureVerifier
 
 TEAM_ID = "T0FAKETEAM"
 TEAM_DOMAIN = "fake-team"
@@ -32,12 +32,13 @@ FORM = "application/x-www-form-urlencoded"
 JSON = "application/json"
 
 
-def sign(signing_secret: str, body: str, timestamp: int | None = None) -> dict[str, str]:
-    """Slack's request-signing headers for ``body`` sent at ``timestamp`` (now by default)."""
-    ts = int(time.time()) if timestamp is None else int(timestamp)
-    base = f"v0:{ts}:{body}".encode()
-    digest = hmac.new(signing_secret.encode(), base, hashlib.sha256).hexdigest()
-    return {"X-Slack-Request-Timestamp": str(ts), "X-Slack-Signature": f"v0={digest}"}
+def sign(signing_secret: str, body: str, timestamp: int | str | None = None) -> dict[str, str]:
+    """Slack's request-signing headers for ``body`` sent at ``timestamp`` (now by default; a string is
+    used as given, e.g. to sign for a malformed timestamp)."""
+    ts = str(int(time.time()) if timestamp is None else timestamp)
+    signature = SignatureVerifier(signing_secret).generate_signature(timestamp=ts, body=body)
+    assert signature is not None  # None only for a missing timestamp
+    return {"X-Slack-Request-Timestamp": ts, "X-Slack-Signature": signature}
 
 
 def new_trigger_id() -> str:

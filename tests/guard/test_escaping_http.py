@@ -27,15 +27,14 @@ import pytest
 from bot.i18n import t
 from storage import repo
 from storage.models import Connection
+from tests.catalog import all_say, pattern, says
 from tests.fakes.fake_amazon import make_credentials
 from tests.guard.test_escaping import assert_safe
-from tests.harness import NOTIFY_CHANNEL, BotHarness, wait_until
+from tests.harness import ADMIN, NOTIFY_CHANNEL, OWNER, BotHarness, wait_until
 
 NAME = "<!channel> <https://evil.example|click>"
 SHOWN = "&lt;!channel&gt; &lt;https://evil.example|click&gt;"
 STORE = "\u202eAcme\u202c <!here> <https://evil.example/store|Acme>"
-OWNER = "U0MEMBER"
-ADMIN = "U0ADMIN"
 
 
 @pytest.fixture
@@ -44,9 +43,9 @@ def h(tmp_path: Path) -> Iterator[BotHarness]:
         yield harness
 
 
-def posts_since(h: BotHarness, before: int, marker: str) -> list[dict[str, Any]]:
-    return wait_until(lambda: [p for p in h.channel_posts()[before:] if marker in str(p)] or None, 15,
-                      f"no channel post with {marker!r}")
+def posts_since(h: BotHarness, before: int, key: str) -> list[dict[str, Any]]:
+    """Team-channel posts after the first ``before`` that say catalog sentence ``key``."""
+    return wait_until(lambda: all_say(h.channel_posts()[before:], key) or None, 15, f"no channel post saying {key}")
 
 
 def dms_since(h: BotHarness, before: int) -> list[dict[str, Any]]:
@@ -83,19 +82,19 @@ def test_a_hostile_connection_name_never_reaches_slack_as_markup(h: BotHarness) 
     view = h.open_credentials(OWNER)
     created = date.today() - timedelta(days=170)  # expires in 10 days: a reminder is due at once
     keep(h.submit(view, h.form_values(creds, NAME, secret_created_on=created.isoformat()), user=OWNER))
-    result = h.wait_view(view["id"], lambda v: "connected and verified" in str(v))
+    result = h.wait_view(view["id"], lambda v: says(v, "onboarding.result.connected"))
     assert SHOWN in assert_safe(result)
     conn = connection(h)
     assert conn.name == NAME  # stored as typed: escaping is for display only
     assert conn.store_name == "Acme <!here> <https://evil.example/store|Acme>"  # cleaned of bidi controls
-    connected = posts_since(h, 0, "was connected by")
+    connected = posts_since(h, 0, "onboarding.announce.connected")
     assert SHOWN in assert_safe(connected) and "&lt;!here&gt; &lt;https://evil.example/store|Acme&gt;" in str(
         connected)
 
     # --- an expiry reminder from the sweep -------------------------------------------------------------
     before = len(h.channel_posts())
     sweep(h, datetime.now(UTC))
-    reminder = posts_since(h, before, "expires on")
+    reminder = posts_since(h, before, "lifecycle.reminder.text")
     assert f"*{SHOWN}*" in str(reminder) and f"rotate {SHOWN}" in str(reminder)
 
     # --- rotation through the "Rotate now" button ------------------------------------------------------
@@ -108,9 +107,9 @@ def test_a_hostile_connection_name_never_reaches_slack_as_markup(h: BotHarness) 
     assert SHOWN in str(modal)
     before = len(h.channel_posts())
     keep(h.submit(modal, {"client_secret": rotated}, user=OWNER))
-    done = h.wait_view(modal["id"], lambda v: "now uses the new client secret" in str(v))
+    done = h.wait_view(modal["id"], lambda v: says(v, "lifecycle.result.rotated"))
     assert SHOWN in str(done)
-    assert SHOWN in str(posts_since(h, before, "rotated the LWA client secret"))
+    assert SHOWN in str(posts_since(h, before, "lifecycle.announce.rotated.text"))
 
     # --- a health failure: Amazon revokes the refresh token, the next check finds it ------------------
     h.amazon.revoke_refresh_token(creds.refresh_token)
@@ -118,7 +117,7 @@ def test_a_hostile_connection_name_never_reaches_slack_as_markup(h: BotHarness) 
         repo.reschedule_health_checks(s, [conn.id], datetime.now(UTC) - timedelta(minutes=1))
     before, dms_before = len(h.channel_posts()), len(h.dm_messages(OWNER))
     sweep(h, datetime.now(UTC))
-    assert SHOWN in str(posts_since(h, before, "stopped working"))
+    assert SHOWN in str(posts_since(h, before, "lifecycle.health.failing.text"))
     assert any(SHOWN in str(m) for m in dms_since(h, dms_before))
 
     # --- the exposed alert: the (new) client secret is pasted in a channel -----------------------------
@@ -126,18 +125,18 @@ def test_a_hostile_connection_name_never_reaches_slack_as_markup(h: BotHarness) 
     ts = f"{time.time():.6f}"
     keep(h.event({"type": "message", "channel": "C0TEAM", "user": OWNER, "ts": ts, "event_ts": ts,
                   "channel_type": "channel", "team": "T0FAKETEAM", "text": f"the secret is {rotated}"}))
-    alert = posts_since(h, before, "was posted in Slack")
+    alert = posts_since(h, before, "guard.leak.alert.headline")
     assert SHOWN in str(alert) and "The an" not in str(alert)
     warning = h.wait_for_slack("chat.postEphemeral", lambda c: c.params.get("user") == OWNER)
     assert SHOWN in str(warning.params)
 
     # --- status, App Home, the audit trail -------------------------------------------------------------
     keep(h.command("status", user=OWNER))
-    h.wait_for_slack("response_url", lambda c: "Amazon connections in this workspace" in c.raw_body)
+    h.wait_for_slack("response_url", lambda c: says(c.params, "onboarding.status.fallback"))
     keep(h.open_home(OWNER))
     assert SHOWN in str(h.wait_for_slack("views.publish").params["view"])
     keep(h.command("audit", user=ADMIN))
-    h.wait_for_slack("response_url", lambda c: "Audit trail" in c.raw_body)
+    h.wait_for_slack("response_url", lambda c: says(c.params, "guard.audit.title_all"))
 
     # --- disconnect: the question, then the confirmation ------------------------------------------------
     keep(h.command(f"disconnect {NAME}", user=OWNER))
@@ -146,13 +145,13 @@ def test_a_hostile_connection_name_never_reaches_slack_as_markup(h: BotHarness) 
     before = len(h.channel_posts())
     keep(h.action("disconnect_confirm", OWNER, value=str(conn.id), block_id="lifecycle_disconnect",
                   channel_id="C0TEAM", response_url=h.slack.response_url()))
-    assert SHOWN in str(posts_since(h, before, "disconnected"))
+    assert SHOWN in str(posts_since(h, before, "lifecycle.announce.disconnected.text"))
     wait_until(lambda: connection(h).status == "disconnected" or None, 10, "not disconnected")
-    h.wait_for_slack("response_url", lambda c: "is disconnected and its secrets are deleted" in c.raw_body)
+    h.wait_for_slack("response_url", lambda c: says(c.params, "lifecycle.disconnect.done"))
     with h.db_session() as s:  # a disconnected name in a refusal is escaped too
         assert repo.get_connection(s, "T0FAKETEAM", NAME) is not None
     keep(h.command(f"rotate {NAME}", user=OWNER))
-    h.wait_for_slack("response_url", lambda c: "is disconnected: its secrets were erased" in c.raw_body)
+    h.wait_for_slack("response_url", lambda c: says(c.params, "lifecycle.already_disconnected"))
 
     # --- everything Slack received, and every answer the bot gave it -------------------------------------
     kinds = {c.method for c in h.slack.calls}
@@ -180,7 +179,8 @@ def test_the_exposed_alert_names_the_leaked_secret_without_a_doubled_article(h: 
     ts = f"{time.time():.6f}"
     h.event({"type": "message", "channel": "C0TEAM", "user": OWNER, "ts": ts, "event_ts": ts,
              "channel_type": "channel", "team": "T0FAKETEAM", "text": f"secret: {creds.client_secret} ok"})
-    alert = posts_since(h, 0, "was posted in Slack")[0]
-    assert alert["text"].startswith("The LWA client secret of connection Main US was posted in Slack")
+    alert = posts_since(h, 0, "guard.leak.alert.headline")[0]
+    headline = pattern("guard.leak.alert.headline", label=t("amazon.field.client_secret.label"), name="Main US")
+    assert headline.match(alert["text"])
     assert not re.search(r"\bThe (an?|the) ", alert["text"] + str(alert["blocks"]))
     assert t("guard.leak.alert.headline", label="LWA client secret", name="X").startswith("The LWA client secret")

@@ -16,7 +16,7 @@ from bot.views.notices import render
 from storage import repo
 from storage.db import Database
 from storage.models import Connection
-from tests.lifecycle.conftest import NOTIFY, World
+from tests.harness import NOTIFY_CHANNEL, BotHarness
 from tests.repo_helpers import reminders
 
 NOW = datetime(2026, 8, 1, 9, 0, tzinfo=UTC)
@@ -54,13 +54,13 @@ class ScriptedOutbox:
         render(notice)
         with self._lock:
             self.sent.append(notice)
-        return Delivery(channel=NOTIFY, ts=f"{len(self.sent)}.000100")
+        return Delivery(channel=NOTIFY_CHANNEL, ts=f"{len(self.sent)}.000100")
 
     def names(self, kind: str | None = None) -> list[str]:
         return sorted(str(n.data["name"]) for n in self.sent if kind is None or n.kind == kind)
 
 
-def seed_expiring(world: World, days_left: dict[str, int]) -> dict[str, int]:
+def seed_expiring(world: BotHarness, days_left: dict[str, int]) -> dict[str, int]:
     """Connections whose secret expires in the given days; their health checks are a day away."""
     ids = {}
     for name, left in days_left.items():
@@ -68,7 +68,7 @@ def seed_expiring(world: World, days_left: dict[str, int]) -> dict[str, int]:
     return ids
 
 
-def test_batch_claim_skips_what_another_process_holds(any_world: World) -> None:
+def test_batch_claim_skips_what_another_process_holds(any_world: BotHarness) -> None:
     world = any_world
     ids = seed_expiring(world, {"A 14": 14, "B 7": 7, "C 0": 0, "D 30": 30})
     with world.services.db.session() as s:  # another sweeper got to "B 7" first and is posting it
@@ -95,7 +95,7 @@ def test_batch_claim_skips_what_another_process_holds(any_world: World) -> None:
     assert again.attempts == []
 
 
-def test_batch_claims_are_each_won_by_one_caller(any_world: World) -> None:
+def test_batch_claims_are_each_won_by_one_caller(any_world: BotHarness) -> None:
     world = any_world
     ids = seed_expiring(world, {f"S{i}": 40 for i in range(6)})
     keys = [(cid, 1, "expiry:7") for cid in ids.values()]
@@ -118,7 +118,7 @@ def test_batch_claims_are_each_won_by_one_caller(any_world: World) -> None:
         assert sent_row in repo.ledger_entries(s, [keys[4][0]], 1)
 
 
-def test_a_refused_post_in_a_concurrent_batch_releases_only_its_own_claim(world: World) -> None:
+def test_a_refused_post_in_a_concurrent_batch_releases_only_its_own_claim(world: BotHarness) -> None:
     names = {f"Store {i}": 7 for i in range(6)}
     ids = seed_expiring(world, names)
     outbox = ScriptedOutbox(refuse={"Store 3"}, together=3)  # three posts must be in flight at once
@@ -139,7 +139,7 @@ def test_a_refused_post_in_a_concurrent_batch_releases_only_its_own_claim(world:
     assert retry.names() == ["Store 3"] and report.reminders_sent == 1
 
 
-def test_an_unexpected_error_in_a_batch_is_reported_and_the_others_are_settled(world: World) -> None:
+def test_an_unexpected_error_in_a_batch_is_reported_and_the_others_are_settled(world: BotHarness) -> None:
     ids = seed_expiring(world, {"Good 1": 3, "Broken": 3, "Good 2": 3})
     outbox = ScriptedOutbox(explode={"Broken"})
     report = run_sweep(world.services, outbox, NOW)
@@ -155,7 +155,7 @@ def test_an_unexpected_error_in_a_batch_is_reported_and_the_others_are_settled(w
     assert later.names() == ["Broken"]
 
 
-def test_health_batch_claim_skips_checks_another_process_claimed(any_world: World) -> None:
+def test_health_batch_claim_skips_checks_another_process_claimed(any_world: BotHarness) -> None:
     world = any_world
     ids = [world.seed(f"H{i}", created_on=TODAY - timedelta(days=10), now=NOW - timedelta(days=2))[0]
            for i in range(5)]
@@ -176,7 +176,7 @@ def test_health_batch_claim_skips_checks_another_process_claimed(any_world: Worl
     assert nexts[ids[1]] == NOW + timedelta(hours=24)  # the other process's value stays
 
 
-def test_health_batch_claim_skips_rows_another_process_is_claiming(pg_world: World) -> None:
+def test_health_batch_claim_skips_rows_another_process_is_claiming(pg_world: BotHarness) -> None:
     """PostgreSQL: a row locked by another process's unfinished claim is skipped, not waited for."""
     world = pg_world
     ids = [world.seed(f"L{i}", created_on=TODAY - timedelta(days=10), now=NOW - timedelta(days=2))[0]
@@ -193,7 +193,7 @@ def test_health_batch_claim_skips_rows_another_process_is_claiming(pg_world: Wor
         assert repo.claim_health_checks(s, wanted, NOW) == [ids[1]]
 
 
-def test_overlapping_batch_claims_in_two_threads_never_share_or_deadlock(pg_world: World) -> None:
+def test_overlapping_batch_claims_in_two_threads_never_share_or_deadlock(pg_world: BotHarness) -> None:
     world = pg_world
     ids = seed_expiring(world, {f"P{i}": 40 for i in range(40)})
     other = Database(world.env["DATABASE_URL"])
@@ -228,7 +228,7 @@ def test_overlapping_batch_claims_in_two_threads_never_share_or_deadlock(pg_worl
         other.dispose()
 
 
-def test_health_alerts_failed_post_releases_only_that_connections_claims(world: World) -> None:
+def test_health_alerts_failed_post_releases_only_that_connections_claims(world: BotHarness) -> None:
     revoked = {}
     for name in ("Bad A", "Bad B", "Bad C"):
         cid, creds = world.seed(name, created_on=TODAY - timedelta(days=10), now=NOW - timedelta(days=2))
@@ -255,7 +255,7 @@ def test_health_alerts_failed_post_releases_only_that_connections_claims(world: 
 
 
 @pytest.mark.parametrize("workers", [1, 8])
-def test_the_same_posts_with_one_network_thread_or_eight(world: World, workers: int,
+def test_the_same_posts_with_one_network_thread_or_eight(world: BotHarness, workers: int,
                                                          monkeypatch: pytest.MonkeyPatch) -> None:
     import bot.flows.sweep as sweep
 
@@ -297,7 +297,7 @@ def test_pipeline_finishes_every_started_batch_and_raises_the_first_error() -> N
     assert log == ["start 1", "start 3", "finish 1", "start 4", "finish 3"]
 
 
-def test_an_error_in_one_batch_settles_the_batch_already_under_way(world: World,
+def test_an_error_in_one_batch_settles_the_batch_already_under_way(world: BotHarness,
                                                                   monkeypatch: pytest.MonkeyPatch) -> None:
     import bot.flows.sweep as sweep
 

@@ -13,19 +13,20 @@ from datetime import UTC, date, datetime, timedelta
 
 import pytest
 
-from tests.lifecycle.conftest import World
+from tests.catalog import pattern, says
+from tests.harness import BotHarness
 
 CREATED = date(2026, 3, 1)
 T0 = datetime(2026, 3, 10, 9, 0, tzinfo=UTC)
-REQUEST_ID = re.compile(r"Amazon request id [0-9a-f-]{36}")
+REQUEST_ID = pattern("amazon.verdict.part.request", request_id=re.compile(r"[0-9a-f-]{36}"))
 
 
-def failing_posts(world: World) -> list[dict]:
-    return [p for p in world.channel_posts() if "stopped working" in str(p.get("text", ""))]
+def failing_posts(world: BotHarness) -> list[dict]:
+    return [p for p in world.channel_post_calls() if says(str(p.get("text", "")), "lifecycle.health.failing.text")]
 
 
 @pytest.mark.parametrize("error", ["security_token_expired", "missing_authentication_token", "invalid_signature"])
-def test_an_amazon_side_403_for_everyone_alerts_nobody_until_it_persists(world: World, error: str) -> None:
+def test_an_amazon_side_403_for_everyone_alerts_nobody_until_it_persists(world: BotHarness, error: str) -> None:
     ids = [world.seed(f"Store {n}", created_on=CREATED, now=T0 - timedelta(days=2))[0] for n in range(3)]
     for n in (1, 2):
         world.amazon.fail_next(len(ids), status=403, error=error)  # every SP-API call, every seller
@@ -36,16 +37,16 @@ def test_an_amazon_side_403_for_everyone_alerts_nobody_until_it_persists(world: 
         for cid in ids:
             conn = world.connection(cid)
             assert conn.status == "connected" and conn.transient_failures == n and conn.last_error is None
-        assert world.channel_posts() == [] and world.dm_posts() == []
+        assert world.channel_post_calls() == [] and world.dm_post_calls() == []
     # Amazon recovers before the third check: nothing was ever posted, and the count starts again.
     for cid in ids:
         world.make_due(cid, T0 + timedelta(hours=6))
     world.sweep_here(T0 + timedelta(hours=6))
     assert all(world.connection(cid).transient_failures == 0 for cid in ids)
-    assert world.channel_posts() == [] and world.dm_posts() == []
+    assert world.channel_post_calls() == [] and world.dm_post_calls() == []
 
 
-def test_it_alerts_after_three_in_a_row_with_amazons_request_id(world: World) -> None:
+def test_it_alerts_after_three_in_a_row_with_amazons_request_id(world: BotHarness) -> None:
     cid, _creds = world.seed("Main US", created_on=CREATED, now=T0 - timedelta(days=2))
     for n in (1, 2, 3):
         world.amazon.fail_next(1, status=403, error="security_token_expired")
@@ -55,14 +56,14 @@ def test_it_alerts_after_three_in_a_row_with_amazons_request_id(world: World) ->
             assert world.connection(cid).status == "connected" and failing_posts(world) == []
     conn = world.connection(cid)
     assert conn.status == "failing" and conn.last_error
-    assert "problem on its side" in conn.last_error and REQUEST_ID.search(conn.last_error)
+    assert says(conn.last_error, "amazon.verdict.amazon_error.cause", request_part=REQUEST_ID)
     assert "missing" not in conn.last_error.lower() and "role" not in conn.last_error.lower()
     posts = failing_posts(world)
     assert len(posts) == 1 and REQUEST_ID.search(str(posts[0]))
-    assert len(world.dm_posts()) == 1 and REQUEST_ID.search(str(world.dm_posts()[0]))
+    assert len(world.dm_post_calls()) == 1 and REQUEST_ID.search(str(world.dm_post_calls()[0]))
 
 
-def test_lwa_unauthorized_client_is_a_failure_at_once(world: World) -> None:
+def test_lwa_unauthorized_client_is_a_failure_at_once(world: BotHarness) -> None:
     cid, creds = world.seed("Main US", created_on=CREATED, now=T0 - timedelta(days=2))
     world.amazon.unauthorize_client(creds.client_id)
     out = world.sweep_here(T0)

@@ -8,10 +8,10 @@ from datetime import timedelta
 from bot.app import build_web_client
 from bot.outbox import SlackOutbox
 from bot.runtime import Sweeper
-from tests.lifecycle.conftest import NOTIFY, World
+from tests.harness import NOTIFY_CHANNEL, BotHarness
 
 
-def test_the_sweeper_thread_posts_due_reminders_and_stops(world: World) -> None:
+def test_the_sweeper_thread_posts_due_reminders_and_stops(world: BotHarness) -> None:
     today = world.services.clock().date()
     world.seed("Sweeper Store", created_on=today - timedelta(days=170))  # expires in 10 days
     outbox = SlackOutbox(build_web_client(world.settings), world.settings.notify_channel)
@@ -19,7 +19,7 @@ def test_the_sweeper_thread_posts_due_reminders_and_stops(world: World) -> None:
     sweeper.start()
     try:
         post = world.slack.wait_for(
-            "chat.postMessage", lambda c: "Sweeper Store" in c.raw_body and c.params.get("channel") == NOTIFY,
+            "chat.postMessage", lambda c: "Sweeper Store" in c.raw_body and c.params.get("channel") == NOTIFY_CHANNEL,
             timeout=10,
         )
         assert "Sweeper Store" in post.raw_body

@@ -11,14 +11,11 @@ from typing import Any
 import pytest
 
 from bot.amazon.client import Credentials
+from bot.i18n import t
 from storage import repo
 from storage.models import Connection, exposed_kinds
-from tests.fakes.fake_amazon import make_credentials
-from tests.harness import NOTIFY_CHANNEL, BotHarness, wait_until
-
-OWNER = "U0MEMBER"  # a plain member who connected the store
-STRANGER = "U0OTHER1"  # another plain member
-ADMIN = "U0ADMIN"  # a workspace admin (users.info is_admin)
+from tests.catalog import all_say, says
+from tests.harness import ADMIN, NOTIFY_CHANNEL, OWNER, STRANGER, BotHarness, wait_until
 
 
 def new_secret() -> str:
@@ -30,34 +27,8 @@ def new_refresh_token() -> str:
 
 
 def seed(h: BotHarness, name: str = "Main US", *, owner: str = OWNER, age_days: int = 170) -> tuple[int, Credentials]:
-    creds = h.amazon.register(make_credentials(), store_name="Acme US")
     created = datetime.now(UTC).date() - timedelta(days=age_days)
-    with h.db_session() as s:
-        conn = repo.create_or_update_connection(
-            s, h.services.crypto,
-            repo.ConnectionValues(team_id="T0FAKETEAM", name=name, account_type="seller",
-            selling_partner_id=creds.selling_partner_id, region="NA", marketplace_id=creds.marketplace_id,
-            client_id=creds.client_id, client_secret=creds.client_secret, refresh_token=creds.refresh_token,
-            secret_created_on=created, store_name="Acme US"), created_by=owner, now=datetime.now(UTC),
-        )
-        s.commit()
-        assert conn.id is not None
-        return conn.id, creds
-
-
-def row(h: BotHarness, cid: int) -> Connection:
-    with h.db_session() as s:
-        conn = s.get(Connection, cid)
-        assert conn is not None
-        s.expunge(conn)
-        return conn
-
-
-def stored(h: BotHarness, cid: int) -> repo.ConnectionSecrets:
-    with h.db_session() as s:
-        conn = s.get(Connection, cid)
-        assert conn is not None
-        return repo.load_secrets(s, h.services.crypto, conn)
+    return h.seed(name, created_on=created, owner=owner, now=datetime.now(UTC), store_name="Acme US")
 
 
 def opened_modal(h: BotHarness, before: int) -> dict[str, Any]:
@@ -74,7 +45,6 @@ def answers(h: BotHarness) -> list[str]:
 @pytest.fixture
 def h(tmp_path: Path) -> Any:
     with BotHarness(tmp_path) as harness:
-        harness.slack.add_user(STRANGER, "sam", "Sam Stranger")
         yield harness
 
 
@@ -89,22 +59,22 @@ def test_rotation_end_to_end_through_the_modal(h: BotHarness) -> None:
     modal = opened_modal(h, before)
     text = str(modal)
     assert "'action_id': 'client_secret'" in text and "'action_id': 'secret_created_on'" in text
-    assert "Rotate secret" in text and "LWA credentials" in text
+    assert says(modal, "lifecycle.rotate_steps")
     assert "refresh_token" not in text.replace("refresh token", "")  # only the new secret is asked for
     assert creds.client_secret not in text and creds.refresh_token not in text
 
     response = h.submit(modal, {"client_secret": rotated}, user=OWNER)
     assert response.status_code == 200 and response.json()["response_action"] == "update"
-    assert "Checking the new client secret" in str(response.json()["view"])
-    final = h.wait_view(modal["id"], lambda v: "now uses the new client secret" in str(v))
+    assert says(response.json()["view"], "lifecycle.modal.verifying", what=t("lifecycle.what.rotate"), name="Main US")
+    final = h.wait_view(modal["id"], lambda v: says(v, "lifecycle.result.rotated", name="Main US"))
     today = datetime.now(UTC).date()
-    assert (today + timedelta(days=180)).isoformat() in str(final)
+    assert says(final, "lifecycle.result.rotated", name="Main US", expires_on=(today + timedelta(days=180)).isoformat())
 
-    conn = row(h, cid)
+    conn = h.connection(cid)
     assert conn.secret_generation == 2 and conn.secret_expires_on == today + timedelta(days=180)
     assert conn.status == "connected"
-    assert stored(h, cid).client_secret == rotated and stored(h, cid).refresh_token == creds.refresh_token
-    posts = wait_until(lambda: [p for p in h.channel_posts() if "rotated the LWA client secret" in str(p)] or None,
+    assert h.secrets_of(cid).client_secret == rotated and h.secrets_of(cid).refresh_token == creds.refresh_token
+    posts = wait_until(lambda: all_say(h.channel_posts(), "lifecycle.announce.rotated", name="Main US") or None,
                        10, "no announcement")
     assert len(posts) == 1 and f"<@{OWNER}>" in str(posts[0]) and "Main US" in str(posts[0])
     with h.db_session() as s:
@@ -123,25 +93,27 @@ def test_rotate_now_button_opens_the_modal_and_a_created_on_date_sets_the_expiry
     modal = opened_modal(h, before)
     created = datetime.now(UTC).date() - timedelta(days=2)
     h.submit(modal, {"client_secret": rotated, "secret_created_on": created.isoformat()}, user=OWNER)
-    h.wait_view(modal["id"], lambda v: "now uses the new client secret" in str(v))
-    assert row(h, cid).secret_expires_on == created + timedelta(days=180)
+    h.wait_view(modal["id"], lambda v: says(v, "lifecycle.result.rotated", name="Main US"))
+    assert h.connection(cid).secret_expires_on == created + timedelta(days=180)
 
 
 def test_failed_rotation_keeps_the_old_secret(h: BotHarness) -> None:
     cid, creds = seed(h)
-    before_row = row(h, cid)
+    before_row = h.connection(cid)
     wrong = new_secret()  # well-formed, but not the app's secret at Amazon
     start = len(h.slack.calls_for("views.open"))
     h.command("rotate main us", user=OWNER)  # names match case-insensitively
     modal = opened_modal(h, start)
     h.submit(modal, {"client_secret": wrong}, user=OWNER)
-    final = h.wait_view(modal["id"], lambda v: "nothing was changed" in str(v))
-    assert "Why:" in str(final) and "What to do:" in str(final)
-    after = row(h, cid)
+    final = h.wait_view(modal["id"], lambda v: says(v, "lifecycle.result.failed", what=t("lifecycle.what.rotate"),
+                                                    name="Main US"))
+    assert says(final, "lifecycle.result.cause") and says(final, "lifecycle.result.next_step")
+    after = h.connection(cid)
     assert after.client_secret_enc == before_row.client_secret_enc
     assert after.secret_generation == 1 and after.secret_expires_on == before_row.secret_expires_on
-    assert stored(h, cid).client_secret == creds.client_secret
-    assert not [p for p in h.channel_posts() if "rotated" in str(p)]
+    assert h.secrets_of(cid).client_secret == creds.client_secret
+    assert not [p for p in h.channel_posts()
+                if says(p, "lifecycle.announce.rotated") or says(p, "lifecycle.announce.rotated.text")]
     assert wrong not in h.everything_sent_and_logged()
 
 
@@ -156,10 +128,11 @@ def test_a_rotation_amazon_never_answered_is_not_called_refused(h: BotHarness) -
     modal = opened_modal(h, start)
     h.amazon.fail_next(5, 503)
     h.submit(modal, {"client_secret": rotated}, user=OWNER)
-    final = str(h.wait_view(modal["id"], lambda v: "nothing was changed" in str(v)))
-    assert "could not finish checking" in final and "did not accept" not in final
-    assert "Amazon answered with a server error" in final
-    assert stored(h, cid).client_secret == creds.client_secret and row(h, cid).secret_generation == 1
+    final = h.wait_view(modal["id"], lambda v: says(v, "lifecycle.result.unfinished",
+                                                    what=t("lifecycle.what.rotate"), name="Main US"))
+    assert not says(final, "lifecycle.result.failed")
+    assert says(final, "amazon.verdict.amazon_unavailable.cause")
+    assert h.secrets_of(cid).client_secret == creds.client_secret and h.connection(cid).secret_generation == 1
 
 
 def test_a_malformed_secret_is_refused_at_once(h: BotHarness) -> None:
@@ -173,8 +146,8 @@ def test_a_malformed_secret_is_refused_at_once(h: BotHarness) -> None:
     assert creds.refresh_token not in response.text
     response = h.submit(modal, {"client_secret": new_secret(),
                                 "secret_created_on": (date.today() + timedelta(days=3)).isoformat()}, user=OWNER)
-    assert response.json()["errors"] == {"secret_created_on": "The creation date cannot be in the future."}
-    assert row(h, cid).secret_generation == 1
+    assert response.json()["errors"] == {"secret_created_on": t("lifecycle.modal.created_on_future")}
+    assert h.connection(cid).secret_generation == 1
     assert h.amazon.calls("/auth/o2/token") == 0
 
 
@@ -187,9 +160,10 @@ def test_reauthorize_stores_a_verified_new_refresh_token(h: BotHarness) -> None:
     modal = opened_modal(h, start)
     assert "'action_id': 'refresh_token'" in str(modal) and "client_secret" not in str(modal)
     h.submit(modal, {"refresh_token": fresh}, user=OWNER)
-    h.wait_view(modal["id"], lambda v: "now uses the new refresh token" in str(v))
-    assert stored(h, cid).refresh_token == fresh and row(h, cid).secret_generation == 1
-    wait_until(lambda: [p for p in h.channel_posts() if "re-authorized" in str(p)] or None, 10, "no announcement")
+    h.wait_view(modal["id"], lambda v: says(v, "lifecycle.result.reauthorized", name="Main US"))
+    assert h.secrets_of(cid).refresh_token == fresh and h.connection(cid).secret_generation == 1
+    wait_until(lambda: all_say(h.channel_posts(), "lifecycle.announce.reauthorized", name="Main US") or None, 10,
+               "no announcement")
     assert fresh not in h.everything_sent_and_logged()
 
 
@@ -202,43 +176,44 @@ def test_disconnect_asks_then_erases_the_secrets_and_keeps_the_audit_trail(h: Bo
     button = next(e for b in blocks if b["type"] == "actions" for e in b["elements"]
                   if e["action_id"] == "disconnect_confirm")
     assert button["confirm"]["confirm"]["text"] and button["style"] == "danger"
-    assert row(h, cid).status == "connected"  # nothing happens before the confirmation
+    assert h.connection(cid).status == "connected"  # nothing happens before the confirmation
 
     h.action("disconnect_confirm", OWNER, value=button["value"], block_id="lifecycle_disconnect",
              channel_id="C0TEAM", response_url=h.slack.response_url())
-    wait_until(lambda: any("is disconnected and its secrets are deleted" in t for t in answers(h)) or None, 10,
+    wait_until(lambda: all_say(answers(h), "lifecycle.disconnect.done", name="Main US") or None, 10,
                "no answer")
-    conn = row(h, cid)
+    conn = h.connection(cid)
     assert conn.status == "disconnected"
     assert conn.client_secret_enc is None and conn.refresh_token_enc is None
     assert conn.client_secret_fp is None and conn.refresh_token_fp is None
     with h.db_session() as s:
         actions = [a.action for a in repo.list_audit(s, "T0FAKETEAM", "Main US")]
     assert actions[0] == "disconnected" and "connected" in actions
-    wait_until(lambda: [p for p in h.channel_posts() if "disconnected *Main US*" in str(p)] or None, 10, "no post")
+    wait_until(lambda: all_say(h.channel_posts(), "lifecycle.announce.disconnected", name="Main US") or None, 10,
+               "no post")
     text = h.database_text()
     assert creds.client_secret not in text and creds.refresh_token not in text
     # A second confirmation (double click) changes nothing and posts nothing more.
     h.action("disconnect_confirm", OWNER, value=button["value"], channel_id="C0TEAM",
              response_url=h.slack.response_url())
-    wait_until(lambda: any("is disconnected: its secrets were erased" in t for t in answers(h)) or None, 10, "x")
-    assert len([p for p in h.channel_posts() if "disconnected *Main US*" in str(p)]) == 1
+    wait_until(lambda: all_say(answers(h), "lifecycle.already_disconnected") or None, 10, "x")
+    assert len(all_say(h.channel_posts(), "lifecycle.announce.disconnected", name="Main US")) == 1
 
 
 def test_a_non_owner_is_refused_and_nothing_changes(h: BotHarness) -> None:
     cid, creds = seed(h)
-    before_row = row(h, cid)
+    before_row = h.connection(cid)
     opens = len(h.slack.calls_for("views.open"))
     for text in ("rotate Main US", "reauthorize Main US", "disconnect Main US"):
         h.command(text, user=STRANGER)
     h.action("rotate_now", STRANGER, value=str(cid), channel_id=NOTIFY_CHANNEL, response_url=h.slack.response_url())
     h.action("disconnect_confirm", STRANGER, value=str(cid), channel_id="C0TEAM",
              response_url=h.slack.response_url())
-    refusals = wait_until(lambda: [t for t in answers(h) if "Only the person who connected" in t] if len(
-        [t for t in answers(h) if "Only the person who connected" in t]) >= 5 else None, 10, "not all refused")
-    assert all(f"<@{OWNER}>" in t and "Nothing was changed" in t for t in refusals)
+    refusals = wait_until(lambda: all_say(answers(h), "lifecycle.refused") if len(
+        all_say(answers(h), "lifecycle.refused")) >= 5 else None, 10, "not all refused")
+    assert all(says(text, "lifecycle.refused", owner=f"<@{OWNER}>") for text in refusals)
     assert len(h.slack.calls_for("views.open")) == opens
-    after = row(h, cid)
+    after = h.connection(cid)
     assert after.status == "connected" and after.client_secret_enc == before_row.client_secret_enc
     assert after.secret_generation == before_row.secret_generation
 
@@ -263,8 +238,8 @@ def test_unknown_names_and_missing_names_get_a_sentence(h: BotHarness) -> None:
     h.command("disconnect Nope Store", user=OWNER)
     h.command("rotate amzn1.oa2-cs.v1." + "ab" * 32, user=OWNER)
     texts = wait_until(lambda: answers(h) if len(answers(h)) >= 3 else None, 10, "no answers")
-    assert any("Name the connection to rotate" in t for t in texts)
-    assert any("no connection named *Nope Store*" in t for t in texts)
+    assert all_say(texts, "lifecycle.usage.rotate")
+    assert all_say(texts, "lifecycle.not_found", name="*Nope Store*")
     assert not any("ab" * 32 in t for t in texts)  # a secret typed as a name is never echoed
 
 
@@ -277,7 +252,7 @@ def test_reauthorizing_a_failing_connection_fixes_it_without_a_second_recovery_p
     outbox = SlackOutbox(h.app.client, NOTIFY_CHANNEL)
     later = datetime.now(UTC) + timedelta(days=2)
     assert run_sweep(h.services, outbox, later).health_failing == 1
-    assert row(h, cid).status == "failing"
+    assert h.connection(cid).status == "failing"
 
     fresh = new_refresh_token()
     h.amazon.reauthorize(creds.refresh_token, fresh)
@@ -285,13 +260,14 @@ def test_reauthorizing_a_failing_connection_fixes_it_without_a_second_recovery_p
     h.action("reauthorize_now", OWNER, value=str(cid), channel_id=NOTIFY_CHANNEL)  # the alert's button
     modal = opened_modal(h, start)
     h.submit(modal, {"refresh_token": fresh}, user=OWNER)
-    h.wait_view(modal["id"], lambda v: "now uses the new refresh token" in str(v))
-    conn = row(h, cid)
+    h.wait_view(modal["id"], lambda v: says(v, "lifecycle.result.reauthorized", name="Main US"))
+    conn = h.connection(cid)
     assert conn.status == "connected" and conn.last_error is None
 
     report = run_sweep(h.services, outbox, later + timedelta(days=3))
     assert report.health_checked == 1 and report.health_ok == 1 and report.alerts_sent == 0
-    assert not [p for p in h.channel_posts() if "works again" in str(p)]
+    assert not [p for p in h.channel_posts()
+                if says(p, "lifecycle.health.recovered.headline") or says(p, "lifecycle.health.recovered.text")]
 
 
 def test_odd_payloads_get_an_answer_and_no_crash(h: BotHarness) -> None:
@@ -314,7 +290,7 @@ def test_odd_payloads_get_an_answer_and_no_crash(h: BotHarness) -> None:
 
     time.sleep(0.5)  # lazy listeners finish
     assert "Traceback" not in h.log_text()
-    assert row(h, cid).status == "connected"
+    assert h.connection(cid).status == "connected"
 
 
 def test_fixing_one_secret_keeps_an_exposure_of_the_other(h: BotHarness) -> None:
@@ -338,9 +314,9 @@ def test_fixing_one_secret_keeps_an_exposure_of_the_other(h: BotHarness) -> None
     h.command("rotate Main US", user=OWNER)
     modal = opened_modal(h, start)
     h.submit(modal, {"client_secret": rotated}, user=OWNER)
-    final = h.wait_view(modal["id"], lambda v: "now uses the new client secret" in str(v))
-    assert "stays flagged as exposed" in str(final) and "reauthorize Main US" in str(final)
-    assert row(h, cid).status == "connected" and exposed_kinds(row(h, cid)) == ("refresh_token",)
+    final = h.wait_view(modal["id"], lambda v: says(v, "lifecycle.result.rotated", name="Main US"))
+    assert says(final, "lifecycle.still_exposed.refresh_token", name="Main US")
+    assert h.connection(cid).status == "connected" and exposed_kinds(h.connection(cid)) == ("refresh_token",)
 
     fresh = new_refresh_token()
     h.amazon.reauthorize(creds.refresh_token, fresh)
@@ -348,9 +324,9 @@ def test_fixing_one_secret_keeps_an_exposure_of_the_other(h: BotHarness) -> None
     h.command("reauthorize Main US", user=OWNER)
     modal = opened_modal(h, start)
     h.submit(modal, {"refresh_token": fresh}, user=OWNER)
-    final = h.wait_view(modal["id"], lambda v: "now uses the new refresh token" in str(v))
+    final = h.wait_view(modal["id"], lambda v: says(v, "lifecycle.result.reauthorized", name="Main US"))
     assert "exposed" not in str(final)
-    conn = row(h, cid)
+    conn = h.connection(cid)
     assert conn.status == "connected" and conn.last_error is None and exposed_kinds(conn) == ()
 
 
@@ -383,25 +359,26 @@ def test_a_failed_erase_keeps_the_secrets_says_so_and_a_retry_erases(tmp_path: P
                      channel_id="C0TEAM", response_url=h.slack.response_url())
 
         confirm()
-        failed = wait_until(lambda: [t for t in answers(h) if "was not disconnected" in t] or None, 10, "no answer")
-        assert "still stored" in failed[0] and "Try again" in failed[0] and "/connect-amazon disconnect" in failed[0]
+        failed = wait_until(lambda: all_say(answers(h), "lifecycle.disconnect.failed") or None, 10, "no answer")
+        assert says(failed[0], "lifecycle.disconnect.failed", name="Main US")
         assert not any("deleted" in t or "erased" in t for t in answers(h))
-        conn = row(h, cid)
+        conn = h.connection(cid)
         assert conn.status == "connected" and conn.client_secret_enc is not None
-        assert stored(h, cid).client_secret == creds.client_secret
+        assert h.secrets_of(cid).client_secret == creds.client_secret
         with h.db_session() as s:
             assert s.execute(sa.text("SELECT count(*) FROM idempotency_keys WHERE key LIKE 'disconnect:%'")
                              ).scalar() == 0
             assert [a.action for a in repo.list_audit(s, "T0FAKETEAM", "Main US")][0] != "disconnected"
-        assert not [p for p in h.channel_posts() if "disconnected *Main US*" in str(p)]
+        assert not all_say(h.channel_posts(), "lifecycle.announce.disconnected", name="Main US")
         assert "Traceback" not in h.log_text() and creds.client_secret not in h.log_text()
 
         with h.services.db.engine.begin() as c:
             for statement in _ALLOW_ERASE[database]:
                 c.exec_driver_sql(statement)
         confirm()
-        wait_until(lambda: any("is disconnected and its secrets are deleted" in t for t in answers(h)) or None, 10,
+        wait_until(lambda: all_say(answers(h), "lifecycle.disconnect.done", name="Main US") or None, 10,
                    "the retry did not erase")
-        conn = row(h, cid)
+        conn = h.connection(cid)
         assert conn.status == "disconnected" and conn.client_secret_enc is None and conn.refresh_token_enc is None
-        wait_until(lambda: [p for p in h.channel_posts() if "disconnected *Main US*" in str(p)] or None, 10, "no post")
+        wait_until(lambda: all_say(h.channel_posts(), "lifecycle.announce.disconnected", name="Main US") or None, 10,
+                   "no post")

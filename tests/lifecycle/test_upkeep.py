@@ -15,20 +15,21 @@ from sqlmodel import select
 from bot.flows.sweep import IDEMPOTENCY_RETENTION
 from storage import repo
 from storage.models import Connection, IdempotencyKey
+from tests.catalog import says
 from tests.fakes.fake_amazon import make_credentials
 from tests.harness import BotHarness, wait_until
-from tests.lifecycle.conftest import World
 
 TEAM = "T0FAKETEAM"
 USER = "U0MEMBER"
 
 
-def keys(world: World) -> set[str]:
+def keys(world: BotHarness) -> set[str]:
     with world.services.db.session() as s:
         return {row.key for row in s.exec(select(IdempotencyKey))}
 
 
-def test_a_sweep_deletes_old_idempotency_keys_and_keeps_fresh_ones_and_pending_reconnects(any_world: World) -> None:
+def test_a_sweep_deletes_old_idempotency_keys_and_keeps_fresh_ones_and_pending_reconnects(
+        any_world: BotHarness) -> None:
     world = any_world
     now = datetime.now(UTC)
     rows = {
@@ -78,7 +79,7 @@ def test_health_check_hours_schedules_the_check_after_connect_rotate_and_reautho
         view = h.open_credentials(USER)
         started = datetime.now(UTC)
         h.submit(view, h.form_values(creds, "Six Hours"), USER)
-        h.wait_view(view["id"], lambda v: "connected and verified" in json.dumps(v))
+        h.wait_view(view["id"], lambda v: says(v, "onboarding.result.connected", name="Six Hours"))
         hours = next_check_hours(h, "Six Hours", started)
         assert 6 - 0.5 - 0.01 < hours < 6 + 0.5 + 0.05, hours  # 6 h with its jitter of up to 1/12
 
@@ -94,7 +95,7 @@ def test_health_check_hours_schedules_the_check_after_connect_rotate_and_reautho
         modal = opened_modal(h, before)
         started = datetime.now(UTC)
         h.submit(modal, {"client_secret": rotated}, user=USER)
-        h.wait_view(modal["id"], lambda v: "now uses the new client secret" in json.dumps(v))
+        h.wait_view(modal["id"], lambda v: says(v, "lifecycle.result.rotated", name="Six Hours"))
         hours = next_check_hours(h, "Six Hours", started)
         assert 6 - 0.5 - 0.01 < hours < 6 + 0.5 + 0.05, hours
 
@@ -107,7 +108,7 @@ def test_health_check_hours_schedules_the_check_after_connect_rotate_and_reautho
         modal = opened_modal(h, before)
         started = datetime.now(UTC)
         h.submit(modal, {"refresh_token": fresh}, user=USER)
-        h.wait_view(modal["id"], lambda v: "now uses the new refresh token" in json.dumps(v))
+        h.wait_view(modal["id"], lambda v: says(v, "lifecycle.result.reauthorized", name="Six Hours"))
         hours = next_check_hours(h, "Six Hours", started)
         assert 6 - 0.5 - 0.01 < hours < 6 + 0.5 + 0.05, hours
         with h.db_session() as s:

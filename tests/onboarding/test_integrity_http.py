@@ -26,22 +26,19 @@ from sqlmodel import select
 from bot.i18n import t
 from storage import repo
 from storage.models import Connection, IdempotencyKey, exposed_kinds
+from tests.catalog import all_say, says
 from tests.fakes.fake_amazon import make_credentials
 from tests.fakes.slack_signing import JSON, event_callback_body, post_signed
-from tests.harness import BotHarness, wait_until
+from tests.harness import ADMIN, OWNER, STRANGER, BotHarness, wait_until
 from tests.onboarding.test_onboarding_http import connect, text_of
 
 TEAM = "T0FAKETEAM"
-OWNER = "U0MEMBER"  # a plain member who connects the store
-INTRUDER = "U0INTRUDER"  # another plain member
-ADMIN = "U0ADMIN"  # a workspace admin (users.info is_admin)
+INTRUDER = STRANGER  # another plain member
 
 
 @pytest.fixture
 def h(tmp_path: Path) -> Iterator[BotHarness]:
     with BotHarness(tmp_path) as harness:
-        harness.slack.add_user(INTRUDER, "ivan", "Ivan Intruder")
-        harness.slack.channels["C0TEAM"].members.add(INTRUDER)
         yield harness
 
 
@@ -88,13 +85,13 @@ def status_answer(h: BotHarness, user: str = OWNER) -> str:
 def test_a_member_cannot_take_over_a_connection_through_update(h: BotHarness) -> None:
     creds = h.amazon.register(make_credentials(), store_name="Acme US")
     result, _ = connect(h, OWNER, creds, "Main")
-    assert "connected and verified" in text_of(result)
+    assert says(result, "onboarding.result.connected", name="Main")
     before = row(h, "Main")
 
     theirs = same_seller(h, creds)
     refused, _ = connect(h, INTRUDER, theirs, "Main")
     words = text_of(refused)
-    assert "belongs to <@U0MEMBER>" in words and "nothing was changed" in words
+    assert says(refused, "onboarding.confirm.not_allowed", owner=f"<@{OWNER}>")
     assert "confirm_update" not in words  # never offered the button
     assert not pending_rows(h)  # their verified secrets are not kept anywhere
     after = row(h, "Main")
@@ -115,9 +112,9 @@ def test_an_admin_may_update_and_does_not_become_the_owner(h: BotHarness) -> Non
     connect(h, OWNER, creds, "Main")
     newer = same_seller(h, creds)
     ask, _ = connect(h, ADMIN, newer, "Main")
-    assert "already connected" in text_of(ask)
+    assert says(ask, "onboarding.confirm.text", name="Main")
     h.click("confirm_update", ADMIN, view=ask)
-    done = h.wait_view(ask["id"], lambda v: "updated with the new credentials" in text_of(v))
+    done = h.wait_view(ask["id"], lambda v: says(v, "onboarding.result.reconnected", name="Main"))
     assert done
     conn = row(h, "Main")
     assert conn.created_by == OWNER  # the admin replaced the credentials; the owner stays
@@ -139,7 +136,7 @@ def test_the_owner_may_update(h: BotHarness) -> None:
     newer = same_seller(h, creds)
     ask, _ = connect(h, OWNER, newer, "Main")
     h.click("confirm_update", OWNER, view=ask)
-    h.wait_view(ask["id"], lambda v: "updated with the new credentials" in text_of(v))
+    h.wait_view(ask["id"], lambda v: says(v, "onboarding.result.reconnected", name="Main"))
     conn = row(h, "Main")
     assert conn.created_by == OWNER and conn.secret_generation == 2
 
@@ -149,12 +146,12 @@ def test_the_right_to_update_is_checked_again_at_confirm_time(h: BotHarness) -> 
     connect(h, OWNER, creds, "Main")
     newer = same_seller(h, creds)
     ask, _ = connect(h, ADMIN, newer, "Main")
-    assert "already connected" in text_of(ask)
+    assert says(ask, "onboarding.confirm.text", name="Main")
     with h.slack._lock:  # no longer an admin when the button is clicked
         h.slack.users[ADMIN]["is_admin"] = False
     h.click("confirm_update", ADMIN, view=ask)
-    refused = h.wait_view(ask["id"], lambda v: "belongs to <@U0MEMBER>" in text_of(v))
-    assert "nothing was changed" in text_of(refused)
+    refused = h.wait_view(ask["id"], lambda v: says(v, "onboarding.confirm.not_allowed", owner=f"<@{OWNER}>"))
+    assert refused
     with h.db_session() as s:
         conn = repo.get_connection(s, TEAM, "Main")
         assert conn is not None and conn.created_by == OWNER
@@ -168,7 +165,7 @@ def test_the_right_to_update_is_checked_again_at_confirm_time(h: BotHarness) -> 
 def test_a_look_alike_name_is_refused_naming_the_existing_connection(h: BotHarness, look_alike: str) -> None:
     creds = h.amazon.register(make_credentials())
     result, _ = connect(h, OWNER, creds, "Main")
-    assert "connected and verified" in text_of(result)
+    assert says(result, "onboarding.result.connected", name="Main")
     other = h.amazon.register(make_credentials())  # another store
     view = open_form(h, INTRUDER)
     calls = h.amazon.calls()
@@ -215,7 +212,7 @@ def leak(h: BotHarness, text: str, user: str = OWNER) -> None:
 def leaked_connection(h: BotHarness) -> Any:
     creds = h.amazon.register(make_credentials(), store_name="Acme US")
     result, _ = connect(h, OWNER, creds, "Main")
-    assert "connected and verified" in text_of(result)
+    assert says(result, "onboarding.result.connected", name="Main")
     leak(h, f"the secret for the new tool: {creds.client_secret} thanks")
     wait_until(lambda: exposed_kinds(row(h, "Main")) == ("client_secret",), 10, "never flagged exposed")
     assert row(h, "Main").status == "connected"  # exposed stands beside the status
@@ -227,12 +224,12 @@ def test_resubmitting_the_leaked_values_keeps_the_exposure(h: BotHarness) -> Non
     creds = leaked_connection(h)
     ask, _ = connect(h, OWNER, creds, "Main")  # the same (leaked) values again
     h.click("confirm_update", OWNER, view=ask)
-    done = h.wait_view(ask["id"], lambda v: "updated with the new credentials" in text_of(v))
-    assert "stays flagged as exposed" in text_of(done)
+    done = h.wait_view(ask["id"], lambda v: says(v, "onboarding.result.reconnected", name="Main"))
+    assert says(done, "onboarding.result.still_exposed")
     conn = row(h, "Main")
     assert conn.status == "connected" and exposed_kinds(conn) == ("client_secret",)
-    assert "exposed (LWA client secret in use was posted in Slack)" in status_answer(h)
-    assert any("stays flagged as exposed" in json.dumps(p) for p in h.channel_posts())
+    assert says(status_answer(h), "onboarding.status.exposed_beside", what=t("amazon.field.client_secret.label"))
+    assert all_say(h.channel_posts(), "onboarding.announce.still_exposed", name="Main")
     h.open_home(OWNER)
     home = wait_until(lambda: [c for c in h.slack.calls_for("views.publish") if "Main" in json.dumps(c.params)],
                       10, "no App Home")[-1]
@@ -259,17 +256,17 @@ def test_a_health_outage_and_recovery_keep_the_exposure(h: BotHarness) -> None:
     assert conn.status == "failing" and exposed_kinds(conn) == ("client_secret",)
     answer = status_answer(h)
     assert "failing" in answer and "exposed" in answer
-    failing = wait_until(lambda: [p for p in h.channel_posts() if "stopped working" in json.dumps(p)
+    failing = wait_until(lambda: [p for p in h.channel_posts() if says(p, "lifecycle.health.failing.text")
                                   or "failing" in json.dumps(p)], 10, "no failing alert")[-1]
-    assert "still flagged as exposed" in json.dumps(failing)
+    assert says(failing, "lifecycle.exposure.still", name="Main")
 
     h.amazon.register(creds, store_name="Acme US")  # the grant works again
     sweep(h, now + timedelta(minutes=1))
     conn = row(h, "Main")
     assert conn.status == "connected" and exposed_kinds(conn) == ("client_secret",)
-    recovered = wait_until(lambda: [p for p in h.channel_posts() if "works again" in json.dumps(p)], 10,
+    recovered = wait_until(lambda: all_say(h.channel_posts(), "lifecycle.health.recovered.text"), 10,
                            "no recovery post")[-1]
-    assert "still flagged as exposed" in json.dumps(recovered)
+    assert says(recovered, "lifecycle.exposure.still", name="Main")
     assert "exposed" in status_answer(h)
 
 
@@ -282,7 +279,7 @@ def test_rotating_the_leaked_secret_clears_the_exposure(h: BotHarness) -> None:
     call = wait_until(lambda: h.slack.calls_for("views.open")[start:] or None, 10, "no rotation modal")[0]
     modal = h.view(call.response["view"]["id"])
     h.submit(modal, {"client_secret": rotated}, user=OWNER)
-    done = h.wait_view(modal["id"], lambda v: "now uses the new client secret" in str(v))
+    done = h.wait_view(modal["id"], lambda v: says(v, "lifecycle.result.rotated", name="Main"))
     assert "exposed" not in str(done)
     conn = row(h, "Main")
     assert conn.status == "connected" and exposed_kinds(conn) == ()
