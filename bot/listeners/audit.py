@@ -10,7 +10,7 @@ import logging
 from dataclasses import dataclass
 from typing import Any
 
-from bot.flows.authz import clean_name
+from bot.flows.authz import clean_name, may_administer
 from bot.listeners.commands import CommandRequest, subcommand
 from bot.listeners.lifecycle import resolve_actor
 from bot.services import Services
@@ -72,7 +72,7 @@ def audit_command(services: Services, request: CommandRequest, client: Any, resp
         if lookup_error is not None:
             say(refusal("guard.audit.lookup_failed", error=lookup_error))
             return
-        if not (actor.is_workspace_admin or actor.is_workspace_owner):
+        if not may_administer(actor, services.settings.admin_user_ids):
             log.info("audit trail refused to %s (not an admin)", request.user_id)
             say(refusal("guard.audit.refused"))
             return

@@ -19,6 +19,7 @@ from slack_bolt import Ack, App
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError, SlackClientError
 
+from bot.flows import authz
 from bot.flows import checklist as checklist_flow
 from bot.flows import onboarding as flow
 from bot.i18n import t
@@ -76,19 +77,19 @@ def guarded(fn: Callable[..., None]) -> Callable[..., None]:
 # --------------------------------------------------------------------------- who may connect
 
 
-def user_facts(client: WebClient, services: Services, user_id: str) -> flow.UserFacts:
+def user_facts(client: WebClient, services: Services, user_id: str) -> authz.UserFacts:
     """Resolve the Slack facts the CONNECT_ALLOWED policy needs (no calls for ``everyone``)."""
     settings = services.settings
     policy = settings.connect_allowed
     is_admin = False
-    if flow.needs_admin_lookup(policy, user_id, settings.admin_user_ids):
+    if authz.needs_admin_lookup(policy, user_id, settings.admin_user_ids):
         try:
             user = client.users_info(user=user_id)["user"]
             is_admin = bool(user.get("is_admin") or user.get("is_owner") or user.get("is_primary_owner"))
         except (SlackApiError, SlackClientError) as exc:
             log.warning("users.info for %s failed (%s): treating as not an admin", user_id, _slack_error(exc))
     groups: set[str] = set()
-    for group in flow.usergroups_to_check(policy):
+    for group in authz.usergroups_to_check(policy):
         try:
             members = client.usergroups_users_list(usergroup=group)["users"] or []
         except (SlackApiError, SlackClientError) as exc:
@@ -96,14 +97,14 @@ def user_facts(client: WebClient, services: Services, user_id: str) -> flow.User
             continue
         if user_id in members:
             groups.add(group)
-    return flow.UserFacts(user_id=user_id, is_admin=is_admin, groups=frozenset(groups))
+    return authz.UserFacts(user_id=user_id, is_admin=is_admin, groups=frozenset(groups))
 
 
 def allowed(client: WebClient, services: Services, user_id: str) -> bool:
     settings = services.settings
     if settings.connect_allowed == "everyone":
         return bool(user_id)
-    return flow.may_connect(settings.connect_allowed, user_facts(client, services, user_id), settings.admin_user_ids)
+    return authz.may_connect(settings.connect_allowed, user_facts(client, services, user_id), settings.admin_user_ids)
 
 
 # --------------------------------------------------------------------------- the checklist DM
