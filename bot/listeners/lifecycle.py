@@ -24,6 +24,7 @@ from bot.flows.rotation import RenewKind
 from bot.i18n import t
 from bot.listeners.commands import CommandRequest, subcommand
 from bot.listeners.context import actor_of, form_values
+from bot.payload import first_action, get_str, obj
 from bot.response_url import GuardedRespond
 from bot.services import Services
 from bot.slack_errors import slack_error
@@ -37,11 +38,6 @@ MAX_ROW_ID = 2_147_483_647  # ids from payloads beyond a database integer are no
 # --- helpers ------------------------------------------------------------------------------------------
 
 
-def _obj(value: Any) -> dict[str, Any]:
-    """``value`` if it is a JSON object, else an empty one: payload parts are never trusted to have a shape."""
-    return value if isinstance(value, dict) else {}
-
-
 def _target_dict(target: Target) -> dict[str, Any]:
     return {"connection_id": target.connection_id, "name": target.name, "marketplace": target.marketplace,
             "region": target.region}
@@ -51,9 +47,8 @@ def _say(respond: Any, client: Any, body: dict[str, Any], text: str, user_id: st
     """An ephemeral answer through ``respond``: Bolt's is a GuardedRespond (bot.response_url), which uses the
     response_url only when it is Slack's own, else chat.postEphemeral, else a DM."""
     if not isinstance(respond, GuardedRespond):  # not built by Bolt's middleware: answer with the Web API
-        channel = _obj(body.get("channel")).get("id") or body.get("channel_id")
-        respond = GuardedRespond(response_url=None, client=client, user_id=user_id or None,
-                                 channel_id=channel if isinstance(channel, str) else None)
+        channel = get_str(body, "channel", "id") or get_str(body, "channel_id")
+        respond = GuardedRespond(response_url=None, client=client, user_id=user_id or None, channel_id=channel or None)
     respond(text=text, response_type="ephemeral", **extra)
 
 
@@ -107,9 +102,7 @@ def disconnect_command(services: Services, request: CommandRequest, client: Any,
 
 
 def _action_connection_id(body: dict[str, Any]) -> int | None:
-    actions = body.get("actions")
-    first = _obj(actions[0]) if isinstance(actions, list) and actions else {}
-    value = first.get("value")
+    value = first_action(body).get("value")
     if isinstance(value, str) and value.isascii() and value.isdigit() and int(value) <= MAX_ROW_ID:
         return int(value)
     return None
@@ -146,12 +139,12 @@ def register(app: App, services: Services, outbox: Outbox) -> None:
 
     def parse_submission(body: dict[str, Any]) -> tuple[RenewKind, int, object, str | None] | None:
         """(kind, connection id, typed value, picked date) from a submission, or None if it is not ours."""
-        view = _obj(body.get("view"))
+        view = obj(body.get("view"))
         try:
             meta = json.loads(view.get("private_metadata") or "{}")
         except (TypeError, ValueError, RecursionError):
             return None
-        meta = _obj(meta)
+        meta = obj(meta)
         try:
             kind = RenewKind(meta.get("kind"))
         except ValueError:
@@ -191,7 +184,7 @@ def register(app: App, services: Services, outbox: Outbox) -> None:
         created_on, date_error = rotation.parse_created_on(picked, services.clock().date())
         if error or value is None or date_error:
             return  # already answered in the ack
-        view = _obj(body.get("view"))
+        view = obj(body.get("view"))
         who = actor_of(context)
         if not who.user_id:
             return

@@ -39,8 +39,9 @@ def fake() -> Iterator[FakeSlack]:
 
 
 def make_app(fake: FakeSlack) -> App:
+    # Its own logger: without one, Bolt sets the shared "slack_bolt.App" logger to the root's level.
     app = App(client=WebClient(token=fake.bot_token, base_url=fake.api_url), signing_secret=SECRET,
-              token_verification_enabled=False)
+              token_verification_enabled=False, logger=logging.getLogger("tests.listeners.bolt"))
     install(app, admin_user_ids=(LISTED,))
     return app
 
