@@ -91,14 +91,14 @@ def to_request(body: dict[str, Any], args: str, actor: Actor | None = None) -> C
 
 
 def register(app: App, services: Services, outbox: Outbox) -> None:
-    def resolve(body: dict[str, Any]) -> tuple[Subcommand, CommandRequest]:
+    def resolve(body: dict[str, Any], context: BoltContext) -> tuple[Subcommand, CommandRequest]:
         entry, args = parse(body.get("text"))
         if entry is None:
             entry, args = SUBCOMMANDS[HELP_SUBCOMMAND], ""
-        return entry, to_request(body, args)
+        return entry, to_request(body, args, actor_of(context))
 
-    def acknowledge(ack: Ack, body: dict[str, Any]) -> None:
-        entry, request = resolve(body)
+    def acknowledge(ack: Ack, body: dict[str, Any], context: BoltContext) -> None:
+        entry, request = resolve(body, context)
         note = entry.ack_text(request)
         if note:
             ack(text=note, response_type="ephemeral")
@@ -106,9 +106,7 @@ def register(app: App, services: Services, outbox: Outbox) -> None:
             ack()
 
     def work(body: dict[str, Any], client: Any, respond: Any, context: BoltContext) -> None:
-        entry, args = parse(body.get("text"))
-        if entry is None:
-            entry, args = SUBCOMMANDS[HELP_SUBCOMMAND], ""
-        entry.handler(services, to_request(body, args, actor_of(context)), client, respond)
+        entry, request = resolve(body, context)
+        entry.handler(services, request, client, respond)
 
     app.command(COMMAND)(ack=acknowledge, lazy=[work])
