@@ -16,6 +16,7 @@ from slack_sdk.http_retry.builtin_handlers import (
     ServerErrorRetryHandler,
 )
 
+from bot.outbox import SlackOutbox
 from bot.server import payload_problem
 from bot.services import Services
 from bot.settings import Settings
@@ -65,7 +66,9 @@ BOLT_LOGGER = logging.getLogger("slack_bolt.App")
 BOLT_LOGGER.addFilter(_TokenFromEnvironmentWarning())
 
 
-def build_app(services: Services, *, client: WebClient | None = None) -> App:
+def build_app(services: Services, *, client: WebClient | None = None, outbox: SlackOutbox | None = None) -> App:
+    """The Bolt App. ``outbox`` is the one SlackOutbox every listener posts notices through (built here on
+    the app's client when not given)."""
     settings = services.settings
     app = App(
         client=client or build_web_client(settings),
@@ -79,10 +82,11 @@ def build_app(services: Services, *, client: WebClient | None = None) -> App:
         logger=BOLT_LOGGER,
     )
     from bot import response_url
-    from bot.listeners import register
+    from bot.listeners import context, register
 
     if settings.socket_mode:
         app.use(ignore_malformed)
     response_url.install(app, settings.slack_api_url)  # before any listener: every respond() is guarded
-    register(app, services)
+    context.install(app, settings.admin_user_ids)  # context["actor"] on every request, and the one @app.error handler
+    register(app, services, outbox or SlackOutbox(app.client, settings.notify_channel))
     return app

@@ -8,6 +8,7 @@ from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError, SlackClientError
 
 from bot.flows.ports import Audience, Delivery, DeliveryError, Notice
+from bot.slack_errors import slack_error
 from bot.views.notices import render
 
 log = logging.getLogger(__name__)
@@ -31,7 +32,7 @@ class SlackOutbox:
             resp = self.client.chat_postMessage(channel=channel, text=text, blocks=blocks, unfurl_links=False)
             return Delivery(channel=resp["channel"], ts=resp["ts"])
         except SlackApiError as exc:
-            error = exc.response.get("error", "unknown_error") if exc.response is not None else "unknown_error"
+            error = slack_error(exc)
             log.warning("could not deliver %s notice: Slack answered %s", notice.kind, error)
             raise DeliveryError(f"Slack answered {error}") from None
         except SlackClientError as exc:

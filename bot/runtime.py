@@ -46,18 +46,19 @@ class Sweeper(threading.Thread):
 
 
 def run_bot(settings: Settings, *, host: str = "0.0.0.0") -> int:  # noqa: S104 - a server listens on all interfaces
-    from bot.app import build_app
+    from bot.app import build_app, build_web_client
     from bot.outbox import SlackOutbox
 
     # Keys and database first (nothing is posted or changed when a key is missing), then the Slack token.
     services = build_services(settings, check_keys=True)
     try:
         check_bot_token(settings)
-        app = build_app(services)
+        client = build_web_client(settings)
+        outbox = SlackOutbox(client, settings.notify_channel)  # the one outbox: listeners and the sweeper
+        app = build_app(services, client=client, outbox=outbox)
     except BaseException:
         services.close()
         raise
-    outbox = SlackOutbox(app.client, settings.notify_channel)
     sweeper = Sweeper(services, outbox, settings.sweep_interval_seconds)
 
     stop = threading.Event()

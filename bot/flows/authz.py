@@ -1,6 +1,13 @@
-"""Who may change a connection: its owner, a workspace admin or owner, or anyone in ADMIN_USER_IDS.
+"""Every authorization decision, in one place:
 
-Pure decisions over plain values: the Slack edge resolves ``users.info`` into an ``Actor`` first.
+- may connect (CONNECT_ALLOWED): everyone, admins, or a list of user and user-group ids;
+- may manage a connection (rotate, re-authorize, disconnect): its owner, a workspace admin or owner, or
+  anyone in ADMIN_USER_IDS;
+- may administer (the audit trail, admin-only commands): a workspace admin or owner, or anyone in
+  ADMIN_USER_IDS.
+
+Pure decisions over plain values: the Slack edge (``bot.listeners.context``) gathers the facts
+(``users.info``, ``usergroups.users.list``) into an ``Actor`` / ``UserFacts`` first.
 """
 
 from __future__ import annotations
@@ -23,6 +30,64 @@ class Actor:
     user_id: str
     is_workspace_admin: bool = False
     is_workspace_owner: bool = False
+
+
+# --------------------------------------------------------------------------- may connect (CONNECT_ALLOWED)
+
+
+@dataclass(frozen=True)
+class UserFacts:
+    """What the Slack edge learned about the person (users.info, usergroups.users.list)."""
+
+    user_id: str
+    is_admin: bool = False  # workspace admin or owner
+    groups: frozenset[str] = frozenset()  # the CONNECT_ALLOWED user groups (S…) the user is in
+
+
+def policy_ids(connect_allowed: str) -> list[str]:
+    if connect_allowed in ("everyone", "admins"):
+        return []
+    return [p.strip() for p in connect_allowed.split(",") if p.strip()]
+
+
+def usergroups_to_check(connect_allowed: str) -> list[str]:
+    """The user-group ids (S…) whose members the edge must look up for this policy."""
+    return [i for i in policy_ids(connect_allowed) if i.startswith("S")]
+
+
+def needs_admin_lookup(connect_allowed: str, user_id: str, admin_user_ids: Collection[str]) -> bool:
+    return connect_allowed == "admins" and user_id not in admin_user_ids
+
+
+def may_connect(connect_allowed: str, facts: UserFacts, admin_user_ids: Collection[str] = ()) -> bool:
+    """CONNECT_ALLOWED: ``everyone``; ``admins`` (workspace admins/owners and ADMIN_USER_IDS); or a
+    list of user ids (U…/W…) and user-group ids (S…)."""
+    if not facts.user_id:
+        return False
+    if connect_allowed == "everyone":
+        return True
+    if facts.user_id in admin_user_ids:
+        return True
+    if connect_allowed == "admins":
+        return facts.is_admin
+    ids = policy_ids(connect_allowed)
+    if facts.user_id in ids:
+        return True
+    return any(g in facts.groups for g in ids if g.startswith("S"))
+
+
+# --------------------------------------------------------------------------- may administer
+
+
+def may_administer(actor: Actor, admin_user_ids: Collection[str]) -> bool:
+    """True when ``actor`` may see the audit trail and use admin-only commands: ADMIN_USER_IDS, or a
+    workspace admin or owner."""
+    if not actor.user_id:
+        return False
+    return actor.user_id in admin_user_ids or actor.is_workspace_admin or actor.is_workspace_owner
+
+
+# --------------------------------------------------------------------------- may manage a connection
 
 
 def may_manage(actor: Actor, *, created_by: str, admin_user_ids: Collection[str]) -> bool:

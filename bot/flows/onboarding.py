@@ -16,7 +16,7 @@ import json
 import logging
 import secrets
 import threading
-from collections.abc import Callable, Collection, Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import asdict, dataclass, field, replace
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
@@ -47,50 +47,6 @@ SECRET_FIELDS = ("client_secret", "refresh_token")
 DATE_FIELD = "secret_created_on"
 PENDING_TTL = timedelta(minutes=15)
 PENDING_TABLE = "pending_connection"
-
-# --------------------------------------------------------------------------- who may connect
-
-
-@dataclass(frozen=True)
-class UserFacts:
-    """What the Slack edge learned about the person (users.info, usergroups.users.list)."""
-
-    user_id: str
-    is_admin: bool = False  # workspace admin or owner
-    groups: frozenset[str] = frozenset()  # the CONNECT_ALLOWED user groups (S…) the user is in
-
-
-def policy_ids(connect_allowed: str) -> list[str]:
-    if connect_allowed in ("everyone", "admins"):
-        return []
-    return [p.strip() for p in connect_allowed.split(",") if p.strip()]
-
-
-def usergroups_to_check(connect_allowed: str) -> list[str]:
-    """The user-group ids (S…) whose members the edge must look up for this policy."""
-    return [i for i in policy_ids(connect_allowed) if i.startswith("S")]
-
-
-def needs_admin_lookup(connect_allowed: str, user_id: str, admin_user_ids: Collection[str]) -> bool:
-    return connect_allowed == "admins" and user_id not in admin_user_ids
-
-
-def may_connect(connect_allowed: str, facts: UserFacts, admin_user_ids: Collection[str] = ()) -> bool:
-    """CONNECT_ALLOWED: ``everyone``; ``admins`` (workspace admins/owners and ADMIN_USER_IDS); or a
-    list of user ids (U…/W…) and user-group ids (S…)."""
-    if not facts.user_id:
-        return False
-    if connect_allowed == "everyone":
-        return True
-    if facts.user_id in admin_user_ids:
-        return True
-    if connect_allowed == "admins":
-        return facts.is_admin
-    ids = policy_ids(connect_allowed)
-    if facts.user_id in ids:
-        return True
-    return any(g in facts.groups for g in ids if g.startswith("S"))
-
 
 # --------------------------------------------------------------------------- the form
 

@@ -1,4 +1,8 @@
-"""The Slack edge: each module parses Slack payloads for one kind of listener and has register(app, services)."""
+"""The Slack edge: each module handles one kind of listener and has register(app, services, outbox).
+
+``context`` (installed by ``bot.app.build_app``) puts the actor on every request's context and is the
+one error handler; the listeners read who and which team from ``context["actor"]``.
+"""
 
 from __future__ import annotations
 
@@ -7,15 +11,17 @@ import pkgutil
 
 from slack_bolt import App
 
+from bot.flows.ports import Outbox
 from bot.services import Services
 
 
-def register(app: App, services: Services) -> None:
-    """Register every listener module in this package (each defines ``register(app, services)``)."""
+def register(app: App, services: Services, outbox: Outbox) -> None:
+    """Register every listener module in this package (each defines ``register(app, services, outbox)``);
+    ``outbox`` is the one the app posts notices through."""
     import bot.listeners as package
 
     for info in sorted(pkgutil.iter_modules(package.__path__), key=lambda i: i.name):
         module = importlib.import_module(f"bot.listeners.{info.name}")
         hook = getattr(module, "register", None)
         if callable(hook):
-            hook(app, services)
+            hook(app, services, outbox)

@@ -1,7 +1,8 @@
 """``/connect-amazon audit [NAME]``: the audit trail, ephemerally, for admins only.
 
-Admins are the people in ADMIN_USER_IDS and the workspace's admins and owners (``users.info``
-``is_admin`` / ``is_owner``). Everyone else gets a clear refusal and sees nothing.
+Who may see it is ``bot.flows.authz.may_administer``: the people in ADMIN_USER_IDS and the workspace's
+admins and owners (``users.info`` ``is_admin`` / ``is_owner`` / ``is_primary_owner``). Everyone else gets a
+clear refusal and sees nothing.
 """
 
 from __future__ import annotations
@@ -11,9 +12,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from bot.flows.audit import load_trail
-from bot.flows.authz import clean_name
+from bot.flows.authz import clean_name, may_administer
 from bot.listeners.commands import CommandRequest, subcommand
-from bot.listeners.lifecycle import resolve_actor
 from bot.services import Services
 from bot.views.audit import audit_trail, refusal
 
@@ -48,15 +48,14 @@ def audit_command(services: Services, request: CommandRequest, client: Any, resp
     if isinstance(query, str):
         say(refusal(query))
         return
-    if request.user_id not in services.settings.admin_user_ids:
-        actor, lookup_error = resolve_actor(client, request.user_id)
+    actor, lookup_error = request.actor.lookup()  # no Slack call for ADMIN_USER_IDS
+    if not may_administer(actor, services.settings.admin_user_ids):
         if lookup_error is not None:
             say(refusal("guard.audit.lookup_failed", error=lookup_error))
             return
-        if not (actor.is_workspace_admin or actor.is_workspace_owner):
-            log.info("audit trail refused to %s (not an admin)", request.user_id)
-            say(refusal("guard.audit.refused"))
-            return
+        log.info("audit trail refused to %s (not an admin)", request.user_id)
+        say(refusal("guard.audit.refused"))
+        return
     rows, name, truncated = load_trail(services, query.team_id, query.name)
     text, blocks = audit_trail(rows, name, truncated=truncated)
     say(text, blocks)

@@ -12,8 +12,11 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from slack_bolt import Ack, App
+from slack_bolt import Ack, App, BoltContext
 
+from bot.flows.ports import Outbox
+from bot.listeners.context import Actor, actor_of, team_id_of, user_id_of
+from bot.payload import get_str
 from bot.services import Services
 
 log = logging.getLogger(__name__)
@@ -31,6 +34,7 @@ class CommandRequest:
     trigger_id: str
     response_url: str
     args: str  # the text after the subcommand name, trimmed; never echoed to a channel
+    actor: Actor  # who sent it (team_id and user_id above are its ids)
 
 
 # handler(services, request, client, respond) -> None; runs after the ack.
@@ -71,34 +75,38 @@ def parse(text: str | None) -> tuple[Subcommand | None, str]:
     return entry, rest
 
 
-def to_request(body: dict[str, Any], args: str) -> CommandRequest:
+def to_request(body: dict[str, Any], args: str, actor: Actor | None = None) -> CommandRequest:
+    """The command as plain values; ``actor`` is the request's (``context["actor"]``)."""
+    if actor is None:
+        actor = Actor(user_id=user_id_of(body), team_id=team_id_of(body), client=None, admin_user_ids=())
     return CommandRequest(
-        team_id=str(body.get("team_id") or ""),
-        user_id=str(body.get("user_id") or ""),
-        channel_id=str(body.get("channel_id") or ""),
-        trigger_id=str(body.get("trigger_id") or ""),
-        response_url=str(body.get("response_url") or ""),
+        team_id=actor.team_id,
+        user_id=actor.user_id,
+        channel_id=get_str(body, "channel_id"),
+        trigger_id=get_str(body, "trigger_id"),
+        response_url=get_str(body, "response_url"),
         args=args,
+        actor=actor,
     )
 
 
-def register(app: App, services: Services) -> None:
-    def resolve(body: dict[str, Any]) -> tuple[Subcommand, CommandRequest]:
+def register(app: App, services: Services, outbox: Outbox) -> None:
+    def resolve(body: dict[str, Any], context: BoltContext) -> tuple[Subcommand, CommandRequest]:
         entry, args = parse(body.get("text"))
         if entry is None:
             entry, args = SUBCOMMANDS[HELP_SUBCOMMAND], ""
-        return entry, to_request(body, args)
+        return entry, to_request(body, args, actor_of(context))
 
-    def acknowledge(ack: Ack, body: dict[str, Any]) -> None:
-        entry, request = resolve(body)
+    def acknowledge(ack: Ack, body: dict[str, Any], context: BoltContext) -> None:
+        entry, request = resolve(body, context)
         note = entry.ack_text(request)
         if note:
             ack(text=note, response_type="ephemeral")
         else:
             ack()
 
-    def work(body: dict[str, Any], client: Any, respond: Any) -> None:
-        entry, request = resolve(body)
+    def work(body: dict[str, Any], client: Any, respond: Any, context: BoltContext) -> None:
+        entry, request = resolve(body, context)
         entry.handler(services, request, client, respond)
 
     app.command(COMMAND)(ack=acknowledge, lazy=[work])

@@ -5,13 +5,16 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from slack_bolt import App
+from slack_bolt import App, BoltContext
 from slack_sdk import WebClient
-from slack_sdk.errors import SlackApiError, SlackClientError
+from slack_sdk.errors import SlackClientError
 
 from bot.flows import checklist as checklist_flow
 from bot.flows import onboarding as flow
+from bot.flows.ports import Outbox
+from bot.listeners.context import actor_of
 from bot.services import Services
+from bot.slack_errors import slack_error
 from bot.views.home import home_view
 
 log = logging.getLogger(__name__)
@@ -24,17 +27,15 @@ def publish_home(services: Services, client: WebClient, team_id: str, user_id: s
     client.views_publish(user_id=user_id, view=home_view(state, summaries, services.clock().date()))
 
 
-def register(app: App, services: Services) -> None:
+def register(app: App, services: Services, outbox: Outbox) -> None:
     @app.event("app_home_opened")
-    def on_home_opened(event: dict[str, Any], body: dict[str, Any], client: WebClient) -> None:
+    def on_home_opened(event: dict[str, Any], client: WebClient, context: BoltContext) -> None:
         if event.get("tab", "home") != "home":
             return
-        user_id = str(event.get("user") or "")
-        team_id = str(body.get("team_id") or "")
+        actor = actor_of(context)
         try:
-            publish_home(services, client, team_id, user_id)
-        except (SlackApiError, SlackClientError) as exc:
-            error = exc.response.get("error") if isinstance(exc, SlackApiError) and exc.response is not None else None
-            log.warning("could not publish the Home tab for %s: %s", user_id, error or type(exc).__name__)
+            publish_home(services, client, actor.team_id, actor.user_id)
+        except SlackClientError as exc:
+            log.warning("could not publish the Home tab for %s: %s", actor.user_id, slack_error(exc))
         except Exception:
             log.exception("publishing the Home tab failed")

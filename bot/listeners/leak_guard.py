@@ -14,7 +14,7 @@ from slack_bolt import Ack, App, BoltContext
 from slack_sdk import WebClient
 
 from bot.flows.leak_guard import MAX_SCAN_CHARS, LeakWarning, PostedMessage, handle_message
-from bot.outbox import SlackOutbox
+from bot.flows.ports import Outbox
 from bot.services import Services
 from bot.views.leak_guard import warning_message
 
@@ -112,9 +112,7 @@ def parse_message_event(
     )
 
 
-def register(app: App, services: Services) -> None:
-    outbox = SlackOutbox(app.client, services.settings.notify_channel)
-
+def register(app: App, services: Services, outbox: Outbox) -> None:
     def acknowledge(ack: Ack) -> None:
         ack()
 

@@ -13,18 +13,21 @@ import logging
 from collections.abc import Callable
 from typing import Any
 
-from slack_bolt import Ack, App
-from slack_sdk.errors import SlackApiError, SlackClientError
+from slack_bolt import Ack, App, BoltContext
+from slack_sdk.errors import SlackClientError
 
 from bot.flows import disconnect as disconnect_flow
 from bot.flows import rotation
-from bot.flows.authz import Actor, Lookup, Target, find_target
+from bot.flows.authz import Lookup, Target, find_target
+from bot.flows.ports import Outbox
 from bot.flows.rotation import RenewKind
 from bot.i18n import t
 from bot.listeners.commands import CommandRequest, subcommand
-from bot.outbox import SlackOutbox
+from bot.listeners.context import actor_of, form_values
+from bot.payload import first_action, get_str, obj
 from bot.response_url import GuardedRespond
 from bot.services import Services
+from bot.slack_errors import slack_error
 from bot.views import lifecycle as views
 from bot.views.blocks import md
 
@@ -35,44 +38,17 @@ MAX_ROW_ID = 2_147_483_647  # ids from payloads beyond a database integer are no
 # --- helpers ------------------------------------------------------------------------------------------
 
 
-def resolve_actor(client: Any, user_id: str) -> tuple[Actor, str | None]:
-    """The actor's workspace admin/owner flags from users.info, and the Slack error if that failed."""
-    try:
-        user = client.users_info(user=user_id).get("user") or {}
-    except SlackApiError as exc:
-        error = exc.response.get("error", "unknown_error") if exc.response is not None else "unknown_error"
-        log.warning("users.info failed for %s: %s", user_id, error)
-        return Actor(user_id=user_id), str(error)
-    except SlackClientError as exc:
-        log.warning("users.info failed for %s: %s", user_id, type(exc).__name__)
-        return Actor(user_id=user_id), type(exc).__name__
-    return Actor(user_id=user_id, is_workspace_admin=bool(user.get("is_admin")),
-                 is_workspace_owner=bool(user.get("is_owner") or user.get("is_primary_owner"))), None
-
-
-def _obj(value: Any) -> dict[str, Any]:
-    """``value`` if it is a JSON object, else an empty one: payload parts are never trusted to have a shape."""
-    return value if isinstance(value, dict) else {}
-
-
-def _user_id(body: dict[str, Any]) -> str:
-    user = body.get("user")
-    value = _obj(user).get("id") if isinstance(user, dict) else body.get("user_id")
-    return value if isinstance(value, str) else ""
-
-
 def _target_dict(target: Target) -> dict[str, Any]:
     return {"connection_id": target.connection_id, "name": target.name, "marketplace": target.marketplace,
             "region": target.region}
 
 
-def _say(respond: Any, client: Any, body: dict[str, Any], text: str, **extra: Any) -> None:
+def _say(respond: Any, client: Any, body: dict[str, Any], text: str, user_id: str, **extra: Any) -> None:
     """An ephemeral answer through ``respond``: Bolt's is a GuardedRespond (bot.response_url), which uses the
     response_url only when it is Slack's own, else chat.postEphemeral, else a DM."""
     if not isinstance(respond, GuardedRespond):  # not built by Bolt's middleware: answer with the Web API
-        channel = _obj(body.get("channel")).get("id") or body.get("channel_id")
-        respond = GuardedRespond(response_url=None, client=client, user_id=_user_id(body) or None,
-                                 channel_id=channel if isinstance(channel, str) else None)
+        channel = get_str(body, "channel", "id") or get_str(body, "channel_id")
+        respond = GuardedRespond(response_url=None, client=client, user_id=user_id or None, channel_id=channel or None)
     respond(text=text, response_type="ephemeral", **extra)
 
 
@@ -85,12 +61,8 @@ def _open_renew(services: Services, client: Any, trigger_id: str, kind: RenewKin
     try:
         client.views_open(trigger_id=trigger_id, view=views.renew_modal(kind.value, _target_dict(lookup.target),
                                                                         today))
-    except SlackApiError as exc:
-        error = exc.response.get("error", "unknown_error") if exc.response is not None else "unknown_error"
-        log.warning("views.open failed: %s", error)
-        say(t("general.unexpected_error"))
     except SlackClientError as exc:
-        log.warning("views.open failed: %s", type(exc).__name__)
+        log.warning("views.open failed: %s", slack_error(exc))
         say(t("general.unexpected_error"))
 
 
@@ -102,7 +74,7 @@ def _renew_command(kind: RenewKind) -> Callable[[Services, CommandRequest, Any, 
         if not request.args:
             say(t(f"lifecycle.usage.{kind.value}"))
             return
-        actor, lookup_error = resolve_actor(client, request.user_id)
+        actor, lookup_error = request.actor.lookup()
         lookup = find_target(services, team_id=request.team_id, actor=actor, name=request.args,
                              lookup_error=lookup_error)
         _open_renew(services, client, request.trigger_id, kind, lookup, say)
@@ -119,7 +91,7 @@ def disconnect_command(services: Services, request: CommandRequest, client: Any,
     if not request.args:
         respond(text=t("lifecycle.usage.disconnect"), response_type="ephemeral")
         return
-    actor, lookup_error = resolve_actor(client, request.user_id)
+    actor, lookup_error = request.actor.lookup()
     lookup = find_target(services, team_id=request.team_id, actor=actor, name=request.args,
                          lookup_error=lookup_error)
     if lookup.target is None:
@@ -129,15 +101,8 @@ def disconnect_command(services: Services, request: CommandRequest, client: Any,
     respond(text=text, blocks=blocks, response_type="ephemeral")
 
 
-def _team_id(body: dict[str, Any]) -> str:
-    value = _obj(body.get("team")).get("id") or _obj(body.get("user")).get("team_id")
-    return value if isinstance(value, str) else ""
-
-
 def _action_connection_id(body: dict[str, Any]) -> int | None:
-    actions = body.get("actions")
-    first = _obj(actions[0]) if isinstance(actions, list) and actions else {}
-    value = first.get("value")
+    value = first_action(body).get("value")
     if isinstance(value, str) and value.isascii() and value.isdigit() and int(value) <= MAX_ROW_ID:
         return int(value)
     return None
@@ -146,25 +111,23 @@ def _action_connection_id(body: dict[str, Any]) -> int | None:
 # --- registration -------------------------------------------------------------------------------------
 
 
-def register(app: App, services: Services) -> None:
-    outbox = SlackOutbox(app.client, services.settings.notify_channel)
-
+def register(app: App, services: Services, outbox: Outbox) -> None:
     def ack_only(ack: Ack) -> None:
         ack()
 
     def renew_button(kind: RenewKind) -> Callable[..., None]:
-        def work(body: dict[str, Any], client: Any, respond: Any) -> None:
-            user_id = _user_id(body)
+        def work(body: dict[str, Any], client: Any, respond: Any, context: BoltContext) -> None:
+            who = actor_of(context)
             connection_id = _action_connection_id(body)
 
             def say(text: str) -> None:
-                _say(respond, client, body, text, replace_original=False)
+                _say(respond, client, body, text, who.user_id, replace_original=False)
 
-            if connection_id is None or not user_id:
+            if connection_id is None or not who.user_id:
                 say(t("lifecycle.not_found_any"))
                 return
-            actor, lookup_error = resolve_actor(client, user_id)
-            lookup = find_target(services, team_id=_team_id(body), actor=actor, connection_id=connection_id,
+            actor, lookup_error = who.lookup()
+            lookup = find_target(services, team_id=who.team_id, actor=actor, connection_id=connection_id,
                                  lookup_error=lookup_error)
             trigger_id = body.get("trigger_id")
             _open_renew(services, client, trigger_id if isinstance(trigger_id, str) else "", kind, lookup, say)
@@ -176,12 +139,12 @@ def register(app: App, services: Services) -> None:
 
     def parse_submission(body: dict[str, Any]) -> tuple[RenewKind, int, object, str | None] | None:
         """(kind, connection id, typed value, picked date) from a submission, or None if it is not ours."""
-        view = _obj(body.get("view"))
+        view = obj(body.get("view"))
         try:
             meta = json.loads(view.get("private_metadata") or "{}")
         except (TypeError, ValueError, RecursionError):
             return None
-        meta = _obj(meta)
+        meta = obj(meta)
         try:
             kind = RenewKind(meta.get("kind"))
         except ValueError:
@@ -189,12 +152,10 @@ def register(app: App, services: Services) -> None:
         connection_id = meta.get("connection_id")
         if not isinstance(connection_id, int) or isinstance(connection_id, bool) or not 0 < connection_id <= MAX_ROW_ID:
             return None
-        values = _obj(_obj(view.get("state")).get("values"))
-        raw = _obj(_obj(values.get(kind.field)).get(kind.field)).get("value") or ""
-        picked = _obj(_obj(values.get(views.CREATED_ON)).get(views.CREATED_ON)).get("selected_date")
-        return kind, connection_id, raw, picked if isinstance(picked, str) else None
+        values = form_values(view)
+        return kind, connection_id, values.get(kind.field) or "", values.get(views.CREATED_ON)
 
-    def renew_ack(ack: Ack, body: dict[str, Any]) -> None:
+    def renew_ack(ack: Ack, body: dict[str, Any], context: BoltContext) -> None:
         parsed = parse_submission(body)
         if parsed is None:
             ack(response_action="update", view=views.result_modal("rotate", t("general.unexpected_error")))
@@ -211,10 +172,10 @@ def register(app: App, services: Services) -> None:
         if errors:
             ack(response_action="errors", errors=errors)
             return
-        name = disconnect_flow.connection_name(services, _team_id(body), connection_id) or ""
+        name = disconnect_flow.connection_name(services, actor_of(context).team_id, connection_id) or ""
         ack(response_action="update", view=views.verifying_modal(kind.value, name))
 
-    def renew_work(body: dict[str, Any], client: Any) -> None:
+    def renew_work(body: dict[str, Any], client: Any, context: BoltContext) -> None:
         parsed = parse_submission(body)
         if parsed is None:
             return
@@ -223,13 +184,13 @@ def register(app: App, services: Services) -> None:
         created_on, date_error = rotation.parse_created_on(picked, services.clock().date())
         if error or value is None or date_error:
             return  # already answered in the ack
-        view = _obj(body.get("view"))
-        user_id = _user_id(body)
-        if not user_id:
+        view = obj(body.get("view"))
+        who = actor_of(context)
+        if not who.user_id:
             return
-        actor, lookup_error = resolve_actor(client, user_id)
+        actor, lookup_error = who.lookup()
         result = rotation.renew(
-            services, outbox, kind=kind, team_id=_team_id(body), connection_id=connection_id, actor=actor,
+            services, outbox, kind=kind, team_id=who.team_id, connection_id=connection_id, actor=actor,
             new_value=value, created_on=created_on, now=services.clock(), lookup_error=lookup_error,
             idempotency_key=hashlib.sha256(f"{view.get('id')}:{view.get('hash')}".encode()).hexdigest(),
         )
@@ -243,21 +204,23 @@ def register(app: App, services: Services) -> None:
 
     app.view(views.RENEW_CALLBACK)(ack=renew_ack, lazy=[renew_work])
 
-    def disconnect_confirm(body: dict[str, Any], client: Any, respond: Any) -> None:
+    def disconnect_confirm(body: dict[str, Any], client: Any, respond: Any, context: BoltContext) -> None:
+        who = actor_of(context)
         connection_id = _action_connection_id(body)
-        user_id = _user_id(body)
-        if connection_id is None or not user_id:
-            _say(respond, client, body, t("lifecycle.not_found_any"), replace_original=True)
+        if connection_id is None or not who.user_id:
+            _say(respond, client, body, t("lifecycle.not_found_any"), who.user_id, replace_original=True)
             return
-        actor, lookup_error = resolve_actor(client, user_id)
-        result = disconnect_flow.disconnect(services, outbox, team_id=_team_id(body), connection_id=connection_id,
+        actor, lookup_error = who.lookup()
+        result = disconnect_flow.disconnect(services, outbox, team_id=who.team_id, connection_id=connection_id,
                                             actor=actor, now=services.clock(), lookup_error=lookup_error)
-        _say(respond, client, body, result.message, replace_original=result.ok)
+        _say(respond, client, body, result.message, who.user_id, replace_original=result.ok)
 
-    def disconnect_cancel(body: dict[str, Any], client: Any, respond: Any) -> None:
+    def disconnect_cancel(body: dict[str, Any], client: Any, respond: Any, context: BoltContext) -> None:
+        who = actor_of(context)
         connection_id = _action_connection_id(body)
-        name = disconnect_flow.connection_name(services, _team_id(body), connection_id) if connection_id else None
-        _say(respond, client, body, md("lifecycle.disconnect.kept", name=name or "?"), replace_original=True)
+        name = disconnect_flow.connection_name(services, who.team_id, connection_id) if connection_id else None
+        _say(respond, client, body, md("lifecycle.disconnect.kept", name=name or "?"), who.user_id,
+             replace_original=True)
 
     app.action(views.DISCONNECT_CONFIRM_ACTION)(ack=ack_only, lazy=[disconnect_confirm])
     app.action(views.DISCONNECT_CANCEL_ACTION)(ack=ack_only, lazy=[disconnect_cancel])

@@ -8,25 +8,24 @@ ack, in the same listener thread (Bolt sends the HTTP answer as soon as ``ack()`
 
 from __future__ import annotations
 
-import functools
 import logging
 import re
 import time
-from collections.abc import Callable
 from typing import Any
 
-from slack_bolt import Ack, App
+from slack_bolt import Ack, App, BoltContext
 from slack_sdk import WebClient
-from slack_sdk.errors import SlackApiError, SlackClientError
+from slack_sdk.errors import SlackClientError
 
 from bot.flows import checklist as checklist_flow
 from bot.flows import onboarding as flow
+from bot.flows.ports import Outbox
 from bot.i18n import t
 from bot.listeners.commands import SUBCOMMANDS, CommandRequest, subcommand
-from bot.listeners.lifecycle import resolve_actor
-from bot.outbox import SlackOutbox
-from bot.payload import first_action, get_str, obj, selected_option_values, selected_value, state_values, text
+from bot.listeners.context import Actor, actor_of, form_values
+from bot.payload import first_action, get_str, obj, selected_option_values, text
 from bot.services import Services
+from bot.slack_errors import slack_error
 from bot.views.blocks import md
 from bot.views.checklist import OPEN_CREDENTIALS, PATH_ACTION_PREFIX, STEP_ACTION, checklist_message
 from bot.views.connections import status_message
@@ -50,60 +49,6 @@ log = logging.getLogger(__name__)
 # save). A first one whose process died is noticed within flow.LEASE instead.
 FOLLOW_TIMEOUT = 90.0
 FOLLOW_POLL = 0.25
-
-
-def _slack_error(exc: Exception) -> str:
-    if isinstance(exc, SlackApiError) and exc.response is not None:
-        return str(exc.response.get("error", "unknown_error"))
-    return type(exc).__name__
-
-
-def guarded(fn: Callable[..., None]) -> Callable[..., None]:
-    """Log (redacted) instead of raising into Bolt, so no traceback ever reaches a person."""
-
-    @functools.wraps(fn)
-    def wrapper(*args: Any, **kwargs: Any) -> None:
-        try:
-            fn(*args, **kwargs)
-        except (SlackApiError, SlackClientError) as exc:
-            log.warning("%s: Slack answered %s", fn.__name__, _slack_error(exc))
-        except Exception:
-            log.exception("%s failed", fn.__name__)
-
-    return wrapper
-
-
-# --------------------------------------------------------------------------- who may connect
-
-
-def user_facts(client: WebClient, services: Services, user_id: str) -> flow.UserFacts:
-    """Resolve the Slack facts the CONNECT_ALLOWED policy needs (no calls for ``everyone``)."""
-    settings = services.settings
-    policy = settings.connect_allowed
-    is_admin = False
-    if flow.needs_admin_lookup(policy, user_id, settings.admin_user_ids):
-        try:
-            user = client.users_info(user=user_id)["user"]
-            is_admin = bool(user.get("is_admin") or user.get("is_owner") or user.get("is_primary_owner"))
-        except (SlackApiError, SlackClientError) as exc:
-            log.warning("users.info for %s failed (%s): treating as not an admin", user_id, _slack_error(exc))
-    groups: set[str] = set()
-    for group in flow.usergroups_to_check(policy):
-        try:
-            members = client.usergroups_users_list(usergroup=group)["users"] or []
-        except (SlackApiError, SlackClientError) as exc:
-            log.warning("usergroups.users.list %s failed (%s)", group, _slack_error(exc))
-            continue
-        if user_id in members:
-            groups.add(group)
-    return flow.UserFacts(user_id=user_id, is_admin=is_admin, groups=frozenset(groups))
-
-
-def allowed(client: WebClient, services: Services, user_id: str) -> bool:
-    settings = services.settings
-    if settings.connect_allowed == "everyone":
-        return bool(user_id)
-    return flow.may_connect(settings.connect_allowed, user_facts(client, services, user_id), settings.admin_user_ids)
 
 
 # --------------------------------------------------------------------------- the checklist DM
@@ -133,14 +78,6 @@ def _update_checklist(services: Services, client: WebClient, state: checklist_fl
             checklist_flow.remember_dm(session, state.team_id, state.user_id, channel, ts, services.clock())
 
 
-def _team(body: dict[str, Any]) -> str:
-    return get_str(body, "team", "id") or get_str(body, "team_id") or get_str(body, "user", "team_id")
-
-
-def _user(body: dict[str, Any]) -> str:
-    return get_str(body, "user", "id") or get_str(body, "user_id")
-
-
 # --------------------------------------------------------------------------- subcommands
 
 
@@ -150,14 +87,14 @@ def _start_ack(_request: CommandRequest) -> str:
 
 @subcommand("start", ack_text=_start_ack)
 def start(services: Services, request: CommandRequest, client: WebClient, respond: Any) -> None:
-    if not allowed(client, services, request.user_id):
+    if not request.actor.may_connect(services.settings.connect_allowed):
         respond(text=t("onboarding.start.refused"), response_type="ephemeral")
         return
     try:
         send_checklist(services, client, request.team_id, request.user_id)
-    except (SlackApiError, SlackClientError) as exc:
-        log.warning("could not DM the checklist to %s: %s", request.user_id, _slack_error(exc))
-        respond(text=md("onboarding.start.dm_failed", error=_slack_error(exc)), response_type="ephemeral")
+    except SlackClientError as exc:
+        log.warning("could not DM the checklist to %s: %s", request.user_id, slack_error(exc))
+        respond(text=md("onboarding.start.dm_failed", error=slack_error(exc)), response_type="ephemeral")
 
 
 @subcommand("status")
@@ -175,15 +112,6 @@ def help_(services: Services, request: CommandRequest, client: WebClient, respon
 
 
 # --------------------------------------------------------------------------- the modal
-
-
-def form_values(view: dict[str, Any]) -> dict[str, str | None]:
-    """{action_id: submitted value} from a view_submission's ``view.state.values``."""
-    result: dict[str, str | None] = {}
-    for actions in state_values(view).values():
-        for action_id, state in actions.items():
-            result[action_id] = selected_value(state)
-    return result
 
 
 def _error_blocks(errors: dict[str, str]) -> dict[str, str]:
@@ -207,13 +135,13 @@ def interrupted(prefill: flow.Prefill) -> flow.Outcome:
                         next_step=t("onboarding.result.interrupted_step"), prefill=prefill)
 
 
-def register(app: App, services: Services) -> None:
-    outbox = SlackOutbox(app.client, services.settings.notify_channel)
+def register(app: App, services: Services, outbox: Outbox) -> None:
+    connect_allowed = services.settings.connect_allowed
 
-    def open_form(client: WebClient, body: dict[str, Any]) -> None:
-        team_id, user_id = _team(body), _user(body)
+    def open_form(client: WebClient, body: dict[str, Any], actor: Actor) -> None:
+        team_id, user_id = actor.team_id, actor.user_id
         trigger_id = text(body.get("trigger_id"))
-        if not allowed(client, services, user_id):
+        if not actor.may_connect(connect_allowed):
             client.views_open(trigger_id=trigger_id, view=refused_view())
             return
         with services.db.session() as session:
@@ -222,24 +150,23 @@ def register(app: App, services: Services) -> None:
         client.views_open(trigger_id=trigger_id, view=credentials_modal(prefill, services.clock().date()))
 
     @app.action(OPEN_CREDENTIALS)
-    @guarded
-    def on_open_credentials(ack: Ack, body: dict[str, Any], client: WebClient) -> None:
+    def on_open_credentials(ack: Ack, body: dict[str, Any], client: WebClient, context: BoltContext) -> None:
         ack()
-        open_form(client, body)
+        open_form(client, body, actor_of(context))
 
     @app.action(re.compile(f"^{PATH_ACTION_PREFIX}(seller|vendor)$"))
-    @guarded
-    def on_choose_path(ack: Ack, body: dict[str, Any], client: WebClient) -> None:
+    def on_choose_path(ack: Ack, body: dict[str, Any], client: WebClient, context: BoltContext) -> None:
         ack()
+        actor = actor_of(context)
         path = text(first_action(body).get("action_id"))[len(PATH_ACTION_PREFIX):]
         with services.db.session(write=True) as session:
-            state = checklist_flow.choose_path(session, _team(body), _user(body), path, services.clock())
+            state = checklist_flow.choose_path(session, actor.team_id, actor.user_id, path, services.clock())
         _update_checklist(services, client, state, body)
 
     @app.action(STEP_ACTION)
-    @guarded
-    def on_step(ack: Ack, body: dict[str, Any], client: WebClient) -> None:
+    def on_step(ack: Ack, body: dict[str, Any], client: WebClient, context: BoltContext) -> None:
         ack()
+        actor = actor_of(context)
         action = first_action(body)
         block_id = text(action.get("block_id"))
         if not block_id.startswith("step_"):
@@ -247,14 +174,14 @@ def register(app: App, services: Services) -> None:
         step_id = block_id[len("step_"):]
         done = step_id in selected_option_values(action)
         with services.db.session(write=True) as session:
-            state = checklist_flow.set_step(session, _team(body), _user(body), step_id, done, services.clock())
+            state = checklist_flow.set_step(session, actor.team_id, actor.user_id, step_id, done, services.clock())
         _update_checklist(services, client, state, body)
 
     @app.view(CALLBACK_ID)
-    @guarded
-    def on_submit(ack: Ack, body: dict[str, Any], client: WebClient) -> None:
+    def on_submit(ack: Ack, body: dict[str, Any], client: WebClient, context: BoltContext) -> None:
         view = obj(body.get("view"))
-        team_id, user_id = _team(body), _user(body)
+        actor = actor_of(context)
+        team_id, user_id = actor.team_id, actor.user_id
         raw = form_values(view)
         form = flow.check_form(raw, services.clock().date())
         if form.ok:
@@ -269,13 +196,13 @@ def register(app: App, services: Services) -> None:
                               view_hash=text(view.get("hash")), form=form)
         ack(response_action="update", view=verifying_view())  # the ack does not depend on the claim
         try:
-            outcome = settle(client, sub)
+            outcome = settle(sub, actor)
         except Exception:
             log.exception("saving a connection for team %s failed", team_id)
             outcome = unexpected(form.prefill())
         client.views_update(view_id=sub.view_id, view=outcome_view(outcome))
 
-    def settle(client: WebClient, sub: flow.Submission) -> flow.Outcome:
+    def settle(sub: flow.Submission, actor: Actor) -> flow.Outcome:
         """Do the work (verify, save, announce) or, for a duplicate, wait for the outcome of the request
         it duplicates, taking its claim over if that request's process died."""
         prefill = sub.form.prefill()
@@ -300,11 +227,10 @@ def register(app: App, services: Services) -> None:
             claim = flow.claim_submission(services.db, services.crypto, sub, services.clock(), owner=claim.owner)
         with flow.LeaseKeeper(services.db, claim) as keeper:
             try:
-                if not allowed(client, services, sub.user_id):
+                if not actor.may_connect(connect_allowed):
                     outcome = flow.Outcome(kind="refused", cause=md("onboarding.refused"))
                 else:
-                    outcome = flow.verify_and_save(services, outbox, sub,
-                                                   lambda: resolve_actor(client, sub.user_id))
+                    outcome = flow.verify_and_save(services, outbox, sub, actor.lookup)
             except Exception:
                 log.exception("saving a connection for team %s failed", sub.team_id)
                 outcome = unexpected(prefill)
@@ -328,7 +254,6 @@ def register(app: App, services: Services) -> None:
         return interrupted(prefill)
 
     @app.action(RETRY_ACTION)
-    @guarded
     def on_retry(ack: Ack, body: dict[str, Any], client: WebClient) -> None:
         ack()
         view = obj(body.get("view"))
@@ -336,22 +261,20 @@ def register(app: App, services: Services) -> None:
         client.views_update(view_id=text(view.get("id")), view=credentials_modal(prefill, services.clock().date()))
 
     @app.action(CONFIRM_ACTION)
-    @guarded
-    def on_confirm(ack: Ack, body: dict[str, Any], client: WebClient) -> None:
+    def on_confirm(ack: Ack, body: dict[str, Any], client: WebClient, context: BoltContext) -> None:
         ack()
+        actor = actor_of(context)
         view_id = get_str(body, "view", "id")
         pending_id = text(first_action(body).get("value"))
         client.views_update(view_id=view_id, view=verifying_view())
-        user_id = _user(body)
-        outcome = flow.confirm_pending(services, outbox, pending_id, _team(body), user_id,
-                                       lambda: resolve_actor(client, user_id))
+        outcome = flow.confirm_pending(services, outbox, pending_id, actor.team_id, actor.user_id, actor.lookup)
         if outcome is not None:
             client.views_update(view_id=view_id, view=outcome_view(outcome))
 
     @app.action(CANCEL_ACTION)
-    @guarded
-    def on_cancel(ack: Ack, body: dict[str, Any], client: WebClient) -> None:
+    def on_cancel(ack: Ack, body: dict[str, Any], client: WebClient, context: BoltContext) -> None:
         ack()
+        actor = actor_of(context)
         pending_id = text(first_action(body).get("value"))
-        outcome = flow.cancel_pending(services.db, pending_id, _team(body), _user(body))
+        outcome = flow.cancel_pending(services.db, pending_id, actor.team_id, actor.user_id)
         client.views_update(view_id=get_str(body, "view", "id"), view=outcome_view(outcome))

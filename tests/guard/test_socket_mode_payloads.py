@@ -92,7 +92,9 @@ def test_wrongly_typed_view_state_is_acknowledged_and_ignored(socket_bot: tuple[
 
 def test_listener_parsing_is_defensive_without_the_shape_check() -> None:
     """The listeners' own reads: the typed accessors give plain values for every odd shape."""
-    from bot.listeners.onboarding import _team, _user, form_values
+    from bot.listeners.context import form_values
+    from bot.listeners.context import team_id_of as _team
+    from bot.listeners.context import user_id_of as _user
 
     for values in STATE_MUTATIONS.values():
         result = form_values({"state": {"values": values}})

@@ -12,6 +12,7 @@ import pytest
 from slack_sdk.models.blocks import Block
 from slack_sdk.models.views import View
 
+from bot.flows import authz
 from bot.flows import checklist as cl
 from bot.flows import onboarding as flow
 from bot.flows.ports import Audience, Notice
@@ -156,17 +157,17 @@ def test_nudge_is_due_once_and_cleared_by_unticking(tmp_path: Path) -> None:
 
 
 @pytest.mark.parametrize("policy,facts,admins,expected", [
-    ("everyone", flow.UserFacts("U1"), (), True),
-    ("admins", flow.UserFacts("U1"), (), False),
-    ("admins", flow.UserFacts("U1", is_admin=True), (), True),
-    ("admins", flow.UserFacts("U1"), ("U1",), True),
-    ("U1,U2", flow.UserFacts("U2"), (), True),
-    ("U1,S0GROUP", flow.UserFacts("U3"), (), False),
-    ("U1,S0GROUP", flow.UserFacts("U3", groups=frozenset({"S0GROUP"})), (), True),
-    ("everyone", flow.UserFacts(""), (), False),
+    ("everyone", authz.UserFacts("U1"), (), True),
+    ("admins", authz.UserFacts("U1"), (), False),
+    ("admins", authz.UserFacts("U1", is_admin=True), (), True),
+    ("admins", authz.UserFacts("U1"), ("U1",), True),
+    ("U1,U2", authz.UserFacts("U2"), (), True),
+    ("U1,S0GROUP", authz.UserFacts("U3"), (), False),
+    ("U1,S0GROUP", authz.UserFacts("U3", groups=frozenset({"S0GROUP"})), (), True),
+    ("everyone", authz.UserFacts(""), (), False),
 ])
-def test_may_connect(policy: str, facts: flow.UserFacts, admins: tuple[str, ...], expected: bool) -> None:
-    assert flow.may_connect(policy, facts, admins) is expected
+def test_may_connect(policy: str, facts: authz.UserFacts, admins: tuple[str, ...], expected: bool) -> None:
+    assert authz.may_connect(policy, facts, admins) is expected
 
 
 def test_form_check_reprs_hide_secrets() -> None:

@@ -1,0 +1,175 @@
+"""The Slack edge's one request context: who sent this (an :class:`Actor` on Bolt's ``context``), the one
+reading of Slack error codes, the one reading of form values, and the one error handler.
+
+``install(app, admin_user_ids)`` registers the middleware that puts ``context["actor"]`` on every request and
+the ``@app.error`` handler. Listeners take ``context`` (Bolt injects it) and read ``context["actor"]``
+instead of parsing the body themselves; the authorization decisions are ``bot.flows.authz``'s.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Callable, Collection
+from typing import Any
+
+from slack_bolt import App, BoltContext, BoltResponse
+from slack_sdk.errors import SlackApiError, SlackClientError
+
+from bot.flows import authz
+from bot.i18n import t
+from bot.payload import get_str, selected_value, state_values
+from bot.response_url import GuardedRespond
+from bot.slack_errors import slack_error
+
+log = logging.getLogger(__name__)
+
+ACTOR = "actor"  # the key of the Actor on Bolt's context
+
+
+def user_id_of(body: Any) -> str:
+    """The person who sent a payload: ``user.id`` (interactions), ``user_id`` (commands), ``event.user``."""
+    return get_str(body, "user", "id") or get_str(body, "user_id") or get_str(body, "event", "user")
+
+
+def team_id_of(body: Any) -> str:
+    """The workspace a payload came from: ``team.id``, ``team_id``, else the user's ``team_id``."""
+    return get_str(body, "team", "id") or get_str(body, "team_id") or get_str(body, "user", "team_id")
+
+
+def form_values(view: Any) -> dict[str, str | None]:
+    """{action_id: submitted value} from a view submission's ``view.state.values`` (by the input's type)."""
+    result: dict[str, str | None] = {}
+    for actions in state_values(view).values():
+        for action_id, state in actions.items():
+            result[action_id] = selected_value(state)
+    return result
+
+
+class Actor:
+    """The person a request comes from, read once per request by the middleware.
+
+    ``lookup()`` asks ``users.info`` on first use only and keeps the answer for the rest of the request
+    (a lazy listener shares it: Bolt's deep copy of the context returns this same object). A person in
+    ADMIN_USER_IDS, or a request without a user, needs no lookup. ``locale`` is "en" until the edge reads
+    the person's Slack locale.
+    """
+
+    def __init__(self, *, user_id: str, team_id: str, client: Any, admin_user_ids: Collection[str],
+                 locale: str = "en") -> None:
+        self.user_id = user_id
+        self.team_id = team_id
+        self.locale = locale
+        self._client = client
+        self._admin_user_ids = frozenset(admin_user_ids)
+        self._lock = threading.Lock()
+        self._looked_up: tuple[authz.Actor, str | None] | None = None
+
+    def __repr__(self) -> str:
+        return f"Actor(user_id={self.user_id!r}, team_id={self.team_id!r})"
+
+    def __deepcopy__(self, memo: dict[int, Any]) -> Actor:
+        return self  # one lookup per request, whether the ack listener or a lazy listener makes it
+
+    @property
+    def listed(self) -> bool:
+        """In ADMIN_USER_IDS."""
+        return bool(self.user_id) and self.user_id in self._admin_user_ids
+
+    def lookup(self) -> tuple[authz.Actor, str | None]:
+        """The person's workspace admin/owner flags as ``authz.Actor``, and the Slack error if users.info
+        failed (the flags then read False). One rule: admin is ``is_admin``; owner is ``is_owner`` or
+        ``is_primary_owner``."""
+        with self._lock:
+            if self._looked_up is None:
+                self._looked_up = self._ask()
+            return self._looked_up
+
+    def _ask(self) -> tuple[authz.Actor, str | None]:
+        if not self.user_id or self.listed or self._client is None:
+            return authz.Actor(user_id=self.user_id), None
+        try:
+            response = self._client.users_info(user=self.user_id)
+            user = response.get("user") or {}
+        except (SlackApiError, SlackClientError) as exc:
+            error = slack_error(exc)
+            log.warning("users.info failed for %s: %s", self.user_id, error)
+            return authz.Actor(user_id=self.user_id), error
+        if not isinstance(user, dict):
+            user = {}
+        return authz.Actor(user_id=self.user_id, is_workspace_admin=bool(user.get("is_admin")),
+                           is_workspace_owner=bool(user.get("is_owner") or user.get("is_primary_owner"))), None
+
+    def is_admin(self) -> bool:
+        """In ADMIN_USER_IDS, or a workspace admin or owner (False when Slack cannot say)."""
+        actor, _error = self.lookup()
+        return authz.may_administer(actor, self._admin_user_ids)
+
+    def user_facts(self, connect_allowed: str) -> authz.UserFacts:
+        """The facts the CONNECT_ALLOWED policy needs (no Slack call for ``everyone``)."""
+        is_admin = False
+        if authz.needs_admin_lookup(connect_allowed, self.user_id, self._admin_user_ids):
+            actor, error = self.lookup()
+            if error is not None:
+                log.warning("treating %s as not an admin: users.info failed (%s)", self.user_id, error)
+            is_admin = actor.is_workspace_admin or actor.is_workspace_owner
+        groups: set[str] = set()
+        for group in authz.usergroups_to_check(connect_allowed):
+            try:
+                members = self._client.usergroups_users_list(usergroup=group)["users"] or []
+            except (SlackApiError, SlackClientError) as exc:
+                log.warning("usergroups.users.list %s failed (%s)", group, slack_error(exc))
+                continue
+            if self.user_id in members:
+                groups.add(group)
+        return authz.UserFacts(user_id=self.user_id, is_admin=is_admin, groups=frozenset(groups))
+
+    def may_connect(self, connect_allowed: str) -> bool:
+        """CONNECT_ALLOWED, decided by ``authz.may_connect`` over this person's facts."""
+        if connect_allowed == "everyone":
+            return bool(self.user_id)
+        return authz.may_connect(connect_allowed, self.user_facts(connect_allowed), self._admin_user_ids)
+
+
+def actor_of(context: BoltContext) -> Actor:
+    """The request's actor (the middleware always sets one)."""
+    actor = context.get(ACTOR)
+    if not isinstance(actor, Actor):  # a request that bypassed the middleware (never in the running bot)
+        actor = Actor(user_id="", team_id="", client=context.client, admin_user_ids=())
+    return actor
+
+
+def answer_person(context: BoltContext, body: Any, text: str) -> None:
+    """An ephemeral answer to the person: through Bolt's GuardedRespond, else the Web API (ephemeral in the
+    channel, else a DM)."""
+    respond = context.get("respond")
+    if not isinstance(respond, GuardedRespond):
+        channel = get_str(body, "channel", "id") or get_str(body, "channel_id") or None
+        respond = GuardedRespond(response_url=None, client=context.client, user_id=actor_of(context).user_id
+                                 or None, channel_id=channel)
+    respond(text=text, response_type="ephemeral", replace_original=False)
+
+
+def install(app: App, admin_user_ids: Collection[str]) -> None:
+    """Register the actor middleware and the one error handler on ``app`` (ADMIN_USER_IDS: ``admin_user_ids``)."""
+
+    def actor_middleware(context: BoltContext, body: dict[str, Any], next: Callable[[], Any]) -> Any:  # noqa: A002
+        context[ACTOR] = Actor(user_id=user_id_of(body), team_id=team_id_of(body), client=context.client,
+                               admin_user_ids=admin_user_ids)
+        return next()
+
+    app.use(actor_middleware)
+
+    @app.error
+    def on_error(error: Exception, body: dict[str, Any], context: BoltContext) -> BoltResponse | None:
+        """A listener raised: log it (redacted, as every log line is), tell the person, never show a
+        traceback. Slack's answer for an unacknowledged request stays Bolt's (HTTP 500, no body)."""
+        if isinstance(error, SlackClientError):
+            log.warning("a listener failed: Slack answered %s", slack_error(error))
+        else:
+            log.error("a listener failed", exc_info=error)
+        try:
+            answer_person(context, body, t("general.listener_failed"))
+        except Exception as exc:  # noqa: BLE001 - the error is logged above; the answer is best effort
+            log.warning("could not tell the person about the error: %s", slack_error(exc))
+        return None
