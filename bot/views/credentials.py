@@ -13,7 +13,9 @@ from typing import Any
 
 from bot.amazon.marketplaces import MARKETPLACES, REGION_NAMES
 from bot.amazon.validators import FIELD_KEYS
-from bot.flows.onboarding import ConnectionSummary, Outcome, Prefill
+from bot.flows.onboarding.form import Prefill
+from bot.flows.onboarding.submission import SubmissionOutcome
+from bot.flows.summary import ConnectionSummary
 from bot.i18n import t
 from bot.views.blocks import button, context, cut, escape, fields, md, plain, section
 from bot.views.notices import Blocks
@@ -167,7 +169,7 @@ def _notes(notes: tuple[str, ...]) -> Blocks:
     return [context(*(cut(escape(n), 2000) for n in notes[:10]))]
 
 
-def outcome_view(outcome: Outcome) -> dict[str, Any]:
+def outcome_view(outcome: SubmissionOutcome) -> dict[str, Any]:
     """The view that replaces "verifying" once the outcome is known."""
     if outcome.kind == "connected" and outcome.connection is not None:
         c = outcome.connection

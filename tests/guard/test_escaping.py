@@ -25,8 +25,9 @@ import pytest
 import bot.views as views_package
 from bot.flows.authz import Actor, refusal_for
 from bot.flows.checklist import ChecklistState
-from bot.flows.onboarding import ConnectionSummary, Outcome, Prefill
+from bot.flows.onboarding import Prefill, SubmissionOutcome
 from bot.flows.ports import Audience, Notice
+from bot.flows.summary import ConnectionSummary
 from bot.i18n import t
 from bot.views import audit, checklist, connections, credentials, help, home, leak_guard, lifecycle
 from bot.views.blocks import (
@@ -191,12 +192,13 @@ def _builders() -> dict[str, Any]:
                       marketplace_id="ATVPDKIKX0DER", connection_name=HOSTILE, secret_created_on="2026-01-01")
     announce_error = md("onboarding.announce.failed", channel=channel_link("C0NOTIFY01"), reason=HOSTILE_TEXT)
     outcomes = [
-        Outcome(kind="connected", connection=summary, notes=(HOSTILE_TEXT,)),
-        Outcome(kind="connected", connection=summary, reconnected=True, announce_error=announce_error),
-        Outcome(kind="confirm", existing=summary, pending_id="p1", notes=(HOSTILE_TEXT,)),
-        Outcome(kind="failed", cause=HOSTILE_TEXT, next_step=HOSTILE_TEXT, prefill=prefill),
-        Outcome(kind="expired"), Outcome(kind="cancelled"), Outcome(kind="refused", cause=HOSTILE_TEXT),
-        Outcome(kind="odd", cause=HOSTILE_TEXT),
+        SubmissionOutcome(kind="connected", connection=summary, notes=(HOSTILE_TEXT,)),
+        SubmissionOutcome(kind="connected", connection=summary, reconnected=True, announce_error=announce_error),
+        SubmissionOutcome(kind="confirm", existing=summary, pending_id="p1", notes=(HOSTILE_TEXT,)),
+        SubmissionOutcome(kind="failed", cause=HOSTILE_TEXT, next_step=HOSTILE_TEXT, prefill=prefill),
+        SubmissionOutcome(kind="expired"), SubmissionOutcome(kind="cancelled"),
+        SubmissionOutcome(kind="refused", cause=HOSTILE_TEXT),
+        SubmissionOutcome(kind="odd", cause=HOSTILE_TEXT),
     ]
     rows = [audit.AuditRow(datetime(2026, 1, 1, tzinfo=UTC), actor, action, HOSTILE, HOSTILE_TEXT)
             for actor, action in (("U0OWNER", "connected"), ("system", "exposed"), (HOSTILE, HOSTILE))]

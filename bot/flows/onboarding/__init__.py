@@ -1,0 +1,107 @@
+"""Connecting an Amazon account: who may, the form check, verification, encrypted save, announcement.
+
+Plain Python: no Slack types. The Slack edge (``bot.listeners.onboarding``) turns payloads into the
+values below, calls these functions, and renders the returned :class:`SubmissionOutcome` with ``bot.views``.
+
+Secrets (client secret, refresh token) only live in :class:`FormCheck` in memory, in the encrypted
+columns of ``connections``, and (while a reconnect waits for the user's confirmation) as AES-GCM
+ciphertexts in a ``pending:`` idempotency row that expires after :data:`PENDING_TTL`.
+
+One module per step; everything is re-exported here (``from bot.flows import onboarding as flow``):
+
+- ``form``: the credential form (``Prefill``, ``FormCheck``, ``check_form``)
+- ``submission``: a submission and what became of it (``Submission``, ``SubmissionOutcome``)
+- ``claims``: the double-submit guard (claims with leases that duplicates follow)
+- ``verify``: verification with Amazon (``verify_and_save``)
+- ``save``: the encrypted save and the announcement; who may replace a connection's credentials
+- ``pending``: a reconnect waiting for the user's confirmation
+- ``bot.flows.summary``: ``ConnectionSummary``, the connection as people see it
+"""
+
+from __future__ import annotations
+
+from collections.abc import Collection
+from dataclasses import dataclass
+
+from bot.flows.onboarding.claims import (
+    LEASE,
+    LEASE_RENEW_EVERY,
+    LEGACY_CLAIM_HOLD,
+    VERIFYING,
+    Claim,
+    Followed,
+    LeaseKeeper,
+    claim_submission,
+    claimed_outcome,
+    finish_claim,
+    follow_state,
+    lease_clock,
+    renew_lease,
+)
+from bot.flows.onboarding.form import DATE_FIELD, FORM_FIELDS, SECRET_FIELDS, FormCheck, Prefill, check_form
+from bot.flows.onboarding.pending import (
+    PENDING_TABLE,
+    PENDING_TTL,
+    cancel_pending,
+    confirm_pending,
+    purge_expired_pending,
+    store_pending,
+)
+from bot.flows.onboarding.save import ResolveActor, name_clash, replace_refusal
+from bot.flows.onboarding.submission import Submission, SubmissionOutcome
+from bot.flows.onboarding.verify import verify_and_save
+from bot.flows.summary import ConnectionSummary, list_summaries
+
+# The old name of SubmissionOutcome, kept only so branches written before the rename still merge.
+Outcome = SubmissionOutcome
+
+__all__ = [  # the names re-exported from the step modules
+    "DATE_FIELD", "FORM_FIELDS", "LEASE", "LEASE_RENEW_EVERY", "LEGACY_CLAIM_HOLD", "PENDING_TABLE", "PENDING_TTL",
+    "SECRET_FIELDS", "VERIFYING", "Claim", "ConnectionSummary", "Followed", "FormCheck", "LeaseKeeper", "Outcome",
+    "Prefill", "ResolveActor", "Submission", "SubmissionOutcome", "cancel_pending", "check_form", "claim_submission",
+    "claimed_outcome", "confirm_pending", "finish_claim", "follow_state", "lease_clock", "list_summaries",
+    "name_clash", "purge_expired_pending", "renew_lease", "replace_refusal", "store_pending", "verify_and_save",
+]
+
+# --------------------------------------------------------------------------- who may connect
+
+
+@dataclass(frozen=True)
+class UserFacts:
+    """What the Slack edge learned about the person (users.info, usergroups.users.list)."""
+
+    user_id: str
+    is_admin: bool = False  # workspace admin or owner
+    groups: frozenset[str] = frozenset()  # the CONNECT_ALLOWED user groups (S…) the user is in
+
+
+def policy_ids(connect_allowed: str) -> list[str]:
+    if connect_allowed in ("everyone", "admins"):
+        return []
+    return [p.strip() for p in connect_allowed.split(",") if p.strip()]
+
+
+def usergroups_to_check(connect_allowed: str) -> list[str]:
+    """The user-group ids (S…) whose members the edge must look up for this policy."""
+    return [i for i in policy_ids(connect_allowed) if i.startswith("S")]
+
+
+def needs_admin_lookup(connect_allowed: str, user_id: str, admin_user_ids: Collection[str]) -> bool:
+    return connect_allowed == "admins" and user_id not in admin_user_ids
+
+
+def may_connect(connect_allowed: str, facts: UserFacts, admin_user_ids: Collection[str] = ()) -> bool:
+    """CONNECT_ALLOWED: ``everyone``; ``admins`` (workspace admins/owners and ADMIN_USER_IDS); or a
+    list of user ids (U…/W…) and user-group ids (S…)."""
+    if not facts.user_id:
+        return False
+    if connect_allowed == "everyone":
+        return True
+    if facts.user_id in admin_user_ids:
+        return True
+    if connect_allowed == "admins":
+        return facts.is_admin
+    ids = policy_ids(connect_allowed)
+    if facts.user_id in ids:
+        return True
+    return any(g in facts.groups for g in ids if g.startswith("S"))
