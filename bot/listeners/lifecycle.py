@@ -62,8 +62,7 @@ def _user_id(body: dict[str, Any]) -> str:
 
 
 def _target_dict(target: Target) -> dict[str, Any]:
-    return {"connection_id": target.connection_id, "name": target.name, "marketplace": target.marketplace,
-            "region": target.region}
+    return target.facts()
 
 
 def _say(respond: Any, client: Any, body: dict[str, Any], text: str, **extra: Any) -> None:
