@@ -12,7 +12,7 @@ from datetime import date
 from typing import Any
 
 from bot.amazon.marketplaces import MARKETPLACES, REGION_NAMES
-from bot.amazon.validators import FIELD_KEYS
+from bot.amazon.validators import FIELD_KEYS, INPUT_MAX_LENGTH
 from bot.flows.onboarding.form import Prefill
 from bot.flows.onboarding.submission import SubmissionOutcome
 from bot.flows.summary import ConnectionSummary
@@ -26,13 +26,6 @@ RETRY_ACTION = "retry_credentials"
 CONFIRM_ACTION = "confirm_update"
 CANCEL_ACTION = "cancel_update"
 
-MAX_LENGTH = {
-    "selling_partner_id": 40,
-    "client_id": 120,
-    "client_secret": 300,
-    "refresh_token": 2048,
-    "connection_name": 80,
-}
 FIELD_ORDER = (*FIELD_KEYS, "secret_created_on")
 
 
@@ -56,13 +49,13 @@ def _text_input(key: str, *, initial: str | None = None, multiline: bool = False
     element: dict[str, Any] = {
         "type": "plain_text_input",
         "action_id": key,
-        "max_length": MAX_LENGTH[key],
+        "max_length": INPUT_MAX_LENGTH[key],
         "placeholder": plain(t(f"onboarding.modal.{key}.placeholder")),
     }
     if multiline:
         element["multiline"] = True
     if initial:
-        element["initial_value"] = initial[: MAX_LENGTH[key]]
+        element["initial_value"] = initial[: INPUT_MAX_LENGTH[key]]
     block: dict[str, Any] = {
         "type": "input",
         "block_id": key,

@@ -237,7 +237,7 @@ def _builders() -> dict[str, Any]:
 NOT_BUILDERS = {
     "blocks.*", "notices.render", "notices.renders", "notices.known_kinds", "lifecycle.renew_metadata",
     "connections.status_label", "connections.status_text", "checklist.step_title", "checklist.step_body",
-    "credentials.marketplace_option", "credentials.marketplace_option_groups", "audit.escape",
+    "credentials.marketplace_option", "credentials.marketplace_option_groups",
 }
 
 
