@@ -15,7 +15,7 @@ import sqlalchemy as sa
 from sqlmodel import Session, col
 
 from bot.flows.onboarding.form import SECRET_FIELDS
-from bot.flows.onboarding.save import ResolveActor, _save, replace_refusal
+from bot.flows.onboarding.save import ResolveActor, replace_refusal, save_connection
 from bot.flows.onboarding.submission import Submission, SubmissionOutcome
 from bot.flows.ports import Outbox
 from bot.flows.summary import ConnectionSummary
@@ -140,7 +140,7 @@ def confirm_pending(
         log.warning("a pending reconnect for team %s could not be decrypted; asking the user to start again", team_id)
         return SubmissionOutcome(kind="expired")
     values: dict[str, str] = dict(data["values"])
-    return _save(
+    return save_connection(
         services,
         outbox,
         team_id=team_id,

@@ -78,7 +78,7 @@ def _announce(outbox: Outbox, summary: ConnectionSummary, user_id: str, reconnec
     return None
 
 
-def _save(
+def save_connection(
     services: Services,
     outbox: Outbox,
     *,
@@ -93,6 +93,8 @@ def _save(
     now: datetime,
     notes: tuple[str, ...] = (),
 ) -> SubmissionOutcome:
+    """Save the verified credentials (encrypted), or replace those of ``existing_id``, and announce it in the
+    team channel; the outcome says whether the announcement could be posted."""
     marketplace = marketplace_by_id(values["marketplace"])
     assert marketplace is not None
     with services.db.session(write=True) as session:

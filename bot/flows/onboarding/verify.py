@@ -9,7 +9,7 @@ from bot.amazon.client import Credentials
 from bot.amazon.verdicts import Verdict, explain
 from bot.flows.onboarding.form import FormCheck
 from bot.flows.onboarding.pending import store_pending
-from bot.flows.onboarding.save import ResolveActor, _save, replace_refusal
+from bot.flows.onboarding.save import ResolveActor, replace_refusal, save_connection
 from bot.flows.onboarding.submission import Submission, SubmissionOutcome
 from bot.flows.ports import Outbox
 from bot.flows.summary import ConnectionSummary
@@ -24,7 +24,6 @@ def _failed(verdict: Verdict, form: FormCheck) -> SubmissionOutcome:
     return SubmissionOutcome(
         kind="failed", verdict_kind=verdict.kind.value, cause=cause, next_step=step, prefill=form.prefill()
     )
-
 
 
 def verify_and_save(
@@ -64,7 +63,7 @@ def verify_and_save(
                 prefill=form.prefill(),
                 notes=notes,
             )
-    return _save(
+    return save_connection(
         services,
         outbox,
         team_id=sub.team_id,
