@@ -269,6 +269,28 @@ def test_the_walk_covers_every_builder_in_bot_views() -> None:
             assert key in built, f"{key} is not walked by test_every_view_builder_escapes_hostile_values"
 
 
+def test_block_kit_helpers_and_escaping_are_defined_once() -> None:
+    """bot/views/blocks.py is the one module that escapes and builds text objects and blocks: no other module
+    of the views, flows or listeners defines its own section, plain, button, escape (public or private)."""
+    import ast
+    from pathlib import Path
+
+    import bot
+
+    helpers = {"section", "plain", "button", "escape", "md", "mrkdwn", "context", "header", "fields", "mention",
+               "channel_link", "bold"}
+    root = Path(bot.__file__).parent
+    found: list[str] = []
+    for folder in ("views", "flows", "listeners"):
+        for path in sorted((root / folder).rglob("*.py")):
+            if path == root / "views" / "blocks.py":
+                continue
+            for node in ast.walk(ast.parse(path.read_text())):
+                if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef) and node.name.lstrip("_") in helpers:
+                    found.append(f"{path.relative_to(root)}:{node.lineno} {node.name}")
+    assert not found, found
+
+
 # --------------------------------------------------------------------------- flow sentences
 
 
