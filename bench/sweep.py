@@ -310,7 +310,7 @@ def crypto_for(keys: str) -> Crypto:
 
 
 WHATIF_SQL = {
-    # count_audit_actions (bot/flows/sweep.py _ensure_health_alerts, once per health check) filters
+    # count_audit_actions (bot/flows/sweep/health.py _alerts_due, once per batch of health checks) filters
     # audit_log by team_id, connection_id and action; only team_id is indexed, and one workspace's
     # rows are all of them.
     "audit-index": "CREATE INDEX ix_bench_audit_log_connection_id_action ON audit_log (connection_id, action)",

@@ -45,6 +45,21 @@ _LEGACY_SECRET = re.compile(r"[0-9A-Fa-f]{64}")
 _TOKEN_TAIL = re.compile(r"[A-Za-z0-9_\-+/=|.%~]{40,4096}")
 _SELLER_ID = re.compile(r"A[A-Z0-9]{7,19}")
 _VENDOR_CODE = re.compile(r"[A-Za-z0-9]{2,20}")
+CONNECTION_NAME_MAX = 80
+
+# The one table of input limits: the ``max_length`` of each text field in every modal that asks for it (the
+# connect form, the rotate and re-authorize modals). Slack refuses longer input before the bot sees it, so
+# each limit is at least the longest real value, with room for the blanks around a paste that ``clean`` trims.
+INPUT_MAX_LENGTH: dict[str, int] = {
+    "selling_partner_id": 40,  # a Seller ID or a vendor code has at most 20 characters (above)
+    "client_id": 120,  # the prefix and 32 hex digits today: 61 characters
+    # the prefix and 64 hex digits today (80 characters); the checks accept at most 128 (144 in all)
+    "client_secret": 200,
+    # Amazon: "Refresh tokens have a maximum size of 2048 bytes" (Login with Amazon, Refresh Tokens,
+    # https://developer.amazon.com/docs/login-with-amazon/refresh-token.html); Slack allows 3000.
+    "refresh_token": 2048,
+    "connection_name": CONNECTION_NAME_MAX,  # check_connection_name refuses longer names
+}
 
 # The words live in the message catalog (bot/i18n/en.py, keys "amazon.*"); these name which exist.
 _LABELLED = ("account_type", "seller_id", "vendor_code", "client_id", "client_secret", "refresh_token",
@@ -339,7 +354,7 @@ def check_connection_name(v: object) -> FieldResult:
         s = clean(v)
         if not s:
             return FieldResult(None, _say("amazon.error.connection_name.empty"))
-        if len(s) > 80:
+        if len(s) > CONNECTION_NAME_MAX:
             return FieldResult(None, _say("amazon.error.connection_name.too_long"))
         if not s.isprintable():
             return FieldResult(None, _say("amazon.error.connection_name.control"))

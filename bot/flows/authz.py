@@ -15,6 +15,7 @@ from __future__ import annotations
 from collections.abc import Collection
 from dataclasses import dataclass
 
+from bot.flows.summary import ConnectionSummary
 from bot.i18n import t
 from bot.redaction import redact
 from bot.services import Services
@@ -102,25 +103,10 @@ def may_manage(actor: Actor, *, created_by: str, admin_user_ids: Collection[str]
 
 
 @dataclass(frozen=True)
-class Target:
-    """A connection someone wants to change, as plain secret-free facts."""
-
-    connection_id: int
-    team_id: str
-    name: str
-    owner: str
-    marketplace: str
-    region: str
-    status: str
-    expires_on: str
-    generation: int
-
-
-@dataclass(frozen=True)
 class Lookup:
     """Either a target the actor may change, or one sentence saying why not (never both)."""
 
-    target: Target | None = None
+    target: ConnectionSummary | None = None
     refusal: str | None = None  # mrkdwn, built with bot.views.blocks.md
 
 
@@ -149,8 +135,6 @@ def find_target(
     ``lookup_error`` is the Slack error when the listener could not read the actor's admin flags: a
     refusal then says so, since the actor might be an admin.
     """
-    from bot.flows.sweep import connection_facts
-
     if not team_id or not team_id.isprintable():
         return Lookup(refusal=t("lifecycle.not_found_any"))
     with services.db.session() as session:
@@ -169,13 +153,7 @@ def find_target(
         if refusal is not None:
             return Lookup(refusal=refusal)
         assert conn is not None
-        facts = connection_facts(conn)
-        assert conn.id is not None
-        return Lookup(target=Target(
-            connection_id=conn.id, team_id=conn.team_id, name=conn.name, owner=conn.created_by,
-            marketplace=facts["marketplace"], region=facts["region"], status=conn.status,
-            expires_on=facts["expires_on"], generation=conn.secret_generation,
-        ))
+        return Lookup(target=ConnectionSummary.of(conn))
 
 
 def refusal_for(

@@ -11,7 +11,7 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from bot.flows.authz import Actor, refusal_for
 from bot.flows.ports import Audience, DeliveryError, Notice, Outbox
-from bot.flows.sweep import connection_facts
+from bot.flows.summary import ConnectionSummary
 from bot.redaction import redact
 from bot.services import Services
 from bot.views.blocks import bold, md
@@ -65,7 +65,7 @@ def disconnect(
             if conn is not None and conn.status == "disconnected":
                 return DisconnectResult(ok=False, message=md("lifecycle.already_disconnected", name=bold(name)))
             return DisconnectResult(ok=False, message=md("lifecycle.disconnect.failed", name=name))
-        facts = connection_facts(conn)
+        facts = ConnectionSummary.of(conn).facts()
     facts["actor"] = actor.user_id
     try:
         outbox.send(Notice("connection_disconnected", Audience.CHANNEL, facts))

@@ -21,7 +21,8 @@ from bot.flows.authz import Actor, refusal_for
 from bot.flows.credentials import stored_credentials
 from bot.flows.leak_guard import still_exposed
 from bot.flows.ports import Audience, DeliveryError, Notice, Outbox
-from bot.flows.sweep import HEALTH_GENERATION, connection_facts
+from bot.flows.summary import ConnectionSummary
+from bot.flows.sweep import HEALTH_GENERATION
 from bot.i18n import t
 from bot.redaction import redact
 from bot.services import Services
@@ -176,7 +177,7 @@ def _renew(
         leaked = still_exposed(session, conn)
         exposure = [sentence for which in leaked if (sentence := _exposure_sentence(which, name))]
         session.commit()
-        facts = connection_facts(conn)
+        facts = ConnectionSummary.of(conn).facts()
         if was_failing:
             _recovery_told(session, connection_id, now)
     facts["actor"] = actor.user_id

@@ -18,7 +18,7 @@ from slack_sdk.errors import SlackClientError
 
 from bot.flows import disconnect as disconnect_flow
 from bot.flows import rotation
-from bot.flows.authz import Lookup, Target, find_target
+from bot.flows.authz import Lookup, find_target
 from bot.flows.ports import Outbox
 from bot.flows.rotation import RenewKind
 from bot.i18n import t
@@ -38,11 +38,6 @@ MAX_ROW_ID = 2_147_483_647  # ids from payloads beyond a database integer are no
 # --- helpers ------------------------------------------------------------------------------------------
 
 
-def _target_dict(target: Target) -> dict[str, Any]:
-    return {"connection_id": target.connection_id, "name": target.name, "marketplace": target.marketplace,
-            "region": target.region}
-
-
 def _say(respond: Any, client: Any, body: dict[str, Any], text: str, user_id: str, **extra: Any) -> None:
     """An ephemeral answer through ``respond``: Bolt's is a GuardedRespond (bot.response_url), which uses the
     response_url only when it is Slack's own, else chat.postEphemeral, else a DM."""
@@ -59,7 +54,7 @@ def _open_renew(services: Services, client: Any, trigger_id: str, kind: RenewKin
         return
     today = services.clock().date().isoformat()
     try:
-        client.views_open(trigger_id=trigger_id, view=views.renew_modal(kind.value, _target_dict(lookup.target),
+        client.views_open(trigger_id=trigger_id, view=views.renew_modal(kind.value, lookup.target.facts(),
                                                                         today))
     except SlackClientError as exc:
         log.warning("views.open failed: %s", slack_error(exc))
@@ -97,7 +92,7 @@ def disconnect_command(services: Services, request: CommandRequest, client: Any,
     if lookup.target is None:
         respond(text=lookup.refusal or t("general.unexpected_error"), response_type="ephemeral")
         return
-    text, blocks = views.disconnect_question(_target_dict(lookup.target))
+    text, blocks = views.disconnect_question(lookup.target.facts())
     respond(text=text, blocks=blocks, response_type="ephemeral")
 
 

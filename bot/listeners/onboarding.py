@@ -123,16 +123,16 @@ def _error_blocks(errors: dict[str, str]) -> dict[str, str]:
     return shown
 
 
-def unexpected(prefill: flow.Prefill) -> flow.Outcome:
+def unexpected(prefill: flow.Prefill) -> flow.SubmissionOutcome:
     """Our own error: nothing was saved, and Amazon's answer (if any) is not what the user is told."""
-    return flow.Outcome(kind="failed", verdict_kind="unexpected", cause=t("general.unexpected_error"),
-                        next_step=t("onboarding.result.unexpected_step"), prefill=prefill)
+    return flow.SubmissionOutcome(kind="failed", verdict_kind="unexpected", cause=t("general.unexpected_error"),
+                                  next_step=t("onboarding.result.unexpected_step"), prefill=prefill)
 
 
-def interrupted(prefill: flow.Prefill) -> flow.Outcome:
+def interrupted(prefill: flow.Prefill) -> flow.SubmissionOutcome:
     """The check this submission waited for did not finish in time: nothing was saved, Amazon said nothing."""
-    return flow.Outcome(kind="failed", verdict_kind="interrupted", cause=t("onboarding.result.stuck_cause"),
-                        next_step=t("onboarding.result.interrupted_step"), prefill=prefill)
+    return flow.SubmissionOutcome(kind="failed", verdict_kind="interrupted", cause=t("onboarding.result.stuck_cause"),
+                                  next_step=t("onboarding.result.interrupted_step"), prefill=prefill)
 
 
 def register(app: App, services: Services, outbox: Outbox) -> None:
@@ -202,7 +202,7 @@ def register(app: App, services: Services, outbox: Outbox) -> None:
             outcome = unexpected(form.prefill())
         client.views_update(view_id=sub.view_id, view=outcome_view(outcome))
 
-    def settle(sub: flow.Submission, actor: Actor) -> flow.Outcome:
+    def settle(sub: flow.Submission, actor: Actor) -> flow.SubmissionOutcome:
         """Do the work (verify, save, announce) or, for a duplicate, wait for the outcome of the request
         it duplicates, taking its claim over if that request's process died."""
         prefill = sub.form.prefill()
@@ -228,7 +228,7 @@ def register(app: App, services: Services, outbox: Outbox) -> None:
         with flow.LeaseKeeper(services.db, claim) as keeper:
             try:
                 if not actor.may_connect(connect_allowed):
-                    outcome = flow.Outcome(kind="refused", cause=md("onboarding.refused"))
+                    outcome = flow.SubmissionOutcome(kind="refused", cause=md("onboarding.refused"))
                 else:
                     outcome = flow.verify_and_save(services, outbox, sub, actor.lookup)
             except Exception:
@@ -240,7 +240,7 @@ def register(app: App, services: Services, outbox: Outbox) -> None:
             log.exception("recording a submission's outcome failed")
         return outcome
 
-    def follow(key: str | None, deadline: float, prefill: flow.Prefill) -> flow.Outcome | None:
+    def follow(key: str | None, deadline: float, prefill: flow.Prefill) -> flow.SubmissionOutcome | None:
         """Wait for the outcome of the submission this one duplicates. None when nobody is working on it
         any more (its process died: the lease lapsed), so the caller takes over. If a live holder never
         finishes, the outcome says so truthfully: the check did not finish and nothing was saved."""

@@ -8,15 +8,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any
 
 from bot.i18n import catalog
 from bot.redaction import redact
 from bot.views import blocks as kit
 from bot.views.blocks import Markup, bold, context, header, md, mention, section
+from bot.views.notices import Blocks
 
-Blocks = list[dict[str, Any]]
-SECTION_LIMIT = 2900  # Slack allows 3000 characters in a section's text
+SECTION_LIMIT = kit.SECTION_LIMIT - 100  # a chunk of lines, with room below Slack's limit for a section's text
 MAX_BLOCKS = 45  # Slack allows 50 blocks in a message
 
 
@@ -29,38 +28,38 @@ class AuditRow:
     detail: str | None
 
 
-def escape(text: str) -> Markup:
-    """Plain text redacted, then escaped for mrkdwn by the one escaping path (``bot.views.blocks``)."""
+def _redacted(text: str) -> Markup:
+    """Plain text redacted, then escaped for mrkdwn by the one escaping path (``bot.views.blocks.escape``)."""
     return kit.escape(redact(text))
 
 
 def _action_label(action: str) -> str:
     key = f"guard.audit.action.{action}"
-    return md(key) if key in catalog() else escape(action.replace("_", " "))
+    return md(key) if key in catalog() else _redacted(action.replace("_", " "))
 
 
 def _actor(actor: str) -> str:
     if actor and actor[0] in "UW" and actor.isalnum():
         return mention(actor)
-    return md("guard.audit.by_system") if actor in ("", "system") else escape(actor)
+    return md("guard.audit.by_system") if actor in ("", "system") else _redacted(actor)
 
 
 def audit_line(row: AuditRow) -> str:
     when = row.when.astimezone(UTC).strftime("%Y-%m-%d %H:%M UTC")
     parts = [f"`{when}`"]
     if row.connection_name:
-        parts.append(f"*{escape(row.connection_name[:80])}*")
+        parts.append(f"*{_redacted(row.connection_name[:80])}*")
     parts.append(_action_label(row.action))
     parts.append(_actor(row.actor))
     line = " \u00b7 ".join(parts)
     if row.detail:
-        line += f"\n      _{escape(row.detail[:300])}_"
+        line += f"\n      _{_redacted(row.detail[:300])}_"
     return line
 
 
 def audit_trail(rows: list[AuditRow], name: str | None, *, truncated: bool) -> tuple[str, Blocks]:
     """The trail (newest first) of one connection, or of every connection of the workspace."""
-    shown_name = escape(name[:80]) if name else None
+    shown_name = _redacted(name[:80]) if name else None
     if not rows:
         text = md("guard.audit.empty_one", name=bold(shown_name)) if shown_name else md("guard.audit.empty_all")
         return text, [section(text)]

@@ -6,7 +6,7 @@ from typing import Any
 
 from bot.flows.checklist import PATHS, PROFILE_STEP, SELLER, STEPS, VENDOR, ChecklistState
 from bot.i18n import t
-from bot.views.blocks import button, md, plain, section
+from bot.views.blocks import button, context, header, md, mrkdwn, section
 from bot.views.notices import Blocks, renders
 
 OPEN_CREDENTIALS = "open_credentials"
@@ -29,7 +29,7 @@ def step_body(path: str, step_id: str) -> str:
 def checklist_message(state: ChecklistState) -> tuple[str, Blocks]:
     """(fallback text, blocks) of the checklist DM for ``state``."""
     blocks: Blocks = [
-        {"type": "header", "text": plain(t("onboarding.checklist.title"), 150)},
+        header(t("onboarding.checklist.title")),
         section(md("onboarding.checklist.intro")),
     ]
     path = state.account_type
@@ -50,24 +50,18 @@ def checklist_message(state: ChecklistState) -> tuple[str, Blocks]:
 
     assert path is not None
     blocks.append(
-        {
-            "type": "context",
-            "elements": [
-                {
-                    "type": "mrkdwn",
-                    "text": md(
-                        "onboarding.checklist.progress",
-                        path=md(f"onboarding.path.{path}"),
-                        done=state.done_count,
-                        total=state.total,
-                    ),
-                }
-            ],
-        }
+        context(
+            md(
+                "onboarding.checklist.progress",
+                path=md(f"onboarding.path.{path}"),
+                done=state.done_count,
+                total=state.total,
+            )
+        )
     )
     for step_id in STEPS[path]:
         done = step_id in state.completed
-        option = {"text": {"type": "mrkdwn", "text": md("onboarding.checklist.done")}, "value": step_id}
+        option = {"text": mrkdwn(md("onboarding.checklist.done")), "value": step_id}
         checkbox: dict[str, Any] = {"type": "checkboxes", "action_id": STEP_ACTION, "options": [option]}
         if done:
             checkbox["initial_options"] = [option]
@@ -76,17 +70,7 @@ def checklist_message(state: ChecklistState) -> tuple[str, Blocks]:
         blocks.append(section(text, block_id=f"step_{step_id}", accessory=checkbox))
         if step_id == PROFILE_STEP and done and state.nudge_due_at and state.nudge_sent_at is None:
             blocks.append(
-                {
-                    "type": "context",
-                    "elements": [
-                        {
-                            "type": "mrkdwn",
-                            "text": md(
-                                "onboarding.checklist.nudge_scheduled", date=state.nudge_due_at.date().isoformat()
-                            ),
-                        }
-                    ],
-                }
+                context(md("onboarding.checklist.nudge_scheduled", date=state.nudge_due_at.date().isoformat()))
             )
     other = VENDOR if path == SELLER else SELLER
     blocks.append({"type": "divider"})

@@ -6,7 +6,7 @@ from datetime import date
 from typing import Any
 
 from bot.flows.leak_guard import exposure_label
-from bot.flows.onboarding import ConnectionSummary
+from bot.flows.summary import ConnectionSummary
 from bot.i18n import catalog, t
 from bot.views.blocks import context, cut, escape, fields, md, mention, section
 from bot.views.notices import Blocks, renders

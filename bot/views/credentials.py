@@ -12,8 +12,10 @@ from datetime import date
 from typing import Any
 
 from bot.amazon.marketplaces import MARKETPLACES, REGION_NAMES
-from bot.amazon.validators import FIELD_KEYS
-from bot.flows.onboarding import ConnectionSummary, Outcome, Prefill
+from bot.amazon.validators import FIELD_KEYS, INPUT_MAX_LENGTH
+from bot.flows.onboarding.form import Prefill
+from bot.flows.onboarding.submission import SubmissionOutcome
+from bot.flows.summary import ConnectionSummary
 from bot.i18n import t
 from bot.views.blocks import button, context, cut, escape, fields, md, plain, section
 from bot.views.notices import Blocks
@@ -24,13 +26,6 @@ RETRY_ACTION = "retry_credentials"
 CONFIRM_ACTION = "confirm_update"
 CANCEL_ACTION = "cancel_update"
 
-MAX_LENGTH = {
-    "selling_partner_id": 40,
-    "client_id": 120,
-    "client_secret": 300,
-    "refresh_token": 2048,
-    "connection_name": 80,
-}
 FIELD_ORDER = (*FIELD_KEYS, "secret_created_on")
 
 
@@ -54,13 +49,13 @@ def _text_input(key: str, *, initial: str | None = None, multiline: bool = False
     element: dict[str, Any] = {
         "type": "plain_text_input",
         "action_id": key,
-        "max_length": MAX_LENGTH[key],
+        "max_length": INPUT_MAX_LENGTH[key],
         "placeholder": plain(t(f"onboarding.modal.{key}.placeholder")),
     }
     if multiline:
         element["multiline"] = True
     if initial:
-        element["initial_value"] = initial[: MAX_LENGTH[key]]
+        element["initial_value"] = initial[: INPUT_MAX_LENGTH[key]]
     block: dict[str, Any] = {
         "type": "input",
         "block_id": key,
@@ -167,7 +162,7 @@ def _notes(notes: tuple[str, ...]) -> Blocks:
     return [context(*(cut(escape(n), 2000) for n in notes[:10]))]
 
 
-def outcome_view(outcome: Outcome) -> dict[str, Any]:
+def outcome_view(outcome: SubmissionOutcome) -> dict[str, Any]:
     """The view that replaces "verifying" once the outcome is known."""
     if outcome.kind == "connected" and outcome.connection is not None:
         c = outcome.connection

@@ -6,7 +6,7 @@ from datetime import date
 from typing import Any
 
 from bot.flows.checklist import STEPS, ChecklistState
-from bot.flows.onboarding import ConnectionSummary
+from bot.flows.summary import ConnectionSummary
 from bot.i18n import t
 from bot.views.blocks import header, md, section
 from bot.views.checklist import open_credentials_button, step_title

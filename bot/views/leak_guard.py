@@ -9,9 +9,7 @@ from typing import Any
 
 from bot.i18n import t
 from bot.views.blocks import Markup, bold, button, channel_link, context, md, mention, section
-from bot.views.notices import renders
-
-Blocks = list[dict[str, Any]]
+from bot.views.notices import Blocks, renders
 
 ROTATE_NOW_ACTION = "rotate_now"  # handled by the lifecycle listeners; value = connection id
 REAUTHORIZE_NOW_ACTION = "reauthorize_now"  # likewise, for a leaked refresh token

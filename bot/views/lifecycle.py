@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from bot.amazon.validators import INPUT_MAX_LENGTH
 from bot.flows.leak_guard import exposure_label
 from bot.i18n import t
 from bot.views.blocks import Markup, button, context, escape, md, mention, plain, section
@@ -17,7 +18,6 @@ REAUTHORIZE_NOW_ACTION = "reauthorize_now"
 DISCONNECT_CONFIRM_ACTION = "disconnect_confirm"
 DISCONNECT_CANCEL_ACTION = "disconnect_cancel"
 CREATED_ON = "secret_created_on"
-INPUT_MAX_LENGTH = {"client_secret": 200, "refresh_token": 2000}
 
 View = dict[str, Any]
 

@@ -25,8 +25,9 @@ import pytest
 import bot.views as views_package
 from bot.flows.authz import Actor, refusal_for
 from bot.flows.checklist import ChecklistState
-from bot.flows.onboarding import ConnectionSummary, Outcome, Prefill
+from bot.flows.onboarding import Prefill, SubmissionOutcome
 from bot.flows.ports import Audience, Notice
+from bot.flows.summary import ConnectionSummary
 from bot.i18n import t
 from bot.views import audit, checklist, connections, credentials, help, home, leak_guard, lifecycle
 from bot.views.blocks import (
@@ -191,12 +192,13 @@ def _builders() -> dict[str, Any]:
                       marketplace_id="ATVPDKIKX0DER", connection_name=HOSTILE, secret_created_on="2026-01-01")
     announce_error = md("onboarding.announce.failed", channel=channel_link("C0NOTIFY01"), reason=HOSTILE_TEXT)
     outcomes = [
-        Outcome(kind="connected", connection=summary, notes=(HOSTILE_TEXT,)),
-        Outcome(kind="connected", connection=summary, reconnected=True, announce_error=announce_error),
-        Outcome(kind="confirm", existing=summary, pending_id="p1", notes=(HOSTILE_TEXT,)),
-        Outcome(kind="failed", cause=HOSTILE_TEXT, next_step=HOSTILE_TEXT, prefill=prefill),
-        Outcome(kind="expired"), Outcome(kind="cancelled"), Outcome(kind="refused", cause=HOSTILE_TEXT),
-        Outcome(kind="odd", cause=HOSTILE_TEXT),
+        SubmissionOutcome(kind="connected", connection=summary, notes=(HOSTILE_TEXT,)),
+        SubmissionOutcome(kind="connected", connection=summary, reconnected=True, announce_error=announce_error),
+        SubmissionOutcome(kind="confirm", existing=summary, pending_id="p1", notes=(HOSTILE_TEXT,)),
+        SubmissionOutcome(kind="failed", cause=HOSTILE_TEXT, next_step=HOSTILE_TEXT, prefill=prefill),
+        SubmissionOutcome(kind="expired"), SubmissionOutcome(kind="cancelled"),
+        SubmissionOutcome(kind="refused", cause=HOSTILE_TEXT),
+        SubmissionOutcome(kind="odd", cause=HOSTILE_TEXT),
     ]
     rows = [audit.AuditRow(datetime(2026, 1, 1, tzinfo=UTC), actor, action, HOSTILE, HOSTILE_TEXT)
             for actor, action in (("U0OWNER", "connected"), ("system", "exposed"), (HOSTILE, HOSTILE))]
@@ -235,7 +237,7 @@ def _builders() -> dict[str, Any]:
 NOT_BUILDERS = {
     "blocks.*", "notices.render", "notices.renders", "notices.known_kinds", "lifecycle.renew_metadata",
     "connections.status_label", "connections.status_text", "checklist.step_title", "checklist.step_body",
-    "credentials.marketplace_option", "credentials.marketplace_option_groups", "audit.escape",
+    "credentials.marketplace_option", "credentials.marketplace_option_groups",
 }
 
 
@@ -265,6 +267,28 @@ def test_the_walk_covers_every_builder_in_bot_views() -> None:
             if key in NOT_BUILDERS or f"{info.name}.*" in NOT_BUILDERS:
                 continue
             assert key in built, f"{key} is not walked by test_every_view_builder_escapes_hostile_values"
+
+
+def test_block_kit_helpers_and_escaping_are_defined_once() -> None:
+    """bot/views/blocks.py is the one module that escapes and builds text objects and blocks: no other module
+    of the views, flows or listeners defines its own section, plain, button, escape (public or private)."""
+    import ast
+    from pathlib import Path
+
+    import bot
+
+    helpers = {"section", "plain", "button", "escape", "md", "mrkdwn", "context", "header", "fields", "mention",
+               "channel_link", "bold"}
+    root = Path(bot.__file__).parent
+    found: list[str] = []
+    for folder in ("views", "flows", "listeners"):
+        for path in sorted((root / folder).rglob("*.py")):
+            if path == root / "views" / "blocks.py":
+                continue
+            for node in ast.walk(ast.parse(path.read_text())):
+                if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef) and node.name.lstrip("_") in helpers:
+                    found.append(f"{path.relative_to(root)}:{node.lineno} {node.name}")
+    assert not found, found
 
 
 # --------------------------------------------------------------------------- flow sentences

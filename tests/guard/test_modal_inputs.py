@@ -12,6 +12,8 @@ from typing import Any
 
 import pytest
 
+from bot.amazon import validators
+from bot.amazon.validators import INPUT_MAX_LENGTH
 from bot.flows.onboarding import Prefill
 from bot.views.credentials import credentials_modal
 from bot.views.lifecycle import renew_modal
@@ -19,8 +21,10 @@ from tests.fakes.fake_amazon import make_credentials
 from tests.harness import BotHarness, wait_until
 
 SLACK_LIMIT = 3000  # plain_text_input max_length can be at most 3000
-# The longest value a person may legitimately paste into each field (validators accept these).
-LONGEST = {"client_secret": len("amzn1.oa2-cs.v1.") + 128, "refresh_token": 1000,
+# The longest value a person may legitimately paste into each field (validators accept these). Refresh tokens:
+# "Refresh tokens have a maximum size of 2048 bytes" (Login with Amazon docs, Refresh Tokens,
+# https://developer.amazon.com/docs/login-with-amazon/refresh-token.html).
+LONGEST = {"client_secret": len("amzn1.oa2-cs.v1.") + 128, "refresh_token": 2048,
            "client_id": len("amzn1.application-oa2-client.") + 64, "selling_partner_id": 20, "connection_name": 80}
 
 
@@ -57,6 +61,31 @@ def test_builders() -> None:
     target = {"connection_id": 7, "name": "US Main", "marketplace": "United States", "region": "NA"}
     for kind in ("rotate", "reauthorize"):
         assert check(renew_modal(kind, target, "2026-03-01"), f"renew {kind}") == 1
+
+
+def test_one_table_of_limits_for_every_modal() -> None:
+    """The connect form and the rotate/re-authorize modals take each field's limit from the one table, so the
+    same secret is never accepted by one modal and cut short by another."""
+    today = date(2026, 3, 1)
+    target = {"connection_id": 7, "name": "US Main", "marketplace": "United States", "region": "NA"}
+    views = [credentials_modal(Prefill(), today), renew_modal("rotate", target, "2026-03-01"),
+             renew_modal("reauthorize", target, "2026-03-01")]
+    seen: dict[str, set[int]] = {}
+    for view in views:
+        for element in inputs(view):
+            if element.get("type") == "plain_text_input":
+                seen.setdefault(str(element["action_id"]), set()).add(element["max_length"])
+    assert seen["client_secret"] == {INPUT_MAX_LENGTH["client_secret"]}
+    assert seen["refresh_token"] == {INPUT_MAX_LENGTH["refresh_token"]}
+    assert all(limits == {INPUT_MAX_LENGTH[key]} for key, limits in seen.items()), seen
+    # The longest values the format checks accept fit.
+    longest_secret = validators.CLIENT_SECRET_PREFIX + "a" * 128
+    assert validators.check_client_secret(longest_secret).ok
+    assert len(longest_secret) <= INPUT_MAX_LENGTH["client_secret"]
+    longest_name = "n" * validators.CONNECTION_NAME_MAX
+    assert validators.check_connection_name(longest_name).ok
+    assert not validators.check_connection_name(longest_name + "n").ok
+    assert len(longest_name) <= INPUT_MAX_LENGTH["connection_name"]
 
 
 @pytest.fixture

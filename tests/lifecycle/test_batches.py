@@ -257,10 +257,10 @@ def test_health_alerts_failed_post_releases_only_that_connections_claims(world: 
 @pytest.mark.parametrize("workers", [1, 8])
 def test_the_same_posts_with_one_network_thread_or_eight(world: BotHarness, workers: int,
                                                          monkeypatch: pytest.MonkeyPatch) -> None:
-    import bot.flows.sweep as sweep
+    from bot.flows.sweep import batches
 
-    monkeypatch.setattr(sweep, "NETWORK_WORKERS", workers)
-    monkeypatch.setattr(sweep, "CLAIM_BATCH", 4)  # several batches
+    monkeypatch.setattr(batches, "NETWORK_WORKERS", workers)
+    monkeypatch.setattr(batches, "CLAIM_BATCH", 4)  # several batches
     days = {f"W{i}": left for i, left in enumerate((30, 14, 7, 3, 1, 0, 20, 9, 2, -5, 45))}
     seed_expiring(world, days)
     outbox = ScriptedOutbox()
@@ -272,7 +272,7 @@ def test_the_same_posts_with_one_network_thread_or_eight(world: BotHarness, work
 
 
 def test_pipeline_finishes_every_started_batch_and_raises_the_first_error() -> None:
-    from bot.flows.sweep import _pipelined
+    from bot.flows.sweep.batches import pipelined
 
     log: list[str] = []
 
@@ -288,20 +288,20 @@ def test_pipeline_finishes_every_started_batch_and_raises_the_first_error() -> N
             raise ValueError("cannot finish 2")
 
     with pytest.raises(ValueError, match="cannot finish 2"):
-        _pipelined(range(1, 6), start, finish)
+        pipelined(range(1, 6), start, finish)
     # Batch k+1 starts before batch k finishes; 3 had started when 2 failed, so it was finished too.
     assert log == ["start 1", "start 2", "finish 1", "start 3", "finish 2", "finish 3"]
     log.clear()
     with pytest.raises(RuntimeError, match="cannot start 4"):
-        _pipelined([1, 3, 4, 5], start, finish)
+        pipelined([1, 3, 4, 5], start, finish)
     assert log == ["start 1", "start 3", "finish 1", "start 4", "finish 3"]
 
 
 def test_an_error_in_one_batch_settles_the_batch_already_under_way(world: BotHarness,
                                                                   monkeypatch: pytest.MonkeyPatch) -> None:
-    import bot.flows.sweep as sweep
+    from bot.flows.sweep import batches
 
-    monkeypatch.setattr(sweep, "CLAIM_BATCH", 2)
+    monkeypatch.setattr(batches, "CLAIM_BATCH", 2)
     ids = seed_expiring(world, {f"E{left}": left for left in (1, 2, 3, 4, 5, 6)})  # due in this order
     outbox = ScriptedOutbox(explode={"E1"})
     report = run_sweep(world.services, outbox, NOW)

@@ -125,8 +125,9 @@ def test_reminder_names_connection_marketplace_expiry_and_how_to_rotate() -> Non
 
 def test_every_lifecycle_key_used_is_in_the_catalog() -> None:
     root = Path(__file__).resolve().parents[2]
-    sources = [root / "bot/flows/sweep.py", root / "bot/flows/rotation.py", root / "bot/flows/disconnect.py",
-               root / "bot/flows/authz.py", root / "bot/listeners/lifecycle.py", root / "bot/views/lifecycle.py"]
+    sources = [*sorted((root / "bot/flows/sweep").glob("*.py")), root / "bot/flows/rotation.py",
+               root / "bot/flows/disconnect.py", root / "bot/flows/authz.py", root / "bot/listeners/lifecycle.py",
+               root / "bot/views/lifecycle.py"]
     used = set()
     for path in sources:
         used |= set(re.findall(r"\"(lifecycle\.[a-z_.]+)\"", path.read_text()))

@@ -68,11 +68,13 @@ def every_view_and_message() -> list[tuple[str, dict[str, Any]]]:
         ("home empty", home_view(cl.ChecklistState("T", "U"), [])),
     ]
     for outcome in (
-        flow.Outcome(kind="connected", connection=summary(), announce_error="not in channel", notes=("note",)),
-        flow.Outcome(kind="connected", connection=summary(store_name=None), reconnected=True),
-        flow.Outcome(kind="confirm", existing=summary(), pending_id="p1"),
-        flow.Outcome(kind="failed", cause="c", next_step="s", prefill=prefill),
-        flow.Outcome(kind="expired"), flow.Outcome(kind="cancelled"), flow.Outcome(kind="refused", cause="no"),
+        flow.SubmissionOutcome(kind="connected", connection=summary(), announce_error="not in channel",
+                               notes=("note",)),
+        flow.SubmissionOutcome(kind="connected", connection=summary(store_name=None), reconnected=True),
+        flow.SubmissionOutcome(kind="confirm", existing=summary(), pending_id="p1"),
+        flow.SubmissionOutcome(kind="failed", cause="c", next_step="s", prefill=prefill),
+        flow.SubmissionOutcome(kind="expired"), flow.SubmissionOutcome(kind="cancelled"),
+        flow.SubmissionOutcome(kind="refused", cause="no"),
     ):
         views.append((f"outcome {outcome.kind}", outcome_view(outcome)))
     messages = [
@@ -189,7 +191,7 @@ def test_every_onboarding_key_used_is_in_the_catalog() -> None:
 
     root = Path(__file__).resolve().parents[2] / "bot"
     used: set[str] = set()
-    for path in [*root.glob("flows/*.py"), *root.glob("views/*.py"), *root.glob("listeners/*.py")]:
+    for path in [*root.glob("flows/**/*.py"), *root.glob("views/*.py"), *root.glob("listeners/*.py")]:
         used |= set(re.findall(r"""["'](onboarding\.[a-z_.]+)["']""", path.read_text()))
     static = {k for k in used if not k.endswith(".")}
     missing = sorted(k for k in static if k not in catalog() and not k.endswith(("_", ".")))

@@ -13,6 +13,7 @@ import pytest
 
 import bot.flows.onboarding as flow
 from bot.amazon.verdicts import REFUSED, VerdictKind
+from bot.flows.onboarding import claims
 from bot.views.credentials import outcome_view
 from storage.crypto import Crypto, generate_key
 from storage.db import Database, migrate
@@ -54,7 +55,7 @@ def test_a_live_claim_is_followed_and_a_lapsed_one_is_taken_over_once(db: Databa
 
     # The first holder dies (stops renewing): a lease later it is no longer alive.
     later = datetime.now(UTC) + flow.LEASE + timedelta(seconds=1)
-    monkeypatch.setattr(flow, "lease_clock", lambda: later)
+    monkeypatch.setattr(claims, "lease_clock", lambda: later)
     assert not flow.follow_state(db, first.view_key).alive and flow.follow_state(db, first.view_key).outcome is None
 
     # Two duplicates claim again at the same moment: exactly one takes over and does the work.
@@ -77,16 +78,16 @@ def test_a_live_claim_is_followed_and_a_lapsed_one_is_taken_over_once(db: Databa
 
     # The dead holder comes back late: its finish records its own view's outcome but does not free the
     # content claim that now belongs to the new holder.
-    flow.finish_claim(db, renewed, flow.Outcome(kind="cancelled"))
+    flow.finish_claim(db, renewed, flow.SubmissionOutcome(kind="cancelled"))
     with db.session() as s:
         row = s.get(IdempotencyKey, winners[0].content_key)
         assert row is not None and json.loads(row.result or "{}").get("owner") == winners[0].owner
-    assert flow.follow_state(db, first.view_key).outcome == flow.Outcome(kind="cancelled")
+    assert flow.follow_state(db, first.view_key).outcome == flow.SubmissionOutcome(kind="cancelled")
 
-    flow.finish_claim(db, winners[0], flow.Outcome(kind="expired"))
+    flow.finish_claim(db, winners[0], flow.SubmissionOutcome(kind="expired"))
     with db.session() as s:
         assert s.get(IdempotencyKey, winners[0].content_key) is None  # freed for a later retry
-    assert flow.follow_state(db, loser.follow_key or "").outcome == flow.Outcome(kind="expired")
+    assert flow.follow_state(db, loser.follow_key or "").outcome == flow.SubmissionOutcome(kind="expired")
 
 
 def test_a_claim_written_before_leases_counts_as_held_for_a_minute(db: Database) -> None:
@@ -104,7 +105,7 @@ def test_a_claim_written_before_leases_counts_as_held_for_a_minute(db: Database)
 @pytest.mark.parametrize("kind", [*(k.value for k in VerdictKind if k is not VerdictKind.verified),
                                   "unexpected", "interrupted", "name_taken"])
 def test_only_a_refusal_by_amazon_says_amazon_did_not_accept(kind: str) -> None:
-    outcome = flow.Outcome(kind="failed", verdict_kind=kind, cause="c", next_step="s")
+    outcome = flow.SubmissionOutcome(kind="failed", verdict_kind=kind, cause="c", next_step="s")
     text = json.dumps(outcome_view(outcome))
     refused = kind in {k.value for k in REFUSED}
     assert ("did not accept" in text) is refused

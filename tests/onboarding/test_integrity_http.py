@@ -290,8 +290,8 @@ def test_rotating_the_leaked_secret_clears_the_exposure(h: BotHarness) -> None:
                                   "health_recovered", "connection_rotated", "connection_reauthorized",
                                   "connection_connected"])
 def test_every_notice_about_an_exposed_connection_says_so(kind: str) -> None:
-    from bot.flows.onboarding import ConnectionSummary
     from bot.flows.ports import Audience, Notice
+    from bot.flows.summary import ConnectionSummary
     from bot.views.notices import render
 
     summary = ConnectionSummary(

@@ -382,10 +382,10 @@ def test_a_duplicate_waits_for_a_live_first_check_longer_than_the_lease_and_show
     """Issue 11 item 9: the first submission's process renews its lease while Amazon is slow, so a
     duplicate (the same values from another modal) waits for it, well past one lease, and then shows
     the first one's real outcome; it never takes over a live claim (Amazon is asked once)."""
-    import bot.flows.onboarding as flow
+    from bot.flows.onboarding import claims
 
-    monkeypatch.setattr(flow, "LEASE", timedelta(seconds=1.5))
-    monkeypatch.setattr(flow, "LEASE_RENEW_EVERY", 0.3)
+    monkeypatch.setattr(claims, "LEASE", timedelta(seconds=1.5))
+    monkeypatch.setattr(claims, "LEASE_RENEW_EVERY", 0.3)
     h = shared_bot
     creds = h.amazon.register(make_credentials(), store_name="Live Claim Store")
     h.command("", user=user)
