@@ -145,7 +145,7 @@ def _insert_ledger_rows(session: Session, rows: Sequence[dict[str, object]]) -> 
     cannot deadlock on each other's unique-index entries.
     """
     ordered = [row for _key, row in sorted({(r["connection_id"], r["generation"], r["kind"]): r
-                                            for r in rows}.items())]  # type: ignore[type-var]
+                                            for r in rows}.items())]
     if not ordered:
         return {}
     result = session.execute(_ledger_insert_ignoring_duplicates(session), ordered)

@@ -29,7 +29,7 @@ def schedule_next_health_check(
     return _aware(now) + interval + timedelta(seconds=offset)
 
 
-def due_health_checks_statement(now: datetime, limit: int) -> sa.Select[tuple[int]]:
+def due_health_checks_statement(now: datetime, limit: int) -> sa.Select[int | None]:
     """The query behind ``due_health_check_ids`` (exposed so tests can check its plan uses an index)."""
     return (
         sa.select(col(Connection.id))
