@@ -62,6 +62,7 @@ def claim_health_checks(session: Session, next_checks: dict[int, datetime], now:
         .where(col(Connection.id).in_(ids), current <= _aware(now), col(Connection.status).in_(LIVE_STATUSES))
         .with_for_update(skip_locked=True)
     )
+    # __table__ is set by SQLModel, not declared:
     column_type = Connection.__table__.c.next_health_check_at.type  # type: ignore[attr-defined]
     new_next = sa.case(
         {cid: sa.literal(_aware(next_checks[cid]), type_=column_type) for cid in ids},
