@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import sys
+from typing import TextIO
 
 from bot.redaction import redact
 
@@ -63,15 +64,15 @@ def install_redacting_record_factory() -> None:
     _factory_installed = True
 
 
-def setup_logging(level: str = "INFO", stream: object | None = None) -> logging.Handler:
+def setup_logging(level: str = "INFO", stream: TextIO | None = None) -> logging.Handler:
     """Configure the root logger once; returns the handler (tests attach to it)."""
     install_redacting_record_factory()
     root = logging.getLogger()
     for old in list(root.handlers):
         if getattr(old, "_bot_handler", False):
             root.removeHandler(old)
-    handler = logging.StreamHandler(stream or sys.stderr)  # type: ignore[arg-type]
-    handler._bot_handler = True  # type: ignore[attr-defined]
+    handler = logging.StreamHandler(stream or sys.stderr)
+    handler._bot_handler = True  # type: ignore[attr-defined]  # our marker, read back with getattr above
     handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
     handler.addFilter(RedactingFilter())
     root.addHandler(handler)

@@ -136,7 +136,7 @@ def check_bot_token(settings: Settings, client: WebClient | None = None) -> dict
 
         client = build_web_client(settings, logger=_QUIET_SLACK_LOGGER)
     try:
-        return dict(client.auth_test().data)  # type: ignore[arg-type]
+        return dict(client.auth_test().data)  # type: ignore[arg-type]  # .data is dict | bytes; auth.test answers JSON
     except SlackApiError as exc:
         if not_slack(exc):
             raise StartupError(not_slack_problem(settings, exc)) from None

@@ -86,7 +86,7 @@ class GuardedRespond(Respond):
         self.user_id = user_id
         self.channel_id = channel_id
 
-    def __call__(self, text: str | dict[str, Any] = "", blocks: Sequence[Any] | None = None,  # type: ignore[override]
+    def __call__(self, text: str | dict[str, Any] = "", blocks: Sequence[Any] | None = None,
                  attachments: Sequence[Any] | None = None, response_type: str | None = None,
                  replace_original: bool | None = None, delete_original: bool | None = None,
                  unfurl_links: bool | None = None, unfurl_media: bool | None = None, thread_ts: str | None = None,
@@ -104,7 +104,8 @@ class GuardedRespond(Respond):
             except Exception as exc:  # noqa: BLE001 - any failure: fall back to the Web API
                 log.warning("the response_url answer failed (%s): answering with the Web API", type(exc).__name__)
         if isinstance(text, dict):
-            text, blocks = str(text.get("text") or ""), text.get("blocks")
+            message = text
+            text, blocks = str(message.get("text") or ""), message.get("blocks")
         return self.fallback(text, blocks)
 
     def fallback(self, text: str, blocks: Sequence[Any] | None = None) -> Any:

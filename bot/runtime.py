@@ -8,12 +8,16 @@ import sys
 import threading
 from datetime import datetime
 from types import FrameType
+from typing import TYPE_CHECKING
 
 from slack_sdk.errors import SlackClientError
 
 from bot.preflight import StartupError, app_token_problem, check_bot_token
 from bot.services import Services, build_services
 from bot.settings import Settings
+
+if TYPE_CHECKING:
+    from bot.flows.ports import Outbox
 
 log = logging.getLogger("bot")
 
@@ -25,7 +29,7 @@ class Shutdown(SystemExit):
 class Sweeper(threading.Thread):
     """Runs one sweep every ``interval`` seconds until stopped."""
 
-    def __init__(self, services: Services, outbox: object, interval: float) -> None:
+    def __init__(self, services: Services, outbox: Outbox, interval: float) -> None:
         super().__init__(name="sweeper", daemon=True)
         self.services = services
         self.outbox = outbox
@@ -37,7 +41,7 @@ class Sweeper(threading.Thread):
 
         while not self.stopped.wait(self.interval):
             try:
-                run_sweep(self.services, self.outbox, now=self.services.clock())  # type: ignore[arg-type]
+                run_sweep(self.services, self.outbox, now=self.services.clock())
             except Exception:
                 log.exception("sweep failed; the next one retries")
 

@@ -221,7 +221,7 @@ def _read_body(environ: dict[str, Any], limit: int) -> bytes:
         length = int(raw_length)
         if length > limit:
             raise BadRequest("413 Payload Too Large", "request body too large")
-        data = stream.read(length)
+        data: bytes = stream.read(length)
         if len(data) > limit:  # a stream that returns more than it announced
             raise BadRequest("413 Payload Too Large", "request body too large")
         return data
@@ -259,8 +259,8 @@ class BotWSGI:
         try:
             if path == HEALTH_PATH and method in ("GET", "HEAD"):
                 ok = self.ping()
-                body = json.dumps({"ok": ok, "database": "up" if ok else "down"})
-                return _plain(start_response, "200 OK" if ok else "503 Service Unavailable", body, "application/json")
+                health = json.dumps({"ok": ok, "database": "up" if ok else "down"})
+                return _plain(start_response, "200 OK" if ok else "503 Service Unavailable", health, "application/json")
             if path == EVENTS_PATH:
                 if method != "POST":
                     return _plain(start_response, "405 Method Not Allowed", "POST only")

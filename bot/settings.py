@@ -215,7 +215,7 @@ def load_settings(
         else:
             sweep_interval = parsed
 
-    reminder_days = DEFAULT_REMINDER_DAYS
+    reminder_days: tuple[int, ...] = DEFAULT_REMINDER_DAYS
     if get("REMINDER_DAYS"):
         parts = [p.strip() for p in get("REMINDER_DAYS").split(",") if p.strip()]
         if parts and all(p.isdigit() and 0 < int(p) <= 179 for p in parts):

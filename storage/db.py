@@ -152,13 +152,21 @@ def migrate(engine: Engine, revision: str = "head") -> None:
             time.sleep(0.1 * attempt)
 
 
+def _driver_execute(conn: sa.Connection, statement: str) -> None:
+    """``statement`` on the DBAPI connection itself, outside SQLAlchemy's transaction handling."""
+    driver = conn.connection.driver_connection
+    if driver is None:  # only once the connection has been invalidated
+        raise RuntimeError("the database connection was closed")
+    driver.execute(statement)
+
+
 def _migrate_once(engine: Engine, revision: str) -> None:
     with engine.connect() as conn:
         sqlite = conn.dialect.name == "sqlite"
         if sqlite:
             # Table rebuilds in batch mode must not cascade: switch FK enforcement off outside the
             # transaction (SQLite ignores the pragma inside one) and check the result before commit.
-            conn.connection.driver_connection.execute("PRAGMA foreign_keys=OFF")
+            _driver_execute(conn, "PRAGMA foreign_keys=OFF")
         try:
             # SQLite: BEGIN IMMEDIATE takes the write lock first, so a second process waits for the
             # first to finish instead of racing it.
@@ -175,7 +183,7 @@ def _migrate_once(engine: Engine, revision: str) -> None:
                         )
         finally:
             if sqlite:
-                conn.connection.driver_connection.execute("PRAGMA foreign_keys=ON")
+                _driver_execute(conn, "PRAGMA foreign_keys=ON")
 
 
 class Database:

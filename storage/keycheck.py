@@ -64,11 +64,11 @@ def key_ids_in_use(engine: Engine) -> set[str]:
 
 
 def _ascii(raw: object) -> str | None:
-    if raw is None:
+    if not isinstance(raw, bytes | bytearray | memoryview):  # what the drivers return for a binary column
         return None
     try:
-        return bytes(raw).decode("ascii")  # type: ignore[call-overload]
-    except (UnicodeDecodeError, TypeError):
+        return bytes(raw).decode("ascii")
+    except UnicodeDecodeError:
         return None
 
 

@@ -94,7 +94,7 @@ class RetryPolicy:
     rng: random.Random = field(default_factory=random.Random)
 
     def backoff(self, attempt: int) -> float:
-        ceiling = min(self.backoff_cap, self.backoff_base * (2 ** (attempt - 1)))
+        ceiling = min(self.backoff_cap, self.backoff_base * (2.0 ** (attempt - 1)))
         return ceiling / 2 + self.rng.uniform(0, ceiling / 2)
 
 

@@ -21,7 +21,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 from bot.amazon.marketplaces import MARKETPLACES, Marketplace, marketplace_by_country, marketplace_by_id
-from bot.i18n import t
+from bot.i18n import DEFAULT_LANGUAGE, t
 
 ZERO_WIDTH = "\u200b\u200c\u200d\u2060\ufeff"
 
@@ -98,7 +98,7 @@ def _say(key: str, field_key: str | None = None, **values: object) -> str:
     """The catalog sentence ``key``; ``field_key`` fills {label} and {how_to}."""
     if field_key is not None:
         values = {"label": _label(field_key), "how_to": _how_to(field_key), **values}
-    return t(key, **values).rstrip()
+    return t(key, DEFAULT_LANGUAGE, **values).rstrip()
 
 
 @dataclass

@@ -192,6 +192,7 @@ def mark_nudged(session: Session, progress_id: int, now: datetime) -> bool:
         .values(nudge_sent_at=now.astimezone(UTC), updated_at=now.astimezone(UTC))
     )
     session.commit()
+    # sqlmodel types execute() as Result; an UPDATE/DELETE gives a CursorResult, which has rowcount:
     return int(result.rowcount or 0) == 1  # type: ignore[attr-defined]
 
 

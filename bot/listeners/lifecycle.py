@@ -24,7 +24,7 @@ from bot.flows.rotation import RenewKind
 from bot.i18n import t
 from bot.listeners.commands import CommandRequest, subcommand
 from bot.listeners.context import actor_of, form_values
-from bot.payload import first_action, get_str, obj
+from bot.payload import first_action, get_str, obj, text
 from bot.response_url import GuardedRespond
 from bot.services import Services
 from bot.slack_errors import slack_error
@@ -141,7 +141,7 @@ def register(app: App, services: Services, outbox: Outbox) -> None:
             return None
         meta = obj(meta)
         try:
-            kind = RenewKind(meta.get("kind"))
+            kind = RenewKind(text(meta.get("kind")))
         except ValueError:
             return None
         connection_id = meta.get("connection_id")

@@ -31,7 +31,7 @@ def status_text(c: ConnectionSummary) -> str:
 
 def connection_line(c: ConnectionSummary, today: date | None = None) -> str:
     emoji = STATUS_EMOJI.get(c.status, ":grey_question:")
-    line = md(
+    line: str = md(
         "onboarding.status.line",
         emoji=emoji,
         name=c.name,

@@ -13,7 +13,7 @@ CORE = ("start", "status", "help")
 
 def help_message(subcommands: Iterable[str] = ()) -> tuple[str, Blocks]:
     """The help. Other features' subcommands appear when the catalog has ``onboarding.help.extra.<name>``."""
-    lines = [md("onboarding.help.intro")] + [md(f"onboarding.help.command.{name}") for name in CORE]
+    lines: list[str] = [md("onboarding.help.intro"), *(md(f"onboarding.help.command.{name}") for name in CORE)]
     messages = catalog()
     for name in sorted(set(subcommands) - set(CORE)):
         key = f"onboarding.help.extra.{name}"

@@ -48,7 +48,7 @@ def list_audit(
     return list(session.exec(stmt).all())
 
 
-def count_audit_actions_statement(connection_id: int, action: str) -> sa.Select[tuple[int]]:
+def count_audit_actions_statement(connection_id: int, action: str) -> sa.Select[int]:
     """Served by ``ix_audit_log_connection_id_action``: cost ∝ the connection's own entries."""
     return (
         sa.select(sa.func.count())

@@ -54,6 +54,7 @@ def purge_idempotency_keys(session: Session, older_than: datetime) -> int:
     """Delete claims created before ``older_than``; returns how many. Caller commits."""
     res = session.execute(sa.delete(IdempotencyKey).where(col(IdempotencyKey.created_at) < _aware(older_than)))
     session.flush()
+    # sqlmodel types execute() as Result; an UPDATE/DELETE gives a CursorResult, which has rowcount:
     return int(res.rowcount or 0)  # type: ignore[attr-defined]
 
 
@@ -84,6 +85,7 @@ def mark_reminder_sent(session: Session, connection_id: int, generation: int, ki
         sa.update(ReminderLedger).where(_ledger_row(connection_id, generation, kind)).values(sent_at=_aware(now))
     )
     session.commit()
+    # sqlmodel types execute() as Result; an UPDATE/DELETE gives a CursorResult, which has rowcount:
     return bool(res.rowcount)  # type: ignore[attr-defined]
 
 
@@ -105,6 +107,7 @@ def release_stale_reminder_claims(session: Session, older_than: datetime) -> int
         )
     )
     session.commit()
+    # sqlmodel types execute() as Result; an UPDATE/DELETE gives a CursorResult, which has rowcount:
     return int(res.rowcount or 0)  # type: ignore[attr-defined]
 
 
@@ -123,7 +126,7 @@ def _ledger_insert_ignoring_duplicates(session: Session) -> sa.Insert:
     of one cached statement)."""
     from sqlalchemy.dialects import postgresql, sqlite
 
-    table = ReminderLedger.__table__  # type: ignore[attr-defined]
+    table = ReminderLedger.__table__  # type: ignore[attr-defined]  # set by SQLModel on table models, not declared
     dialect = session.get_bind().dialect.name
     stmt: postgresql.Insert | sqlite.Insert
     if dialect == "postgresql":
@@ -145,7 +148,7 @@ def _insert_ledger_rows(session: Session, rows: Sequence[dict[str, object]]) -> 
     cannot deadlock on each other's unique-index entries.
     """
     ordered = [row for _key, row in sorted({(r["connection_id"], r["generation"], r["kind"]): r
-                                            for r in rows}.items())]  # type: ignore[type-var]
+                                            for r in rows}.items())]
     if not ordered:
         return {}
     result = session.execute(_ledger_insert_ignoring_duplicates(session), ordered)

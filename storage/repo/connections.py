@@ -4,6 +4,7 @@ and the secret-free columns a notice needs."""
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import Any
 
 import sqlalchemy as sa
 from sqlmodel import Session, col, select
@@ -84,7 +85,7 @@ def get_team_connection(session: Session, team_id: str, connection_id: int) -> C
     return conn if conn is not None and conn.team_id == team_id else None
 
 
-def connection_summaries(session: Session, connection_ids: Sequence[int]) -> dict[int, sa.Row]:
+def connection_summaries(session: Session, connection_ids: Sequence[int]) -> dict[int, sa.Row[*tuple[Any, ...]]]:
     """The plain (secret-free) columns a notice about a connection needs, for many connections in one
     query: id, team_id, name, account_type, marketplace_id, region, created_by, secret_expires_on,
     secret_generation, status, and what ``exposed_kinds`` reads (fingerprints, exposed_secrets)."""

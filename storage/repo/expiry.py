@@ -29,7 +29,7 @@ def _reminder_kind_expr(today: date, lead_days: Sequence[int]) -> sa.ColumnEleme
 
 def due_expiry_reminders_statement(
     today: date, lead_days: Sequence[int], limit: int
-) -> sa.Select[tuple[int, str, int]]:
+) -> sa.Select[int | None, str, int]:
     """The query behind ``due_expiry_reminder_keys`` (exposed so tests can check its plan uses an index).
 
     Picks live connections whose secret expires within the largest lead time and whose most urgent

@@ -29,7 +29,7 @@ def schedule_next_health_check(
     return _aware(now) + interval + timedelta(seconds=offset)
 
 
-def due_health_checks_statement(now: datetime, limit: int) -> sa.Select[tuple[int]]:
+def due_health_checks_statement(now: datetime, limit: int) -> sa.Select[int | None]:
     """The query behind ``due_health_check_ids`` (exposed so tests can check its plan uses an index)."""
     return (
         sa.select(col(Connection.id))
@@ -62,6 +62,7 @@ def claim_health_checks(session: Session, next_checks: dict[int, datetime], now:
         .where(col(Connection.id).in_(ids), current <= _aware(now), col(Connection.status).in_(LIVE_STATUSES))
         .with_for_update(skip_locked=True)
     )
+    # __table__ is set by SQLModel, not declared:
     column_type = Connection.__table__.c.next_health_check_at.type  # type: ignore[attr-defined]
     new_next = sa.case(
         {cid: sa.literal(_aware(next_checks[cid]), type_=column_type) for cid in ids},

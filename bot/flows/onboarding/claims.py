@@ -111,6 +111,7 @@ def _take(session: Session, key: str, marker: str, owner: str, now: datetime, wa
     stmt = stmt.where(current.is_(None) if row.result is None else current == row.result)
     taken = session.execute(stmt.values(result=marker))
     session.commit()
+    # sqlmodel types execute() as Result; an UPDATE/DELETE gives a CursorResult, which has rowcount:
     if int(taken.rowcount or 0) == 1:  # type: ignore[attr-defined]
         if seen.get("owner") != owner:
             log.info("took over the claim %s: its holder stopped renewing the lease", key.split(":", 1)[0])
@@ -157,6 +158,7 @@ def renew_lease(db: Database, claim: Claim) -> Claim:
                 .where(col(IdempotencyKey.key) == key, col(IdempotencyKey.result) == old)
                 .values(result=new)
             )
+            # sqlmodel types execute() as Result; an UPDATE/DELETE gives a CursorResult, which has rowcount:
             if int(res.rowcount or 0) == 1:  # type: ignore[attr-defined]
                 renewed.append((key, new))
         session.commit()

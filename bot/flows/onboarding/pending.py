@@ -43,6 +43,7 @@ def purge_expired_pending(session: Session, now: datetime) -> int:
         )
     )
     session.commit()
+    # sqlmodel types execute() as Result; an UPDATE/DELETE gives a CursorResult, which has rowcount:
     return int(result.rowcount or 0)  # type: ignore[attr-defined]
 
 
@@ -85,6 +86,7 @@ def _take_pending(db: Database, pending_id: str, now: datetime) -> tuple[dict[st
         text, created_at = row.result, row.created_at
         deleted = session.execute(sa.delete(IdempotencyKey).where(col(IdempotencyKey.key) == key))
         session.commit()
+        # sqlmodel types execute() as Result; an UPDATE/DELETE gives a CursorResult, which has rowcount:
         if int(deleted.rowcount or 0) != 1:  # type: ignore[attr-defined]
             return None, False  # another click took it a moment ago
     if created_at < now - PENDING_TTL:

@@ -10,7 +10,7 @@ from datetime import datetime, timedelta
 
 from sqlmodel import Session
 
-from bot.amazon.client import Credentials
+from bot.amazon.client import AmazonClient, Credentials
 from bot.amazon.verdicts import Verdict, VerdictKind, explain
 from bot.flows.credentials import stored_credentials
 from bot.flows.ports import Audience, Notice, Outbox
@@ -113,7 +113,15 @@ def _start_checks(
     # Ask Amazon, several at a time.
     amazon = services.amazon
     return _ChecksUnderWay(
-        probes, network.start(lambda p: p.outcome or _result_of(amazon.verify(p.creds)), probes))
+        probes, network.start(lambda p: _check(amazon, p), probes))
+
+
+def _check(amazon: AmazonClient, probe: Probe) -> CheckResult:
+    """The outcome already known (decryption failed), else what Amazon says of the credentials."""
+    if probe.outcome is not None:
+        return probe.outcome
+    assert probe.creds is not None  # _prepare gives every probe either credentials or an outcome
+    return _result_of(amazon.verify(probe.creds))
 
 
 def _finish_checks(
