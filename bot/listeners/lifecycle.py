@@ -184,11 +184,15 @@ def register(app: App, services: Services, outbox: Outbox) -> None:
         if not who.user_id:
             return
         actor, lookup_error = who.lookup()
-        result = rotation.renew(
-            services, outbox, kind=kind, team_id=who.team_id, connection_id=connection_id, actor=actor,
-            new_value=value, created_on=created_on, now=services.clock(), lookup_error=lookup_error,
-            idempotency_key=hashlib.sha256(f"{view.get('id')}:{view.get('hash')}".encode()).hexdigest(),
-        )
+        try:
+            result = rotation.renew(
+                services, outbox, kind=kind, team_id=who.team_id, connection_id=connection_id, actor=actor,
+                new_value=value, created_on=created_on, now=services.clock(), lookup_error=lookup_error,
+                idempotency_key=hashlib.sha256(f"{view.get('id')}:{view.get('hash')}".encode()).hexdigest(),
+            )
+        except Exception:  # the modal must not stay on "verifying"; what happened is not known for sure
+            log.exception("%s of connection %s failed", kind.value, connection_id)
+            result = rotation.RenewResult(ok=False, headline=md("general.listener_failed"))
         if result.duplicate:
             return
         try:

@@ -267,7 +267,11 @@ def register(app: App, services: Services, outbox: Outbox) -> None:
         view_id = get_str(body, "view", "id")
         pending_id = text(first_action(body).get("value"))
         client.views_update(view_id=view_id, view=verifying_view())
-        outcome = flow.confirm_pending(services, outbox, pending_id, actor.team_id, actor.user_id, actor.lookup)
+        try:
+            outcome = flow.confirm_pending(services, outbox, pending_id, actor.team_id, actor.user_id, actor.lookup)
+        except Exception:  # the modal must not stay on "verifying"; what happened is not known for sure
+            log.exception("confirming a reconnect for team %s failed", actor.team_id)
+            outcome = flow.SubmissionOutcome(kind="error", cause=t("general.listener_failed"))
         if outcome is not None:
             client.views_update(view_id=view_id, view=outcome_view(outcome))
 

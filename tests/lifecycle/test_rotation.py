@@ -11,6 +11,7 @@ from typing import Any
 import pytest
 
 from bot.amazon.client import Credentials
+from bot.flows import rotation as rotation_flow
 from bot.i18n import t
 from storage import repo
 from storage.models import Connection, exposed_kinds
@@ -382,3 +383,24 @@ def test_a_failed_erase_keeps_the_secrets_says_so_and_a_retry_erases(tmp_path: P
         assert conn.status == "disconnected" and conn.client_secret_enc is None and conn.refresh_token_enc is None
         wait_until(lambda: all_say(h.channel_posts(), "lifecycle.announce.disconnected", name="Main US") or None, 10,
                    "no post")
+
+
+def test_an_unexpected_error_during_a_rotation_does_not_leave_the_modal_verifying(
+    h: BotHarness, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A bug or outage inside the rotation flow ends in a true message in the modal (it may not have finished),
+    never a modal stuck on "verifying", and the secret is not logged."""
+    cid, creds = seed(h)
+    rotated = new_secret()
+    start = len(h.slack.calls_for("views.open"))
+    h.command("rotate Main US", user=OWNER)
+    modal = opened_modal(h, start)
+
+    def broken(*args: Any, **kwargs: Any) -> Any:
+        raise RuntimeError("the flow broke")
+
+    monkeypatch.setattr(rotation_flow, "renew", broken)
+    h.submit(modal, {"client_secret": rotated}, user=OWNER)
+    h.wait_view(modal["id"], lambda v: says(v, "general.listener_failed"))
+    assert h.secrets_of(cid).client_secret == creds.client_secret
+    assert rotated not in h.log_text()

@@ -158,6 +158,26 @@ def test_the_right_to_update_is_checked_again_at_confirm_time(h: BotHarness) -> 
         assert repo.load_secrets(s, h.services.crypto, conn).refresh_token == creds.refresh_token
 
 
+def test_an_unexpected_error_at_confirm_time_does_not_leave_the_modal_verifying(
+    h: BotHarness, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A bug or outage inside the confirmation ends in a true message in the modal (it may not have finished),
+    never a modal stuck on "verifying"."""
+    from bot.flows import onboarding as flow
+
+    creds = h.amazon.register(make_credentials(), store_name="Acme US")
+    connect(h, OWNER, creds, "Main")
+    ask, _ = connect(h, OWNER, same_seller(h, creds), "Main")
+    assert says(ask, "onboarding.confirm.text", name="Main")
+
+    def broken(*args: Any, **kwargs: Any) -> Any:
+        raise RuntimeError("the flow broke")
+
+    monkeypatch.setattr(flow, "confirm_pending", broken)
+    h.click("confirm_update", OWNER, view=ask)
+    assert h.wait_view(ask["id"], lambda v: says(v, "general.listener_failed"))
+
+
 # ------------------------------------------------------------------ item 3: look-alike names
 
 
