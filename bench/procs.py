@@ -25,7 +25,7 @@ def free_port() -> int:
 
 def bot_env(*, slack_api_url: str, bot_token: str, token_url: str, sp_api_url: str, database_url: str,
             encryption_keys: str, **extra: str) -> dict[str, str]:
-    """The environment ``python -m bot`` runs with against the fakes (like tests/foundation's bot_env)."""
+    """The environment ``python -m bot`` runs with against the fakes (like tests/test_runtime.py's bot_env)."""
     env = {k: v for k, v in os.environ.items()
            if not k.startswith(("SLACK_", "NOTIFY_", "ENCRYPTION_", "LWA_", "SP_API", "DATABASE_", "PORT"))}
     env.update(

@@ -1,7 +1,7 @@
 """A whole bot on 127.0.0.1 for tests: fake Slack + fake Amazon + the real Bolt app behind waitress.
 
 Usage (or the ``bot`` / ``bot_any_db`` fixtures from tests/conftest.py, or ``world`` / ``pg_world`` /
-``any_world`` from tests/lifecycle/conftest.py: the same harness with retries that do not sleep)::
+``any_world`` from tests/conftest.py: the same harness with retries that do not sleep)::
 
     with BotHarness(tmp_path) as h:
         creds = h.amazon.register(make_credentials(), store_name="Acme US")

@@ -6,12 +6,21 @@ import io
 import os
 import subprocess
 import sys
+from collections.abc import Iterator
 from pathlib import Path
+
+import pytest
 
 from bot.cli_verify import main
 from tests.fakes.fake_amazon import FakeAmazon, make_credentials
 
-ROOT = Path(__file__).resolve().parents[2]
+ROOT = Path(__file__).resolve().parents[1]
+
+
+@pytest.fixture
+def fake() -> Iterator[FakeAmazon]:
+    with FakeAmazon() as f:
+        yield f
 
 
 def run(args: list[str], env: dict[str, str]) -> subprocess.CompletedProcess[str]:

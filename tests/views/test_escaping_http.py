@@ -29,8 +29,8 @@ from storage import repo
 from storage.models import Connection
 from tests.catalog import all_say, pattern, says
 from tests.fakes.fake_amazon import make_credentials
-from tests.guard.test_escaping import assert_safe
 from tests.harness import ADMIN, NOTIFY_CHANNEL, OWNER, BotHarness, wait_until
+from tests.views.test_escaping import assert_safe
 
 NAME = "<!channel> <https://evil.example|click>"
 SHOWN = "&lt;!channel&gt; &lt;https://evil.example|click&gt;"

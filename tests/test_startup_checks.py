@@ -28,7 +28,7 @@ from tests.db_fixtures import drop_postgres_url, postgres_url_or_skip, sqlite_ur
 from tests.fakes.fake_slack import FakeSlack
 from tests.storage.conftest import SECRET_A, TOKEN_A
 
-REPO = Path(__file__).resolve().parents[2]
+REPO = Path(__file__).resolve().parents[1]
 NOTIFY = "C0NOTIFY01"
 SIGNING_SECRET = "8f742231b10e8888abcd99aaa0c85a50"
 SEALED_AT = datetime(2026, 3, 1, 9, 0, tzinfo=UTC)

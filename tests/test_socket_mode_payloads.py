@@ -24,9 +24,9 @@ from bot.settings import load_settings
 from storage.crypto import format_keys, generate_key
 from tests.fakes.fake_slack import FakeSlack
 from tests.fakes.slack_signing import block_actions_payload, slash_command_payload
-from tests.guard.test_properties import A_VIEW, ACTION_MUTATIONS, BUTTONS, STATE_MUTATIONS
-from tests.guard.test_response_url import SECRET_PATH, Recorder
 from tests.harness import wait_until
+from tests.test_properties import A_VIEW, ACTION_MUTATIONS, BUTTONS, STATE_MUTATIONS
+from tests.test_response_url import SECRET_PATH, Recorder
 
 
 @pytest.fixture(scope="module")

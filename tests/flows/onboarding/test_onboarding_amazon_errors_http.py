@@ -15,8 +15,8 @@ import pytest
 from bot.amazon.verdicts import TEXTS
 from storage import repo
 from tests.fakes.fake_amazon import SELLERS_PATH, make_credentials
+from tests.flows.onboarding.test_onboarding_http import assert_no_secret, connect, text_of
 from tests.harness import BotHarness
-from tests.onboarding.test_onboarding_http import assert_no_secret, connect, text_of
 
 REQUEST_ID = re.compile(r"Amazon request id [0-9a-f-]{36}")
 

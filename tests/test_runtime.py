@@ -18,7 +18,7 @@ from storage.crypto import format_keys, generate_key
 from tests.fakes.fake_slack import FakeSlack
 from tests.fakes.slack_signing import FORM, post_signed, slash_command_body, slash_command_payload
 
-REPO = Path(__file__).resolve().parents[2]
+REPO = Path(__file__).resolve().parents[1]
 SIGNING_SECRET = "8f742231b10e8888abcd99aaa0c85a50"
 
 

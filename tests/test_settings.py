@@ -12,7 +12,7 @@ import pytest
 
 from bot.settings import DEFAULT_DATABASE_URL, SettingsError, load_settings
 
-REPO = Path(__file__).resolve().parents[2]
+REPO = Path(__file__).resolve().parents[1]
 GOOD = {
     "SLACK_BOT_TOKEN": "xoxb-1111-2222-abcdefghijklmnop",
     "SLACK_SIGNING_SECRET": "0123456789abcdef0123456789abcdef",

@@ -12,7 +12,7 @@ from storage.crypto import Crypto, format_keys, generate_key
 from storage.db import Database, migrate
 from tests.storage.conftest import NOW, SECRET_A, TOKEN_A
 
-REPO = Path(__file__).resolve().parents[2]
+REPO = Path(__file__).resolve().parents[1]
 
 
 def rotate(url: str, keys: str, cwd: Path) -> subprocess.CompletedProcess[str]:

@@ -1,4 +1,4 @@
-"""Fixtures for the guard-rail tests.
+"""The ``live_app`` fixture (shared through tests/conftest.py).
 
 ``live_app`` runs the real Bolt app behind the real ``BotWSGI`` + waitress server on 127.0.0.1,
 against the local fake Slack, with a SQLite database in ``tmp_path``. The end-to-end guard tests

@@ -16,7 +16,7 @@ from storage.db import Database, current_revision, migrate
 from tests.db_fixtures import sqlite_url
 from tests.fakes.fake_amazon import FakeAmazon
 from tests.fakes.fake_slack import FakeSlack
-from tests.foundation.test_startup_checks import NOTIFY, closed_port, env_for, seal, snapshot
+from tests.test_startup_checks import NOTIFY, closed_port, env_for, seal, snapshot
 
 OUTSIDE = "C0OUTSIDE1"  # a channel the bot was never invited to
 

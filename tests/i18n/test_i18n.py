@@ -17,7 +17,7 @@ from bot.amazon import validators
 from bot.amazon.verdicts import TEXTS, Verdict, VerdictKind, explain
 from bot.i18n import catalog, t
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 SECTIONS = ("general", "guard", "lifecycle", "onboarding", "amazon")
 _KEY = re.compile(rf"(?:{'|'.join(SECTIONS)})\.[a-z0-9_.]*")
 

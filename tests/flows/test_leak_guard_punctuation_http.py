@@ -13,7 +13,7 @@ import pytest
 from bot.redaction import redact
 from storage import repo
 from storage.models import exposed_kinds
-from tests.guard.test_leak_guard_http import assert_never_repeated, h, message, processed, send, stored_connection
+from tests.flows.test_leak_guard_http import assert_never_repeated, h, message, processed, send, stored_connection
 from tests.harness import wait_until
 
 __all__ = ["h"]  # the module-scoped harness fixture, shared with the leak guard's HTTP tests

@@ -29,8 +29,8 @@ from storage.models import Connection, IdempotencyKey, exposed_kinds
 from tests.catalog import all_say, says
 from tests.fakes.fake_amazon import make_credentials
 from tests.fakes.slack_signing import JSON, event_callback_body, post_signed
+from tests.flows.onboarding.test_onboarding_http import connect, text_of
 from tests.harness import ADMIN, OWNER, STRANGER, BotHarness, wait_until
-from tests.onboarding.test_onboarding_http import connect, text_of
 
 TEAM = "T0FAKETEAM"
 INTRUDER = STRANGER  # another plain member

@@ -6,6 +6,7 @@ import json
 import os
 import subprocess
 import sys
+from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -27,6 +28,12 @@ from tests.fakes.fake_amazon import (
 ROOT = Path(__file__).resolve().parents[2]
 # Amazon's models, vendored with their Apache-2.0 licence (tests/fakes/amazon_models/README.md).
 MODELS = ROOT / "tests" / "fakes" / "amazon_models"
+
+
+@pytest.fixture
+def fake() -> Iterator[FakeAmazon]:
+    with FakeAmazon() as f:
+        yield f
 
 
 def _validator(model: str, definition: str) -> jsonschema.Draft4Validator:

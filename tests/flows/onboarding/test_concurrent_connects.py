@@ -13,8 +13,8 @@ from pathlib import Path
 
 from storage import repo
 from tests.fakes.fake_amazon import make_credentials
+from tests.flows.onboarding.test_onboarding_http import final, text_of
 from tests.harness import BotHarness
-from tests.onboarding.test_onboarding_http import final, text_of
 
 PEOPLE = 16
 

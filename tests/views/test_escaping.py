@@ -6,7 +6,7 @@ channel and ``<https://evil.example|click>`` is a disguised link. These tests re
 kind and every modal/message builder in ``bot/views`` with hostile values and check every string
 the bot would send: no ``<`` or ``>`` survives except the mentions and channel links the bot
 builds itself, and nothing is escaped twice. The end-to-end version over HTTP is
-tests/guard/test_escaping_http.py.
+tests/views/test_escaping_http.py.
 """
 
 from __future__ import annotations

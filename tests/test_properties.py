@@ -29,7 +29,7 @@ from bot.listeners.commands import parse, to_request
 from bot.listeners.leak_guard import message_texts, parse_message_event
 from tests.fakes.fake_amazon import credential_fields, make_credentials
 from tests.fakes.slack_signing import FORM, JSON, sign
-from tests.guard.conftest import LiveApp
+from tests.live_app import LiveApp
 
 ZERO_WIDTH = ["\u200b", "\u200c", "\u200d", "\u2060", "\ufeff"]
 JSON_LEAF = st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | st.text(max_size=40)

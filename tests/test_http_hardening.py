@@ -27,7 +27,7 @@ from tests.fakes.slack_signing import (
     sign,
     slash_command_body,
 )
-from tests.guard.conftest import LiveApp
+from tests.live_app import LiveApp
 
 
 def assert_clean_4xx(resp: httpx.Response, status: int | None = None) -> None:
