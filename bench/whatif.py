@@ -9,9 +9,6 @@ Patches:
   default deferred BEGIN, whose read-to-write upgrade fails at once with "database is locked" when
   another connection wrote meanwhile (WAL's SQLITE_BUSY_SNAPSHOT: busy_timeout does not apply).
 - ``switch-interval-1ms`` (any N ms): ``sys.setswitchinterval(N / 1000)`` in the bot process.
-- ``ack-before-claim``: the credential submission acks ("verifying") before it claims the
-  submission's idempotency keys (two write transactions, serialised on SQLite) instead of after;
-  the ack's content does not depend on the claim.
 - ``bounded-work-N``: at most N threads at a time run the work after an ack (the checklist DM of
   a command, the verification and save of a submission); the others wait without holding the GIL,
   so acks compete with N threads instead of 50. (Bounds Amazon waits too: with a slow Amazon the
@@ -51,8 +48,6 @@ def apply(patches: list[str]) -> None:
             sys.setswitchinterval(float(patch.rsplit("-", 1)[1].removesuffix("ms")) / 1000)
         elif patch.startswith("bounded-work-"):
             _bounded_work(int(patch.rsplit("-", 1)[1]))
-        elif patch == "ack-before-claim":
-            _ack_before_claim()
         elif patch:
             raise SystemExit(f"unknown patch {patch!r}")
 
@@ -76,26 +71,6 @@ def _bounded_work(n: int) -> None:
 
     flow.verify_and_save = bounded(flow.verify_and_save)
     listeners.send_checklist = bounded(listeners.send_checklist)
-
-
-def _ack_before_claim() -> None:
-    """Re-run bot/listeners/onboarding.py's source with the two lines swapped, in its own module."""
-    import bot.listeners.onboarding as listeners
-
-    source = listeners.__file__
-    with open(source) as fh:
-        code = fh.read()
-    before = (
-        "        claim = flow.claim_submission(services.db, services.crypto, sub, services.clock())\n"
-        "        ack(response_action=\"update\", view=verifying_view())\n"
-    )
-    after = (
-        "        ack(response_action=\"update\", view=verifying_view())\n"
-        "        claim = flow.claim_submission(services.db, services.crypto, sub, services.clock())\n"
-    )
-    if before not in code:
-        raise SystemExit("ack-before-claim: bot/listeners/onboarding.py no longer has the expected lines")
-    exec(compile(code.replace(before, after), source, "exec"), listeners.__dict__)  # noqa: S102
 
 
 def main() -> int:
