@@ -567,3 +567,30 @@ def wait_until(probe: Callable[[], Any], timeout: float, message: str) -> Any:
         if time.monotonic() > deadline:
             raise AssertionError(f"{message} within {timeout}s")
         time.sleep(0.05)
+
+
+@contextmanager
+def socket_mode_bot(tmp_path: Path) -> Iterator[tuple[FakeSlack, io.StringIO]]:
+    """The bot in Socket Mode, connected to the fake Slack's websocket (Amazon unreachable): (fake, log)."""
+    from slack_bolt.adapter.socket_mode import SocketModeHandler
+
+    log = io.StringIO()
+    handler = setup_logging("DEBUG", log)
+    with FakeSlack() as fake:
+        settings = load_settings(
+            {"SLACK_BOT_TOKEN": fake.bot_token, "SLACK_APP_TOKEN": fake.app_token, "SLACK_API_URL": fake.api_url,
+             "NOTIFY_CHANNEL": "C0NOTIFY01", "DATABASE_URL": f"sqlite:///{tmp_path / 'bot.db'}",
+             "ENCRYPTION_KEYS": format_keys([generate_key("s1")]),
+             "LWA_TOKEN_URL": "http://127.0.0.1:9/auth/o2/token", "SP_API_ENDPOINT": "http://127.0.0.1:9"},
+            env_file=tmp_path / "none.env",
+        )
+        services = build_services(settings)
+        socket = SocketModeHandler(build_app(services), settings.slack_app_token)
+        socket.connect()
+        assert fake.socket_connected.wait(10)
+        try:
+            yield fake, log
+        finally:
+            socket.close()
+            services.close()
+            logging.getLogger().removeHandler(handler)

@@ -8,23 +8,16 @@ from __future__ import annotations
 
 import copy
 import io
-import logging
 import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
-from slack_bolt.adapter.socket_mode import SocketModeHandler
 
-from bot.app import build_app
-from bot.logs import setup_logging
-from bot.services import build_services
-from bot.settings import load_settings
-from storage.crypto import format_keys, generate_key
 from tests.fakes.fake_slack import FakeSlack
 from tests.fakes.slack_signing import block_actions_payload, slash_command_payload
-from tests.harness import wait_until
+from tests.harness import socket_mode_bot, wait_until
 from tests.test_properties import A_VIEW, ACTION_MUTATIONS, BUTTONS, STATE_MUTATIONS
 from tests.test_response_url import SECRET_PATH, Recorder
 
@@ -32,26 +25,8 @@ from tests.test_response_url import SECRET_PATH, Recorder
 @pytest.fixture(scope="module")
 def socket_bot(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[FakeSlack, io.StringIO]]:
     tmp_path: Path = tmp_path_factory.mktemp("socket_payloads")
-    log = io.StringIO()
-    handler = setup_logging("DEBUG", log)
-    with FakeSlack() as fake:
-        settings = load_settings(
-            {"SLACK_BOT_TOKEN": fake.bot_token, "SLACK_APP_TOKEN": fake.app_token, "SLACK_API_URL": fake.api_url,
-             "NOTIFY_CHANNEL": "C0NOTIFY01", "DATABASE_URL": f"sqlite:///{tmp_path / 'bot.db'}",
-             "ENCRYPTION_KEYS": format_keys([generate_key("s1")]),
-             "LWA_TOKEN_URL": "http://127.0.0.1:9/auth/o2/token", "SP_API_ENDPOINT": "http://127.0.0.1:9"},
-            env_file=tmp_path / "none.env",
-        )
-        services = build_services(settings)
-        socket = SocketModeHandler(build_app(services), settings.slack_app_token)
-        socket.connect()
-        assert fake.socket_connected.wait(10)
-        try:
-            yield fake, log
-        finally:
-            socket.close()
-            services.close()
-            logging.getLogger().removeHandler(handler)
+    with socket_mode_bot(tmp_path) as bot:
+        yield bot
 
 
 def _send(fake: FakeSlack, log: io.StringIO, kind: str, payload: dict[str, Any]) -> str:
