@@ -11,6 +11,7 @@ from datetime import datetime
 from sqlmodel import Session, col, select
 
 from storage import repo
+from storage.crypto import Crypto
 from storage.models import Connection, ReminderLedger
 
 
@@ -31,3 +32,18 @@ def reminders(session: Session, connection_id: int, generation: int | None = Non
     if generation is not None:
         stmt = stmt.where(ReminderLedger.generation == generation)
     return list(session.exec(stmt.order_by(col(ReminderLedger.id))).all())
+
+
+def seed_sellers(session: Session, crypto: Crypto, names: list[str], *, client_secret: str, refresh_token: str,
+                 created_by: str, now: datetime) -> None:
+    """One NA seller connection per name in team T1, all with the same secrets (seller ids A1SELLER0000…)."""
+    for i, name in enumerate(names):
+        repo.create_or_update_connection(
+            session, crypto,
+            repo.ConnectionValues(team_id="T1", name=name, account_type="seller", selling_partner_id=f"A1SELLER{i:04d}",
+                                  region="NA", marketplace_id="ATVPDKIKX0DER",
+                                  client_id="amzn1.application-oa2-client." + "a" * 32, client_secret=client_secret,
+                                  refresh_token=refresh_token, secret_created_on=now.date(), store_name=None),
+            created_by=created_by, now=now,
+        )
+    session.commit()

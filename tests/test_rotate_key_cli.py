@@ -10,6 +10,7 @@ from pathlib import Path
 from storage import repo
 from storage.crypto import Crypto, format_keys, generate_key
 from storage.db import Database, migrate
+from tests.repo_helpers import seed_sellers
 from tests.storage.conftest import NOW, SECRET_A, TOKEN_A
 
 REPO = Path(__file__).resolve().parents[1]
@@ -26,16 +27,7 @@ def rotate(url: str, keys: str, cwd: Path) -> subprocess.CompletedProcess[str]:
 
 def seed(db: Database, crypto: Crypto, names: list[str]) -> None:
     with db.session() as s:
-        for i, name in enumerate(names):
-            repo.create_or_update_connection(
-                s, crypto,
-                repo.ConnectionValues(team_id="T1", name=name, account_type="seller",
-                selling_partner_id=f"A1SELLER{i:04d}",
-                region="NA", marketplace_id="ATVPDKIKX0DER", client_id="amzn1.application-oa2-client." + "a" * 32,
-                client_secret=SECRET_A, refresh_token=TOKEN_A, secret_created_on=NOW.date(), store_name=None),
-                created_by="U1", now=NOW,
-            )
-        s.commit()
+        seed_sellers(s, crypto, names, client_secret=SECRET_A, refresh_token=TOKEN_A, created_by="U1", now=NOW)
 
 
 def test_rotate_key_reencrypts_everything_under_the_new_key(tmp_path: Path) -> None:

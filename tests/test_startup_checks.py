@@ -26,6 +26,7 @@ from storage.crypto import Crypto, Key, format_keys, generate_key
 from storage.db import Database, migrate
 from tests.db_fixtures import drop_postgres_url, postgres_url_or_skip, sqlite_url
 from tests.fakes.fake_slack import FakeSlack
+from tests.repo_helpers import seed_sellers
 from tests.storage.conftest import SECRET_A, TOKEN_A
 
 REPO = Path(__file__).resolve().parents[1]
@@ -88,16 +89,8 @@ def seal(database_url: str, kid: str, names: tuple[str, ...] = ("Main US", "Main
     migrate(db.engine)
     crypto = Crypto([key or generate_key(kid)])
     with db.session() as s:
-        for i, name in enumerate(names):
-            repo.create_or_update_connection(
-                s, crypto,
-                repo.ConnectionValues(team_id="T1", name=name, account_type="seller",
-                selling_partner_id=f"A1SELLER{i:04d}",
-                region="NA", marketplace_id="ATVPDKIKX0DER", client_id="amzn1.application-oa2-client." + "a" * 32,
-                client_secret=SECRET_A, refresh_token=TOKEN_A, secret_created_on=SEALED_AT.date(), store_name=None),
-                created_by="U0MEMBER", now=SEALED_AT,
-            )
-        s.commit()
+        seed_sellers(s, crypto, names, client_secret=SECRET_A, refresh_token=TOKEN_A, created_by="U0MEMBER",
+                     now=SEALED_AT)
     return db
 
 
