@@ -1,26 +1,40 @@
-"""The Slack side of ``bot.flows.ports.Outbox``: renders a Notice and posts it."""
+"""The Slack side of ``bot.flows.ports.Outbox``: renders a Notice in its reader's language and posts it.
+
+A channel post has many readers, so it speaks the team's language (TEAM_LANGUAGE); a DM speaks its
+reader's (``locale_of(user_id)``, the person's choice or Slack locale)."""
 
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError, SlackClientError
 
 from bot.flows.ports import Audience, Delivery, DeliveryError, Notice
+from bot.i18n import DEFAULT_LOCALE
 from bot.slack_errors import slack_error
+from bot.views.blocks import Words
 from bot.views.notices import render
 
 log = logging.getLogger(__name__)
 
 
 class SlackOutbox:
-    def __init__(self, client: WebClient, notify_channel: str) -> None:
+    def __init__(self, client: WebClient, notify_channel: str, *, team_locale: str = DEFAULT_LOCALE,
+                 locale_of: Callable[[str], str] | None = None) -> None:
         self.client = client
         self.notify_channel = notify_channel
+        self.team_locale = team_locale
+        self.locale_of = locale_of
+
+    def words_for(self, notice: Notice) -> Words:
+        if notice.audience is Audience.CHANNEL or not notice.user_id or self.locale_of is None:
+            return Words(self.team_locale if notice.audience is Audience.CHANNEL else DEFAULT_LOCALE)
+        return Words(self.locale_of(notice.user_id))
 
     def send(self, notice: Notice) -> Delivery:
-        text, blocks = render(notice)
+        text, blocks = render(notice, self.words_for(notice))
         try:
             if notice.audience is Audience.CHANNEL:
                 channel = self.notify_channel

@@ -2,7 +2,7 @@
 
 Every datetime column is timezone-aware UTC in Python on both SQLite and PostgreSQL (``UTCDateTime``).
 No column holds a plaintext secret: secrets live only as AES-GCM ciphertexts (``*_enc``) and keyed
-fingerprints (``*_fp``). Free-text columns that could carry an error text (``last_error``,
+fingerprints (``*_fp``). Free-text columns that could carry an error text (``last_problem_params``,
 ``detail``, ``result``) are passed through ``bot.redaction.redact`` whenever they are assigned.
 """
 
@@ -91,7 +91,9 @@ class Connection(SQLModel, table=True):
     secret_generation: int = Field(default=1)
     status: str = Field(default="connected", index=True)
     last_verified_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
-    last_error: str | None = Field(default=None)
+    # The last problem as a meaning (bot.flows.problems.Problem): its kind and JSON parameters, no words.
+    last_problem_kind: str | None = Field(default=None)
+    last_problem_params: str | None = Field(default=None)
     transient_failures: int = Field(default=0)
     next_health_check_at: datetime | None = Field(default=None, index=True, sa_type=UTCDateTime)
     # JSON {"client_secret": [fingerprint, ...], "refresh_token": [...]}: the keyed fingerprints of secret
@@ -145,6 +147,17 @@ def exposed_kinds(conn: Any) -> tuple[str, ...]:
     current = {"client_secret": getattr(conn, "client_secret_fp", None),
                "refresh_token": getattr(conn, "refresh_token_fp", None)}
     return tuple(kind for kind in SECRET_KINDS if current[kind] and current[kind] in leaked.get(kind, ()))
+
+
+class UserPreference(SQLModel, table=True):
+    """A person's own choices; without a row the bot follows their Slack locale."""
+
+    __tablename__ = "user_preferences"
+
+    team_id: str = Field(primary_key=True)
+    user_id: str = Field(primary_key=True)
+    language: str | None = Field(default=None)  # a bot.i18n.LOCALES key, or None to follow Slack
+    updated_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
 
 
 class ChecklistProgress(SQLModel, table=True):
@@ -236,7 +249,7 @@ class IdempotencyKey(SQLModel, table=True):
 
 
 _REDACTED_FIELDS: dict[type, frozenset[str]] = {
-    Connection: frozenset({"last_error"}),
+    Connection: frozenset({"last_problem_params"}),
     AuditEntry: frozenset({"detail"}),
     IdempotencyKey: frozenset({"result"}),
 }

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from enum import StrEnum
-from typing import Any, Protocol
+from typing import Any, ClassVar, Protocol
 
 
 class Audience(StrEnum):
@@ -16,14 +16,31 @@ class Audience(StrEnum):
     DM = "dm"  # a direct message to ``user_id``
 
 
+class Payload:
+    """What a notice says, as typed facts (a frozen dataclass per kind, never a secret, never words).
+
+    Subclasses set ``KIND`` (the name the ledger and logs use); the views module of the feature
+    renders them with ``@speaks(ThePayload)`` in the reader's language."""
+
+    KIND: ClassVar[str] = ""
+
+
 @dataclass(frozen=True)
 class Notice:
-    """A message for people, described by kind and plain data (never a secret)."""
+    """A message for people: who reads it and what it means (``payload``), never words or a secret.
+
+    ``Notice.of(audience, payload, user_id=...)`` builds one. (``kind``/``data`` without a payload is the
+    older untyped form, being removed.)"""
 
     kind: str
     audience: Audience
     data: dict[str, Any] = field(default_factory=dict)
     user_id: str | None = None
+    payload: Payload | None = None
+
+    @classmethod
+    def of(cls, audience: Audience, payload: Payload, user_id: str | None = None) -> Notice:
+        return cls(kind=payload.KIND, audience=audience, user_id=user_id, payload=payload)
 
 
 @dataclass(frozen=True)

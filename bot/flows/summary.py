@@ -17,7 +17,7 @@ import sqlalchemy as sa
 from sqlmodel import Session
 
 from bot.amazon.marketplaces import REGION_NAMES, marketplace_by_id
-from bot.redaction import redact
+from bot.flows.problems import Problem
 from storage import repo
 from storage.models import Connection, exposed_kinds
 
@@ -36,7 +36,7 @@ class ConnectionSummary:
     status: str
     secret_expires_on: date
     last_verified_at: datetime | None
-    last_error: str | None
+    last_problem: Problem | None
     created_by: str
     exposed: tuple[str, ...] = ()  # secrets in use that were seen in Slack (storage.models.exposed_kinds)
 
@@ -58,7 +58,6 @@ class ConnectionSummary:
         """From a ``Connection``, or a row of ``repo.connection_summaries`` (which does not select the
         seller id, the store name, the last check or the last error: those stay empty)."""
         assert conn.id is not None
-        last_error = getattr(conn, "last_error", None)
         return cls(
             id=int(conn.id),
             name=conn.name,
@@ -70,7 +69,8 @@ class ConnectionSummary:
             status=conn.status,
             secret_expires_on=conn.secret_expires_on,
             last_verified_at=getattr(conn, "last_verified_at", None),
-            last_error=redact(last_error) if last_error else None,
+            last_problem=Problem.stored(getattr(conn, "last_problem_kind", None),
+                                        getattr(conn, "last_problem_params", None)),
             created_by=conn.created_by,
             exposed=exposed_kinds(conn),
         )
@@ -95,6 +95,8 @@ class ConnectionSummary:
         data = asdict(self)
         data["secret_expires_on"] = self.secret_expires_on.isoformat()
         data["last_verified_at"] = self.last_verified_at.isoformat() if self.last_verified_at else None
+        data["last_problem"] = ({"kind": self.last_problem.kind, "params": self.last_problem.params}
+                                if self.last_problem else None)
         return data
 
     @classmethod
@@ -104,6 +106,9 @@ class ConnectionSummary:
         lva = values.get("last_verified_at")
         values["last_verified_at"] = datetime.fromisoformat(lva) if lva else None
         values["exposed"] = tuple(str(k) for k in values.get("exposed") or ())
+        problem = values.pop("last_problem", None) or values.pop("last_error", None)
+        values["last_problem"] = (Problem(str(problem["kind"]), dict(problem.get("params") or {}))
+                                  if isinstance(problem, dict) else None)
         return cls(**values)
 
 

@@ -4,6 +4,10 @@ from __future__ import annotations
 
 MESSAGES: dict[str, str] = {
     # --- general -----------------------------------------------------------------------------
+    # how dates, times and lists are written (bot.views.blocks.Words)
+    "general.date": "{year}-{month:02d}-{day:02d}",
+    "general.datetime": "{date} {hour:02d}:{minute:02d} UTC",
+    "general.list_separator": ", ",
     "general.unexpected_error": (
         "Something went wrong on our side and nothing was changed. Please try again in a minute; "
         "if it keeps happening, tell your Slack admin."
@@ -200,6 +204,33 @@ MESSAGES: dict[str, str] = {
     "amazon.verdict.part.role_unknown": "required",
     "amazon.marketplace.name": "{name} ({country})",
     "amazon.marketplace.separator": ", ",
+    # marketplace and region names (bot.views.blocks.Words.marketplace/region); Amazon's "Marketplace IDs" page
+    "amazon.marketplace.CA": "Canada",
+    "amazon.marketplace.US": "United States of America",
+    "amazon.marketplace.MX": "Mexico",
+    "amazon.marketplace.BR": "Brazil",
+    "amazon.marketplace.IE": "Ireland",
+    "amazon.marketplace.ES": "Spain",
+    "amazon.marketplace.UK": "United Kingdom",
+    "amazon.marketplace.FR": "France",
+    "amazon.marketplace.BE": "Belgium",
+    "amazon.marketplace.NL": "Netherlands",
+    "amazon.marketplace.DE": "Germany",
+    "amazon.marketplace.IT": "Italy",
+    "amazon.marketplace.SE": "Sweden",
+    "amazon.marketplace.ZA": "South Africa",
+    "amazon.marketplace.PL": "Poland",
+    "amazon.marketplace.EG": "Egypt",
+    "amazon.marketplace.TR": "Turkey",
+    "amazon.marketplace.SA": "Saudi Arabia",
+    "amazon.marketplace.AE": "United Arab Emirates",
+    "amazon.marketplace.IN": "India",
+    "amazon.marketplace.SG": "Singapore",
+    "amazon.marketplace.AU": "Australia",
+    "amazon.marketplace.JP": "Japan",
+    "amazon.region.NA": "North America",
+    "amazon.region.EU": "Europe",
+    "amazon.region.FE": "Far East",
     # the fields of the connect form
     "amazon.field.account_type.label": "Account type",
     "amazon.field.seller_id.label": "Seller ID",

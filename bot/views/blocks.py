@@ -7,8 +7,11 @@ not write itself (connection names, the store name Amazon returns, anything type
 therefore reaches Slack with those three characters replaced by ``&amp;``, ``&lt;`` and ``&gt;``,
 exactly once. Catalog templates and the markup built here (mentions, channel links) are trusted.
 
-- ``md(key, **params)``: a catalog sentence for a mrkdwn field; every parameter is escaped unless
-  it is already ``Markup`` (an ``md()`` result, ``escape()``, ``mention()``, ``channel_link()``).
+- ``Words(locale)``: the reader's language. ``words.md(key, **params)`` is a catalog sentence for a
+  mrkdwn field, every parameter escaped unless it is already ``Markup``; ``words.render(message)``
+  turns a flow's ``Message`` (and its typed parameters: users, channels, names, marketplaces,
+  regions, dates, lists) into mrkdwn; ``words.text(...)`` gives the unescaped words for plain_text
+  fields (``plain()`` escapes them). Views receive a ``Words`` and never pick a language themselves.
 - ``plain(text)``: a plain_text object; its whole text is escaped (Slack decodes the three entities
   there too, and a plain field then never carries live markup).
 - ``mrkdwn(text)``, ``section(text)``, ``context(...)``: mrkdwn objects and blocks. Their text is
@@ -19,9 +22,23 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import UTC, date, datetime
 from typing import Any
 
-from bot.i18n import t
+from bot.amazon.marketplaces import marketplace_by_id
+from bot.i18n import (
+    DEFAULT_LOCALE,
+    Channel,
+    Items,
+    Marketplace,
+    Message,
+    Region,
+    Strong,
+    User,
+    supported,
+    t,
+)
 
 Block = dict[str, Any]
 SECTION_LIMIT = 3000  # Slack's limit for a section's text
@@ -49,8 +66,8 @@ def escape(text: object) -> Markup:
 
 
 def md(key: str, /, **params: object) -> Markup:
-    """The catalog sentence ``key`` for a mrkdwn field, each parameter escaped (``Markup`` kept as it is)."""
-    return Markup(t(key, **{name: escape(value) for name, value in params.items()}))
+    """English ``Words(...).md``: being removed; views take the reader's ``Words``."""
+    return Words(DEFAULT_LOCALE).md(key, **params)
 
 
 def mention(user_id: object) -> Markup:
@@ -86,6 +103,100 @@ def cut(text: str, limit: int) -> str:
     if amp != -1 and ";" not in head[amp:] and amp >= limit - 5:
         head = head[:amp]
     return head
+
+
+# --- the reader's language ----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Words:
+    """Catalog words in one reader's language, rendered for Slack (mrkdwn escaped once, or plain)."""
+
+    locale: str = DEFAULT_LOCALE
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "locale", supported(self.locale))
+
+    def md(self, key: str, /, **params: object) -> Markup:
+        """The catalog sentence ``key`` as mrkdwn, each parameter rendered and escaped (``Markup`` kept)."""
+        return Markup(t(key, self.locale, **{name: self._markup(value) for name, value in params.items()}))
+
+    def render(self, message: Message) -> Markup:
+        """A flow's meaning as mrkdwn in this language."""
+        return self.md(message.key, **message.params)
+
+    def text(self, what: str | Message, /, **params: object) -> str:
+        """Unescaped words for a plain_text field or a console (a key with params, or a ``Message``)."""
+        if isinstance(what, Message):
+            return self.text(what.key, **what.params)
+        return t(what, self.locale, **{name: self._plain(value) for name, value in params.items()})
+
+    def date(self, value: date) -> str:
+        """A calendar date the way this language writes it (``2026-12-01`` / ``2026年12月1日``)."""
+        if isinstance(value, datetime):
+            value = value.astimezone(UTC).date() if value.tzinfo else value.date()
+        return t("general.date", self.locale, year=value.year, month=value.month, day=value.day)
+
+    def datetime(self, value: datetime) -> str:
+        """A moment in UTC the way this language writes it."""
+        moment = value.astimezone(UTC) if value.tzinfo else value
+        return t("general.datetime", self.locale, date=self.date(moment.date()), hour=moment.hour,
+                 minute=moment.minute)
+
+    def marketplace(self, marketplace_id: str) -> str:
+        m = marketplace_by_id(marketplace_id)
+        if not m:
+            return marketplace_id
+        return t("amazon.marketplace.name", self.locale, name=t(f"amazon.marketplace.{m.country_code}", self.locale),
+                 country=m.country_code)
+
+    def region(self, code: str) -> str:
+        key = f"amazon.region.{code}"
+        return t(key, self.locale) if code in ("NA", "EU", "FE") else code
+
+    def listing(self, values: Iterable[str]) -> str:
+        return t("general.list_separator", self.locale).join(values)
+
+    def _plain(self, value: object) -> str:
+        if isinstance(value, Message):
+            return self.text(value)
+        if isinstance(value, Strong):
+            return value.text
+        if isinstance(value, User):
+            return f"@{value.id}"
+        if isinstance(value, Channel):
+            return f"#{value.id}"
+        if isinstance(value, Items):
+            return self.listing(self._plain(v) for v in value.values)
+        return self._word(value)
+
+    def _markup(self, value: object) -> Markup:
+        if isinstance(value, Markup):
+            return value
+        if isinstance(value, Message):
+            return self.render(value)
+        if isinstance(value, Strong):
+            return bold(value.text)
+        if isinstance(value, User):
+            return mention(value.id)
+        if isinstance(value, Channel):
+            return channel_link(value.id)
+        if isinstance(value, Items):
+            return Markup(escape(t("general.list_separator", self.locale)).join(self._markup(v) for v in value.values))
+        return escape(self._word(value))
+
+    def _word(self, value: object) -> str:
+        if value is None:
+            return ""
+        if isinstance(value, datetime):
+            return self.datetime(value)
+        if isinstance(value, date):
+            return self.date(value)
+        if isinstance(value, Marketplace):
+            return self.marketplace(value.id)
+        if isinstance(value, Region):
+            return self.region(value.code)
+        return str(value)
 
 
 # --- Block Kit ---------------------------------------------------------------------------------------

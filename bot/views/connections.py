@@ -46,8 +46,9 @@ def connection_line(c: ConnectionSummary, today: date | None = None) -> str:
         line += " " + (md("onboarding.status.expired") if days < 0 else md("onboarding.status.days_left", days=days))
     if c.store_name:
         line += "\n" + md("onboarding.status.store", store=c.store_name)
-    if c.last_error:
-        line += "\n" + md("onboarding.status.last_error", error=cut(escape(c.last_error), 500))
+    if c.last_problem and c.last_problem.kind == "legacy":
+        text = str(c.last_problem.params.get("text", ""))
+        line += "\n" + md("onboarding.status.last_error", error=cut(escape(text), 500))
     return line
 
 

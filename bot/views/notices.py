@@ -1,7 +1,8 @@
-"""Renders flow ``Notice``s into (fallback text, blocks).
+"""Renders flow ``Notice``s into (fallback text, blocks) in the reader's language.
 
-Each notice kind has one renderer, registered with ``@renders("kind")`` in the views module of
-the feature that owns it; ``render`` looks it up. Renderers are pure functions of ``notice.data``.
+Each payload type has one renderer, registered with ``@speaks(PayloadType)`` in the views module of
+the feature that owns it; ``render(notice, words)`` looks it up. Renderers are pure functions of the
+payload and the reader's ``Words``. (``@renders("kind")`` renders the older untyped ``notice.data``.)
 """
 
 from __future__ import annotations
@@ -12,12 +13,25 @@ import pkgutil
 from collections.abc import Callable
 from typing import Any
 
-from bot.flows.ports import Notice
+from bot.flows.ports import Notice, Payload
+from bot.views.blocks import Words
 
 Blocks = list[dict[str, Any]]
 Renderer = Callable[[dict[str, Any]], tuple[str, Blocks]]
+Speaker = Callable[[Any, Words], tuple[str, Blocks]]
 
 _RENDERERS: dict[str, Renderer] = {}
+_SPEAKERS: dict[type[Payload], Speaker] = {}
+
+
+def speaks(payload_type: type[Payload]) -> Callable[[Speaker], Speaker]:
+    def decorator(fn: Speaker) -> Speaker:
+        if payload_type in _SPEAKERS and _SPEAKERS[payload_type] is not fn:
+            raise ValueError(f"payload {payload_type.__name__} already has a renderer")
+        _SPEAKERS[payload_type] = fn
+        return fn
+
+    return decorator
 
 
 def renders(kind: str) -> Callable[[Renderer], Renderer]:
@@ -30,8 +44,14 @@ def renders(kind: str) -> Callable[[Renderer], Renderer]:
     return decorator
 
 
-def render(notice: Notice) -> tuple[str, Blocks]:
+def render(notice: Notice, words: Words | None = None) -> tuple[str, Blocks]:
     _load_feature_views()
+    if notice.payload is not None:
+        try:
+            speaker = _SPEAKERS[type(notice.payload)]
+        except KeyError:
+            raise LookupError(f"no renderer for payload {type(notice.payload).__name__}") from None
+        return speaker(notice.payload, words or Words())
     try:
         renderer = _RENDERERS[notice.kind]
     except KeyError:
@@ -41,7 +61,7 @@ def render(notice: Notice) -> tuple[str, Blocks]:
 
 def known_kinds() -> set[str]:
     _load_feature_views()
-    return set(_RENDERERS)
+    return set(_RENDERERS) | {t.KIND for t in _SPEAKERS}
 
 
 @functools.cache

@@ -210,7 +210,7 @@ def _mark_verified(connection: Connection, now: datetime, health_check_interval:
     assert connection.id is not None
     connection.status = "connected"
     connection.last_verified_at = now
-    connection.last_error = None
+    connection.last_problem_kind = connection.last_problem_params = None
     connection.transient_failures = 0
     connection.next_health_check_at = schedule_next_health_check(connection.id, now, health_check_interval)
     connection.updated_at = now

@@ -14,6 +14,7 @@ from bot.amazon.client import AmazonClient, Credentials
 from bot.amazon.verdicts import Verdict, VerdictKind, explain
 from bot.flows.credentials import stored_credentials
 from bot.flows.ports import Audience, Notice, Outbox
+from bot.flows.problems import Problem, ProblemKind
 from bot.flows.summary import ConnectionSummary
 from bot.flows.sweep import batches
 from bot.flows.sweep.batches import ACTIVE_STATUSES, Network, Posted, chunks, pipelined, post, raise_first_error
@@ -246,7 +247,7 @@ def _apply(session: Session, conn: Connection, outcome: CheckResult, now: dateti
         conn.last_verified_at = now
         if recovered:
             conn.status = "connected"
-            conn.last_error = None
+            conn.last_problem_kind = conn.last_problem_params = None
             repo.add_audit(session, team_id=conn.team_id, actor="system", action="health_recovered",
                            connection=conn, detail=None, now=now)
             report.health_recovered += 1
@@ -273,7 +274,8 @@ def _apply(session: Session, conn: Connection, outcome: CheckResult, now: dateti
         if conn.status != "failing":
             _mark_failing(session, conn, outcome.cause, outcome.next_step, now, report)
         else:
-            conn.last_error = outcome.cause
+            problem = Problem(ProblemKind.legacy, {"text": outcome.cause})
+            conn.last_problem_kind, conn.last_problem_params = problem.columns()
             conn.updated_at = now
             session.add(conn)
 
@@ -282,7 +284,8 @@ def _mark_failing(
     session: Session, conn: Connection, cause: str, next_step: str, now: datetime, report: SweepReport
 ) -> None:
     conn.status = "failing"
-    conn.last_error = f"{cause} {next_step}".strip()
+    conn.last_problem_kind, conn.last_problem_params = Problem(
+        ProblemKind.legacy, {"text": f"{cause} {next_step}".strip()}).columns()
     conn.updated_at = now
     session.add(conn)
     repo.add_audit(session, team_id=conn.team_id, actor="system", action="health_failing", connection=conn,
@@ -309,7 +312,9 @@ def _alerts_due(session: Session, checked: Sequence[tuple[Connection, CheckResul
             if outcome.state == "failing":
                 facts.update(cause=outcome.cause, next_step=outcome.next_step, verdict=outcome.verdict)
             else:
-                facts.update(cause=conn.last_error or "", next_step="", verdict=outcome.verdict)
+                stored = Problem.stored(conn.last_problem_kind, conn.last_problem_params)
+                facts.update(cause=str(stored.params.get("text", "")) if stored else "", next_step="",
+                             verdict=outcome.verdict)
             for kind, notice in (
                 (f"health_failing:{episode}", Notice("health_failing", Audience.CHANNEL, facts)),
                 (f"health_failing_dm:{episode}",
