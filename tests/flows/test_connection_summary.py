@@ -8,6 +8,7 @@ import json
 from datetime import UTC, date, datetime
 from pathlib import Path
 
+from bot.flows.problems import Problem
 from bot.flows.summary import ConnectionSummary, connection_facts
 from storage import repo
 from storage.crypto import Crypto, generate_key
@@ -28,7 +29,9 @@ def _stored(tmp_path: Path) -> tuple[Database, int, Crypto]:
                           store_name="Acme DE", secret_created_on=date(2026, 1, 1),
                           secret_expires_on=date(2026, 6, 30), status="failing",
                           last_verified_at=datetime(2026, 5, 1, 9, 30, tzinfo=UTC),
-                          last_error=f"Amazon refused the secret {SECRET}", created_by="U0OWNER")
+                          last_problem_kind="legacy",
+                          last_problem_params=Problem("legacy", {"text": f"Amazon refused the secret {SECRET}"}).columns()[1],
+                          created_by="U0OWNER")
         session.add(conn)
         session.flush()
         assert conn.id is not None

@@ -16,6 +16,7 @@ from bot.flows import authz
 from bot.flows import checklist as cl
 from bot.flows import onboarding as flow
 from bot.flows.ports import Audience, Notice
+from bot.flows.problems import Problem
 from bot.views.checklist import checklist_message
 from bot.views.connections import status_message
 from bot.views.credentials import credentials_modal, outcome_view, refused_view, verifying_view
@@ -49,7 +50,8 @@ def summary(**kw: Any) -> flow.ConnectionSummary:
                                   region="NA", marketplace_id="ATVPDKIKX0DER", store_name="Acme", status="failing",
                                   secret_expires_on=date(2026, 12, 1),
                                   last_verified_at=datetime(2026, 6, 1, tzinfo=UTC),
-                                  last_error="Amazon refused the refresh token", created_by="U1")
+                                  last_problem=Problem("legacy", {"text": "Amazon refused the refresh token"}),
+                                  created_by="U1")
     values.update(kw)
     return flow.ConnectionSummary(**values)
 
@@ -82,7 +84,7 @@ def every_view_and_message() -> list[tuple[str, dict[str, Any]]]:
         checklist_message(cl.ChecklistState("T", "U", "seller", ("profile_submitted",),
                                             nudge_due_at=datetime(2026, 5, 6, tzinfo=UTC))),
         checklist_message(cl.ChecklistState("T", "U", "vendor", tuple(cl.STEPS["vendor"]))),
-        status_message([summary(), summary(id=3, status="connected", last_error=None)], date(2026, 6, 1)),
+        status_message([summary(), summary(id=3, status="connected", last_problem=None)], date(2026, 6, 1)),
         status_message([]),
         help_message(["start", "status", "help", "rotate"]),
         render(Notice("connection_connected", Audience.CHANNEL, {**summary().to_dict(), "connected_by": "U9",

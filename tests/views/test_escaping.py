@@ -27,6 +27,7 @@ from bot.flows.authz import Actor, refusal_for
 from bot.flows.checklist import ChecklistState
 from bot.flows.onboarding import Prefill, SubmissionOutcome
 from bot.flows.ports import Audience, Notice
+from bot.flows.problems import Problem
 from bot.flows.summary import ConnectionSummary
 from bot.i18n import t
 from bot.views import audit, checklist, connections, credentials, help, home, leak_guard, lifecycle
@@ -88,7 +89,7 @@ def hostile_summary(**overrides: Any) -> ConnectionSummary:
         id=7, name=HOSTILE, account_type="seller", selling_partner_id="A1B2C3D4E5F6G7", region="NA",
         marketplace_id="ATVPDKIKX0DER", store_name=HOSTILE_STORE, status="exposed",
         secret_expires_on=date(2026, 6, 30), last_verified_at=datetime(2026, 1, 2, 3, 4, tzinfo=UTC),
-        last_error=HOSTILE_TEXT, created_by="U0OWNER",
+        last_problem=Problem("legacy", {"text": HOSTILE_TEXT}), created_by="U0OWNER",
     )
     values.update(overrides)
     return ConnectionSummary(**values)

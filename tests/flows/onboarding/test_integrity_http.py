@@ -317,7 +317,7 @@ def test_every_notice_about_an_exposed_connection_says_so(kind: str) -> None:
     summary = ConnectionSummary(
         id=1, name="Main", account_type="seller", selling_partner_id="A1EXAMPLE", region="NA",
         marketplace_id="ATVPDKIKX0DER", store_name=None, status="connected",
-        secret_expires_on=datetime.now(UTC).date(), last_verified_at=None, last_error=None, created_by=OWNER,
+        secret_expires_on=datetime.now(UTC).date(), last_verified_at=None, last_problem=None, created_by=OWNER,
         exposed=("client_secret",))
     data = {**summary.to_dict(), "connection_id": 1, "marketplace": "US", "owner": OWNER, "actor": OWNER,
             "expires_on": "2027-01-01", "days_left": 5, "cause": "x", "next_step": "y", "verdict": "invalid_grant",
