@@ -21,6 +21,7 @@ from bot.i18n import t
 from bot.payload import get_str, selected_value, state_values
 from bot.response_url import GuardedRespond
 from bot.slack_errors import slack_error
+from bot.views.blocks import Words
 
 log = logging.getLogger(__name__)
 
@@ -67,6 +68,11 @@ class Actor:
 
     def __repr__(self) -> str:
         return f"Actor(user_id={self.user_id!r}, team_id={self.team_id!r})"
+
+    @property
+    def words(self) -> Words:
+        """The reader's language for everything answered to this person."""
+        return Words(self.locale)
 
     def __deepcopy__(self, memo: dict[int, Any]) -> Actor:
         return self  # one lookup per request, whether the ack listener or a lazy listener makes it
