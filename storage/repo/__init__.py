@@ -6,6 +6,7 @@
 - ``encryption``: the per-field ciphertexts and ``ConnectionSecrets``;
 - ``audit``: the audit trail; ``checklist``: the DM checklist; ``health``: the health-check schedule;
 - ``expiry``: client-secret expiry and due reminders; ``claims``: idempotency keys and the reminder ledger;
+- ``jobs``: the job queue (enqueue, claim with a lease, settle, heartbeats, stats; own sessions);
 - ``keys``: key rotation. ``_shared`` holds what they share (field names, ``_aware``).
 
 Callers use ``from storage import repo`` and ``repo.function(...)`` (every public name is re-exported
@@ -98,6 +99,24 @@ from storage.repo.health import (
     reschedule_health_checks,
     schedule_next_health_check,
 )
+from storage.repo.jobs import (
+    ClaimedJob,
+    QueueStats,
+    claim_next,
+    complete,
+    enqueue,
+    fail,
+    forget_worker,
+    give_up,
+    heartbeat,
+    job_secrets,
+    on_enqueue,
+    purge_finished_jobs,
+    purge_job_secrets,
+    queue_stats,
+    reap_exhausted,
+    renew_lease,
+)
 from storage.repo.keys import (
     KeyRotationError,
     RotationFailure,
@@ -106,6 +125,7 @@ from storage.repo.keys import (
 
 __all__ = [
     "CLIENT_SECRET",
+    "ClaimedJob",
     "ConnectionNameTaken",
     "ConnectionNotFound",
     "ConnectionSecrets",
@@ -114,6 +134,7 @@ __all__ = [
     "KeyRotationError",
     "LIVE_STATUSES",
     "LedgerKey",
+    "QueueStats",
     "REFRESH_TOKEN",
     "RotationFailure",
     "SYSTEM_ACTOR",
@@ -122,9 +143,11 @@ __all__ = [
     "checklist_steps",
     "claim_health_checks",
     "claim_idempotency_key",
+    "claim_next",
     "claim_reminder",
     "claim_reminders",
     "claim_reminders_superseding",
+    "complete",
     "connection_summaries",
     "connections_by_ids",
     "count_audit_actions",
@@ -135,15 +158,21 @@ __all__ = [
     "due_expiry_reminders_statement",
     "due_health_check_ids",
     "due_health_checks_statement",
+    "enqueue",
     "erase_secrets",
+    "fail",
     "find_connection_by_name",
     "find_connection_by_partner",
     "find_connections_by_fingerprint",
+    "forget_worker",
     "get_checklist",
     "get_connection",
     "get_connection_by_id",
     "get_connection_by_key",
     "get_team_connection",
+    "give_up",
+    "heartbeat",
+    "job_secrets",
     "ledger_entries",
     "list_audit",
     "list_connections",
@@ -151,10 +180,16 @@ __all__ = [
     "load_secrets",
     "mark_exposed",
     "mark_reminder_sent",
+    "on_enqueue",
+    "purge_finished_jobs",
     "purge_idempotency_keys",
+    "purge_job_secrets",
+    "queue_stats",
+    "reap_exhausted",
     "release_idempotency_key",
     "release_reminder",
     "release_stale_reminder_claims",
+    "renew_lease",
     "replace_client_secret",
     "replace_refresh_token",
     "reschedule_health_checks",
