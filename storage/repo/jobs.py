@@ -194,6 +194,11 @@ def claim_next(db: Database, worker_id: str, kinds: Sequence[str], lease: timede
     if not kinds:
         return None
     now = _aware(now)
+    if db.dialect == "sqlite":
+        # A read first (no lock under WAL): an idle worker polling often never takes the write lock.
+        with db.session() as session:
+            if session.execute(sa.select(col(Job.id)).where(_claimable(kinds, now)).limit(1)).first() is None:
+                return None
     with db.session(write=True) as session:
         pick = sa.select(col(Job.id)).where(_claimable(kinds, now)).order_by(col(Job.run_after), col(Job.id)).limit(1)
         if db.dialect == "postgresql":
