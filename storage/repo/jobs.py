@@ -210,16 +210,17 @@ def claim_next(db: Database, worker_id: str, kinds: Sequence[str], lease: timede
                     attempts=col(Job.attempts) + 1, updated_at=now)
             .returning(col(Job.id), col(Job.kind), col(Job.dedupe_key), col(Job.payload), col(Job.attempts),
                        col(Job.max_attempts), col(Job.created_at), col(Job.lease_until),
-                       col(Job.secret_blob).is_not(None))
+                       # not "secret_blob IS NOT NULL": SQLite 3.40's RETURNING answers it wrongly
+                       sa.func.coalesce(sa.func.length(col(Job.secret_blob)), 0))
         )
         row = session.execute(stmt).first()
         session.commit()
     if row is None:
         return None
-    job_id, kind, dedupe_key, payload, attempts, max_attempts, created_at, lease_until, has_secrets = row
+    job_id, kind, dedupe_key, payload, attempts, max_attempts, created_at, lease_until, has_secrets = tuple(row)
     return ClaimedJob(id=int(job_id), kind=str(kind), dedupe_key=dedupe_key, payload=json.loads(payload or "{}"),
                       attempts=int(attempts), max_attempts=int(max_attempts), created_at=_as_utc(created_at),
-                      lease_until=_as_utc(lease_until), has_secrets=bool(has_secrets))
+                      lease_until=_as_utc(lease_until), has_secrets=int(has_secrets or 0) > 0)
 
 
 def _as_utc(value: datetime) -> datetime:
