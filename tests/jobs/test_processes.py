@@ -162,3 +162,40 @@ def test_the_pool_runs_workers_at_lower_priority_restarts_a_dead_one_and_stops_t
     assert pool.pids == []
     assert all(s.process is not None and s.process.returncode == 0 for s in pool.slots)  # drained, exit 0
     assert REPO  # the workers ran from this checkout (PYTHONPATH)
+
+
+def test_python_m_bot_run_starts_its_workers_and_stops_them_on_sigterm(tmp_path: Path) -> None:
+    from tests.fakes.fake_slack import FakeSlack
+    from tests.test_runtime import BotProcess, bot_env, free_port, wait_healthy
+
+    with FakeSlack() as fake:
+        port = free_port()
+        bot = BotProcess(bot_env(fake, tmp_path, PORT=str(port), WORKERS="2"), tmp_path)
+        try:
+            url = f"http://127.0.0.1:{port}/healthz"
+            wait_healthy(url, bot)
+            wait_until(lambda: (h := _get_json(url)) and h["queue"]["live_workers"] == 2, 60,
+                       "the two workers never reported")
+            health = _get_json(url)
+            assert health["ok"] is True and health["queue"]["depth"] == 0
+            workers = _children(bot.proc.pid)
+            assert len(workers) == 2
+        finally:
+            code = bot.stop(timeout=60)
+        assert code == 0, bot.output()
+        assert not [pid for pid in workers if Path(f"/proc/{pid}").exists()
+                    and "zombie" not in Path(f"/proc/{pid}/status").read_text().lower()]
+        assert bot.output().count("stopped after 0 job(s)") == 2
+
+
+def _get_json(url: str) -> Any:
+    import httpx
+
+    try:
+        return httpx.get(url, timeout=2).json()
+    except (httpx.HTTPError, ValueError):
+        return None
+
+
+def _children(pid: int) -> list[int]:
+    return [int(p) for p in Path(f"/proc/{pid}/task/{pid}/children").read_text().split()]
