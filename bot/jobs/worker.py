@@ -282,25 +282,31 @@ class Worker:
 
 
 def run_worker(settings: Settings, *, nice: int = 0, parent_pid: int | None = None) -> int:
-    """``python -m bot worker``: one worker until SIGTERM/SIGINT, then exit 0 after the job in hand."""
+    """``python -m bot worker``: one worker until SIGTERM/SIGINT, then exit 0 after the job in hand (a signal
+    that comes while it starts up stops it as soon as it is ready, without claiming anything)."""
     from bot.app import build_web_client
     from bot.outbox import SlackOutbox
     from bot.services import build_services
 
+    workers: list[Worker] = []
+    stop_requested = threading.Event()
+
+    def on_signal(signum: int, frame: FrameType | None) -> None:
+        log.info("worker received %s: finishing the job in hand", signal.Signals(signum).name)
+        stop_requested.set()
+        for worker in workers:
+            worker.stop()
+
+    signal.signal(signal.SIGTERM, on_signal)
+    signal.signal(signal.SIGINT, on_signal)
     if nice:
         os.nice(nice)
     services = build_services(settings, check_keys=True)
     try:
         outbox = SlackOutbox(build_web_client(settings), settings.notify_channel)
-        worker = Worker(services, outbox, sweep_interval=settings.sweep_interval_seconds, parent_pid=parent_pid)
-
-        def on_signal(signum: int, frame: FrameType | None) -> None:
-            log.info("worker %s received %s: finishing the job in hand", worker.worker_id,
-                     signal.Signals(signum).name)
-            worker.stop()
-
-        signal.signal(signal.SIGTERM, on_signal)
-        signal.signal(signal.SIGINT, on_signal)
-        return worker.run()
+        workers.append(Worker(services, outbox, sweep_interval=settings.sweep_interval_seconds, parent_pid=parent_pid))
+        if stop_requested.is_set():
+            return 0
+        return workers[0].run()
     finally:
         services.close()
