@@ -8,5 +8,6 @@ from bot.views.notices import Blocks, speaks
 
 
 @speaks(JobProblem)
-def job_problem(payload: JobProblem, words: Words) -> tuple[str, Blocks]:
-    return words.text(payload.message), [section(words.render(payload.message))]
+def _job_problem(payload: JobProblem, words: Words) -> tuple[str, Blocks]:
+    said = words.render(payload.message)  # the fallback text is mrkdwn too: escaped like the blocks
+    return str(said), [section(said)]
