@@ -1,4 +1,4 @@
-"""python -m bot [run | sweep | doctor | rotate-key | verify | gen-key] (also installed as ``amazon-connect``)"""
+"""python -m bot [run | worker | sweep | doctor | rotate-key | verify | gen-key] (or ``amazon-connect``)"""
 
 from __future__ import annotations
 
@@ -29,6 +29,9 @@ def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog=prog, description="Amazon SP-API connections for Slack.")
     sub = parser.add_subparsers(dest="command")
     sub.add_parser("run", help="start the bot (Socket Mode if SLACK_APP_TOKEN is set, else HTTP mode on PORT)")
+    worker = sub.add_parser("worker", help="run a worker alone: the jobs queued by `run` (WORKERS=0) and the sweep")
+    worker.add_argument("--nice", type=int, default=0, help=argparse.SUPPRESS)
+    worker.add_argument("--parent", type=int, default=None, help=argparse.SUPPRESS)
     sweep = sub.add_parser("sweep", help="run one pass of reminders, health checks and nudges, then exit")
     sweep.add_argument("--now", type=_parse_now, help="act as if the clock read this ISO 8601 time")
     rot = sub.add_parser("rotate-key", help="re-encrypt every stored secret under the newest ENCRYPTION_KEYS key")
@@ -71,6 +74,10 @@ def main(argv: list[str] | None = None) -> int:
     try:
         if command == "run":
             return runtime.run_bot(settings)
+        if command == "worker":
+            from bot.jobs.worker import run_worker
+
+            return run_worker(settings, nice=args.nice, parent_pid=args.parent)
         if command == "sweep":
             return runtime.run_sweep_once(settings, args.now)
         return runtime.rotate_key(settings, args.batch_size)

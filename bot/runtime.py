@@ -63,7 +63,13 @@ def run_bot(settings: Settings, *, host: str = "0.0.0.0") -> int:  # noqa: S104 
     except BaseException:
         services.close()
         raise
-    sweeper = Sweeper(services, outbox, settings.sweep_interval_seconds)
+    # Work after the ack runs in WORKERS worker processes (bot.jobs), which also sweep; with WORKERS=0 the
+    # sweep stays in this process (the Sweeper thread) and `python -m bot worker` runs the jobs elsewhere.
+    from bot.jobs.health import queue_health
+    from bot.jobs.pool import start_workers
+
+    pool = start_workers(settings.workers)
+    sweeper = Sweeper(services, outbox, settings.sweep_interval_seconds) if pool is None else None
 
     stop = threading.Event()
 
@@ -75,7 +81,8 @@ def run_bot(settings: Settings, *, host: str = "0.0.0.0") -> int:  # noqa: S104 
 
     signal.signal(signal.SIGTERM, on_signal)
     signal.signal(signal.SIGINT, on_signal)
-    sweeper.start()
+    if sweeper is not None:
+        sweeper.start()
     try:
         if settings.socket_mode:
             from slack_bolt.adapter.socket_mode import SocketModeHandler
@@ -91,14 +98,18 @@ def run_bot(settings: Settings, *, host: str = "0.0.0.0") -> int:  # noqa: S104 
         else:
             from bot.server import BotWSGI, make_server
 
-            server = make_server(BotWSGI(app, services.db.ping), host, settings.port, settings.http_threads)
+            wsgi = BotWSGI(app, services.db.ping, queue=lambda: queue_health(services))
+            server = make_server(wsgi, host, settings.port, settings.http_threads)
             log.info("listening for Slack on http://%s:%s/slack/events", host, server.effective_port)
             try:
                 server.run()
             finally:
                 server.close()
     finally:
-        sweeper.stop()
+        if sweeper is not None:
+            sweeper.stop()
+        if pool is not None:
+            pool.stop()
         services.close()
         log.info("stopped")
     return 0

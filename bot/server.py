@@ -17,12 +17,15 @@ import json
 import logging
 import re
 from collections.abc import Callable, Iterable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import parse_qs
 
 from slack_bolt import App
 from slack_bolt.adapter.wsgi import SlackRequestHandler
 from waitress.server import create_server
+
+if TYPE_CHECKING:
+    from bot.jobs.health import QueueHealth
 
 log = logging.getLogger(__name__)
 
@@ -248,18 +251,33 @@ def _headers(environ: dict[str, Any]) -> dict[str, str]:
 class BotWSGI:
     """Routes the two paths; anything else is 404. Never lets a traceback reach a response."""
 
-    def __init__(self, app: App, ping: Callable[[], bool], max_body: int = MAX_BODY_BYTES) -> None:
+    def __init__(self, app: App, ping: Callable[[], bool], max_body: int = MAX_BODY_BYTES,
+                 queue: Callable[[], QueueHealth] | None = None) -> None:
         self.slack = SlackRequestHandler(app, path=EVENTS_PATH)
         self.ping = ping
         self.max_body = max_body
+        self.queue = queue
+
+    def health(self) -> tuple[bool, str]:
+        """``/healthz``: the database answers, and no job has waited over a minute with no worker alive."""
+        ok = self.ping()
+        body: dict[str, Any] = {"ok": ok, "database": "up" if ok else "down"}
+        if ok and self.queue is not None:
+            try:
+                queue = self.queue()
+            except Exception as exc:  # noqa: BLE001 - the queue's state is unknown, not unhealthy
+                log.warning("queue health failed: %s", type(exc).__name__)
+            else:
+                body["queue"] = queue.as_json()
+                ok = body["ok"] = queue.ok
+        return ok, json.dumps(body)
 
     def __call__(self, environ: dict[str, Any], start_response: StartResponse) -> Iterable[bytes]:
         path = environ.get("PATH_INFO", "")
         method = environ.get("REQUEST_METHOD", "GET")
         try:
             if path == HEALTH_PATH and method in ("GET", "HEAD"):
-                ok = self.ping()
-                health = json.dumps({"ok": ok, "database": "up" if ok else "down"})
+                ok, health = self.health()
                 return _plain(start_response, "200 OK" if ok else "503 Service Unavailable", health, "application/json")
             if path == EVENTS_PATH:
                 if method != "POST":

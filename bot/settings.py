@@ -68,6 +68,7 @@ class Settings:
     connect_allowed: str = "everyone"
     http_threads: int = 16
     listener_threads: int = 64
+    workers: int = 1  # worker processes `run` starts (0: none; run `python -m bot worker` separately)
     data_dir: Path = Path("./data")
 
     @property
@@ -261,6 +262,16 @@ def load_settings(
             else:
                 problems.append(f"{name} must be a whole number between 1 and 512.")
 
+    workers = 1
+    if get("WORKERS"):
+        if get("WORKERS").isdigit() and int(get("WORKERS")) <= 32:
+            workers = int(get("WORKERS"))
+        else:
+            problems.append(
+                "WORKERS must be a whole number of worker processes between 0 and 32 (default 1; 0 starts none, "
+                "for a deployment that runs `python -m bot worker` separately)."
+            )
+
     data_dir = Path(get("DATA_DIR") or "./data")
 
     if problems:
@@ -284,5 +295,6 @@ def load_settings(
         connect_allowed=connect_allowed,
         http_threads=threads["HTTP_THREADS"],
         listener_threads=threads["LISTENER_THREADS"],
+        workers=workers,
         data_dir=data_dir,
     )

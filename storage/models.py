@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 from datetime import UTC, date, datetime
+from enum import StrEnum
 from typing import Any
 
 import sqlalchemy as sa
@@ -246,6 +247,65 @@ class IdempotencyKey(SQLModel, table=True):
         if isinstance(value, str) and name in _REDACTED_FIELDS.get(type(self), ()):
             value = redact(value)
         super().__setattr__(name, value)
+
+
+class JobState(StrEnum):
+    QUEUED = "queued"  # waiting for a worker (from ``run_after`` on)
+    RUNNING = "running"  # claimed: ``lease_owner`` works on it until ``lease_until``
+    DONE = "done"
+    FAILED = "failed"  # the handler gave up (the person was told)
+    DEAD = "dead"  # it failed ``max_attempts`` times (the person was told)
+
+
+class Job(SQLModel, table=True):
+    """Work after Slack's ack, for a worker process (``storage.repo.jobs``, ``bot.jobs``).
+
+    ``payload`` is small JSON and never a secret; a submission's secrets travel only in ``secret_blob``,
+    AES-GCM bound to the job's id (table ``jobs``, field ``secrets``), erased when the job ends and
+    purged 15 minutes after it was made at the latest. ``last_error_kind`` is a short code, never text.
+    """
+
+    __tablename__ = "jobs"
+    __table_args__ = (
+        sa.UniqueConstraint("dedupe_key", name="uq_jobs_dedupe_key"),
+        # claim_next: the oldest due queued job of some kinds, and expired leases.
+        sa.Index("ix_jobs_state_run_after", "state", "run_after"),
+        sa.Index("ix_jobs_state_lease_until", "state", "lease_until"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    kind: str
+    dedupe_key: str | None = Field(default=None)
+    payload: str = Field(default="{}")  # JSON object, never a secret
+    secret_blob: bytes | None = Field(default=None, sa_type=sa.LargeBinary)
+    state: str = Field(default=JobState.QUEUED)
+    attempts: int = Field(default=0)
+    max_attempts: int = Field(default=5)
+    run_after: datetime = Field(sa_type=UTCDateTime)
+    lease_owner: str | None = Field(default=None)
+    lease_until: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    last_error_kind: str | None = Field(default=None)
+    created_at: datetime = Field(default_factory=utcnow, index=True, sa_type=UTCDateTime)
+    updated_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+    finished_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+
+    def __repr__(self) -> str:
+        return (f"Job(id={self.id!r}, kind={self.kind!r}, state={self.state!r}, attempts={self.attempts!r}, "
+                f"secrets={'held' if self.secret_blob else 'none'})")
+
+    __str__ = __repr__
+
+
+class WorkerHeartbeat(SQLModel, table=True):
+    """One row per running worker process, touched every few seconds: "is a worker alive"."""
+
+    __tablename__ = "worker_heartbeats"
+
+    worker_id: str = Field(primary_key=True)
+    host: str
+    pid: int
+    started_at: datetime = Field(sa_type=UTCDateTime)
+    seen_at: datetime = Field(index=True, sa_type=UTCDateTime)
 
 
 _REDACTED_FIELDS: dict[type, frozenset[str]] = {

@@ -165,3 +165,15 @@ def test_env_example_lists_every_setting() -> None:
     example = (REPO / ".env.example").read_text()
     listed = set(re.findall(r"^#?\s*([A-Z][A-Z_]+)=", example, re.MULTILINE))
     assert read <= listed, f"settings missing from .env.example: {sorted(read - listed)}"
+
+
+def test_workers_defaults_to_one_and_is_checked(tmp_path: Path) -> None:
+    base = {"SLACK_BOT_TOKEN": "xoxb-1", "SLACK_APP_TOKEN": "xapp-1", "NOTIFY_CHANNEL": "C0123456"}
+    no_env = tmp_path / "none.env"
+    assert load_settings(base, env_file=no_env).workers == 1
+    assert load_settings({**base, "WORKERS": "0"}, env_file=no_env).workers == 0
+    assert load_settings({**base, "WORKERS": "4"}, env_file=no_env).workers == 4
+    for bad in ("-1", "two", "33"):
+        with pytest.raises(SettingsError) as caught:
+            load_settings({**base, "WORKERS": bad}, env_file=no_env)
+        assert any(p.startswith("WORKERS must be") for p in caught.value.problems)

@@ -16,6 +16,10 @@ MESSAGES: dict[str, str] = {
         "Something went wrong on our side while handling that, and it may not have finished. Please try "
         "again in a minute; if it keeps happening, tell your Slack admin."
     ),
+    "general.job_failed": (
+        "Something I was doing for you could not be finished, although I tried several times. Please try "
+        "again in a few minutes; if it keeps happening, tell your Slack admin."
+    ),
     # start-up checks of `run` and `sweep` (printed to the operator; the bot exits with code 2)
     "general.startup.cannot_start": "The bot cannot start:",
     "general.startup.missing_keys": (

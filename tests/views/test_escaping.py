@@ -105,6 +105,21 @@ NOTICE_DATA: dict[str, Any] = {
 NAMELESS_KINDS = {"checklist_nudge"}  # the only notice that names no connection
 
 
+def _typed(kind: str, name: str, user: str) -> Any:
+    """A typed payload (``Notice.of``) for the kinds rendered with ``@speaks``, else None."""
+    from bot.i18n import Message, User
+    from bot.jobs import JobProblem
+
+    if kind == JobProblem.KIND:
+        return JobProblem(message=Message("lifecycle.refused", name=name, owner=User(user)))
+    return None
+
+
+def _notice(kind: str, audience: Audience, data: dict[str, Any], user_id: str | None = None) -> Notice:
+    payload = _typed(kind, data.get("name", HOSTILE), data.get("owner", "U0OWNER"))
+    return Notice.of(audience, payload, user_id=user_id) if payload else Notice(kind, audience, data, user_id=user_id)
+
+
 # ------------------------------------------------------------------------------------ the helpers
 
 
@@ -156,7 +171,7 @@ def test_cut_never_ends_inside_an_entity() -> None:
 def test_every_notice_kind_escapes_hostile_values(kind: str, secret: str) -> None:
     data = {**NOTICE_DATA, "secret": secret}
     audience = Audience.DM if kind.endswith("_dm") else Audience.CHANNEL
-    text, blocks = render(Notice(kind, audience, data, user_id="U0OWNER"))
+    text, blocks = render(_notice(kind, audience, data, user_id="U0OWNER"))
     everything = assert_safe({"text": text, "blocks": blocks})
     if kind not in NAMELESS_KINDS:
         assert ESCAPED in everything, kind  # the name is shown, escaped, in the text or the blocks
@@ -166,7 +181,7 @@ def test_every_notice_kind_escapes_hostile_values(kind: str, secret: str) -> Non
 def test_hostile_user_and_channel_ids_never_become_markup(kind: str) -> None:
     data = {**NOTICE_DATA, "owner": HOSTILE_ID, "actor": HOSTILE_ID, "user_id": HOSTILE_ID,
             "channel_id": "C0X><!here", "connected_by": HOSTILE_ID, "created_by": HOSTILE_ID}
-    text, blocks = render(Notice(kind, Audience.CHANNEL, data))
+    text, blocks = render(_notice(kind, Audience.CHANNEL, data))
     assert_safe({"text": text, "blocks": blocks})
 
 

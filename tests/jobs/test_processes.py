@@ -1,0 +1,201 @@
+"""Worker processes for real: ``python -m bot worker`` (some with the test kinds of handlers_for_tests
+registered), SIGTERM draining, a SIGKILLed worker's job taken over, two workers sharing 200 jobs on
+PostgreSQL, and the pool ``run`` starts (nice, restart, stop)."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from datetime import timedelta
+from pathlib import Path
+from typing import Any
+
+from bot.jobs import JobKind
+from bot.jobs.pool import WorkerPool
+from storage import repo
+from storage.models import JobState
+from tests.harness import NOTIFY_CHANNEL, REPO, BotHarness, wait_until
+from tests.jobs.handlers_for_tests import worker_command
+
+
+def _start(world: BotHarness, *args: str, command: list[str] | None = None) -> subprocess.Popen[str]:
+    return subprocess.Popen(command or worker_command(*args), env=world.subprocess_env(), cwd=world.tmp_path,
+                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+
+
+def _enqueue(world: BotHarness, kind: str, payload: dict[str, Any], **kwargs: Any) -> int:
+    with world.services.db.session(write=True) as session:
+        job_id, _ = repo.enqueue(session, kind, payload, now=world.services.clock(), **kwargs)
+        session.commit()
+    return job_id
+
+
+def _lines(log: Path) -> list[list[str]]:
+    return [line.split() for line in log.read_text().splitlines()] if log.exists() else []
+
+
+def _wait_live(world: BotHarness, count: int) -> None:
+    wait_until(lambda: repo.queue_stats(world.services.db, world.services.clock()).live_workers >= count, 60,
+               f"{count} worker(s) never sent a heartbeat")
+
+
+def _heartbeat_pids(world: BotHarness) -> set[int]:
+    from sqlmodel import select
+
+    from storage.models import WorkerHeartbeat
+
+    with world.db_session() as session:
+        return {row.pid for row in session.exec(select(WorkerHeartbeat))}
+
+
+def _stop(process: subprocess.Popen[str], timeout: float = 30) -> tuple[int, str]:
+    if process.poll() is None:
+        process.send_signal(signal.SIGTERM)
+    out, _ = process.communicate(timeout=timeout)
+    return process.returncode, out
+
+
+def test_sigterm_lets_the_worker_finish_its_job_and_exit_0(world: BotHarness, tmp_path: Path) -> None:
+    log = tmp_path / "jobs.log"
+    worker = _start(world)
+    try:
+        _wait_live(world, 1)
+        job_id = _enqueue(world, "test.slow", {"log": str(log), "sleep": 1.5}, max_attempts=3)
+        wait_until(lambda: [e for e in _lines(log) if e[0] == "start"], 30, "the job never started")
+        code, out = _stop(worker)
+    finally:
+        if worker.poll() is None:
+            worker.kill()
+    assert code == 0, out
+    assert [e[0] for e in _lines(log)] == ["start", "end"]
+    job = repo.get_job(world.services.db, job_id)
+    assert job is not None and job.state == JobState.DONE and job.attempts == 1
+
+
+def test_the_job_of_a_killed_worker_is_taken_over_by_another(any_world: BotHarness, tmp_path: Path) -> None:
+    log = tmp_path / "jobs.log"
+    first = _start(any_world)
+    second = None
+    try:
+        _wait_live(any_world, 1)
+        job_id = _enqueue(any_world, "test.slow", {"log": str(log), "sleep": 1.0}, max_attempts=3)
+        wait_until(lambda: _lines(log), 30, "the job never started")
+        first.kill()  # SIGKILL mid-job: no chance to settle it
+        first.wait(10)
+        second = _start(any_world)
+        wait_until(lambda: [e for e in _lines(log) if e[0] == "end"], 60, "the job was never taken over")
+        code, out = _stop(second)
+        assert code == 0, out
+    finally:
+        for process in (first, second):
+            if process is not None and process.poll() is None:
+                process.kill()
+    events = _lines(log)
+    assert [e[0] for e in events] == ["start", "start", "end"]
+    assert events[0][2] == str(first.pid) and events[2][2] == str(second.pid)
+    job = repo.get_job(any_world.services.db, job_id)
+    assert job is not None and job.state == JobState.DONE and job.attempts == 2
+
+
+def test_two_workers_on_postgresql_share_200_jobs_each_done_once(pg_world: BotHarness, tmp_path: Path) -> None:
+    log = tmp_path / "jobs.log"
+    workers = [_start(pg_world), _start(pg_world)]
+    try:
+        _wait_live(pg_world, 2)
+        with pg_world.services.db.session() as session:
+            ids = [repo.enqueue(session, "test.count", {"log": str(log), "sleep": 0.005},
+                                now=pg_world.services.clock())[0] for _ in range(200)]
+            session.commit()
+        wait_until(lambda: len(_lines(log)) >= 200 and repo.queue_stats(
+            pg_world.services.db, pg_world.services.clock()).running == 0, 120, "the 200 jobs were not all done")
+        time.sleep(0.5)
+        results = [_stop(w) for w in workers]
+    finally:
+        for w in workers:
+            if w.poll() is None:
+                w.kill()
+    assert [code for code, _ in results] == [0, 0], results
+    ran = _lines(log)
+    assert sorted(int(e[1]) for e in ran) == sorted(ids)  # each job ran exactly once
+    assert {e[2] for e in ran} == {str(w.pid) for w in workers}  # and both workers took a share
+    assert all(repo.get_job(pg_world.services.db, i).state == JobState.DONE for i in ids)  # type: ignore[union-attr]
+
+
+def test_python_m_bot_worker_runs_the_work_queued_by_a_bot_without_workers(world: BotHarness) -> None:
+    """WORKERS=0: the web process only queues; a separate `python -m bot worker` does the work."""
+    today = world.services.clock().date()
+    world.seed("Queued Store", created_on=today - timedelta(days=170))  # a reminder is due
+    job_id = _enqueue(world, JobKind.SWEEP, {}, dedupe_key="sweep:manual")
+    worker = _start(world, command=[sys.executable, "-m", "bot", "worker"])
+    try:
+        world.slack.wait_for("chat.postMessage", lambda c: "Queued Store" in c.raw_body
+                             and c.params.get("channel") == NOTIFY_CHANNEL, timeout=60)
+        wait_until(lambda: repo.get_job(world.services.db, job_id).state == JobState.DONE, 30,  # type: ignore[union-attr]
+                   "the sweep job was not recorded done")
+        code, out = _stop(worker)
+    finally:
+        if worker.poll() is None:
+            worker.kill()
+    assert code == 0, out
+
+
+def test_the_pool_runs_workers_at_lower_priority_restarts_a_dead_one_and_stops_them(world: BotHarness) -> None:
+    command = worker_command("--nice", "10", "--parent", str(os.getpid()))
+    pool = WorkerPool(2, command=command, stop_timeout=30, env=world.subprocess_env())
+    pool.start()
+    try:
+        _wait_live(world, 2)
+        pids = pool.pids
+        assert len(pids) == 2
+        assert all(os.getpriority(os.PRIO_PROCESS, pid) >= os.getpriority(os.PRIO_PROCESS, 0) + 10 or
+                   os.getpriority(os.PRIO_PROCESS, pid) == 19 for pid in pids)
+        os.kill(pids[0], signal.SIGKILL)
+        wait_until(lambda: len(pool.pids) == 2 and pids[0] not in pool.pids, 30, "the dead worker was not restarted")
+        assert pool.restarts == 1
+        new = next(pid for pid in pool.pids if pid not in pids)
+        wait_until(lambda: new in _heartbeat_pids(world), 60, "the restarted worker never sent a heartbeat")
+    finally:
+        pool.stop()
+    assert pool.pids == []
+    assert all(s.process is not None and s.process.returncode == 0 for s in pool.slots)  # drained, exit 0
+    assert REPO  # the workers ran from this checkout (PYTHONPATH)
+
+
+def test_python_m_bot_run_starts_its_workers_and_stops_them_on_sigterm(tmp_path: Path) -> None:
+    from tests.fakes.fake_slack import FakeSlack
+    from tests.test_runtime import BotProcess, bot_env, free_port, wait_healthy
+
+    with FakeSlack() as fake:
+        port = free_port()
+        bot = BotProcess(bot_env(fake, tmp_path, PORT=str(port), WORKERS="2"), tmp_path)
+        try:
+            url = f"http://127.0.0.1:{port}/healthz"
+            wait_healthy(url, bot)
+            wait_until(lambda: (h := _get_json(url)) and h["queue"]["live_workers"] == 2, 60,
+                       "the two workers never reported")
+            health = _get_json(url)
+            assert health["ok"] is True and health["queue"]["depth"] == 0
+            workers = _children(bot.proc.pid)
+            assert len(workers) == 2
+        finally:
+            code = bot.stop(timeout=60)
+        assert code == 0, bot.output()
+        assert not [pid for pid in workers if Path(f"/proc/{pid}").exists()
+                    and "zombie" not in Path(f"/proc/{pid}/status").read_text().lower()]
+        assert bot.output().count("stopped after 0 job(s)") == 2
+
+
+def _get_json(url: str) -> Any:
+    import httpx
+
+    try:
+        return httpx.get(url, timeout=2).json()
+    except (httpx.HTTPError, ValueError):
+        return None
+
+
+def _children(pid: int) -> list[int]:
+    return [int(p) for p in Path(f"/proc/{pid}/task/{pid}/children").read_text().split()]
