@@ -187,7 +187,7 @@ def test_a_rejected_app_level_token_is_one_sentence_and_exit_2(fake_slack: FakeS
                   SLACK_APP_TOKEN="xapp-1-A0FAKEAPP-9999-revoked")
     result = bot(env, tmp_path, "run")
     assert result.returncode == 2, result.stdout + result.stderr
-    assert says(only_sentence(result.stderr), "general.startup.slack_app_token_rejected")
+    assert says(result.stderr, "general.startup.slack_app_token_rejected", error="invalid_auth")
     assert "Traceback" not in result.stderr
     assert not [c for c in fake_slack.calls if c.method == "chat.postMessage"]
 
