@@ -305,22 +305,28 @@ def handle_message(
     return LeakOutcome(found=kinds, warned=warned, exposed=tuple(e for e in exposed if e is not None))
 
 
-def _both_or_one(prefix: str, kinds: Iterable[str]) -> Message:
-    known = {str(k) for k in kinds} & {Secret.client_secret.value, Secret.refresh_token.value}
-    if len(known) == 2:
-        return Message(f"{prefix}.both")
-    return Message(f"{prefix}.{known.pop() if known else Secret.client_secret.value}")
+_LABELS = {Secret.client_secret: "guard.leak.label.client_secret",
+           Secret.refresh_token: "guard.leak.label.refresh_token"}
+_KINDS = {Secret.client_secret: "guard.leak.kind.client_secret",
+          Secret.refresh_token: "guard.leak.kind.refresh_token"}
+
+
+def _both_or_one(keys: dict[Secret, str], both: str, kinds: Iterable[str]) -> Message:
+    known = [secret for secret in Secret if secret.value in {str(k) for k in kinds}]
+    if len(known) == len(Secret):
+        return Message(both)
+    return Message(keys[known[0] if known else Secret.client_secret])
 
 
 def exposure_label(kinds: Iterable[str]) -> Message:
     """``LWA client secret and refresh token`` (no article): the exposed secrets, for a sentence.
     Unknown kinds are left out; none at all reads as the client secret."""
-    return _both_or_one("guard.leak.label", kinds)
+    return _both_or_one(_LABELS, "guard.leak.label.both", kinds)
 
 
 def exposure_kinds(kinds: Iterable[str]) -> Message:
     """``an LWA client secret and a refresh token`` (with articles): what was posted, for a sentence."""
-    return _both_or_one("guard.leak.kind", kinds)
+    return _both_or_one(_KINDS, "guard.leak.kind.both", kinds)
 
 
 def secret_label(which: str) -> Message:
