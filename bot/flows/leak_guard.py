@@ -43,7 +43,6 @@ from storage.models import Connection, exposed_kinds
 log = logging.getLogger(__name__)
 
 
-
 class Secret(StrEnum):
     """Which secret of a connection was seen."""
 
