@@ -75,9 +75,8 @@ def on_database(settings: Settings, step: Callable[[], T]) -> T:
 
 
 def _quoted(kids: Iterable[str]) -> str:
-    names = sorted(kids)
-    quoted = ", ".join(f"'{k}'" for k in names)
-    return f"key {quoted}" if len(names) == 1 else f"keys {quoted}"
+    """``'kidA', 'kidB'``: the key ids for ``{kids}`` (the sentence itself says "key")."""
+    return t("general.list_separator").join(f"'{k}'" for k in sorted(kids))
 
 
 def missing_key_file_problem(kids: Iterable[str], path: Path) -> str:

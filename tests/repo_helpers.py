@@ -10,6 +10,7 @@ from datetime import datetime
 
 from sqlmodel import Session, col, select
 
+from bot.flows.problems import Problem, ProblemKind
 from storage import repo
 from storage.crypto import Crypto
 from storage.models import Connection, ReminderLedger
@@ -19,7 +20,8 @@ def mark_failing(session: Session, connection: Connection, error: str, now: date
     """What the health check does when a check fails (``bot.flows.sweep._mark_failing``): status
     ``failing``, the error kept (redacted by the model), a ``health_failing`` audit entry. Caller commits."""
     connection.status = "failing"
-    connection.last_error = error
+    problem = Problem(ProblemKind.legacy, {"text": error})
+    connection.last_problem_kind, connection.last_problem_params = problem.columns()
     connection.updated_at = now
     session.add(connection)
     repo.add_audit(session, team_id=connection.team_id, actor=repo.SYSTEM_ACTOR, action="health_failing",

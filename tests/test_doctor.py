@@ -3,6 +3,7 @@ and a real database; one ✓/✗ line per check, exit 0 only when all pass, and 
 
 from __future__ import annotations
 
+import re
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -13,6 +14,7 @@ import sqlalchemy as sa
 
 from storage.crypto import format_keys, generate_key
 from storage.db import Database, current_revision, migrate
+from tests.catalog import says
 from tests.db_fixtures import sqlite_url
 from tests.fakes.fake_amazon import FakeAmazon
 from tests.fakes.fake_slack import FakeSlack
@@ -46,6 +48,13 @@ def line(lines: list[str], word: str) -> str:
     return found[0]
 
 
+def said(lines: list[str], key: str, **known: object) -> str:
+    """The one line that says catalog sentence ``key``."""
+    found = [x for x in lines if says(x, key, **known)]
+    assert len(found) == 1, (key, lines)
+    return found[0]
+
+
 def test_everything_set_up_passes_every_check_and_changes_nothing(
     fakes: tuple[FakeSlack, FakeAmazon], tmp_path: Path
 ) -> None:
@@ -57,13 +66,13 @@ def test_everything_set_up_passes_every_check_and_changes_nothing(
     assert code == 0, lines
     checks, summary = lines[:-1], lines[-1]
     assert all(x.startswith("✓ ") for x in checks), lines
-    assert "All checks passed" in summary
-    assert "migrations are current" in line(lines, "database")
-    assert "'kidA'" in line(lines, "keys:")
-    assert "@amazon-connect" in line(lines, "SLACK_BOT_TOKEN works")
-    assert "is a member" in line(lines, f"NOTIFY_CHANNEL {NOTIFY}")
-    assert "answers (HTTP" in line(lines, "Login with Amazon")
-    assert "answers (HTTP" in line(lines, "SP-API")
+    assert says(summary, "general.doctor.all_passed")
+    assert said(lines, "general.doctor.database_ok")
+    assert "'kidA'" in said(lines, "general.doctor.keys_ok")
+    assert said(lines, "general.doctor.slack_ok", user="amazon-connect")
+    assert said(lines, "general.doctor.channel_ok", channel=NOTIFY)
+    assert said(lines, "general.doctor.amazon_ok", what="Login with Amazon")
+    assert said(lines, "general.doctor.amazon_ok", what="SP-API")
     slack, amazon = fakes
     assert {c.method for c in slack.calls} == {"auth.test", "conversations.history"}
     assert snapshot(db) == before
@@ -77,9 +86,10 @@ def test_a_bot_that_is_not_in_notify_channel_fails_with_the_fix(
                          ENCRYPTION_KEYS=format_keys([generate_key("k")]))
     assert code == 1
     bad = line(lines, f"NOTIFY_CHANNEL {OUTSIDE}")
-    assert bad.startswith("✗ ") and "not a member" in bad and "/invite @amazon-connect" in bad
+    assert bad.startswith("✗ ") and says(bad, "general.doctor.channel_not_member", channel=OUTSIDE,
+                                         bot="amazon-connect")
     assert [x for x in lines if x.startswith("✗ ")] == [bad]
-    assert "1 check(s) failed" in lines[-1]
+    assert says(lines[-1], "general.doctor.failed", count=1)
 
 
 def test_an_unknown_channel_id_fails_with_how_to_find_the_id(
@@ -89,7 +99,7 @@ def test_an_unknown_channel_id_fails_with_how_to_find_the_id(
                          ENCRYPTION_KEYS=format_keys([generate_key("k")]))
     assert code == 1
     bad = line(lines, "NOTIFY_CHANNEL C0NOSUCH99")
-    assert bad.startswith("✗ ") and "Channel ID" in bad
+    assert bad.startswith("✗ ") and says(bad, "general.doctor.channel_not_found", channel="C0NOSUCH99")
 
 
 def test_a_database_that_does_not_answer_fails_and_the_key_check_says_why_it_did_not_run(
@@ -99,9 +109,10 @@ def test_a_database_that_does_not_answer_fails_and_the_key_check_says_why_it_did
     code, lines = doctor(fakes, tmp_path, url, ENCRYPTION_KEYS=format_keys([generate_key("k")]))
     assert code == 1
     bad = line(lines, "DATABASE_URL")
-    assert bad.startswith("✗ ") and "could not be reached" in bad and "s3cretpass" not in "\n".join(lines)
-    assert line(lines, "keys:").startswith("✗ ")
-    assert line(lines, "SLACK_BOT_TOKEN works").startswith("✓ ")  # the other checks still ran
+    assert bad.startswith("✗ ") and says(bad, "general.startup.database_unreachable")
+    assert "s3cretpass" not in "\n".join(lines)
+    assert said(lines, "general.doctor.keys_unchecked").startswith("✗ ")
+    assert said(lines, "general.doctor.slack_ok").startswith("✓ ")  # the other checks still ran
 
 
 def test_a_key_missing_from_encryption_keys_fails_naming_it(
@@ -112,7 +123,7 @@ def test_a_key_missing_from_encryption_keys_fails_naming_it(
     code, lines = doctor(fakes, tmp_path, url, ENCRYPTION_KEYS=format_keys([generate_key("kidB")]))
     assert code == 1
     bad = line(lines, "'kidA'")
-    assert bad.startswith("✗ ") and "ENCRYPTION_KEYS" in bad and "restore" in bad
+    assert bad.startswith("✗ ") and says(bad, "general.startup.missing_keys")
 
 
 def test_a_token_slack_refuses_fails_and_the_channel_is_not_checked(
@@ -121,9 +132,9 @@ def test_a_token_slack_refuses_fails_and_the_channel_is_not_checked(
     code, lines = doctor(fakes, tmp_path, sqlite_url(tmp_path), SLACK_BOT_TOKEN="xoxb-1111-2222-revoked",
                          ENCRYPTION_KEYS=format_keys([generate_key("k")]))
     assert code == 1
-    refused = line(lines, "Slack refused SLACK_BOT_TOKEN")
-    assert refused.startswith("✗ ") and "invalid_auth" in refused and "OAuth & Permissions" in refused
-    assert "not checked" in line(lines, f"NOTIFY_CHANNEL {NOTIFY}") and "revoked" not in "\n".join(lines)
+    refused = said(lines, "general.startup.slack_token_rejected", error="invalid_auth")
+    assert refused.startswith("✗ ")
+    assert said(lines, "general.doctor.channel_unchecked", channel=NOTIFY) and "revoked" not in "\n".join(lines)
 
 
 def test_amazon_endpoints_that_do_not_answer_fail_naming_the_setting(
@@ -133,15 +144,18 @@ def test_amazon_endpoints_that_do_not_answer_fail_naming_the_setting(
     code, lines = doctor(fakes, tmp_path, sqlite_url(tmp_path), SP_API_ENDPOINT=dead,
                          LWA_TOKEN_URL=f"{dead}/auth/o2/token", ENCRYPTION_KEYS=format_keys([generate_key("k")]))
     assert code == 1
-    assert "LWA_TOKEN_URL" in line(lines, "Login with Amazon") and line(lines, "Login with Amazon").startswith("✗")
-    assert "SP_API_ENDPOINT" in line(lines, "SP-API") and line(lines, "SP-API").startswith("✗")
+    lwa = said(lines, "general.doctor.amazon_down", what="Login with Amazon")
+    assert lwa.startswith("✗") and says(lwa, "general.doctor.amazon_hint", setting="LWA_TOKEN_URL")
+    sp_api = said(lines, "general.doctor.amazon_down", what="SP-API")
+    assert sp_api.startswith("✗") and says(sp_api, "general.doctor.amazon_hint", setting="SP_API_ENDPOINT")
 
 
 def test_regional_sp_api_hosts_are_each_checked(fakes: tuple[FakeSlack, FakeAmazon], tmp_path: Path) -> None:
     slack, amazon = fakes
     code, lines = doctor(fakes, tmp_path, sqlite_url(tmp_path), SP_API_ENDPOINT=amazon.sp_api_url + "/{region}",
                          ENCRYPTION_KEYS=format_keys([generate_key("k")]))
-    regions = [x for x in lines if x.startswith("✓ SP-API (")]
+    regional = re.compile(r"SP-API \(.+\)")
+    regions = [x for x in lines if x.startswith("✓ ") and says(x, "general.doctor.amazon_ok", what=regional)]
     assert len(regions) == 3 and code == 0, lines
 
 
@@ -149,7 +163,7 @@ def test_broken_settings_fail_before_anything_else(fakes: tuple[FakeSlack, FakeA
     code, lines = doctor(fakes, tmp_path, sqlite_url(tmp_path), NOTIFY_CHANNEL="#amazon-news")
     assert code == 1
     assert lines[0].startswith("✗ NOTIFY_CHANNEL '#amazon-news' is a channel name")
-    assert "fix them" in lines[-1]
+    assert says(lines[-1], "general.doctor.settings_first")
     slack, _ = fakes
     assert slack.calls == []
 
@@ -160,8 +174,8 @@ def test_a_fresh_set_up_passes_and_the_doctor_creates_no_file(
     target = tmp_path / "state" / "bot.db"
     code, lines = doctor(fakes, tmp_path, f"sqlite:///{target}")  # no ENCRYPTION_KEYS: run would make a key file
     assert code == 0, lines
-    assert "does not exist yet" in line(lines, "database")
-    assert "generates" in line(lines, "keys:")
+    assert said(lines, "general.doctor.database_new_file", where=str(target))
+    assert said(lines, "general.doctor.keys_will_generate")
     assert not target.exists() and not target.parent.exists() and not (tmp_path / "data").exists()
 
 
@@ -169,11 +183,11 @@ def test_socket_mode_checks_the_app_level_token(fakes: tuple[FakeSlack, FakeAmaz
     slack, _ = fakes
     keys = format_keys([generate_key("k")])
     code, lines = doctor(fakes, tmp_path, sqlite_url(tmp_path), SLACK_APP_TOKEN=slack.app_token, ENCRYPTION_KEYS=keys)
-    assert code == 0 and line(lines, "SLACK_APP_TOKEN opens").startswith("✓ "), lines
+    assert code == 0 and said(lines, "general.doctor.app_token_ok").startswith("✓ "), lines
     code, lines = doctor(fakes, tmp_path, sqlite_url(tmp_path), SLACK_APP_TOKEN="xapp-1-A0FAKEAPP-1-revoked",
                          ENCRYPTION_KEYS=keys)
-    refused = line(lines, "Slack refused SLACK_APP_TOKEN")
-    assert code == 1 and refused.startswith("✗ ") and "connections:write" in refused
+    refused = said(lines, "general.startup.slack_app_token_rejected")
+    assert code == 1 and refused.startswith("✗ ")
 
 
 def test_migrations_due_pass_and_a_database_from_a_newer_version_fails(
@@ -184,14 +198,14 @@ def test_migrations_due_pass_and_a_database_from_a_newer_version_fails(
     migrate(db.engine, "0002")
     keys = format_keys([generate_key("k")])
     code, lines = doctor(fakes, tmp_path, url, ENCRYPTION_KEYS=keys)
-    due = line(lines, "database")
-    assert code == 0 and due.startswith("✓ ") and "from revision 0002" in due and "applies them" in due, lines
+    due = said(lines, "general.doctor.database_behind", current="0002")
+    assert code == 0 and due.startswith("✓ "), lines
     assert current_revision(db.engine) == "0002"  # the doctor migrated nothing
     with db.engine.begin() as conn:
         conn.execute(sa.text("UPDATE alembic_version SET version_num = '9999'"))
     code, lines = doctor(fakes, tmp_path, url, ENCRYPTION_KEYS=keys)
-    ahead = line(lines, "✗ database")
-    assert code == 1 and ahead.startswith("✗ ") and "9999" in ahead and "newer version" in ahead
+    ahead = said(lines, "general.doctor.database_ahead", current="9999")
+    assert code == 1 and ahead.startswith("✗ ")
     db.dispose()
 
 
@@ -200,5 +214,5 @@ def test_a_key_made_again_under_the_same_id_fails(fakes: tuple[FakeSlack, FakeAm
     seal(url, "kidA").dispose()  # sealed under one key called kidA ...
     code, lines = doctor(fakes, tmp_path, url, ENCRYPTION_KEYS=format_keys([generate_key("kidA")]))  # ... given another
     assert code == 1
-    bad = line(lines, "keys:")
-    assert bad.startswith("✗ ") and "'kidA'" in bad and "another key with the same id" in bad
+    bad = said(lines, "general.doctor.keys_wrong_material", kid="kidA")
+    assert bad.startswith("✗ ")

@@ -8,6 +8,7 @@ Slack and no row changed. A clean start prints no alembic chatter and no Bolt to
 from __future__ import annotations
 
 import os
+import re
 import signal
 import socket
 import subprocess
@@ -21,9 +22,11 @@ import httpx
 import pytest
 import sqlalchemy as sa
 
+from bot.i18n import t
 from storage import repo
 from storage.crypto import Crypto, Key, format_keys, generate_key
 from storage.db import Database, migrate
+from tests.catalog import says
 from tests.db_fixtures import drop_postgres_url, postgres_url_or_skip, sqlite_url
 from tests.fakes.fake_slack import FakeSlack
 from tests.repo_helpers import seed_sellers
@@ -102,7 +105,7 @@ def snapshot(db: Database) -> dict[str, list[tuple]]:
 
 def only_sentence(stderr: str) -> str:
     lines = [line for line in stderr.strip().splitlines() if line.strip()]
-    assert lines[0] == "The bot cannot start:", stderr
+    assert lines[0] == t("general.startup.cannot_start"), stderr
     assert len(lines) == 2 and lines[1].startswith("- "), stderr
     return lines[1][2:]
 
@@ -118,7 +121,7 @@ def test_a_key_missing_from_encryption_keys_stops_run_and_sweep_before_anything_
                      tmp_path, *command)
         assert result.returncode == 2, result.stdout + result.stderr
         sentence = only_sentence(result.stderr)
-        assert "'kidA'" in sentence and "ENCRYPTION_KEYS" in sentence and "restore" in sentence
+        assert says(sentence, "general.startup.missing_keys", kids="'kidA'")
         assert "kidB" not in sentence
         assert "Traceback" not in result.stderr + result.stdout
         assert fake_slack.calls == []  # not even auth.test: nothing reached Slack
@@ -146,7 +149,7 @@ def test_a_key_that_is_present_among_others_lets_the_sweep_run(
     db.dispose()
     keys = format_keys([generate_key("kidB"), a])  # kidB newest, kidA still there to decrypt
     result = bot(env_for(fake_slack, tmp_path, url, ENCRYPTION_KEYS=keys), tmp_path, "sweep", "--now", LATER)
-    assert "The bot cannot start" not in result.stderr
+    assert t("general.startup.cannot_start") not in result.stderr
     assert "health checks: 1" in result.stdout, result.stdout + result.stderr
 
 
@@ -159,7 +162,8 @@ def test_a_lost_key_file_is_not_replaced_by_a_new_key(fake_slack: FakeSlack, tmp
         result = bot(env, tmp_path, "sweep", "--now", LATER)
         assert result.returncode == 2, result.stdout + result.stderr
         sentence = only_sentence(result.stderr)
-        assert "'kfile1'" in sentence and "encryption.key" in sentence and "ENCRYPTION_KEYS" in sentence
+        assert says(sentence, "general.startup.missing_key_file", kids="'kfile1'",
+                    path=re.compile(r".*encryption\.key"))
         assert not (tmp_path / "data" / "encryption.key").exists()
         assert fake_slack.calls == [] and snapshot(db) == before
     finally:
@@ -172,7 +176,7 @@ def test_a_token_slack_refuses_is_one_sentence_and_exit_2(fake_slack: FakeSlack,
     result = bot(env, tmp_path, "run")
     assert result.returncode == 2, result.stdout + result.stderr
     sentence = only_sentence(result.stderr)
-    assert "SLACK_BOT_TOKEN" in sentence and "invalid_auth" in sentence and "OAuth & Permissions" in sentence
+    assert says(sentence, "general.startup.slack_token_rejected", error="invalid_auth")
     assert "revokedtoken" not in result.stderr + result.stdout
     assert [c.method for c in fake_slack.calls] == ["auth.test"]
     assert fake_slack.calls[0].response["error"] == "invalid_auth"
@@ -183,7 +187,7 @@ def test_a_rejected_app_level_token_is_one_sentence_and_exit_2(fake_slack: FakeS
                   SLACK_APP_TOKEN="xapp-1-A0FAKEAPP-9999-revoked")
     result = bot(env, tmp_path, "run")
     assert result.returncode == 2, result.stdout + result.stderr
-    assert "SLACK_APP_TOKEN" in result.stderr and "connections:write" in result.stderr
+    assert says(result.stderr, "general.startup.slack_app_token_rejected", error="invalid_auth")
     assert "Traceback" not in result.stderr
     assert not [c for c in fake_slack.calls if c.method == "chat.postMessage"]
 
@@ -195,7 +199,7 @@ def test_a_slack_that_does_not_answer_is_one_sentence_and_exit_2(fake_slack: Fak
     result = bot(env, tmp_path, "run")
     assert result.returncode == 2, result.stdout + result.stderr
     sentence = only_sentence(result.stderr)
-    assert "SLACK_API_URL" in sentence and dead in sentence and "Connection refused" in sentence
+    assert says(sentence, "general.startup.slack_unreachable", url=dead) and "Connection refused" in sentence
 
 
 def test_a_database_that_does_not_answer_is_one_sentence_and_exit_2(fake_slack: FakeSlack, tmp_path: Path) -> None:
@@ -204,7 +208,7 @@ def test_a_database_that_does_not_answer_is_one_sentence_and_exit_2(fake_slack: 
     result = bot(env, tmp_path, "run")
     assert result.returncode == 2, result.stdout + result.stderr
     sentence = only_sentence(result.stderr)
-    assert "DATABASE_URL" in sentence and "could not be reached" in sentence and "127.0.0.1" in sentence
+    assert says(sentence, "general.startup.database_unreachable", where=re.compile(r"127\.0\.0\.1:\d+/bot"))
     assert "s3cretpass" not in result.stderr + result.stdout
     assert fake_slack.calls == []
 
@@ -219,7 +223,7 @@ def test_a_sqlite_file_that_cannot_be_opened_is_one_sentence_and_exit_2(
     result = bot(env, tmp_path, "sweep")
     assert result.returncode == 2, result.stdout + result.stderr
     sentence = only_sentence(result.stderr)
-    assert "DATABASE_URL" in sentence and str(blocker) in sentence
+    assert says(sentence, "general.startup.sqlite_unopenable", where=str(blocker / "bot.db"))
 
 
 def test_a_clean_start_prints_no_alembic_lines_and_no_bolt_token_warning(
@@ -261,4 +265,4 @@ def test_a_slack_api_url_that_is_not_slack_is_one_sentence_and_exit_2(
         result = bot(env, tmp_path, "run")
     assert result.returncode == 2, result.stdout + result.stderr
     sentence = only_sentence(result.stderr)
-    assert "SLACK_API_URL" in sentence and wrong in sentence and "not answer like Slack" in sentence
+    assert says(sentence, "general.startup.slack_not_slack", url=wrong)

@@ -27,11 +27,14 @@ import re
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
+from enum import StrEnum
+from typing import ClassVar
 
 from sqlmodel import Session
 
-from bot.flows.ports import Audience, DeliveryError, Notice, Outbox
-from bot.i18n import t
+from bot.flows.audit import audit_detail
+from bot.flows.ports import Audience, DeliveryError, Notice, Outbox, Payload
+from bot.i18n import Channel, Items, Message, Strong
 from storage import repo
 from storage.crypto import Crypto
 from storage.db import Database
@@ -39,9 +42,16 @@ from storage.models import Connection, exposed_kinds
 
 log = logging.getLogger(__name__)
 
-CLIENT_SECRET = "client_secret"
-REFRESH_TOKEN = "refresh_token"
-LABELS = {which: t(f"guard.leak.label.{which}") for which in (CLIENT_SECRET, REFRESH_TOKEN)}
+
+class Secret(StrEnum):
+    """Which secret of a connection was seen."""
+
+    client_secret = "client_secret"
+    refresh_token = "refresh_token"
+
+
+CLIENT_SECRET = Secret.client_secret
+REFRESH_TOKEN = Secret.refresh_token
 CLIENT_SECRET_PREFIX = "amzn1.oa2-cs.v1."
 REFRESH_TOKEN_PREFIX = "Atzr|"
 
@@ -62,6 +72,18 @@ _SECRET_CONTEXT = re.compile(r"(client[\s_-]*secret|lwa|secret|oa2)", re.IGNOREC
 _CONTEXT_WINDOW = 48
 
 EXPOSED_NOTICE = "connection_exposed"
+
+
+@dataclass(frozen=True)
+class ConnectionExposed(Payload):
+    """The team channel's alert: a connection's secret was seen in a message (names it, never the secret)."""
+
+    KIND: ClassVar[str] = EXPOSED_NOTICE
+    connection_id: int
+    name: str
+    secret: Secret
+    channel_id: str | None
+    user_id: str | None  # None: posted by an app
 
 
 @dataclass(frozen=True)
@@ -114,7 +136,7 @@ class ExposedConnection:
 
 @dataclass(frozen=True)
 class LeakWarning:
-    """What the poster is told, as plain facts: which kinds of secret, which connections."""
+    """What the poster is told, as facts (which kinds of secret, which connections) and their meanings."""
 
     team_id: str
     channel_id: str
@@ -123,6 +145,31 @@ class LeakWarning:
     kinds: tuple[str, ...]
     connection_names: tuple[str, ...]
     edited: bool
+
+    @property
+    def what(self) -> Message:
+        """``an LWA client secret`` / ``a refresh token`` / both, for a sentence."""
+        return exposure_kinds(self.kinds)
+
+    @property
+    def headline(self) -> Message:
+        key = "guard.leak.warning.edited" if self.edited else "guard.leak.warning.headline"
+        return Message(key, what=self.what)
+
+    @property
+    def steps(self) -> tuple[Message, ...]:
+        return (
+            Message("guard.leak.warning.delete"),
+            Message("guard.leak.warning.rotate", what=self.what),
+            Message("guard.leak.warning.next_time"),
+        )
+
+    @property
+    def matched(self) -> Message | None:
+        """Which stored connections the secret belongs to (flagged and announced), if any."""
+        if not self.connection_names:
+            return None
+        return Message("guard.leak.warning.matched", names=Items(tuple(Strong(n) for n in self.connection_names)))
 
 
 @dataclass(frozen=True)
@@ -248,7 +295,7 @@ def handle_message(
             log.exception("leak guard: could not warn the poster in %s", message.channel_id)
     log.warning(
         "leak guard: %s posted in channel %s by %s (matches %d stored connection(s))",
-        " and ".join(LABELS[k] for k in kinds), message.channel_id, message.user_id or "an app", len(match_ids),
+        "+".join(kinds), message.channel_id, message.user_id or "an app", len(match_ids),
     )
 
     exposed = tuple(
@@ -257,9 +304,33 @@ def handle_message(
     return LeakOutcome(found=kinds, warned=warned, exposed=tuple(e for e in exposed if e is not None))
 
 
-def exposure_label(kinds: Iterable[str]) -> str:
-    """``LWA client secret and refresh token``: the exposed secrets, for a sentence."""
-    return t("guard.leak.and").join(LABELS[k] for k in kinds if k in LABELS)
+_LABELS = {Secret.client_secret: "guard.leak.label.client_secret",
+           Secret.refresh_token: "guard.leak.label.refresh_token"}
+_KINDS = {Secret.client_secret: "guard.leak.kind.client_secret",
+          Secret.refresh_token: "guard.leak.kind.refresh_token"}
+
+
+def _both_or_one(keys: dict[Secret, str], both: str, kinds: Iterable[str]) -> Message:
+    known = [secret for secret in Secret if secret.value in {str(k) for k in kinds}]
+    if len(known) == len(Secret):
+        return Message(both)
+    return Message(keys[known[0] if known else Secret.client_secret])
+
+
+def exposure_label(kinds: Iterable[str]) -> Message:
+    """``LWA client secret and refresh token`` (no article): the exposed secrets, for a sentence.
+    Unknown kinds are left out; none at all reads as the client secret."""
+    return _both_or_one(_LABELS, "guard.leak.label.both", kinds)
+
+
+def exposure_kinds(kinds: Iterable[str]) -> Message:
+    """``an LWA client secret and a refresh token`` (with articles): what was posted, for a sentence."""
+    return _both_or_one(_KINDS, "guard.leak.kind.both", kinds)
+
+
+def secret_label(which: str) -> Message:
+    """``LWA client secret`` / ``refresh token`` (no article)."""
+    return exposure_label((which,))
 
 
 def _ledger_kind(which: str, fingerprint: str) -> str:
@@ -280,7 +351,8 @@ def _flag_exposed(
         # the alert below goes out now, the exposure is never forgotten.
         repo.mark_exposed(
             session, conn, which, fingerprint, now=now,
-            detail=t("guard.leak.last_error", what=LABELS[which], channel=message.channel_id),
+            detail=audit_detail(Message("guard.leak.last_error", what=secret_label(which),
+                                        channel=Channel(message.channel_id))),
             actor=message.user_id or repo.SYSTEM_ACTOR,
         )
         session.commit()
@@ -288,17 +360,10 @@ def _flag_exposed(
         if not repo.claim_reminder(session, connection_id, generation, kind, f"leak:{message.event_id}", now):
             return ExposedConnection(connection_id, name, which, alerted=True)  # flagged and announced before
 
-    notice = Notice(
-        kind=EXPOSED_NOTICE,
-        audience=Audience.CHANNEL,
-        data={
-            "connection_id": connection_id,
-            "name": name,
-            "secret": which,
-            "secret_label": LABELS[which],
-            "channel_id": message.channel_id,
-            "user_id": message.user_id,
-        },
+    notice = Notice.of(
+        Audience.CHANNEL,
+        ConnectionExposed(connection_id=connection_id, name=name, secret=Secret(which),
+                          channel_id=message.channel_id or None, user_id=message.user_id),
     )
     try:
         outbox.send(notice)

@@ -362,7 +362,7 @@ MESSAGES: dict[str, str] = {
     # --- guard (leak guard, audit trail, authorization) -----------------------------------------
     "guard.leak.kind.client_secret": "an LWA client secret",
     "guard.leak.kind.refresh_token": "a refresh token",
-    "guard.leak.and": " and ",
+    "guard.leak.kind.both": "an LWA client secret and a refresh token",
     "guard.leak.warning.headline": "You just posted {what} in this channel.",
     "guard.leak.warning.edited": "Your edited message contains {what}.",
     "guard.leak.warning.delete": (
@@ -396,6 +396,7 @@ MESSAGES: dict[str, str] = {
     "guard.leak.alert.rotate_button": "Rotate now",
     "guard.leak.label.client_secret": "LWA client secret",
     "guard.leak.label.refresh_token": "refresh token",
+    "guard.leak.label.both": "LWA client secret and refresh token",
     "guard.leak.last_error": "The {what} was posted in a Slack message (channel {channel}); rotate it.",
     "guard.audit.refused": (
         "Only workspace admins and owners, and the people listed in ADMIN_USER_IDS, can see the audit trail."
@@ -423,6 +424,15 @@ MESSAGES: dict[str, str] = {
     "guard.audit.action.health_failing": "health check failed",
     "guard.audit.action.health_recovered": "health check recovered",
     "guard.audit.action.key_rotated": "re-encrypted under a new key",
+    # Audit details (stored as meanings): {account} is a guard.audit.detail.account.*, {region} and
+    # {marketplace} are the region's and marketplace's names.
+    "guard.audit.detail.connected": "{account} {seller} in {region} ({marketplace})",
+    "guard.audit.detail.account.seller": "Seller account",
+    "guard.audit.detail.account.vendor": "Vendor account",
+    "guard.audit.detail.rotated_secret": "secret generation {generation}, expires {expires}",
+    "guard.audit.detail.reauthorized": "new refresh token",
+    "guard.audit.detail.disconnected": "secrets erased",
+    "guard.audit.detail.key_rotated": "re-encrypted {count} connection(s) under key `{key}`",
     # --- lifecycle (expiry reminders, health checks, rotation, re-authorization, disconnect) ---------
     "lifecycle.rotate_steps": (
         "In Developer Central (Apps & Services → Develop Apps), open the app, select *View* under "

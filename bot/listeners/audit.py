@@ -13,6 +13,7 @@ from typing import Any
 
 from bot.flows.audit import load_trail
 from bot.flows.authz import clean_name, may_administer
+from bot.i18n import Message
 from bot.listeners.commands import CommandRequest, subcommand
 from bot.services import Services
 from bot.views.audit import audit_trail, refusal
@@ -31,11 +32,11 @@ class AuditQuery:
     name: str | None  # None: every connection of the workspace
 
 
-def parse_audit_args(team_id: str, user_id: str, args: str) -> AuditQuery | str:
-    """The query, or the i18n key of the sentence that says what is wrong with the text."""
+def parse_audit_args(team_id: str, user_id: str, args: str) -> AuditQuery | Message:
+    """The query, or the meaning of the sentence that says what is wrong with the text."""
     name = clean_name(args or "")
     if len(name) > MAX_NAME:
-        return "guard.audit.name_too_long"
+        return Message("guard.audit.name_too_long")
     return AuditQuery(team_id=team_id, user_id=user_id, name=name or None)
 
 
@@ -44,18 +45,19 @@ def audit_command(services: Services, request: CommandRequest, client: Any, resp
     def say(text: str, blocks: list[dict[str, Any]] | None = None) -> None:
         respond(text=text, blocks=blocks, response_type="ephemeral", replace_original=False)
 
+    words = request.actor.words
     query = parse_audit_args(request.team_id, request.user_id, request.args)
-    if isinstance(query, str):
-        say(refusal(query))
+    if isinstance(query, Message):
+        say(refusal(query, words))
         return
     actor, lookup_error = request.actor.lookup()  # no Slack call for ADMIN_USER_IDS
     if not may_administer(actor, services.settings.admin_user_ids):
         if lookup_error is not None:
-            say(refusal("guard.audit.lookup_failed", error=lookup_error))
+            say(refusal(Message("guard.audit.lookup_failed", error=lookup_error), words))
             return
         log.info("audit trail refused to %s (not an admin)", request.user_id)
-        say(refusal("guard.audit.refused"))
+        say(refusal(Message("guard.audit.refused"), words))
         return
     rows, name, truncated = load_trail(services, query.team_id, query.name)
-    text, blocks = audit_trail(rows, name, truncated=truncated)
+    text, blocks = audit_trail(rows, name, words, truncated=truncated)
     say(text, blocks)

@@ -15,6 +15,7 @@ from slack_sdk import WebClient
 
 from bot.flows.leak_guard import MAX_SCAN_CHARS, LeakWarning, PostedMessage, handle_message
 from bot.flows.ports import Outbox
+from bot.listeners.context import actor_of
 from bot.services import Services
 from bot.views.leak_guard import warning_message
 
@@ -123,8 +124,10 @@ def register(app: App, services: Services, outbox: Outbox) -> None:
             log.debug("leak guard: event %s is not a person's channel message; skipped", event_id)
             return
 
+        words = actor_of(context).words  # the poster's language (the channel alert is worded by the outbox)
+
         def warn(warning: LeakWarning) -> None:
-            text, blocks = warning_message(warning.kinds, warning.connection_names, edited=warning.edited)
+            text, blocks = warning_message(warning, words)
             kwargs: dict[str, Any] = {"thread_ts": warning.thread_ts} if warning.thread_ts else {}
             client.chat_postEphemeral(
                 channel=warning.channel_id, user=warning.user_id, text=text, blocks=blocks, **kwargs

@@ -25,7 +25,7 @@ def status_text(c: ConnectionSummary) -> str:
     """The status, with "exposed" beside it while a secret in use was seen in Slack."""
     label = status_label(c.status)
     if c.exposed:
-        label += " · " + t("onboarding.status.exposed_beside", what=exposure_label(c.exposed))
+        label += " · " + t("onboarding.status.exposed_beside", what=t(exposure_label(c.exposed).key))
     return label
 
 

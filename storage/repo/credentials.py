@@ -14,7 +14,7 @@ from bot.redaction import mask, redact
 from storage.crypto import Crypto
 from storage.models import ACCOUNT_TYPES, REGIONS, Connection, IdempotencyKey, leaked_fingerprints
 from storage.repo._shared import CLIENT_SECRET, REFRESH_TOKEN, _aware
-from storage.repo.audit import add_audit
+from storage.repo.audit import add_audit, marketplace_ref, meaning, meaning_part, region_ref
 from storage.repo.connections import (
     ConnectionNameTaken,
     ConnectionNotFound,
@@ -154,7 +154,10 @@ def create_or_update_connection(
         actor=created_by,
         action=action,
         connection=conn,
-        detail=f"{v.account_type} {v.selling_partner_id} in {v.region} ({v.marketplace_id})",
+        detail=meaning("guard.audit.detail.connected",
+                       account=meaning_part(f"guard.audit.detail.account.{v.account_type}"),
+                       seller=v.selling_partner_id, region=region_ref(v.region),
+                       marketplace=marketplace_ref(v.marketplace_id)),
         now=now,
     )
     return conn
@@ -182,7 +185,8 @@ def replace_client_secret(
     session.add(connection)
     add_audit(
         session, team_id=connection.team_id, actor=actor, action="rotated_secret", connection=connection,
-        detail=f"secret generation {connection.secret_generation}, expires {connection.secret_expires_on}",
+        detail=meaning("guard.audit.detail.rotated_secret", generation=connection.secret_generation,
+                       expires=connection.secret_expires_on),
         now=now,
     )
     return connection
@@ -201,7 +205,7 @@ def replace_refresh_token(
     session.add(connection)
     add_audit(
         session, team_id=connection.team_id, actor=actor, action="reauthorized", connection=connection,
-        detail="new refresh token", now=now,
+        detail=meaning("guard.audit.detail.reauthorized"), now=now,
     )
     return connection
 
@@ -242,7 +246,7 @@ def erase_secrets(session: Session, connection: Connection, actor: str, now: dat
     session.add(connection)
     add_audit(
         session, team_id=connection.team_id, actor=actor, action="disconnected", connection=connection,
-        detail="secrets erased", now=now,
+        detail=meaning("guard.audit.detail.disconnected"), now=now,
     )
     session.flush()
     return True

@@ -15,7 +15,7 @@ from storage.crypto import Crypto, DecryptionError
 from storage.db import Database
 from storage.models import Connection, leaked_fingerprints
 from storage.repo._shared import CLIENT_SECRET, REFRESH_TOKEN, SYSTEM_ACTOR
-from storage.repo.audit import add_audit
+from storage.repo.audit import add_audit, meaning
 from storage.repo.encryption import _decrypt_field, _set_secret
 
 
@@ -117,7 +117,7 @@ def rotate_keys(
             for team_id, count in per_team.items():
                 add_audit(
                     session, team_id=team_id, actor=SYSTEM_ACTOR, action="key_rotated",
-                    detail=f"re-encrypted {count} connection(s) under key {newest!r}", now=now,
+                    detail=meaning("guard.audit.detail.key_rotated", count=count, key=newest), now=now,
                 )
             session.commit()
         rotated += sum(per_team.values())

@@ -78,7 +78,7 @@ def test_audit_for_a_workspace_admin_shows_the_trail_newest_first(h: BotHarness)
     text = json.dumps(params, ensure_ascii=False)
     assert params.get("response_type") == "ephemeral"
     assert t("guard.audit.title_one", name="Trail Store") in text
-    assert text.index("health check failed") < text.index(t("guard.audit.action.connected"))
+    assert text.index(t("guard.audit.action.health_failing")) < text.index(t("guard.audit.action.connected"))
     assert "<@U0MEMBER>" in text and "invalid_grant" in text
     from slack_sdk.models.blocks import Block
 

@@ -9,15 +9,18 @@ from pathlib import Path
 
 import pytest
 
+from bot.flows.audit import read_detail
 from bot.flows.leak_guard import (
     CLIENT_SECRET,
     REFRESH_TOKEN,
+    ConnectionExposed,
     LeakWarning,
     PostedMessage,
     handle_message,
     scan,
 )
 from bot.flows.ports import Delivery, DeliveryError, Notice
+from bot.i18n import Channel, Message
 from bot.views.notices import render
 from storage import repo
 from storage.crypto import Crypto, generate_key
@@ -156,7 +159,8 @@ def test_match_flags_exposed_alerts_once_and_warns_per_message(db: Database, cry
     assert out.warned and out.found == (CLIENT_SECRET,)
     assert [(e.connection_id, e.secret, e.alerted) for e in out.exposed] == [(cid, CLIENT_SECRET, True)]
     assert isinstance(warnings[0], LeakWarning) and warnings[0].connection_names == ("US Main",)
-    assert len(outbox.sent) == 1 and outbox.sent[0].data["connection_id"] == cid
+    assert len(outbox.sent) == 1 and outbox.sent[0].payload == ConnectionExposed(
+        connection_id=cid, name="US Main", secret=CLIENT_SECRET, channel_id="C0GENERAL1", user_id="U0POSTER1")
 
     # Slack retries the same event: nothing more happens.
     again = handle_message(db, crypto, outbox, msg(f"my secret {s}", "Ev1"), now=NOW, warn=warnings.append)
@@ -168,7 +172,8 @@ def test_match_flags_exposed_alerts_once_and_warns_per_message(db: Database, cry
 
     # The refresh token is another leaked value: one more alert.
     handle_message(db, crypto, outbox, msg(t, "Ev3"), now=NOW, warn=warnings.append)
-    assert [n.data["secret"] for n in outbox.sent] == [CLIENT_SECRET, REFRESH_TOKEN]
+    assert [n.payload.secret for n in outbox.sent if isinstance(n.payload, ConnectionExposed)] == [
+        CLIENT_SECRET, REFRESH_TOKEN]
 
     with db.session() as session:
         conn = repo.get_connection_by_id(session, cid)
@@ -179,7 +184,10 @@ def test_match_flags_exposed_alerts_once_and_warns_per_message(db: Database, cry
         assert other_conn is not None and other_conn.status == "connected" and exposed_kinds(other_conn) == ()
         exposures = [a for a in repo.list_audit(session, TEAM, "US Main") if a.action == "exposed"]
         assert len(exposures) == 2
-        assert all(s not in (a.detail or "") and "C0GENERAL1" in (a.detail or "") for a in exposures)
+        assert all(s not in (a.detail or "") for a in exposures)
+        assert {read_detail(a.detail) for a in exposures} == {
+            Message("guard.leak.last_error", what=Message(f"guard.leak.label.{which}"), channel=Channel("C0GENERAL1"))
+            for which in (CLIENT_SECRET, REFRESH_TOKEN)}
         actions = [a.action for a in repo.list_audit(session, TEAM, "US Main")]
         assert actions.count("exposed") == 2
         for entry in repo.list_audit(session, TEAM):

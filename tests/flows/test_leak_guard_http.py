@@ -21,6 +21,7 @@ import pytest
 from bot.i18n import t
 from storage import repo
 from storage.models import exposed_kinds
+from tests.catalog import says
 from tests.fakes.fake_amazon import make_credentials
 from tests.fakes.slack_signing import JSON, event_callback_body, post_signed
 from tests.harness import BotHarness, wait_until
@@ -95,15 +96,18 @@ def test_a_stored_secret_pasted_in_a_channel(h: BotHarness) -> None:
 
     warning = h.wait_for_slack("chat.postEphemeral", lambda c: c.params.get("user") == POSTER)
     assert time.monotonic() - started < 10  # "within seconds" (generous bound: a semantics check)
-    text = json.dumps(warning.params)
     assert warning.params["channel"] == "C0TEAM"
-    assert t("guard.leak.warning.delete")[:40] in text and "/connect-amazon" in text and "Rotate" in text
-    assert "US Main Store" in text
+    what = t("guard.leak.kind.client_secret")
+    assert says(warning.params, "guard.leak.warning.headline", what=what)
+    for key in ("guard.leak.warning.delete", "guard.leak.warning.next_time"):
+        assert says(warning.params, key), key
+    assert says(warning.params, "guard.leak.warning.rotate", what=what)
+    assert says(warning.params, "guard.leak.warning.matched", names="*US Main Store*")
 
     alert = wait_until(lambda: h.channel_posts()[before_alerts:], 10, "no channel alert")[0]
     button = next(e for b in alert["blocks"] if b["type"] == "actions" for e in b["elements"])
     assert button["action_id"] == "rotate_now" and button["value"] == str(cid)
-    assert "US Main Store" in json.dumps(alert)
+    assert says(alert, "guard.leak.alert.headline", label=t("guard.leak.label.client_secret"), name="US Main Store")
 
     assert "found=client_secret" in processed(h, event_id)
     with h.db_session() as s:

@@ -23,7 +23,7 @@ _KEY = re.compile(rf"(?:{'|'.join(SECTIONS)})\.[a-z0-9_.]*")
 
 
 def _sources() -> list[Path]:
-    return sorted((ROOT / "bot").rglob("*.py"))
+    return sorted((ROOT / "bot").rglob("*.py")) + sorted((ROOT / "storage").rglob("*.py"))  # storage: audit details
 
 
 def _keys_in_source() -> tuple[set[str], set[str]]:

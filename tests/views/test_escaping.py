@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import importlib
 import inspect
-import json
 import pkgutil
 import re
 from collections.abc import Iterator
@@ -25,14 +24,16 @@ import pytest
 import bot.views as views_package
 from bot.flows.authz import Actor, refusal_for
 from bot.flows.checklist import ChecklistState
+from bot.flows.leak_guard import ConnectionExposed, LeakWarning, Secret
 from bot.flows.onboarding import Prefill, SubmissionOutcome
-from bot.flows.ports import Audience, Notice
+from bot.flows.ports import Audience, Notice, Payload
 from bot.flows.problems import Problem
 from bot.flows.summary import ConnectionSummary
-from bot.i18n import t
+from bot.i18n import Channel, Marketplace, Message, Region, t
 from bot.views import audit, checklist, connections, credentials, help, home, leak_guard, lifecycle
 from bot.views.blocks import (
     Markup,
+    Words,
     bold,
     button,
     channel_link,
@@ -48,6 +49,7 @@ from bot.views.blocks import (
 )
 from bot.views.notices import known_kinds, render
 from storage.models import Connection
+from tests.catalog import says
 
 HOSTILE = "<!channel> <https://evil.example|click> & <@U0VICTIM>"
 ESCAPED = "&lt;!channel&gt; &lt;https://evil.example|click&gt; &amp; &lt;@U0VICTIM&gt;"
@@ -105,19 +107,26 @@ NOTICE_DATA: dict[str, Any] = {
 NAMELESS_KINDS = {"checklist_nudge"}  # the only notice that names no connection
 
 
-def _typed(kind: str, name: str, user: str) -> Any:
-    """A typed payload (``Notice.of``) for the kinds rendered with ``@speaks``, else None."""
+def hostile_payload(kind: str, *, secret: str = "refresh_token", user_id: str = "U0MEMBER",
+                    channel_id: str = "C0TEAM") -> Payload | None:
+    """The typed payload of a notice kind rendered with ``@speaks``, with hostile values (None: an untyped kind)."""
     from bot.i18n import Message, User
     from bot.jobs import JobProblem
 
     if kind == JobProblem.KIND:
-        return JobProblem(message=Message("lifecycle.refused", name=name, owner=User(user)))
+        return JobProblem(message=Message("lifecycle.refused", name=HOSTILE, owner=User(user_id)))
+    if kind == ConnectionExposed.KIND:
+        return ConnectionExposed(connection_id=7, name=HOSTILE, secret=Secret(secret), channel_id=channel_id,
+                                 user_id=user_id)
     return None
 
 
-def _notice(kind: str, audience: Audience, data: dict[str, Any], user_id: str | None = None) -> Notice:
-    payload = _typed(kind, data.get("name", HOSTILE), data.get("owner", "U0OWNER"))
-    return Notice.of(audience, payload, user_id=user_id) if payload else Notice(kind, audience, data, user_id=user_id)
+def hostile_notice(kind: str, audience: Audience, data: dict[str, Any], user_id: str | None = None) -> Notice:
+    payload = hostile_payload(kind, secret=data.get("secret", "refresh_token"), user_id=data["user_id"],
+                              channel_id=data["channel_id"])
+    if payload is not None:
+        return Notice.of(audience, payload, user_id=user_id)
+    return Notice(kind, audience, data, user_id=user_id)
 
 
 # ------------------------------------------------------------------------------------ the helpers
@@ -171,7 +180,7 @@ def test_cut_never_ends_inside_an_entity() -> None:
 def test_every_notice_kind_escapes_hostile_values(kind: str, secret: str) -> None:
     data = {**NOTICE_DATA, "secret": secret}
     audience = Audience.DM if kind.endswith("_dm") else Audience.CHANNEL
-    text, blocks = render(_notice(kind, audience, data, user_id="U0OWNER"))
+    text, blocks = render(hostile_notice(kind, audience, data, user_id="U0OWNER"))
     everything = assert_safe({"text": text, "blocks": blocks})
     if kind not in NAMELESS_KINDS:
         assert ESCAPED in everything, kind  # the name is shown, escaped, in the text or the blocks
@@ -181,18 +190,19 @@ def test_every_notice_kind_escapes_hostile_values(kind: str, secret: str) -> Non
 def test_hostile_user_and_channel_ids_never_become_markup(kind: str) -> None:
     data = {**NOTICE_DATA, "owner": HOSTILE_ID, "actor": HOSTILE_ID, "user_id": HOSTILE_ID,
             "channel_id": "C0X><!here", "connected_by": HOSTILE_ID, "created_by": HOSTILE_ID}
-    text, blocks = render(_notice(kind, Audience.CHANNEL, data))
+    text, blocks = render(hostile_notice(kind, Audience.CHANNEL, data))
     assert_safe({"text": text, "blocks": blocks})
 
 
 def test_exposed_alert_reads_the_lwa_client_secret_not_the_an() -> None:
-    for secret, label in (("client_secret", "LWA client secret"), ("refresh_token", "refresh token")):
-        data = {"name": "Main US", "secret": secret, "channel_id": "C0TEAM", "user_id": "U0MEMBER",
-                "connection_id": 3}
-        text, blocks = render(Notice("connection_exposed", Audience.CHANNEL, data))
-        everything = text + json.dumps(blocks)
-        assert "The an" not in everything and "The a " not in everything
-        assert text.startswith(f"The {label} of connection Main US was posted in Slack")
+    for secret in Secret:
+        payload = ConnectionExposed(connection_id=3, name="Main US", secret=secret, channel_id="C0TEAM",
+                                    user_id="U0MEMBER")
+        text, blocks = render(Notice.of(Audience.CHANNEL, payload))
+        assert text == t("guard.leak.alert.headline", label=t(f"guard.leak.label.{secret}"), name="Main US")
+        assert t(f"guard.leak.kind.{secret}") not in text  # the label, not "the an LWA client secret"
+        assert says(blocks, "guard.leak.alert.body", what=t(f"guard.leak.kind.{secret}"), where="<#C0TEAM>",
+                    who="<@U0MEMBER>")
 
 
 def _builders() -> dict[str, Any]:
@@ -218,6 +228,16 @@ def _builders() -> dict[str, Any]:
     ]
     rows = [audit.AuditRow(datetime(2026, 1, 1, tzinfo=UTC), actor, action, HOSTILE, HOSTILE_TEXT)
             for actor, action in (("U0OWNER", "connected"), ("system", "exposed"), (HOSTILE, HOSTILE))]
+    rows += [
+        audit.AuditRow(datetime(2026, 1, 1, tzinfo=UTC), "U0OWNER", "connected", HOSTILE, Message(
+            "guard.audit.detail.connected", account=Message("guard.audit.detail.account.seller"), seller=HOSTILE,
+            region=Region("NA"), marketplace=Marketplace("ATVPDKIKX0DER"))),
+        audit.AuditRow(datetime(2026, 1, 1, tzinfo=UTC), HOSTILE_ID, "exposed", HOSTILE, Message(
+            "guard.leak.last_error", what=Message("guard.leak.label.client_secret"), channel=Channel("C0X><!here"))),
+    ]
+    words = Words()
+    warnings = [LeakWarning("T0", "C0TEAM", "U0MEMBER", None, ("client_secret", "refresh_token"), (HOSTILE, "Main"),
+                            edited=e) for e in (True, False)]
     built: dict[str, Any] = {
         "checklist.checklist_message": [checklist.checklist_message(s) for s in states],
         "checklist.nudge_message": checklist.nudge_message({}),
@@ -239,19 +259,19 @@ def _builders() -> dict[str, Any]:
             "rotate", md("lifecycle.result.failed", what="client secret", name=HOSTILE), HOSTILE_TEXT, HOSTILE_TEXT,
             HOSTILE_TEXT),
         "lifecycle.disconnect_question": lifecycle.disconnect_question(target),
-        "leak_guard.warning_message": [leak_guard.warning_message(("client_secret", "refresh_token"),
-                                                                  (HOSTILE, "Main"), edited=e) for e in (True, False)],
-        "audit.audit_trail": [audit.audit_trail(rows, HOSTILE, truncated=True), audit.audit_trail([], HOSTILE,
-                                                                                                truncated=False)],
-        "audit.audit_line": [audit.audit_line(r) for r in rows],
-        "audit.refusal": audit.refusal("guard.audit.lookup_failed", error=HOSTILE),
+        "leak_guard.warning_message": [leak_guard.warning_message(w, words) for w in warnings],
+        "audit.audit_trail": [audit.audit_trail(rows, HOSTILE, words, truncated=True),
+                              audit.audit_trail([], HOSTILE, words, truncated=False)],
+        "audit.audit_line": [audit.audit_line(r, words) for r in rows],
+        "audit.refusal": audit.refusal(Message("guard.audit.lookup_failed", error=HOSTILE), words),
     }
     return built
 
 
 # Public functions of bot/views that build no Slack text of their own (or are covered through another).
 NOT_BUILDERS = {
-    "blocks.*", "notices.render", "notices.renders", "notices.known_kinds", "lifecycle.renew_metadata",
+    "blocks.*", "notices.render", "notices.renders", "notices.speaks", "notices.known_kinds",
+    "lifecycle.renew_metadata",
     "connections.status_label", "connections.status_text", "checklist.step_title", "checklist.step_body",
     "credentials.marketplace_option", "credentials.marketplace_option_groups",
 }
@@ -273,7 +293,8 @@ def test_the_walk_covers_every_builder_in_bot_views() -> None:
 
     built = set(_builders())
     known_kinds()
-    renderers = list(notices._RENDERERS.values())  # walked by test_every_notice_kind_escapes_hostile_values
+    # walked by test_every_notice_kind_escapes_hostile_values
+    renderers = [*notices._RENDERERS.values(), *notices._SPEAKERS.values()]
     for info in pkgutil.iter_modules(views_package.__path__):
         module = importlib.import_module(f"bot.views.{info.name}")
         for fn_name, fn in inspect.getmembers(module, inspect.isfunction):

@@ -142,7 +142,7 @@ def save_connection(
             )
         summary = ConnectionSummary.of(conn)
     if summary.exposed:  # the same leaked value entered again: replacing the others does not clear it
-        notes = (*notes, t("onboarding.result.still_exposed", what=exposure_label(summary.exposed),
+        notes = (*notes, t("onboarding.result.still_exposed", what=t(exposure_label(summary.exposed).key),
                            name=summary.name))
     log.info(
         "connection %s %s for team %s by %s (%s, %s)",
