@@ -221,7 +221,11 @@ def install(app: App, admin_user_ids: Collection[str], locales: Locales | None =
         else:
             log.error("a listener failed", exc_info=error)
         try:
-            answer_person(context, body, t("general.listener_failed"))
+            try:
+                text = actor_of(context).words.text("general.listener_failed")  # in the person's language
+            except Exception:  # noqa: BLE001 - their language cannot be rendered: English, which always can
+                text = t("general.listener_failed")
+            answer_person(context, body, text)
         except Exception as exc:  # noqa: BLE001 - the error is logged above; the answer is best effort
             log.warning("could not tell the person about the error: %s", slack_error(exc))
         return None

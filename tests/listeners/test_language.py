@@ -197,3 +197,16 @@ def test_a_failed_users_info_keeps_the_stored_choice(h: BotHarness) -> None:
     h.slack.fail_next("users.info", error="internal_error", status=200, retry_after=None, times=3)
     assert probe.locale() == ("zh-CN", None)
     assert probe.locale(admin=True) == ("zh-CN", False)  # Slack cannot say: not an admin
+
+
+def test_a_choice_is_stored_on_postgresql_too(tmp_path: Path) -> None:
+    with BotHarness(tmp_path, database="postgresql") as h:
+        probe = Probe(h)
+        h.slack.set_locale(OWNER, "zh-CN")
+        answer = language_command(h, "En")
+        assert answer.params["text"] == Words("en").render(Message("general.language.set",
+                                                                   language=language_name("en")))
+        assert stored(h) == "en" and probe.locale() == ("en", None)
+        assert h.command("language auto").status_code == 200
+        wait_until(lambda: stored(h) is None or None, 10, "the choice was never cleared")
+        assert probe.locale() == ("zh-CN", None)
