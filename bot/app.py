@@ -16,6 +16,7 @@ from slack_sdk.http_retry.builtin_handlers import (
     ServerErrorRetryHandler,
 )
 
+from bot.locales import Locales
 from bot.outbox import SlackOutbox
 from bot.server import payload_problem
 from bot.services import Services
@@ -66,9 +67,16 @@ BOLT_LOGGER = logging.getLogger("slack_bolt.App")
 BOLT_LOGGER.addFilter(_TokenFromEnvironmentWarning())
 
 
-def build_app(services: Services, *, client: WebClient | None = None, outbox: SlackOutbox | None = None) -> App:
-    """The Bolt App. ``outbox`` is the one SlackOutbox every listener posts notices through (built here on
-    the app's client when not given)."""
+def build_outbox(services: Services, client: WebClient, locales: Locales) -> SlackOutbox:
+    """The outbox: channel posts in TEAM_LANGUAGE, each DM in its reader's language (``locales``)."""
+    return SlackOutbox(client, services.settings.notify_channel, team_locale=services.settings.team_language,
+                       locale_of=locales.locale_of)
+
+
+def build_app(services: Services, *, client: WebClient | None = None, outbox: SlackOutbox | None = None,
+              locales: Locales | None = None) -> App:
+    """The Bolt App. ``outbox`` is the one SlackOutbox every listener posts notices through, ``locales`` the
+    one record of who reads which language (both built here on the app's client when not given)."""
     settings = services.settings
     app = App(
         client=client or build_web_client(settings),
@@ -87,6 +95,7 @@ def build_app(services: Services, *, client: WebClient | None = None, outbox: Sl
     if settings.socket_mode:
         app.use(ignore_malformed)
     response_url.install(app, settings.slack_api_url)  # before any listener: every respond() is guarded
-    context.install(app, settings.admin_user_ids)  # context["actor"] on every request, and the one @app.error handler
-    register(app, services, outbox or SlackOutbox(app.client, settings.notify_channel))
+    locales = locales or Locales(services.db, app.client)
+    context.install(app, settings.admin_user_ids, locales)  # context["actor"] on every request; the @app.error
+    register(app, services, outbox or build_outbox(services, app.client, locales))
     return app

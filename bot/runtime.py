@@ -50,16 +50,17 @@ class Sweeper(threading.Thread):
 
 
 def run_bot(settings: Settings, *, host: str = "0.0.0.0") -> int:  # noqa: S104 - a server listens on all interfaces
-    from bot.app import build_app, build_web_client
-    from bot.outbox import SlackOutbox
+    from bot.app import build_app, build_outbox, build_web_client
+    from bot.locales import Locales
 
     # Keys and database first (nothing is posted or changed when a key is missing), then the Slack token.
     services = build_services(settings, check_keys=True)
     try:
         check_bot_token(settings)
         client = build_web_client(settings)
-        outbox = SlackOutbox(client, settings.notify_channel)  # the one outbox: listeners and the sweeper
-        app = build_app(services, client=client, outbox=outbox)
+        locales = Locales(services.db, client)  # who reads which language: requests and DMs share it
+        outbox = build_outbox(services, client, locales)  # the one outbox: listeners and the sweeper
+        app = build_app(services, client=client, outbox=outbox, locales=locales)
     except BaseException:
         services.close()
         raise
@@ -116,13 +117,14 @@ def run_bot(settings: Settings, *, host: str = "0.0.0.0") -> int:  # noqa: S104 
 
 
 def run_sweep_once(settings: Settings, now: datetime | None) -> int:
-    from bot.app import build_web_client
+    from bot.app import build_outbox, build_web_client
     from bot.flows.sweep import run_sweep
-    from bot.outbox import SlackOutbox
+    from bot.locales import Locales
 
     services = build_services(settings, check_keys=True)
     try:
-        outbox = SlackOutbox(build_web_client(settings), settings.notify_channel)
+        client = build_web_client(settings)
+        outbox = build_outbox(services, client, Locales(services.db, client))
         report = run_sweep(services, outbox, now=now or services.clock())
         print(report.summary())
         return 0 if report.ok else 1

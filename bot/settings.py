@@ -14,6 +14,7 @@ from pathlib import Path
 
 from dotenv import dotenv_values
 
+from bot.i18n import DEFAULT_LOCALE, LOCALES
 from bot.redaction import hide_password
 
 DEFAULT_SLACK_API_URL = "https://slack.com/api/"
@@ -70,6 +71,7 @@ class Settings:
     listener_threads: int = 64
     workers: int = 1  # worker processes `run` starts (0: none; run `python -m bot worker` separately)
     data_dir: Path = Path("./data")
+    team_language: str = "en"  # TEAM_LANGUAGE: the language of channel posts (a bot.i18n.LOCALES key)
 
     @property
     def socket_mode(self) -> bool:
@@ -274,6 +276,18 @@ def load_settings(
 
     data_dir = Path(get("DATA_DIR") or "./data")
 
+    team_language = DEFAULT_LOCALE
+    if get("TEAM_LANGUAGE"):
+        by_name = {name.lower(): name for name in LOCALES}
+        if get("TEAM_LANGUAGE").lower() in by_name:
+            team_language = by_name[get("TEAM_LANGUAGE").lower()]
+        else:
+            problems.append(
+                f"TEAM_LANGUAGE must be one of {', '.join(LOCALES)}: the language of the bot's posts in "
+                f"NOTIFY_CHANNEL (default {DEFAULT_LOCALE}; each person's DMs and answers follow their own "
+                "Slack language or /connect-amazon language)."
+            )
+
     if problems:
         raise SettingsError(problems)
     return Settings(
@@ -297,4 +311,5 @@ def load_settings(
         listener_threads=threads["LISTENER_THREADS"],
         workers=workers,
         data_dir=data_dir,
+        team_language=team_language,
     )

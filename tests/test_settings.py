@@ -35,7 +35,19 @@ def test_defaults() -> None:
     assert s.sp_api_endpoint is None
     assert s.log_level == "INFO"
     assert s.reminder_days == (30, 14, 7, 3, 1)
+    assert s.team_language == "en"
     assert not s.socket_mode
+
+
+@pytest.mark.parametrize(("value", "expected"), [("en", "en"), ("EN", "en"), ("zh-CN", "zh-CN"), ("zh-cn", "zh-CN"),
+                                                  (" zh-CN ", "zh-CN")])
+def test_team_language_names_a_catalog(value: str, expected: str) -> None:
+    assert load_settings({**GOOD, "TEAM_LANGUAGE": value}, env_file="/nonexistent/.env").team_language == expected
+
+
+def test_a_wrong_team_language_lists_the_choices() -> None:
+    (found,) = problems({**GOOD, "TEAM_LANGUAGE": "Klingon"})
+    assert found.startswith("TEAM_LANGUAGE must be one of en, zh-CN") and "NOTIFY_CHANNEL" in found
 
 
 def test_repr_hides_tokens() -> None:
@@ -78,6 +90,8 @@ def test_each_missing_setting_has_its_sentence(missing: str, expect: list[str]) 
         ("REMINDER_DAYS", "30,x", "REMINDER_DAYS"),
         ("SWEEP_INTERVAL", "soon", "SWEEP_INTERVAL"),
         ("CONNECT_ALLOWED", "some people", "CONNECT_ALLOWED"),
+        ("TEAM_LANGUAGE", "fr", "zh-CN"),
+        ("TEAM_LANGUAGE", "zh", "zh-CN"),
     ],
 )
 def test_malformed_setting_names_the_variable(name: str, value: str, word: str) -> None:

@@ -925,4 +925,36 @@ MESSAGES: dict[str, str] = {
     "onboarding.help.extra.audit": "• `/connect-amazon audit [NAME]`: the audit trail (admins only).",
     "onboarding.help.outro": "Never paste a secret or token into a channel or DM: only into the private form.",
     # --- end onboarding --------------------------------------------------------------------------
+    # --- general.language (/connect-amazon language: each person's own language; bot.flows.language)
+    # a language's name as it is listed to people (by its LOCALES module name); {language} below is one
+    "general.language.name.en": "English",
+    "general.language.name.zh_cn": "简体中文 (Simplified Chinese)",
+    # one accepted value in a list of {choices}: {code} is what to type
+    "general.language.choice": "`{code}` ({name})",
+    "general.language.choice.auto": "`{code}` (follow your Slack language)",
+    "general.language.set": (
+        "Done: the bot now speaks {language} to you, whatever your Slack language. "
+        "`/connect-amazon language auto` follows your Slack language again."
+    ),
+    "general.language.auto": "Done: the bot follows your Slack language again.",
+    "general.language.current.chosen": (
+        "The bot speaks {language} to you: your own choice. "
+        "To change it, type `/connect-amazon language` and one of: {choices}."
+    ),
+    "general.language.current.slack": (
+        "The bot speaks {language} to you, following your Slack language. "
+        "To choose another, type `/connect-amazon language` and one of: {choices}."
+    ),
+    "general.language.unknown": (
+        "The bot does not speak {value}: type `/connect-amazon language` and one of: {choices}. Nothing was changed."
+    ),
+    "general.language.failed": (
+        "Your language could not be saved just now, and nothing was changed: try again in a minute."
+    ),
+    # the help line (bot/views/help.py lists onboarding.help.extra.<subcommand>)
+    "onboarding.help.extra.language": (
+        "• `/connect-amazon language zh-CN|en|auto`: the language the bot speaks to you "
+        "(`auto`: your Slack language)."
+    ),
+    # --- end general.language --------------------------------------------------------------------
 }

@@ -17,7 +17,8 @@ from slack_bolt import App, BoltContext, BoltResponse
 from slack_sdk.errors import SlackApiError, SlackClientError
 
 from bot.flows import authz
-from bot.i18n import t
+from bot.i18n import DEFAULT_LOCALE, resolve_locale, supported, t
+from bot.locales import Locales, users_info
 from bot.payload import get_str, selected_value, state_values
 from bot.response_url import GuardedRespond
 from bot.slack_errors import slack_error
@@ -52,22 +53,41 @@ class Actor:
 
     ``lookup()`` asks ``users.info`` on first use only and keeps the answer for the rest of the request
     (a lazy listener shares it: Bolt's deep copy of the context returns this same object). A person in
-    ADMIN_USER_IDS, or a request without a user, needs no lookup. ``locale`` is "en" until the edge reads
-    the person's Slack locale.
+    ADMIN_USER_IDS, or a request without a user, needs no lookup for that.
+
+    ``locale`` (the reader's language) is worked out on first read, not before: the person's own choice
+    (``/connect-amazon language``), else their Slack locale (cached across requests by ``locales``; when
+    not cached, the same one ``users.info`` call the admin flags use, so a request costs at most one),
+    else English. A request that never speaks to the person never asks.
     """
 
     def __init__(self, *, user_id: str, team_id: str, client: Any, admin_user_ids: Collection[str],
-                 locale: str = "en") -> None:
+                 locale: str | None = None, locales: Locales | None = None) -> None:
         self.user_id = user_id
         self.team_id = team_id
-        self.locale = locale
         self._client = client
         self._admin_user_ids = frozenset(admin_user_ids)
-        self._lock = threading.Lock()
+        self._locales = locales
+        self._lock = threading.RLock()
+        self._user: tuple[dict[str, Any] | None, str | None] | None = None  # users.info: (user, error)
         self._looked_up: tuple[authz.Actor, str | None] | None = None
+        self._locale = supported(locale) if locale is not None else None
 
     def __repr__(self) -> str:
         return f"Actor(user_id={self.user_id!r}, team_id={self.team_id!r})"
+
+    @property
+    def locale(self) -> str:
+        """The reader's catalog (a ``bot.i18n.LOCALES`` key), worked out on first read."""
+        with self._lock:
+            if self._locale is None:
+                self._locale = self._resolve_locale()
+            return self._locale
+
+    def forget_locale(self) -> None:
+        """Work the language out again on the next read (the person just changed their choice)."""
+        with self._lock:
+            self._locale = None
 
     @property
     def words(self) -> Words:
@@ -82,6 +102,35 @@ class Actor:
         """In ADMIN_USER_IDS."""
         return bool(self.user_id) and self.user_id in self._admin_user_ids
 
+    def _slack_user(self) -> tuple[dict[str, Any] | None, str | None]:
+        """This request's one ``users.info`` answer (with the locale, which is remembered for later
+        requests): (user, None), or (None, Slack's error)."""
+        with self._lock:
+            if self._user is None:
+                self._user = users_info(self._client, self.user_id)
+                user = self._user[0]
+                if user is not None and self._locales is not None:
+                    self._locales.remember(self.team_id, self.user_id, user.get("locale"))
+            return self._user
+
+    def _resolve_locale(self) -> str:
+        if not self.user_id:
+            return DEFAULT_LOCALE
+        if self._locales is not None:
+            chosen = self._locales.choice(self.team_id, self.user_id)
+            if chosen is not None:
+                return chosen
+            cached = self._locales.cached(self.team_id, self.user_id)
+            if cached is not None:
+                return cached
+        if self._client is None:
+            return DEFAULT_LOCALE
+        user, _error = self._slack_user()  # a failure is logged there; the person reads English
+        if user is None:
+            return DEFAULT_LOCALE
+        slack_locale = user.get("locale")
+        return resolve_locale(slack_locale if isinstance(slack_locale, str) else None)
+
     def lookup(self) -> tuple[authz.Actor, str | None]:
         """The person's workspace admin/owner flags as ``authz.Actor``, and the Slack error if users.info
         failed (the flags then read False). One rule: admin is ``is_admin``; owner is ``is_owner`` or
@@ -94,15 +143,9 @@ class Actor:
     def _ask(self) -> tuple[authz.Actor, str | None]:
         if not self.user_id or self.listed or self._client is None:
             return authz.Actor(user_id=self.user_id), None
-        try:
-            response = self._client.users_info(user=self.user_id)
-            user = response.get("user") or {}
-        except (SlackApiError, SlackClientError) as exc:
-            error = slack_error(exc)
-            log.warning("users.info failed for %s: %s", self.user_id, error)
+        user, error = self._slack_user()
+        if user is None:
             return authz.Actor(user_id=self.user_id), error
-        if not isinstance(user, dict):
-            user = {}
         return authz.Actor(user_id=self.user_id, is_workspace_admin=bool(user.get("is_admin")),
                            is_workspace_owner=bool(user.get("is_owner") or user.get("is_primary_owner"))), None
 
@@ -156,12 +199,15 @@ def answer_person(context: BoltContext, body: Any, text: str) -> None:
     respond(text=text, response_type="ephemeral", replace_original=False)
 
 
-def install(app: App, admin_user_ids: Collection[str]) -> None:
-    """Register the actor middleware and the one error handler on ``app`` (ADMIN_USER_IDS: ``admin_user_ids``)."""
+def install(app: App, admin_user_ids: Collection[str], locales: Locales | None = None) -> None:
+    """Register the actor middleware and the one error handler on ``app`` (ADMIN_USER_IDS: ``admin_user_ids``;
+    ``locales``: the bot's one ``Locales``, which remembers Slack locales across requests; without it the
+    app keeps its own, with no stored choices)."""
+    book = locales if locales is not None else Locales(None)
 
     def actor_middleware(context: BoltContext, body: dict[str, Any], next: Callable[[], Any]) -> Any:  # noqa: A002
         context[ACTOR] = Actor(user_id=user_id_of(body), team_id=team_id_of(body), client=context.client,
-                               admin_user_ids=admin_user_ids)
+                               admin_user_ids=admin_user_ids, locales=book)
         return next()
 
     app.use(actor_middleware)
@@ -175,7 +221,11 @@ def install(app: App, admin_user_ids: Collection[str]) -> None:
         else:
             log.error("a listener failed", exc_info=error)
         try:
-            answer_person(context, body, t("general.listener_failed"))
+            try:
+                text = actor_of(context).words.text("general.listener_failed")  # in the person's language
+            except Exception:  # noqa: BLE001 - their language cannot be rendered: English, which always can
+                text = t("general.listener_failed")
+            answer_person(context, body, text)
         except Exception as exc:  # noqa: BLE001 - the error is logged above; the answer is best effort
             log.warning("could not tell the person about the error: %s", slack_error(exc))
         return None

@@ -7,7 +7,8 @@
 - ``audit``: the audit trail; ``checklist``: the DM checklist; ``health``: the health-check schedule;
 - ``expiry``: client-secret expiry and due reminders; ``claims``: idempotency keys and the reminder ledger;
 - ``jobs``: the job queue (enqueue, claim with a lease, settle, heartbeats, stats; own sessions);
-- ``keys``: key rotation. ``_shared`` holds what they share (field names, ``_aware``).
+- ``keys``: key rotation; ``preferences``: each person's own choices (their language). ``_shared`` holds
+  what they share (field names, ``_aware``).
 
 Callers use ``from storage import repo`` and ``repo.function(...)`` (every public name is re-exported
 here); code may also import a concern's module directly.
@@ -124,6 +125,11 @@ from storage.repo.keys import (
     RotationFailure,
     rotate_keys,
 )
+from storage.repo.preferences import (
+    get_language,
+    get_language_any_team,
+    set_language,
+)
 
 __all__ = [
     "CLIENT_SECRET",
@@ -171,6 +177,8 @@ __all__ = [
     "get_connection",
     "get_connection_by_id",
     "get_connection_by_key",
+    "get_language",
+    "get_language_any_team",
     "get_team_connection",
     "get_job",
     "give_up",
@@ -203,5 +211,6 @@ __all__ = [
     "secret_expiry",
     "set_checklist_steps",
     "set_idempotency_result",
+    "set_language",
     "settle_reminder_claims",
 ]

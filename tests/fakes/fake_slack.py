@@ -146,6 +146,9 @@ class ApiRequest:
     token_kind: str | None
 
 
+DEFAULT_LOCALE = "en-US"  # the locale users.info reports for a person who never changed it
+
+
 def make_user(user_id: str, name: str, real_name: str | None = None, *, is_admin: bool = False,
               is_owner: bool = False, is_primary_owner: bool = False, is_bot: bool = False,
               deleted: bool = False, tz: str = "Europe/Berlin", tz_label: str = "Central European Time",
@@ -317,6 +320,8 @@ class FakeSlack:
             "S0ADMINS": ["U0ADMIN", "U0OWNER"]}
         self.trigger_ttl = trigger_ttl
         self.strict_triggers = strict_triggers
+        # user id -> the Slack locale users.info reports with include_locale=true (set_locale); others: en-US
+        self.locales: dict[str, str] = {}
 
         self._lock = threading.RLock()
         self._changed = threading.Condition(self._lock)
@@ -478,6 +483,12 @@ class FakeSlack:
         with self._lock:
             self.users[user_id] = user
         return user
+
+    def set_locale(self, user_id: str, locale: str) -> None:
+        """The Slack locale (``zh-CN``, ``en-US``, ...) ``users.info`` reports for ``user_id`` when asked
+        with ``include_locale=true``, as the person set it in their Slack preferences."""
+        with self._lock:
+            self.locales[user_id] = locale
 
     def add_channel(self, channel_id: str, name: str, *, bot_is_member: bool = True,
                     is_private: bool = False, members: set[str] | None = None) -> Channel:
@@ -875,8 +886,9 @@ def _users_info(fake: FakeSlack, req: ApiRequest) -> dict[str, Any]:
     if user is None:
         raise SlackError("user_not_found")
     user = json.loads(json.dumps(user))
+    # Slack adds the person's locale only when asked (include_locale=true; slack_sdk sends 1).
     if str(req.params.get("include_locale", "")).lower() in ("1", "true"):
-        user["locale"] = "en-US"
+        user["locale"] = fake.locales.get(user["id"], DEFAULT_LOCALE)
     return {"user": user}
 
 

@@ -166,6 +166,9 @@ def test_users_and_usergroups(fake: FakeSlack, client: WebClient) -> None:
     new = client.users_info(user="U0NEW", include_locale=True)["user"]
     assert new["tz"] == "Asia/Tokyo" and new["tz_offset"] == 32400 and new["locale"] == "en-US"
     assert client.users_info(user="U0OWNER")["user"]["is_primary_owner"] is True
+    fake.set_locale("U0NEW", "zh-CN")
+    assert client.users_info(user="U0NEW", include_locale=True)["user"]["locale"] == "zh-CN"
+    assert "locale" not in client.users_info(user="U0NEW")["user"]  # only when asked, as Slack does
     assert client.usergroups_users_list(usergroup="S0ADMINS")["users"] == ["U0ADMIN", "U0OWNER"]
     for call, error in ((lambda: client.users_info(user="U0GHOST"), "user_not_found"),
                         (lambda: client.usergroups_users_list(usergroup="S0NONE"), "no_such_subteam")):

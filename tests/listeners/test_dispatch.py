@@ -81,7 +81,8 @@ def test_help_is_acked_empty_and_answered_with_every_subcommand(edge: BotHarness
     assert answer.params["response_type"] == "ephemeral"
     text = answer.params["blocks"][0]["text"]["text"]
     expected = [md("onboarding.help.intro"), *(md(f"onboarding.help.command.{n}") for n in ("start", "status", "help")),
-                *(t(f"onboarding.help.extra.{n}") for n in ("audit", "disconnect", "reauthorize", "rotate")),
+                *(t(f"onboarding.help.extra.{n}") for n in ("audit", "disconnect", "language", "reauthorize",
+                                                                   "rotate")),
                 md("onboarding.help.outro")]
     assert text == "\n".join(expected)
 
