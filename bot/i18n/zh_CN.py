@@ -1,0 +1,445 @@
+"""简体中文消息（Simplified Chinese messages）。键与 en.py 相同，按功能分组；每个键的 {占位符} 与 en.py 一致。"""
+
+# 术语表（English term → 中文术语）：
+#   Seller Central → 卖家中心
+#   Vendor Central → 供应商中心
+#   Developer Central → Developer Central（开发者中心）；短句中写“开发者中心”
+#   Solution Provider Portal → Solution Provider Portal（解决方案提供商门户）
+#   Apps and Services / Apps & Services → Apps and Services（应用和内容）
+#   Develop Apps → Develop Apps（开发应用）
+#   developer profile → 开发者资料
+#   app → 应用
+#   app client → 应用客户端
+#   credentials → 凭证
+#   LWA credentials（Amazon 页面上的栏目）→ LWA credentials（LWA 凭证）
+#   LWA client ID / Client identifier → LWA 客户端 ID
+#   LWA client secret / Client secret → LWA 客户端密钥（上下文明确时写“客户端密钥”）
+#   refresh token → 刷新令牌
+#   access token → 访问令牌
+#   Seller ID / merchant token → Seller ID / 卖家记号（Your Merchant Token）
+#   vendor code → 供应商代码
+#   account type → 账户类型；Seller / Vendor → 卖家 / 供应商
+#   primary account user → 主账号
+#   Professional selling account → 专业卖家账号
+#   connection → 连接；connection name → 连接名称
+#   connect / disconnect → 连接 / 断开连接
+#   marketplace → 站点（美国站、英国站、德国站、日本站……）
+#   marketplace ID → 站点 ID（marketplace ID）
+#   region → 区域：North America → 北美，Europe → 欧洲，Far East → 远东
+#   store → 店铺
+#   authorize / re-authorize → 授权 / 重新授权
+#   rotate (a secret) → 轮换
+#   expire / expiry → 到期（已过期）
+#   verify → 验证
+#   health check → 健康检查
+#   exposed / leaked → 已泄露
+#   leak guard → 泄露防护
+#   audit trail → 审计记录
+#   data roles → 数据角色
+#   security questionnaire → 安全问卷
+#   Sandbox / Production → Sandbox（沙盒）/ Production（生产环境）
+#   request id → 请求 ID
+#   workspace → 工作区；workspace admin / owner → 工作区管理员 / 所有者
+#   team channel → 团队频道
+#   direct message (DM) → 私信
+#   Home tab / App Home → 主页标签页
+#   checklist → 步骤清单
+#   private form → 私密表单
+#   encryption key → 加密密钥
+#   database / migration / revision → 数据库 / 迁移 / 版本
+#   settings（环境变量）→ 设置项；setting names stay as they are (NOTIFY_CHANNEL, ENCRYPTION_KEYS, …)
+#   Identifiers stay as they are: Seller ID, LWA, Login with Amazon, SP-API, Atzr|, amzn1., Slack, Amazon,
+#   /connect-amazon and its sub-commands.
+#
+# Slack mrkdwn: *粗体*、_斜体_ 和 `代码` 旁边如果紧挨着汉字，Slack 不会渲染，所以两侧留空格（或半角标点）。
+
+from __future__ import annotations
+
+MESSAGES: dict[str, str] = {
+    # --- general -----------------------------------------------------------------------------
+    # how dates, times and lists are written (bot.views.blocks.Words)
+    "general.date": "{year}年{month}月{day}日",
+    "general.datetime": "{date} {hour:02d}:{minute:02d} UTC",
+    "general.list_separator": "、",
+    "general.unexpected_error": (
+        "我们这边出了点问题，没有做任何更改。请一分钟后再试；如果一直出现，请联系你的 Slack 管理员。"
+    ),
+    "general.listener_failed": (
+        "处理这项操作时我们这边出了点问题，操作可能没有完成。请一分钟后再试；如果一直出现，请联系你的 Slack 管理员。"
+    ),
+    # start-up checks of `run` and `sweep` (printed to the operator; the bot exits with code 2)
+    "general.startup.cannot_start": "机器人无法启动：",
+    "general.startup.missing_keys": (
+        "数据库中的密文是用密钥 {kids} 加密的，但 {source} 中没有这个密钥，所以机器人在做任何更改之前就停止了。"
+        "请恢复该密钥（把它的 KID:BASE64 条目加回 ENCRYPTION_KEYS，放在最新密钥之后），"
+        "或把 ENCRYPTION_KEYS 设为包含它的条目。"
+    ),
+    "general.startup.missing_key_file": (
+        "数据库中的密文是用密钥 {kids} 加密的，但没有设置 ENCRYPTION_KEYS，密钥文件 {path} 也不存在，"
+        "所以机器人没有生成新密钥就停止了。请从备份中恢复该密钥文件，或把 ENCRYPTION_KEYS 设为包含 {kids} 的 "
+        "KID:BASE64 条目。"
+    ),
+    "general.startup.database_unreachable": (
+        "DATABASE_URL：无法连接数据库 {where}（{reason}）。请启动数据库或更正 DATABASE_URL，然后重新启动机器人。"
+    ),
+    "general.startup.sqlite_unopenable": (
+        "DATABASE_URL：无法打开 SQLite 文件 {where}（{reason}）。请确认所在文件夹存在、当前用户有写入权限，"
+        "或更正 DATABASE_URL。"
+    ),
+    "general.startup.slack_token_rejected": (
+        "Slack 拒绝了 SLACK_BOT_TOKEN（{error}）。请到 Slack 应用的 OAuth & Permissions 页面重新复制 "
+        "Bot User OAuth Token（xoxb-…）；如果应用已被移除，请把它重新安装到工作区。"
+    ),
+    "general.startup.slack_app_token_rejected": (
+        "Slack 拒绝了 SLACK_APP_TOKEN（{error}）。请在 Slack 应用的 Basic Information 页面创建一个带 "
+        "connections:write 权限范围的 App-Level Token，并把 SLACK_APP_TOKEN 设为它；或者不设置它，以 HTTP 模式运行。"
+    ),
+    "general.startup.slack_unreachable": (
+        "SLACK_API_URL {url} 上的 Slack 没有响应（{reason}）。请检查这台主机访问 Slack 的网络（代理、防火墙、DNS），"
+        "或不设置 SLACK_API_URL，改用 {default}。"
+    ),
+    "general.startup.slack_not_slack": (
+        "SLACK_API_URL {url} 的响应不像 Slack Web API（HTTP {status}）。请不设置 SLACK_API_URL，改用 {default}，"
+        "或更正它。"
+    ),
+    "general.startup.slack_error": (
+        "机器人检查 {setting} 时，Slack 返回了 {error}。请一分钟后再试；如果一直出现，请查看 https://slack-status.com 。"
+    ),
+    # `python -m bot doctor`: one line per check (after ✓ or ✗); a failing line says what to do
+    "general.doctor.settings_ok": "设置项：完整（{mode}）。",
+    "general.doctor.mode_socket": "Socket Mode，因为设置了 SLACK_APP_TOKEN",
+    "general.doctor.mode_http": "HTTP 模式，端口 {port}，因为没有设置 SLACK_APP_TOKEN",
+    "general.doctor.settings_first": (
+        "其他检查需要先有这些设置项：请在环境变量或 .env 中改好，然后重新运行 `python -m bot doctor`。"
+    ),
+    "general.doctor.database_ok": "数据库 {where}：可以连接，迁移已是最新（版本 {revision}）。",
+    "general.doctor.database_empty": (
+        "数据库 {where}：可以连接，但还没有表；`python -m bot run` 首次启动时会创建。"
+    ),
+    "general.doctor.database_new_file": (
+        "数据库：SQLite 文件 {where} 还不存在；`python -m bot run` 首次启动时会创建。"
+    ),
+    "general.doctor.database_behind": (
+        "数据库 {where}：可以连接；有 {count} 个迁移待执行（从版本 {current} 到 {head}），"
+        "`python -m bot run` 启动时会自动执行。"
+    ),
+    "general.doctor.database_ahead": (
+        "数据库 {where}：当前版本是 {current}，这个版本的机器人不认识它（是更新的版本做的迁移）。"
+        "请运行那个更新的版本，或恢复迁移之前的备份。"
+    ),
+    "general.doctor.keys_ok": (
+        "密钥：已存密文用到的密钥都在，并且能解密（{in_use}）；{source} 中有 {held}。"
+    ),
+    "general.doctor.keys_wrong_material": (
+        "密钥：{source} 中 ID 为“{kid}”的密钥无法解密以该 ID 存储的密文，说明这是另一个同 ID 的密钥。"
+        "请放回“{kid}”原来的 KID:BASE64 条目。"
+    ),
+    "general.doctor.keys_none_stored": "密钥：还没有存储任何密文；{source} 中有 {held}。",
+    "general.doctor.keys_will_generate": (
+        "密钥：没有设置 ENCRYPTION_KEYS，也还没有存储任何密文；`python -m bot run` 首次启动时会生成 {path}"
+        "（试用没问题；生产环境应从密钥管理服务传入 ENCRYPTION_KEYS）。"
+    ),
+    "general.doctor.keys_unchecked": "密钥：未检查，因为数据库检查失败（见上一行）。",
+    "general.doctor.slack_ok": "Slack：SLACK_BOT_TOKEN 可用；机器人在 {team}（{team_id}）中的名字是 @{user}。",
+    "general.doctor.app_token_ok": "Slack：SLACK_APP_TOKEN 可以建立 Socket Mode 连接。",
+    "general.doctor.channel_ok": "NOTIFY_CHANNEL {channel}：机器人是该频道成员。",
+    "general.doctor.channel_not_member": (
+        "NOTIFY_CHANNEL {channel}：机器人不是该频道成员，在那里发消息会失败。请在该频道中输入 /invite @{bot} 。"
+    ),
+    "general.doctor.channel_not_found": (
+        "NOTIFY_CHANNEL {channel}：机器人找不到这个 ID 的频道。请核对 ID（打开频道，点击频道名称，"
+        "频道 ID 在最下方）；如果是私密频道，请先邀请机器人加入。"
+    ),
+    "general.doctor.channel_error": (
+        "NOTIFY_CHANNEL {channel}：机器人读取该频道时，Slack 返回了 {error}。请用 manifest.yml 重新安装应用"
+        "（需要 channels:history 和 groups:history 权限范围），然后再试。"
+    ),
+    "general.doctor.channel_unchecked": (
+        "NOTIFY_CHANNEL {channel}：未检查，因为 Slack 检查失败（见上一行）。"
+    ),
+    "general.doctor.amazon_ok": "{what} {url}：可以连接（HTTP {status}）。",
+    "general.doctor.amazon_down": (
+        "{what} {url}：没有响应（{reason}）。请检查这台主机访问 Amazon 的网络（代理、防火墙、DNS）{hint}。"
+    ),
+    "general.doctor.amazon_hint": "，或更正 {setting}",
+    "general.doctor.all_passed": "所有检查都已通过：用 `python -m bot run` 启动机器人。",
+    "general.doctor.failed": (
+        "有 {count} 项检查未通过：请按 ✗ 行的提示修正，然后重新运行 `python -m bot doctor`。"
+    ),
+    # --- amazon (verification verdicts, credential format checks) -------------------------------
+    # verdicts: (cause, next step) per kind; {store_part}, {marketplace_part}, {role}, {request_part}
+    "amazon.verdict.verified.cause": "Amazon 已接受这些凭证{store_part}{marketplace_part}。",
+    "amazon.verdict.verified.next": "无需操作：连接正常。",
+    "amazon.verdict.invalid_client.cause": "Login with Amazon 不接受这个 LWA 客户端 ID 或客户端密钥。",
+    "amazon.verdict.invalid_client.next": (
+        "在 Developer Central（开发者中心）打开该应用，点击 LWA credentials 下的 View，"
+        "重新复制 Client identifier 和 Client secret，分别粘贴到对应的栏中。"
+    ),
+    "amazon.verdict.secret_expired.cause": (
+        "LWA 客户端密钥已过期：密钥的有效期是 180 天，轮换后旧密钥只能再用 7 天。"
+    ),
+    "amazon.verdict.secret_expired.next": (
+        "在开发者中心打开 LWA credentials 下的 View，点击 Rotate secret，然后把新的客户端密钥粘贴到这里。"
+    ),
+    "amazon.verdict.invalid_grant.cause": (
+        "Login with Amazon 拒绝了这个刷新令牌：它已被撤销、属于另一个应用，或已被更新的授权取代。"
+    ),
+    "amazon.verdict.invalid_grant.next": (
+        "重新授权该应用（Edit App → Authorize），然后粘贴新的刷新令牌（Atzr|...）。"
+    ),
+    "amazon.verdict.unauthorized_client.cause": (
+        "Login with Amazon 认识这个应用，但不允许它用刷新令牌换取访问令牌（unauthorized_client）。"
+        "通常是该应用在开发者中心的注册还没完成，或者这组 LWA 凭证不属于 Selling Partner API 应用{request_part}。"
+    ),
+    "amazon.verdict.unauthorized_client.next": (
+        "在开发者中心打开该应用，确认注册已完成，并确认 LWA 客户端 ID 和客户端密钥正是该应用 LWA credentials "
+        "下的那一组；然后重新授权该应用（Edit App → Authorize），粘贴新的刷新令牌（Atzr|...）。"
+    ),
+    "amazon.verdict.marketplace_not_authorized.cause": (
+        "凭证可用，但不适用于你选择的站点{marketplace_part}。每个区域（北美、欧洲、远东）都需要单独授权。"
+    ),
+    "amazon.verdict.marketplace_not_authorized.next": (
+        "请选择这次授权覆盖的站点；或者为该区域授权应用，然后粘贴 Amazon 为该区域显示的刷新令牌。"
+    ),
+    "amazon.verdict.missing_role.cause": (
+        "Amazon 拒绝了请求：应用缺少{role}角色（或者这次授权属于另一个区域）。"
+    ),
+    "amazon.verdict.missing_role.next": (
+        "在开发者中心编辑该应用，添加{role}角色，然后重新授权应用，并粘贴新的刷新令牌。"
+    ),
+    "amazon.verdict.rate_limited.cause": "Amazon 目前限制了我们的调用频率{request_part}。",
+    "amazon.verdict.rate_limited.next": (
+        "请几分钟后再试；就我们所知，凭证本身没有问题。"
+    ),
+    "amazon.verdict.amazon_unavailable.cause": "Amazon 返回了服务器错误{request_part}。",
+    "amazon.verdict.amazon_unavailable.next": (
+        "请几分钟后再试；如果一直失败，请查看 Amazon 的 SP-API 状态页面。"
+    ),
+    "amazon.verdict.amazon_error.cause": (
+        "Amazon 那边出了问题，拒绝了请求；这并不说明凭证有问题{request_part}。"
+    ),
+    "amazon.verdict.amazon_error.next": (
+        "凭证无需修改：请稍后再试。如果一直出现，请查看 Amazon 的 SP-API 状态页面，并把请求 ID 告诉机器人的运维人员。"
+    ),
+    "amazon.verdict.network_error.cause": "我们无法通过网络连接到 Amazon。",
+    "amazon.verdict.network_error.next": (
+        "请几分钟后再试；如果一直失败，请让机器人的运维人员检查网络访问。"
+    ),
+    "amazon.verdict.timeout.cause": "Amazon 没有及时响应。",
+    "amazon.verdict.timeout.next": "请几分钟后再试。",
+    "amazon.verdict.unexpected.cause": "Amazon 返回了意料之外的响应{request_part}。",
+    "amazon.verdict.unexpected.next": (
+        "请稍后再试；如果再次出现，请把请求 ID 告诉机器人的运维人员。"
+    ),
+    "amazon.verdict.part.store": "（店铺：{store}）",
+    "amazon.verdict.part.authorized": "，已授权站点：{marketplaces}",
+    "amazon.verdict.part.verified_in": "，适用于{marketplaces}",
+    "amazon.verdict.part.request": "（Amazon 请求 ID：{request_id}）",
+    "amazon.verdict.part.role_unknown": "所需的",
+    "amazon.marketplace.name": "{name}（{country}）",
+    "amazon.marketplace.separator": "、",
+    # marketplace and region names (bot.views.blocks.Words.marketplace/region); Amazon's "Marketplace IDs" page
+    "amazon.marketplace.CA": "加拿大站",
+    "amazon.marketplace.US": "美国站",
+    "amazon.marketplace.MX": "墨西哥站",
+    "amazon.marketplace.BR": "巴西站",
+    "amazon.marketplace.IE": "爱尔兰站",
+    "amazon.marketplace.ES": "西班牙站",
+    "amazon.marketplace.UK": "英国站",
+    "amazon.marketplace.FR": "法国站",
+    "amazon.marketplace.BE": "比利时站",
+    "amazon.marketplace.NL": "荷兰站",
+    "amazon.marketplace.DE": "德国站",
+    "amazon.marketplace.IT": "意大利站",
+    "amazon.marketplace.SE": "瑞典站",
+    "amazon.marketplace.ZA": "南非站",
+    "amazon.marketplace.PL": "波兰站",
+    "amazon.marketplace.EG": "埃及站",
+    "amazon.marketplace.TR": "土耳其站",
+    "amazon.marketplace.SA": "沙特阿拉伯站",
+    "amazon.marketplace.AE": "阿联酋站",
+    "amazon.marketplace.IN": "印度站",
+    "amazon.marketplace.SG": "新加坡站",
+    "amazon.marketplace.AU": "澳大利亚站",
+    "amazon.marketplace.JP": "日本站",
+    "amazon.region.NA": "北美",
+    "amazon.region.EU": "欧洲",
+    "amazon.region.FE": "远东",
+    # the fields of the connect form
+    "amazon.field.account_type.label": "账户类型",
+    "amazon.field.seller_id.label": "Seller ID",
+    "amazon.field.vendor_code.label": "供应商代码",
+    "amazon.field.client_id.label": "LWA 客户端 ID",
+    "amazon.field.client_secret.label": "LWA 客户端密钥",
+    "amazon.field.refresh_token.label": "刷新令牌",
+    "amazon.field.marketplace.label": "站点",
+    "amazon.field.connection_name.label": "连接名称",
+    "amazon.field.client_id.how_to": (
+        "LWA 客户端 ID 就是开发者中心 LWA credentials（View）下的 Client identifier，"
+        "以 amzn1.application-oa2-client 开头。"
+    ),
+    "amazon.field.client_secret.how_to": (
+        "LWA 客户端密钥就是开发者中心 LWA credentials（View）下的 Client secret，以 amzn1.oa2-cs.v1 开头。"
+    ),
+    "amazon.field.refresh_token.how_to": (
+        "授权应用时（Edit App → Authorize）会显示刷新令牌，以 Atzr| 开头。"
+    ),
+    "amazon.field.seller_id.how_to": (
+        "Seller ID（卖家记号）在卖家中心的 Settings（设置）→ Account Info（账户信息）→ Business Information"
+        "（公司信息）→ Your Merchant Token（您的卖家记号）中，以大写字母 A 开头。"
+    ),
+    "amazon.field.vendor_code.how_to": (
+        "供应商代码在供应商中心的 Settings → Contacts 中，由字母和数字组成，例如 ABC12。"
+    ),
+    "amazon.field.marketplace.how_to": (
+        "请填写国家代码（如 US、UK、DE、JP）或站点 ID（如 ATVPDKIKX0DER）。"
+    ),
+    # what a pasted value looks like
+    "amazon.kind.client_id": "LWA 客户端 ID（amzn1.application-oa2-client.…）",
+    "amazon.kind.client_secret": "LWA 客户端密钥（amzn1.oa2-cs.v1.…）",
+    "amazon.kind.legacy_secret": "看起来像 LWA 客户端密钥的内容",
+    "amazon.kind.refresh_token": "刷新令牌（Atzr|…）",
+    "amazon.kind.access_token": "访问令牌（Atza|…），它一小时内就会过期，不是这里需要的",
+    "amazon.kind.app_id": "App ID（amzn1.sp.solution.…），它不是登录凭证",
+    "amazon.kind.application_id": (
+        "应用列表上显示的 Application ID（amzn1.sellerapps.app.…），它不是 LWA 客户端 ID"
+    ),
+    "amazon.kind.security_profile": "Login with Amazon 安全配置文件 ID（amzn1.application.…）",
+    "amazon.kind.marketplace_id": "站点 ID",
+    "amazon.kind.url": "网址",
+    "amazon.kind.email": "邮箱地址",
+    # format errors and notes; {label} is a field label, {how_to} that field's how-to sentence
+    "amazon.error.empty": "“{label}”为空。{how_to}",
+    "amazon.error.sandbox": (
+        "“{label}”看起来来自 Sandbox（沙盒）应用或端点，而 Sandbox 应用只返回测试数据。"
+        "请使用开发者中心里 Production（生产环境）应用的凭证。"
+    ),
+    "amazon.error.mixup": "“{label}”栏里填的是{what}{where}。{how_to}",
+    "amazon.error.mixup_where": "；它应该填在“{target}”栏",
+    "amazon.error.inner_space": (
+        "“{label}”中间有空格或换行。请直接从 Amazon 完整地重新复制。"
+    ),
+    "amazon.error.invisible_char": (
+        "“{label}”中间有不可见字符（聊天软件和文档常会加上这种字符）。请直接从 Amazon 重新复制。"
+    ),
+    "amazon.error.marketplace_id_pasted": (
+        "“{label}”栏里填的是{name}（{country}）的站点 ID；站点请在“站点”栏中选择。{how_to}"
+    ),
+    "amazon.error.client_id.prefix": "LWA 客户端 ID 应以 amzn1.application-oa2-client. 开头。{how_to}",
+    "amazon.error.client_id.tail": (
+        "LWA 客户端 ID 的开头是对的，但后面应是 32 个数字或字母 a-f；它看起来被截断或改动了。请重新复制。"
+    ),
+    "amazon.error.client_id.unreadable": "无法读取 LWA 客户端 ID。{how_to}",
+    "amazon.note.client_secret.legacy": (
+        "这是不带 amzn1.oa2-cs.v1. 前缀的旧版客户端密钥。它可以使用，下次轮换时你会拿到带前缀的新密钥。"
+    ),
+    "amazon.error.client_secret.prefix": "LWA 客户端密钥应以 amzn1.oa2-cs.v1. 开头。{how_to}",
+    "amazon.error.client_secret.tail": (
+        "LWA 客户端密钥的开头是对的，但后面应是 64 个数字或字母 a-f；它看起来被截断或改动了。请重新复制。"
+    ),
+    "amazon.error.client_secret.unreadable": "无法读取 LWA 客户端密钥。{how_to}",
+    "amazon.error.refresh_token.case": (
+        "刷新令牌必须与 Amazon 显示的完全一致，以 Atzr| 开头（大写 A，小写 tzr）。请重新复制。"
+    ),
+    "amazon.error.refresh_token.prefix": "刷新令牌应以 Atzr| 开头。{how_to}",
+    "amazon.error.refresh_token.too_short": (
+        "刷新令牌太短：真正的刷新令牌有几百个字符。请重新复制完整的令牌。"
+    ),
+    "amazon.error.refresh_token.characters": (
+        "刷新令牌中有 Amazon 令牌不会用到的字符。请直接从授权页面重新复制。"
+    ),
+    "amazon.error.refresh_token.unreadable": "无法读取刷新令牌。{how_to}",
+    "amazon.note.seller_id.uppercased": "Seller ID 已按 Amazon 的写法改为大写字母。",
+    "amazon.error.seller_id.start": "Seller ID 应以大写字母 A 开头。{how_to}",
+    "amazon.error.seller_id.characters": "Seller ID 只包含大写字母和数字。{how_to}",
+    "amazon.error.seller_id.too_short": (
+        "Seller ID 应为 8 到 20 个大写字母和数字；这个太短了。{how_to}"
+    ),
+    "amazon.error.seller_id.too_long": (
+        "Seller ID 应为 8 到 20 个大写字母和数字；这个太长了。{how_to}"
+    ),
+    "amazon.error.seller_id.unreadable": "无法读取 Seller ID。{how_to}",
+    "amazon.error.vendor_code.characters": "供应商代码只包含字母和数字，共 2 到 20 个。{how_to}",
+    "amazon.note.vendor_code.uppercased": "供应商代码已改为大写字母。",
+    "amazon.error.vendor_code.unreadable": "无法读取供应商代码。{how_to}",
+    "amazon.error.account_type.choose": "请选择这是卖家账户还是供应商账户。",
+    "amazon.error.selling_partner_id.account_type_first": (
+        "请先选择卖家或供应商：要粘贴哪个 ID 取决于账户类型。"
+    ),
+    "amazon.error.marketplace.empty": "“站点”为空。{how_to}",
+    "amazon.error.marketplace.unknown": "这个站点不在 Amazon 为 SP-API 列出的站点中。{how_to}",
+    "amazon.error.marketplace.unreadable": "无法读取站点。{how_to}",
+    "amazon.error.connection_name.empty": "“连接名称”为空。请起一个名字，例如“美国站-主店”。",
+    "amazon.error.connection_name.too_long": "“连接名称”超过了 80 个字符。请缩短。",
+    "amazon.error.connection_name.control": (
+        "“连接名称”中有换行或控制字符。请只用一行文字。"
+    ),
+    "amazon.error.connection_name.credential": (
+        "“连接名称”中填的是{what}。名称里千万不要放凭证；请用“美国站-主店”这样的名字。"
+    ),
+    "amazon.error.connection_name.unreadable": (
+        "无法读取“连接名称”。请用“美国站-主店”这样的名字。"
+    ),
+    # --- end amazon ------------------------------------------------------------------------------
+    # --- guard (leak guard, audit trail, authorization) -----------------------------------------
+    "guard.leak.kind.client_secret": "LWA 客户端密钥",
+    "guard.leak.kind.refresh_token": "刷新令牌",
+    "guard.leak.and": "和",
+    "guard.leak.warning.headline": "你刚刚在这个频道里发了 {what}。",
+    "guard.leak.warning.edited": "你编辑后的消息里包含 {what}。",
+    "guard.leak.warning.delete": (
+        "请立即删除那条消息（把鼠标移到消息上，点击“更多操作”→“删除消息”）：我无法删除别人的消息。"
+    ),
+    "guard.leak.warning.rotate": (
+        "请把 {what} 当作已泄露：能查看这个频道的人都已经看到了。请在 Developer Central（开发者中心）轮换客户端密钥"
+        "（Apps & Services（应用和内容）→ Develop Apps（开发应用）→ LWA credentials → View → Rotate secret）；"
+        "如果泄露的是刷新令牌，请重新授权应用，获取新的刷新令牌。"
+    ),
+    "guard.leak.warning.next_time": (
+        "下次请使用 `/connect-amazon` ：它通过私密表单收集凭证，并加密保存。"
+    ),
+    "guard.leak.warning.matched": (
+        "它属于 {names}；我已把该连接标记为已泄露，并通知了团队频道（不含密钥本身）。"
+    ),
+    # {label} is a guard.leak.label.* (no article): "The LWA client secret of connection …"
+    "guard.leak.alert.headline": "连接 {name} 的 {label} 被发到了 Slack 上",
+    "guard.leak.alert.body": (
+        "{who} 在 {where} 发了这个连接的 {what}。请把它当作已泄露，立即轮换客户端密钥（点击下方按钮，按步骤操作）。"
+        "那条消息应该删除。"
+    ),
+    "guard.leak.alert.refresh_token_hint": (
+        "没有客户端密钥，刷新令牌就没有用，所以轮换密钥就能堵住漏洞；之后请重新授权应用，获取新的刷新令牌"
+        "（点击“重新授权”按钮）。"
+    ),
+    "guard.leak.alert.reauthorize_button": "重新授权",
+    "guard.leak.alert.somewhere": "某个频道",
+    "guard.leak.alert.an_app": "某个应用",
+    "guard.leak.alert.rotate_button": "立即轮换",
+    "guard.leak.label.client_secret": "LWA 客户端密钥",
+    "guard.leak.label.refresh_token": "刷新令牌",
+    "guard.leak.last_error": "{what}被发到了一条 Slack 消息中（频道 {channel}）；请轮换。",
+    "guard.audit.refused": (
+        "只有工作区管理员和所有者，以及 ADMIN_USER_IDS 中列出的人员，才能查看审计记录。"
+    ),
+    "guard.audit.title_all": "审计记录（最新的在前）",
+    "guard.audit.title_one": "{name} 的审计记录（最新的在前）",
+    "guard.audit.empty_all": "审计记录为空：这个工作区还没有建立过任何连接。",
+    "guard.audit.empty_one": (
+        "审计记录中没有名为 {name} 的连接。`/connect-amazon status` 会列出所有连接及其准确名称。"
+    ),
+    "guard.audit.more": "只显示最新的 {shown} 条记录。指定连接名称可查看该连接的全部记录。",
+    "guard.audit.by_system": "机器人",
+    "guard.audit.name_too_long": "连接名称最多 80 个字符；请用 `/connect-amazon status` 核对。",
+    "guard.audit.lookup_failed": (
+        "我无法确认你是否为工作区管理员（Slack 返回了 {error}）。没有显示任何内容；请一分钟后再试。"
+    ),
+    "guard.audit.action.connected": "已连接",
+    "guard.audit.action.reconnected": "已重新连接（凭证已替换）",
+    "guard.audit.action.rotated_secret": "轮换了客户端密钥",
+    "guard.audit.action.reauthorized": "已重新授权（新的刷新令牌）",
+    "guard.audit.action.disconnected": "已断开连接（密钥已清除）",
+    "guard.audit.action.exposed": "标记为已泄露（在 Slack 消息中发现了密钥）",
+    "guard.audit.action.health_failing": "健康检查失败",
+    "guard.audit.action.health_recovered": "健康检查已恢复",
+    "guard.audit.action.key_rotated": "已用新的加密密钥重新加密",
+}
