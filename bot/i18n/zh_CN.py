@@ -442,4 +442,174 @@ MESSAGES: dict[str, str] = {
     "guard.audit.action.health_failing": "健康检查失败",
     "guard.audit.action.health_recovered": "健康检查已恢复",
     "guard.audit.action.key_rotated": "已用新的加密密钥重新加密",
+    # --- lifecycle (expiry reminders, health checks, rotation, re-authorization, disconnect) ---------
+    "lifecycle.rotate_steps": (
+        "在 Developer Central（开发者中心）（Apps & Services（应用和内容）→ Develop Apps（开发应用））中打开该应用，"
+        "点击 *LWA credentials* 下的 *View* ，再点击 *Rotate secret* ，然后复制新的客户端密钥。"
+    ),
+    "lifecycle.rotate_how": (
+        "{steps} 然后运行 `/connect-amazon rotate {name}` ，或点击下方的 *立即轮换* ，把密钥粘贴进去。"
+    ),
+    "lifecycle.reauthorize_steps": (
+        "在 Developer Central（开发者中心）（Apps & Services（应用和内容）→ Develop Apps（开发应用））中打开该应用的菜单，"
+        "选择 *Authorize app* ，然后复制新的刷新令牌（以 Atzr| 开头）。"
+    ),
+    "lifecycle.button.rotate": "立即轮换",
+    "lifecycle.button.reauthorize": "重新授权",
+    "lifecycle.reminder.text": (
+        "{owner} {name}（{marketplace}）的 LWA 客户端密钥将于 {expires_on} 到期，还剩 {days} 天。"
+    ),
+    "lifecycle.reminder.headline": (
+        ":hourglass_flowing_sand: {owner} *{name}* （{marketplace}，{region}）的 LWA 客户端密钥将于 "
+        "*{expires_on}* 到期，还剩 {days} 天。"
+    ),
+    "lifecycle.expired.text": "{owner} {name}（{marketplace}）的 LWA 客户端密钥已于 {expires_on} 过期。",
+    "lifecycle.expired.headline": (
+        ":red_circle: {owner} *{name}* （{marketplace}，{region}）的 LWA 客户端密钥已于 *{expires_on}* 过期。"
+        "在轮换之前，用它调用 Amazon 都会失败。"
+    ),
+    "lifecycle.health.failing.text": "{owner} 连接 {name}（{marketplace}）已停止工作：{cause}",
+    "lifecycle.health.failing.headline": (
+        ":warning: {owner} 连接 *{name}* （{marketplace}，{region}）已停止工作。"
+    ),
+    "lifecycle.health.failing_dm.headline": (
+        ":warning: 你的连接 *{name}* （{marketplace}，{region}）已停止工作；团队频道也已收到通知。"
+    ),
+    "lifecycle.health.cause": "*原因：* {cause}",
+    "lifecycle.health.next_step": "*下一步：* {next_step}",
+    "lifecycle.health.recovered.text": "连接 {name}（{marketplace}）已恢复正常。",
+    "lifecycle.health.recovered.headline": (
+        ":white_check_mark: 连接 *{name}* （{marketplace}，{region}）已恢复正常：Amazon 接受了它的凭证。"
+    ),
+    "lifecycle.health.transient_cause": "Amazon 连续 {count} 次没有给出可用的响应。最近一次：{last}",
+    "lifecycle.health.transient_next_step": (
+        "暂时无需修改：下次检查会自动重试。如果一直失败，请查看 Amazon 的 SP-API 状态页面，并检查机器人的网络访问。"
+    ),
+    "lifecycle.usage.rotate": (
+        "请指定要轮换的连接，例如 `/connect-amazon rotate Main EU` 。"
+        "`/connect-amazon status` 会列出所有连接及其准确名称。"
+    ),
+    "lifecycle.usage.reauthorize": (
+        "请指定要重新授权的连接，例如 `/connect-amazon reauthorize Main EU` 。"
+        "`/connect-amazon status` 会列出所有连接及其准确名称。"
+    ),
+    "lifecycle.usage.disconnect": (
+        "请指定要断开的连接，例如 `/connect-amazon disconnect Main EU` 。"
+        "`/connect-amazon status` 会列出所有连接及其准确名称。"
+    ),
+    "lifecycle.not_found": (
+        "这个工作区中没有名为 {name} 的连接。`/connect-amazon status` 会列出所有连接及其准确名称。"
+    ),
+    "lifecycle.not_found_any": "这个连接在工作区中已不存在。没有做任何更改。",
+    "lifecycle.unnamed_connection": "该连接",
+    "lifecycle.already_disconnected": (
+        "{name} 已断开连接，密钥已清除。请用 `/connect-amazon` 重新连接。"
+    ),
+    "lifecycle.refused": (
+        "{name} 只能由连接它的人（{owner}）、工作区管理员或所有者，或 ADMIN_USER_IDS 中列出的人员"
+        "轮换、重新授权或断开。没有做任何更改。"
+    ),
+    "lifecycle.refused_lookup_failed": (
+        "{name} 只能由连接它的人（{owner}）、工作区管理员或所有者，或 ADMIN_USER_IDS 中列出的人员更改，"
+        "而我无法确认你是否为工作区管理员（Slack 返回了 {error}）。没有做任何更改；请一分钟后再试。"
+    ),
+    "lifecycle.modal.title.rotate": "轮换客户端密钥",
+    "lifecycle.modal.title.reauthorize": "重新授权",
+    "lifecycle.modal.submit": "验证并保存",
+    "lifecycle.modal.close": "关闭",
+    "lifecycle.modal.cancel": "取消",
+    "lifecycle.modal.intro.rotate": (
+        "为 *{name}* （{marketplace}，{region}）填写新的 LWA 客户端密钥。替换旧密钥之前，"
+        "会先用已保存的客户端 ID 和刷新令牌向 Amazon 验证；密钥加密保存，之后不会再显示。"
+    ),
+    "lifecycle.modal.intro.reauthorize": (
+        "为 *{name}* （{marketplace}，{region}）填写新的刷新令牌。替换旧令牌之前，"
+        "会先用已保存的客户端 ID 和客户端密钥向 Amazon 验证；令牌加密保存，之后不会再显示。"
+    ),
+    "lifecycle.modal.label.client_secret": "新的 LWA 客户端密钥",
+    "lifecycle.modal.label.refresh_token": "新的刷新令牌",
+    "lifecycle.modal.placeholder.client_secret": "amzn1.oa2-cs.v1.…",
+    "lifecycle.modal.placeholder.refresh_token": "Atzr|…",
+    "lifecycle.modal.label.created_on": "密钥创建日期",
+    "lifecycle.modal.hint.created_on": (
+        "你轮换密钥的那天（刚轮换的话就选今天）。密钥 180 天后到期，机器人会在到期前提醒你。"
+    ),
+    "lifecycle.modal.created_on_future": "创建日期不能晚于今天。",
+    "lifecycle.modal.created_on_expired": (
+        "那天创建的密钥在 180 天后就已过期。请重新轮换，并选择今天的日期。"
+    ),
+    "lifecycle.modal.created_on_invalid": "请从日历中选择创建日期。",
+    "lifecycle.modal.verifying": (
+        ":hourglass_flowing_sand: 正在向 Amazon 验证 *{name}* 的新{what}…… 通常只需几秒钟。"
+        "你可以关闭这个窗口；只有 Amazon 接受后才会保存。"
+    ),
+    "lifecycle.what.rotate": "客户端密钥",
+    "lifecycle.what.reauthorize": "刷新令牌",
+    "lifecycle.result.rotated": (
+        ":white_check_mark: *{name}* 已改用新的客户端密钥。它将于 *{expires_on}* 到期，机器人会在此之前提醒频道。"
+    ),
+    "lifecycle.result.reauthorized": ":white_check_mark: *{name}* 已改用新的刷新令牌。",
+    "lifecycle.result.failed": (
+        ":x: Amazon 没有接受新的{what}，所以没有做任何更改： *{name}* 仍使用原来的凭证。"
+    ),
+    "lifecycle.result.unfinished": (
+        ":warning: 我们没能完成向 Amazon 验证新的{what}，所以没有做任何更改： *{name}* 仍使用原来的凭证。"
+    ),
+    "lifecycle.result.cause": "*原因：* {cause}",
+    "lifecycle.result.next_step": "*怎么做：* {next_step}",
+    "lifecycle.result.announce_failed": (
+        "更改已保存，但在团队频道发布通知失败（{problem}）。如果机器人不在那个频道，"
+        "请用 `/invite @` 加机器人的名字邀请它。"
+    ),
+    "lifecycle.result.unreadable": (
+        "*{name}* 已保存的{other}无法解密（{problem}），所以无法验证新的{what}。"
+        "没有做任何更改：请断开这个连接，然后重新连接。"
+    ),
+    "lifecycle.still_exposed.refresh_token": (
+        "正在使用的刷新令牌之前被发到了 Slack 上，所以 {name} 仍被标记为已泄露：请运行 "
+        "`/connect-amazon reauthorize {name}` ，换一个新的。"
+    ),
+    "lifecycle.exposure.still": (
+        ":rotating_light: *{name}* 仍被标记为已泄露：正在使用的{what}被发到了 Slack 上。请替换它："
+        "客户端密钥用 `/connect-amazon rotate` ，刷新令牌用 `/connect-amazon reauthorize` 。"
+    ),
+    "lifecycle.still_exposed.client_secret": (
+        "正在使用的客户端密钥之前被发到了 Slack 上，所以 {name} 仍被标记为已泄露：请运行 "
+        "`/connect-amazon rotate {name}` ，换一个新的。"
+    ),
+    "lifecycle.result.busy": "这个表单已经提交过了，结果会显示在这里。",
+    "lifecycle.result.disconnected_meanwhile": "*{name}* 在此期间已被断开连接。没有做任何更改。",
+    "lifecycle.announce.rotated": (
+        ":arrows_counterclockwise: {actor} 轮换了 *{name}* （{marketplace}，{region}）的 LWA 客户端密钥。"
+        "Amazon 已接受，新密钥将于 {expires_on} 到期。"
+    ),
+    "lifecycle.announce.rotated.text": "{actor} 轮换了 {name} 的 LWA 客户端密钥。",
+    "lifecycle.announce.reauthorized": (
+        ":arrows_counterclockwise: {actor} 用新的刷新令牌重新授权了 *{name}* （{marketplace}，{region}）。"
+        "Amazon 已接受。"
+    ),
+    "lifecycle.announce.reauthorized.text": "{actor} 重新授权了 {name}。",
+    "lifecycle.announce.disconnected": (
+        ":wave: {actor} 断开了 *{name}* （{marketplace}，{region}）。它的客户端密钥和刷新令牌已从机器人中删除；"
+        "审计记录会保留。"
+    ),
+    "lifecycle.announce.disconnected.text": "{actor} 断开了 {name}。",
+    "lifecycle.disconnect.question": (
+        "要断开 *{name}* （{marketplace}，{region}）吗？机器人会删除它的客户端密钥和刷新令牌，并不再监控它。"
+        "审计记录会保留。以后要再用，请用 `/connect-amazon` 重新连接。"
+    ),
+    "lifecycle.disconnect.button": "断开连接",
+    "lifecycle.disconnect.keep": "保留",
+    "lifecycle.disconnect.confirm_title": "断开 {name}？",
+    "lifecycle.disconnect.confirm_text": "它的密钥将被永久删除，无法撤销。",
+    "lifecycle.disconnect.confirm_yes": "确定断开",
+    "lifecycle.disconnect.done": ":white_check_mark: *{name}* 已断开连接，密钥已删除。",
+    "lifecycle.disconnect.done_announce_failed": (
+        ":white_check_mark: *{name}* 已断开连接，密钥已删除，但在团队频道发布通知失败（{problem}）。"
+    ),
+    "lifecycle.disconnect.failed": (
+        ":warning: *{name}* 没有断开：数据库没能保存这项更改，它的客户端密钥和刷新令牌仍然保存着。"
+        "请一分钟后再试（ `/connect-amazon disconnect {name}` ）；如果仍然失败，请让机器人的运维人员检查数据库。"
+    ),
+    "lifecycle.disconnect.kept": "没有做任何更改： *{name}* 保持连接。",
 }
