@@ -612,4 +612,297 @@ MESSAGES: dict[str, str] = {
         "请一分钟后再试（ `/connect-amazon disconnect {name}` ）；如果仍然失败，请让机器人的运维人员检查数据库。"
     ),
     "lifecycle.disconnect.kept": "没有做任何更改： *{name}* 保持连接。",
+    # --- onboarding ------------------------------------------------------------------------------
+    "onboarding.start.ack": "我会给你发一条私信，告诉你连接 Amazon 的步骤。",
+    "onboarding.start.refused": (
+        "这里只有工作区指定的人员可以连接 Amazon 账户。请让你的 Slack 管理员把你加进去（设置项 CONNECT_ALLOWED），"
+        "或请他们替你连接账户。"
+    ),
+    "onboarding.start.dm_failed": (
+        "我没能给你发私信（Slack 返回了 {error}）。请打开机器人的主页标签页继续，或请你的 Slack 管理员检查应用是否已安装。"
+    ),
+    "onboarding.refused": (
+        "这里只有工作区指定的人员可以连接 Amazon 账户。没有保存任何内容。请让你的 Slack 管理员把你加进去"
+        "（设置项 CONNECT_ALLOWED）。"
+    ),
+    "onboarding.path.seller": "卖家中心（卖家）",
+    "onboarding.path.vendor": "供应商中心（供应商）",
+    # the DM checklist
+    "onboarding.checklist.title": "连接 Amazon 账户",
+    "onboarding.checklist.intro": (
+        "我会带你完成 Amazon 那边的操作。每完成一步就勾选一下：进度会保存，之后在这里（或我的主页标签页）还能找到。"
+        "千万不要把密钥粘贴到这个聊天里：最后一步会打开一个私密表单来填写。"
+    ),
+    "onboarding.checklist.choose_path": "*首先：这是哪种 Amazon 账户？*",
+    "onboarding.checklist.path_seller": "卖家中心",
+    "onboarding.checklist.path_vendor": "供应商中心",
+    "onboarding.checklist.fallback_choose": "连接 Amazon 账户：请选择卖家中心或供应商中心。",
+    "onboarding.checklist.fallback": "连接 Amazon 账户（{path}）：已完成 {done}/{total} 步。",
+    "onboarding.checklist.progress": "{path} · 已完成 {done}/{total} 步",
+    "onboarding.checklist.done": "已完成",
+    "onboarding.checklist.nudge_scheduled": (
+        "Amazon 通常在 3–5 个工作日内答复。如果到 {date} 你还没有进行下一步，我会来问问进展。"
+    ),
+    "onboarding.checklist.ready": (
+        "*四项凭证都拿到了吗？* 请在私密表单中填写，我会向 Amazon 验证。"
+    ),
+    "onboarding.checklist.open_credentials": "填写凭证",
+    "onboarding.checklist.switch_to_seller": "切换到卖家中心",
+    "onboarding.checklist.switch_to_vendor": "切换到供应商中心",
+    # seller steps
+    "onboarding.step.seller.prerequisites.title": "确认基本条件",
+    "onboarding.step.seller.prerequisites.body": (
+        "你需要一个专业卖家账号。请用主账号登录卖家中心，或请主账号在 Settings → User Permissions（用户权限）中"
+        "授予你 Develop Apps（开发应用）权限。确定要连接哪个区域：北美（NA）、欧洲（EU）或远东（FE）。"
+    ),
+    "onboarding.step.seller.prepare_info.title": "准备 Amazon 会要求的资料",
+    "onboarding.step.seller.prepare_info.body": (
+        "公司注册名称、公司官网、技术联系人的姓名和邮箱、要连接的店铺和站点，以及安全问卷的答复"
+        "（数据加密、访问控制、日志留存、员工权限、事件响应）。"
+    ),
+    "onboarding.step.seller.roles.title": "选择数据角色",
+    "onboarding.step.seller.roles.body": (
+        "在开发者资料的数据访问部分，申请以下角色：Product Listing（商品目录）、Pricing（商品定价）、"
+        "Inventory and Order Tracking（库存和订单）、Amazon Fulfillment（FBA 履约）、Buyer Communication（买家消息）、"
+        "Tax Invoicing（税务发票）和 Tax Remittance（税款申报）。"
+    ),
+    "onboarding.step.seller.profile_submitted.title": "提交开发者资料（最先做这一步）",
+    "onboarding.step.seller.profile_submitted.body": (
+        "卖家中心 → Apps and Services（应用和内容）→ Develop Apps（开发应用），然后填写开发者资料，"
+        "联系邮箱请用能正常收信的企业邮箱。Amazon 审核大约需要 3–5 个工作日，所以请尽早提交，"
+        "等待期间可以先看后面的步骤。提交后勾选这一步。"
+    ),
+    "onboarding.step.seller.create_app.title": "创建应用（审核通过后）",
+    "onboarding.step.seller.create_app.body": (
+        "回到 Develop Apps（开发应用），点击 Add new app client（添加新的应用客户端）。API 类型选 "
+        "Selling Partner API（SP API）。选择 Production（生产环境），不要选 Sandbox（沙盒）：Sandbox 应用只会返回测试数据。"
+    ),
+    "onboarding.step.seller.find_credentials.title": "找到凭证",
+    "onboarding.step.seller.find_credentials.body": (
+        "Seller ID：Settings（设置）→ Account Info（账户信息）→ Business Information（公司信息）→ "
+        "Your Merchant Token（您的卖家记号），以 A 开头。LWA 客户端 ID 和客户端密钥：在应用的 LWA credentials "
+        "一栏点击 View（即 Client identifier 和 Client secret）。请像对待密码一样对待客户端密钥。"
+    ),
+    "onboarding.step.seller.refresh_token.title": "授权应用，并立即复制刷新令牌",
+    "onboarding.step.seller.refresh_token.body": (
+        "Edit App → Authorize，然后点击 Authorize app。Amazon 只显示一次刷新令牌（以 Atzr| 开头）："
+        "请立即复制。丢了？重新授权即可，新令牌会取代旧令牌。"
+    ),
+    "onboarding.step.seller.per_region.title": "每个区域一套凭证",
+    "onboarding.step.seller.per_region.body": (
+        "一次授权只覆盖一个区域。其他区域（NA、EU、FE）的店铺需要单独授权，并在这里单独建立连接。"
+    ),
+    # vendor steps
+    "onboarding.step.vendor.prerequisites.title": "确认基本条件",
+    "onboarding.step.vendor.prerequisites.body": (
+        "你需要是供应商中心账户的 Account Owner（账户所有者）或 Admin（管理员），或者拥有 Apps & Services 和 "
+        "API（开发者）权限；否则这些选项是灰色的。确定要连接哪个区域：北美（NA）、欧洲（EU）或远东（FE）。"
+    ),
+    "onboarding.step.vendor.prepare_info.title": "准备 Amazon 会要求的资料",
+    "onboarding.step.vendor.prepare_info.body": (
+        "公司注册名称、公司官网、技术联系人的姓名和邮箱、要连接的站点，以及安全问卷的答复。"
+    ),
+    "onboarding.step.vendor.roles.title": "选择数据角色",
+    "onboarding.step.vendor.roles.body": (
+        "申请团队需要的角色（例如 Amazon Fulfillment（FBA 履约）、Product Listing（商品目录）、Pricing（商品定价）、"
+        "Inventory and Order Tracking（库存和订单）），并确认你不会把个人数据的访问权限委托给其他开发者的应用。"
+    ),
+    "onboarding.step.vendor.profile_submitted.title": "提交开发者资料（最先做这一步）",
+    "onboarding.step.vendor.profile_submitted.body": (
+        "供应商中心 → Integration → API Integration。如果 Amazon 要求填写开发者资料，请填写并提交；"
+        "审核大约需要 3–5 个工作日。提交后勾选这一步。"
+    ),
+    "onboarding.step.vendor.create_app.title": "创建应用",
+    "onboarding.step.vendor.create_app.body": (
+        "Integration → API Integration → Add new app client（添加新的应用客户端）。填写名称，API 类型选 SP API，"
+        "选择角色，然后点击 Save and exit。请用 Production（生产环境），不要用 Sandbox（沙盒）。"
+    ),
+    "onboarding.step.vendor.find_credentials.title": "找到凭证",
+    "onboarding.step.vendor.find_credentials.body": (
+        "供应商代码：Settings → Contacts（或 Settings → Account Info → Business Information 中的卖家记号）。"
+        "LWA 客户端 ID 和客户端密钥：Integration → API Integration，然后在 LWA credentials 一栏点击 View。"
+    ),
+    "onboarding.step.vendor.refresh_token.title": "授权应用，并立即复制刷新令牌",
+    "onboarding.step.vendor.refresh_token.body": (
+        "点击 Edit App 旁边的箭头 → Authorise，选择区域，然后点击 Authorise app。刷新令牌（以 Atzr| 开头）"
+        "只显示一次：请立即复制。"
+    ),
+    "onboarding.step.vendor.per_region.title": "每个区域一套凭证",
+    "onboarding.step.vendor.per_region.body": (
+        "一次授权只覆盖一个区域。其他区域需要单独授权，并在这里单独建立连接。"
+    ),
+    # the nudge
+    "onboarding.nudge.text": (
+        "Amazon 批准你的开发者资料了吗？请在这里继续：创建应用，复制凭证，然后在私密表单中填写。"
+    ),
+    "onboarding.nudge.button": "继续",
+    # the modal
+    "onboarding.modal.title": "连接 Amazon",
+    "onboarding.modal.title_done": "Amazon 已连接",
+    "onboarding.modal.title_failed": "尚未连接",
+    "onboarding.modal.title_confirm": "更新连接？",
+    "onboarding.modal.submit": "验证并保存",
+    "onboarding.modal.cancel": "取消",
+    "onboarding.modal.close": "关闭",
+    "onboarding.modal.intro": (
+        "这个表单只有你能看到。我会向 Amazon 验证凭证，加密保存，之后不会再显示密钥或令牌。首尾空格会自动去掉。"
+    ),
+    "onboarding.modal.account_type.label": "账户类型",
+    "onboarding.modal.seller_id.label": "Seller ID",
+    "onboarding.modal.vendor_code.label": "供应商代码",
+    "onboarding.modal.selling_partner_id.label": "Seller ID",
+    "onboarding.modal.selling_partner_id.placeholder": "A1B2C3D4E5F6G7",
+    "onboarding.modal.selling_partner_id.hint": (
+        "卖家：填写 Seller ID（卖家记号，以 A 开头）。供应商：填写供应商代码（Settings → Contacts）。"
+    ),
+    "onboarding.modal.client_id.label": "LWA 客户端 ID",
+    "onboarding.modal.client_id.placeholder": "amzn1.application-oa2-client.…",
+    "onboarding.modal.client_id.hint": "开发者中心 LWA credentials（View）下的 Client identifier。",
+    "onboarding.modal.client_secret.label": "LWA 客户端密钥",
+    "onboarding.modal.client_secret.placeholder": "amzn1.oa2-cs.v1.…",
+    "onboarding.modal.client_secret.hint": "LWA credentials 下的 Client secret。保存后这里不会再显示。",
+    "onboarding.modal.refresh_token.label": "刷新令牌",
+    "onboarding.modal.refresh_token.placeholder": "Atzr|…",
+    "onboarding.modal.refresh_token.hint": "授权应用时由 Amazon 显示。保存后这里不会再显示。",
+    "onboarding.modal.marketplace.label": "站点",
+    "onboarding.modal.marketplace.placeholder": "选择站点",
+    "onboarding.modal.marketplace.hint": "区域由站点决定：每个区域一个连接。",
+    "onboarding.modal.connection_name.label": "连接名称",
+    "onboarding.modal.connection_name.placeholder": "美国站-主店",
+    "onboarding.modal.connection_name.hint": "团队称呼这个店铺的名字，例如“美国站-主店”。",
+    "onboarding.modal.secret_created_on.label": "客户端密钥创建日期",
+    "onboarding.modal.secret_created_on.placeholder": "选择日期",
+    "onboarding.modal.secret_created_on.hint": (
+        "客户端密钥创建或最近一次轮换的日期。Amazon 会在 180 天后让它过期，我会提前提醒你。"
+    ),
+    "onboarding.form.date_invalid": "无法读取这个日期。请选择客户端密钥的创建日期。",
+    "onboarding.form.date_future": "这个日期在未来。请选择客户端密钥的创建日期。",
+    "onboarding.form.date_expired": (
+        "在那天创建的客户端密钥已超过 {days} 天，已经过期。请在开发者中心轮换它（LWA credentials → View → "
+        "Rotate secret），然后粘贴新密钥，日期选今天。"
+    ),
+    "onboarding.form.name_taken": "这个工作区中已有另一个连接叫 {name}。",
+    "onboarding.form.name_taken_step": "请换一个连接名称，然后再试。",
+    "onboarding.form.name_taken_field": (
+        "这个工作区中已有另一个连接叫“{name}”（看起来相似的名称也算重名）。请换一个名称。"
+    ),
+    # results
+    "onboarding.verifying.text": (
+        ":hourglass_flowing_sand: 正在向 Amazon 验证你的凭证…… 通常只需几秒钟。你可以保持这个窗口打开，结果会显示在这里。"
+    ),
+    "onboarding.result.connected": ":white_check_mark: *{name}* 已连接，并已通过 Amazon 验证。",
+    "onboarding.result.reconnected": ":white_check_mark: *{name}* 已更新为新的凭证，并已通过验证。",
+    "onboarding.result.announced": "我已通知团队频道。客户端密钥到期前我会提醒你。",
+    "onboarding.result.still_exposed": (
+        "你填写的{what}就是之前被发到 Slack 上的那个，所以 {name} 仍被标记为已泄露。请在 Amazon 生成一个新的，"
+        "然后用 /connect-amazon rotate 或 /connect-amazon reauthorize 填写。"
+    ),
+    "onboarding.result.failed": ":x: *Amazon 没有接受这些凭证。* {cause}",
+    "onboarding.result.not_saved": ":x: *没有保存任何内容。* {cause}",
+    "onboarding.result.unfinished": (
+        ":warning: *我们没能完成这些凭证的验证，所以没有保存任何内容。* {cause}"
+    ),
+    "onboarding.result.next_step": "*下一步：* {step}",
+    "onboarding.result.try_again": "重试",
+    "onboarding.result.stuck_cause": (
+        "同一组凭证之前已经在验证中，但那次验证没有完成。"
+    ),
+    "onboarding.result.unexpected_step": "请一分钟后再试；如果一直失败，请告诉机器人的运维人员。",
+    "onboarding.result.interrupted_step": (
+        "请点击“重试”，重新粘贴客户端密钥和刷新令牌；其他栏会保留。"
+    ),
+    "onboarding.confirm.text": (
+        "这个账户（{path}）已在{region}区域连接，名称为 *{name}* 。要用你刚填写的凭证更新这个连接吗？"
+    ),
+    "onboarding.confirm.ttl": "在你确认之前不会有任何更改。此确认 15 分钟后失效。",
+    "onboarding.confirm.button": "更新连接",
+    "onboarding.confirm.cancel": "保留原来的",
+    "onboarding.confirm.expired": (
+        "这个确认已失效，所以没有做任何更改。请重新打开表单，再提交一次凭证。"
+    ),
+    "onboarding.confirm.cancelled": "没有做任何更改。现有连接保持不变。",
+    "onboarding.confirm.not_yours": "只有填写这些凭证的人才能确认。",
+    "onboarding.confirm.not_allowed": (
+        "这个账户已经以 {name} 的名称连接，它属于 {owner}。只有他们、工作区管理员或所有者，或 ADMIN_USER_IDS "
+        "中列出的人员才能替换它的凭证，所以没有做任何更改。请让 {owner} 或管理员来更新。"
+    ),
+    "onboarding.confirm.not_allowed_lookup_failed": (
+        "这个账户已经以 {name} 的名称连接，它属于 {owner}。只有他们、工作区管理员或所有者，或 ADMIN_USER_IDS "
+        "中列出的人员才能替换它的凭证，而我无法确认你是否为工作区管理员（Slack 返回了 {error}）。"
+        "没有做任何更改；请一分钟后再试。"
+    ),
+    # announcement ({user} is a mention and {channel} a channel link, both built by bot.views.blocks)
+    "onboarding.announce.connected": ":link: {user} 连接了 Amazon 连接 *{name}* 。",
+    "onboarding.announce.still_exposed": (
+        ":rotating_light: *{name}* 仍被标记为已泄露：正在使用的{what}之前被发到了 Slack 上。"
+        "请用 `/connect-amazon rotate` 或 `/connect-amazon reauthorize` 替换它。"
+    ),
+    "onboarding.announce.reconnected": (
+        ":link: {user} 用新的凭证更新了 Amazon 连接 *{name}* 。"
+    ),
+    "onboarding.announce.not_in_channel": (
+        "连接已保存，但我没能通知团队：我不是 {channel} 的成员。请用 /invite 邀请我加入，之后的通知就能送达。"
+    ),
+    "onboarding.announce.channel_not_found": (
+        "连接已保存，但我没能通知团队：频道 {channel}（NOTIFY_CHANNEL）不存在，或我看不到它。"
+        "请让机器人的运维人员修正 NOTIFY_CHANNEL。"
+    ),
+    "onboarding.announce.is_archived": (
+        "连接已保存，但我没能通知团队：频道 {channel} 已归档。请让机器人的运维人员换一个 NOTIFY_CHANNEL。"
+    ),
+    "onboarding.announce.failed": (
+        "连接已保存，但我没能在 {channel} 通知团队（{reason}）。请你告诉他们一声。"
+    ),
+    "onboarding.field.account_type": "账户类型",
+    "onboarding.field.marketplace": "站点",
+    "onboarding.field.region": "区域",
+    "onboarding.field.expires": "客户端密钥到期日",
+    "onboarding.field.store": "店铺",
+    "onboarding.field.verified": "验证时间",
+    "onboarding.field.connected_by": "连接人",
+    # status
+    "onboarding.status.header": "*这个工作区的 Amazon 连接：{count} 个*",
+    "onboarding.status.fallback": "这个工作区的 Amazon 连接：{count} 个",
+    "onboarding.status.none": "还没有连接任何 Amazon 账户。输入 /connect-amazon 来连接。",
+    "onboarding.status.line": (
+        "{emoji} *{name}* · {status}\n{path} · {marketplace} · {region} · 客户端密钥到期：{expires}"
+    ),
+    "onboarding.status.days_left": "（还剩 {days} 天）",
+    "onboarding.status.expired": "（已过期）",
+    "onboarding.status.store": "店铺：{store}",
+    "onboarding.status.last_error": "最近的问题：{error}",
+    "onboarding.status.more": "……还有 {count} 个。",
+    "onboarding.status.connected": "已连接",
+    "onboarding.status.failing": "异常",
+    "onboarding.status.exposed": "已泄露（密钥外泄）",
+    "onboarding.status.exposed_beside": ":rotating_light: 已泄露（正在使用的{what}被发到了 Slack 上）",
+    "onboarding.status.disconnected": "已断开",
+    # App Home
+    "onboarding.home.title": "Amazon 连接",
+    "onboarding.home.intro": (
+        "为团队连接 Amazon 卖家或供应商账户。输入 /connect-amazon 开始；你的步骤清单进度会显示在这里。"
+    ),
+    "onboarding.home.progress_title": "你的步骤清单",
+    "onboarding.home.not_started": "你还没有开始步骤清单。输入 /connect-amazon 开始。",
+    "onboarding.home.connections_title": "团队的连接",
+    # help
+    "onboarding.help.fallback": "如何使用 /connect-amazon",
+    "onboarding.help.intro": "*/connect-amazon* 为团队连接 Amazon SP-API 账户：",
+    "onboarding.help.command.start": (
+        "• `/connect-amazon` （或 `start` ）：在私信中发送一份私密的步骤清单，然后打开私密表单填写凭证。"
+    ),
+    "onboarding.help.command.status": "• `/connect-amazon status` ：查看每个连接的状态和客户端密钥到期日。",
+    "onboarding.help.command.help": "• `/connect-amazon help` ：显示本帮助。",
+    "onboarding.help.extra.rotate": (
+        "• `/connect-amazon rotate NAME` ：为某个连接粘贴刚轮换的新客户端密钥。"
+    ),
+    "onboarding.help.extra.reauthorize": (
+        "• `/connect-amazon reauthorize NAME` ：重新授权后粘贴新的刷新令牌。"
+    ),
+    "onboarding.help.extra.disconnect": (
+        "• `/connect-amazon disconnect NAME` ：清除某个连接的密钥（会先确认）。"
+    ),
+    "onboarding.help.extra.audit": "• `/connect-amazon audit [NAME]` ：查看审计记录（仅限管理员）。",
+    "onboarding.help.outro": "千万不要把密钥或令牌粘贴到频道或私信中：只能填在私密表单里。",
+    # --- end onboarding --------------------------------------------------------------------------
 }
