@@ -103,7 +103,8 @@ MESSAGES: dict[str, str] = {
         "或更正它。"
     ),
     "general.startup.slack_error": (
-        "机器人检查 {setting} 时，Slack 返回了 {error}。请一分钟后再试；如果一直出现，请查看 https://slack-status.com 。"
+        "机器人检查 {setting} 时，Slack 返回了 {error}。请一分钟后再试；"
+        "如果一直出现，请查看 https://slack-status.com 。"
     ),
     # `python -m bot doctor`: one line per check (after ✓ or ✗); a failing line says what to do
     "general.doctor.settings_ok": "设置项：完整（{mode}）。",
@@ -391,9 +392,9 @@ MESSAGES: dict[str, str] = {
         "请立即删除那条消息（把鼠标移到消息上，点击“更多操作”→“删除消息”）：我无法删除别人的消息。"
     ),
     "guard.leak.warning.rotate": (
-        "请把 {what} 当作已泄露：能查看这个频道的人都已经看到了。请在 Developer Central（开发者中心）轮换客户端密钥"
-        "（Apps & Services（应用和内容）→ Develop Apps（开发应用）→ LWA credentials → View → Rotate secret）；"
-        "如果泄露的是刷新令牌，请重新授权应用，获取新的刷新令牌。"
+        "请把 {what} 当作已泄露：能查看这个频道的人都已经看到了。请轮换客户端密钥：在 Developer Central（开发者中心）"
+        "依次进入 Apps & Services（应用和内容）→ Develop Apps（开发应用）→ LWA credentials → View → Rotate secret。"
+        "如果泄露的是刷新令牌，还要重新授权应用，获取新的刷新令牌。"
     ),
     "guard.leak.warning.next_time": (
         "下次请使用 `/connect-amazon` ：它通过私密表单收集凭证，并加密保存。"
@@ -444,15 +445,15 @@ MESSAGES: dict[str, str] = {
     "guard.audit.action.key_rotated": "已用新的加密密钥重新加密",
     # --- lifecycle (expiry reminders, health checks, rotation, re-authorization, disconnect) ---------
     "lifecycle.rotate_steps": (
-        "在 Developer Central（开发者中心）（Apps & Services（应用和内容）→ Develop Apps（开发应用））中打开该应用，"
-        "点击 *LWA credentials* 下的 *View* ，再点击 *Rotate secret* ，然后复制新的客户端密钥。"
+        "打开 Developer Central（开发者中心），进入 Apps & Services（应用和内容）→ Develop Apps（开发应用），"
+        "打开该应用，点击 *LWA credentials* 下的 *View* ，再点击 *Rotate secret* ，然后复制新的客户端密钥。"
     ),
     "lifecycle.rotate_how": (
         "{steps} 然后运行 `/connect-amazon rotate {name}` ，或点击下方的 *立即轮换* ，把密钥粘贴进去。"
     ),
     "lifecycle.reauthorize_steps": (
-        "在 Developer Central（开发者中心）（Apps & Services（应用和内容）→ Develop Apps（开发应用））中打开该应用的菜单，"
-        "选择 *Authorize app* ，然后复制新的刷新令牌（以 Atzr| 开头）。"
+        "打开 Developer Central（开发者中心），进入 Apps & Services（应用和内容）→ Develop Apps（开发应用），"
+        "打开该应用的菜单，选择 *Authorize app* ，然后复制新的刷新令牌（以 Atzr| 开头）。"
     ),
     "lifecycle.button.rotate": "立即轮换",
     "lifecycle.button.reauthorize": "重新授权",
@@ -619,7 +620,8 @@ MESSAGES: dict[str, str] = {
         "或请他们替你连接账户。"
     ),
     "onboarding.start.dm_failed": (
-        "我没能给你发私信（Slack 返回了 {error}）。请打开机器人的主页标签页继续，或请你的 Slack 管理员检查应用是否已安装。"
+        "我没能给你发私信（Slack 返回了 {error}）。请打开机器人的主页标签页继续，"
+        "或请你的 Slack 管理员检查应用是否已安装。"
     ),
     "onboarding.refused": (
         "这里只有工作区指定的人员可以连接 Amazon 账户。没有保存任何内容。请让你的 Slack 管理员把你加进去"
@@ -675,7 +677,8 @@ MESSAGES: dict[str, str] = {
     "onboarding.step.seller.create_app.title": "创建应用（审核通过后）",
     "onboarding.step.seller.create_app.body": (
         "回到 Develop Apps（开发应用），点击 Add new app client（添加新的应用客户端）。API 类型选 "
-        "Selling Partner API（SP API）。选择 Production（生产环境），不要选 Sandbox（沙盒）：Sandbox 应用只会返回测试数据。"
+        "Selling Partner API（SP API）。选择 Production（生产环境），不要选 Sandbox（沙盒）："
+        "Sandbox 应用只会返回测试数据。"
     ),
     "onboarding.step.seller.find_credentials.title": "找到凭证",
     "onboarding.step.seller.find_credentials.body": (
@@ -788,7 +791,8 @@ MESSAGES: dict[str, str] = {
     ),
     # results
     "onboarding.verifying.text": (
-        ":hourglass_flowing_sand: 正在向 Amazon 验证你的凭证…… 通常只需几秒钟。你可以保持这个窗口打开，结果会显示在这里。"
+        ":hourglass_flowing_sand: 正在向 Amazon 验证你的凭证…… 通常只需几秒钟。"
+        "你可以保持这个窗口打开，结果会显示在这里。"
     ),
     "onboarding.result.connected": ":white_check_mark: *{name}* 已连接，并已通过 Amazon 验证。",
     "onboarding.result.reconnected": ":white_check_mark: *{name}* 已更新为新的凭证，并已通过验证。",
