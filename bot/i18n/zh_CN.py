@@ -290,7 +290,7 @@ MESSAGES: dict[str, str] = {
         "（公司信息）→ Your Merchant Token（您的卖家记号）中，以大写字母 A 开头。"
     ),
     "amazon.field.vendor_code.how_to": (
-        "供应商代码在供应商中心的 Settings → Contacts 中，由字母和数字组成，例如 ABC12。"
+        "供应商代码在供应商中心的 Settings（设置）→ Contacts（联系人）中，由字母和数字组成，例如 ABC12。"
     ),
     "amazon.field.marketplace.how_to": (
         "请填写国家代码（如 US、UK、DE、JP）或站点 ID（如 ATVPDKIKX0DER）。"
@@ -436,12 +436,12 @@ MESSAGES: dict[str, str] = {
     ),
     "guard.audit.action.connected": "已连接",
     "guard.audit.action.reconnected": "已重新连接（凭证已替换）",
-    "guard.audit.action.rotated_secret": "轮换了客户端密钥",
+    "guard.audit.action.rotated_secret": "已轮换客户端密钥",
     "guard.audit.action.reauthorized": "已重新授权（新的刷新令牌）",
     "guard.audit.action.disconnected": "已断开连接（密钥已清除）",
-    "guard.audit.action.exposed": "标记为已泄露（在 Slack 消息中发现了密钥）",
+    "guard.audit.action.exposed": "被标记为已泄露（密钥出现在 Slack 消息中）",
     "guard.audit.action.health_failing": "健康检查失败",
-    "guard.audit.action.health_recovered": "健康检查已恢复",
+    "guard.audit.action.health_recovered": "健康检查恢复正常",
     "guard.audit.action.key_rotated": "已用新的加密密钥重新加密",
     # --- lifecycle (expiry reminders, health checks, rotation, re-authorization, disconnect) ---------
     "lifecycle.rotate_steps": (
@@ -654,7 +654,7 @@ MESSAGES: dict[str, str] = {
     # seller steps
     "onboarding.step.seller.prerequisites.title": "确认基本条件",
     "onboarding.step.seller.prerequisites.body": (
-        "你需要一个专业卖家账号。请用主账号登录卖家中心，或请主账号在 Settings → User Permissions（用户权限）中"
+        "你需要一个专业卖家账号。请用主账号登录卖家中心，或请主账号在 Settings（设置）→ User Permissions（用户权限）中"
         "授予你 Develop Apps（开发应用）权限。确定要连接哪个区域：北美（NA）、欧洲（EU）或远东（FE）。"
     ),
     "onboarding.step.seller.prepare_info.title": "准备 Amazon 会要求的资料",
@@ -712,18 +712,21 @@ MESSAGES: dict[str, str] = {
     ),
     "onboarding.step.vendor.profile_submitted.title": "提交开发者资料（最先做这一步）",
     "onboarding.step.vendor.profile_submitted.body": (
-        "供应商中心 → Integration → API Integration。如果 Amazon 要求填写开发者资料，请填写并提交；"
+        "供应商中心 → Integration（集成）→ API Integration（API 集成）。如果 Amazon 要求填写开发者资料，请填写并提交；"
         "审核大约需要 3–5 个工作日。提交后勾选这一步。"
     ),
     "onboarding.step.vendor.create_app.title": "创建应用",
     "onboarding.step.vendor.create_app.body": (
-        "Integration → API Integration → Add new app client（添加新的应用客户端）。填写名称，API 类型选 SP API，"
-        "选择角色，然后点击 Save and exit。请用 Production（生产环境），不要用 Sandbox（沙盒）。"
+        "Integration（集成）→ API Integration（API 集成）→ Add new app client（添加新的应用客户端）。"
+        "填写名称，API 类型选 SP API，选择角色，然后点击 Save and exit。"
+        "请用 Production（生产环境），不要用 Sandbox（沙盒）。"
     ),
     "onboarding.step.vendor.find_credentials.title": "找到凭证",
     "onboarding.step.vendor.find_credentials.body": (
-        "供应商代码：Settings → Contacts（或 Settings → Account Info → Business Information 中的卖家记号）。"
-        "LWA 客户端 ID 和客户端密钥：Integration → API Integration，然后在 LWA credentials 一栏点击 View。"
+        "供应商代码：Settings（设置）→ Contacts（联系人）；也可以用卖家记号："
+        "Settings → Account Info → Business Information → Your Merchant Token。"
+        "LWA 客户端 ID 和客户端密钥：Integration（集成）→ API Integration（API 集成），"
+        "然后在 LWA credentials 一栏点击 View。"
     ),
     "onboarding.step.vendor.refresh_token.title": "授权应用，并立即复制刷新令牌",
     "onboarding.step.vendor.refresh_token.body": (
@@ -756,7 +759,7 @@ MESSAGES: dict[str, str] = {
     "onboarding.modal.selling_partner_id.label": "Seller ID",
     "onboarding.modal.selling_partner_id.placeholder": "A1B2C3D4E5F6G7",
     "onboarding.modal.selling_partner_id.hint": (
-        "卖家：填写 Seller ID（卖家记号，以 A 开头）。供应商：填写供应商代码（Settings → Contacts）。"
+        "卖家：填写 Seller ID（卖家记号，以 A 开头）。供应商：填写供应商代码（在 Settings → Contacts 中）。"
     ),
     "onboarding.modal.client_id.label": "LWA 客户端 ID",
     "onboarding.modal.client_id.placeholder": "amzn1.application-oa2-client.…",
@@ -827,16 +830,16 @@ MESSAGES: dict[str, str] = {
     "onboarding.confirm.cancelled": "没有做任何更改。现有连接保持不变。",
     "onboarding.confirm.not_yours": "只有填写这些凭证的人才能确认。",
     "onboarding.confirm.not_allowed": (
-        "这个账户已经以 {name} 的名称连接，它属于 {owner}。只有他们、工作区管理员或所有者，或 ADMIN_USER_IDS "
+        "这个账户已经以 {name} 的名称连接，它属于 {owner}。只有连接人本人、工作区管理员或所有者，或 ADMIN_USER_IDS "
         "中列出的人员才能替换它的凭证，所以没有做任何更改。请让 {owner} 或管理员来更新。"
     ),
     "onboarding.confirm.not_allowed_lookup_failed": (
-        "这个账户已经以 {name} 的名称连接，它属于 {owner}。只有他们、工作区管理员或所有者，或 ADMIN_USER_IDS "
+        "这个账户已经以 {name} 的名称连接，它属于 {owner}。只有连接人本人、工作区管理员或所有者，或 ADMIN_USER_IDS "
         "中列出的人员才能替换它的凭证，而我无法确认你是否为工作区管理员（Slack 返回了 {error}）。"
         "没有做任何更改；请一分钟后再试。"
     ),
     # announcement ({user} is a mention and {channel} a channel link, both built by bot.views.blocks)
-    "onboarding.announce.connected": ":link: {user} 连接了 Amazon 连接 *{name}* 。",
+    "onboarding.announce.connected": ":link: {user} 新建了 Amazon 连接 *{name}* 。",
     "onboarding.announce.still_exposed": (
         ":rotating_light: *{name}* 仍被标记为已泄露：正在使用的{what}之前被发到了 Slack 上。"
         "请用 `/connect-amazon rotate` 或 `/connect-amazon reauthorize` 替换它。"
