@@ -70,12 +70,12 @@ MESSAGES: dict[str, str] = {
     # start-up checks of `run` and `sweep` (printed to the operator; the bot exits with code 2)
     "general.startup.cannot_start": "机器人无法启动：",
     "general.startup.missing_keys": (
-        "数据库中的密文是用密钥 {kids} 加密的，但 {source} 中没有这个密钥，所以机器人在做任何更改之前就停止了。"
+        "数据库中的凭证是用加密密钥 {kids} 加密的，但 {source} 中没有这个密钥，所以机器人在做任何更改之前就停止了。"
         "请恢复该密钥（把它的 KID:BASE64 条目加回 ENCRYPTION_KEYS，放在最新密钥之后），"
         "或把 ENCRYPTION_KEYS 设为包含它的条目。"
     ),
     "general.startup.missing_key_file": (
-        "数据库中的密文是用密钥 {kids} 加密的，但没有设置 ENCRYPTION_KEYS，密钥文件 {path} 也不存在，"
+        "数据库中的凭证是用加密密钥 {kids} 加密的，但没有设置 ENCRYPTION_KEYS，密钥文件 {path} 也不存在，"
         "所以机器人没有生成新密钥就停止了。请从备份中恢复该密钥文件，或把 ENCRYPTION_KEYS 设为包含 {kids} 的 "
         "KID:BASE64 条目。"
     ),
@@ -129,18 +129,18 @@ MESSAGES: dict[str, str] = {
         "请运行那个更新的版本，或恢复迁移之前的备份。"
     ),
     "general.doctor.keys_ok": (
-        "密钥：已存密文用到的密钥都在，并且能解密（{in_use}）；{source} 中有 {held}。"
+        "加密密钥：已存凭证用到的加密密钥都在，并且能解密（{in_use}）；{source} 中有 {held}。"
     ),
     "general.doctor.keys_wrong_material": (
-        "密钥：{source} 中 ID 为“{kid}”的密钥无法解密以该 ID 存储的密文，说明这是另一个同 ID 的密钥。"
+        "加密密钥：{source} 中 ID 为“{kid}”的密钥无法解密用该 ID 加密的凭证，说明这是另一个同 ID 的密钥。"
         "请放回“{kid}”原来的 KID:BASE64 条目。"
     ),
-    "general.doctor.keys_none_stored": "密钥：还没有存储任何密文；{source} 中有 {held}。",
+    "general.doctor.keys_none_stored": "加密密钥：还没有存储任何凭证；{source} 中有 {held}。",
     "general.doctor.keys_will_generate": (
-        "密钥：没有设置 ENCRYPTION_KEYS，也还没有存储任何密文；`python -m bot run` 首次启动时会生成 {path}"
+        "加密密钥：没有设置 ENCRYPTION_KEYS，也还没有存储任何凭证；`python -m bot run` 首次启动时会生成 {path}"
         "（试用没问题；生产环境应从密钥管理服务传入 ENCRYPTION_KEYS）。"
     ),
-    "general.doctor.keys_unchecked": "密钥：未检查，因为数据库检查失败（见上一行）。",
+    "general.doctor.keys_unchecked": "加密密钥：未检查，因为数据库检查失败（见上一行）。",
     "general.doctor.slack_ok": "Slack：SLACK_BOT_TOKEN 可用；机器人在 {team}（{team_id}）中的名字是 @{user}。",
     "general.doctor.app_token_ok": "Slack：SLACK_APP_TOKEN 可以建立 Socket Mode 连接。",
     "general.doctor.channel_ok": "NOTIFY_CHANNEL {channel}：机器人是该频道成员。",
