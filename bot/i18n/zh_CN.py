@@ -400,7 +400,7 @@ MESSAGES: dict[str, str] = {
         "下次请使用 `/connect-amazon` ：它通过私密表单收集凭证，并加密保存。"
     ),
     "guard.leak.warning.matched": (
-        "它属于 {names}；我已把该连接标记为已泄露，并通知了团队频道（不含密钥本身）。"
+        "它属于 {names}；我已将其标记为已泄露，并通知了团队频道（不含密钥本身）。"
     ),
     # {label} is a guard.leak.label.* (no article): "The LWA client secret of connection …"
     "guard.leak.alert.headline": "连接 {name} 的 {label} 被发到了 Slack 上",
@@ -426,7 +426,7 @@ MESSAGES: dict[str, str] = {
     "guard.audit.title_one": "{name} 的审计记录（最新的在前）",
     "guard.audit.empty_all": "审计记录为空：这个工作区还没有建立过任何连接。",
     "guard.audit.empty_one": (
-        "审计记录中没有名为 {name} 的连接。`/connect-amazon status` 会列出所有连接及其准确名称。"
+        "名为 {name} 的连接没有任何审计记录。`/connect-amazon status` 会列出所有连接及其准确名称。"
     ),
     "guard.audit.more": "只显示最新的 {shown} 条记录。指定连接名称可查看该连接的全部记录。",
     "guard.audit.by_system": "机器人",
