@@ -11,7 +11,7 @@
 #   app → 应用
 #   app client → 应用客户端
 #   credentials → 凭证
-#   LWA credentials（Amazon 页面上的栏目）→ LWA credentials（LWA 凭证）
+#   LWA credentials, View, Rotate secret, Edit App, Authorize（Amazon 页面上的栏目和按钮）→ 原样保留
 #   LWA client ID / Client identifier → LWA 客户端 ID（上下文明确时写“客户端 ID”）
 #   LWA client secret / Client secret → LWA 客户端密钥（上下文明确时写“客户端密钥”）
 #   refresh token → 刷新令牌
