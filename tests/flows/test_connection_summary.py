@@ -30,7 +30,8 @@ def _stored(tmp_path: Path) -> tuple[Database, int, Crypto]:
                           secret_expires_on=date(2026, 6, 30), status="failing",
                           last_verified_at=datetime(2026, 5, 1, 9, 30, tzinfo=UTC),
                           last_problem_kind="legacy",
-                          last_problem_params=Problem("legacy", {"text": f"Amazon refused the secret {SECRET}"}).columns()[1],
+                          last_problem_params=Problem("legacy",
+                                                      {"text": f"Amazon refused the secret {SECRET}"}).columns()[1],
                           created_by="U0OWNER")
         session.add(conn)
         session.flush()
