@@ -18,9 +18,10 @@ from typing import NoReturn, TextIO
 
 from bot.amazon.client import DEFAULT_LWA_TOKEN_URL, AmazonClient, Credentials
 from bot.amazon.marketplaces import marketplace_by_id
-from bot.amazon.validators import LABELS, validate_credentials
+from bot.amazon.validators import label, validate_credentials
 from bot.amazon.verdicts import explain
 from bot.redaction import contains_secret_shape, redact
+from bot.views.blocks import Words
 
 EXIT_VERIFIED = 0
 EXIT_REFUSED = 1
@@ -133,12 +134,14 @@ def main(
             "connection_name": "command-line check",
         }
     )
+    words = Words("en")  # the operator's console speaks English
     if not result.ok:
-        for key, sentence in result.errors.items():
-            print(f"{_FIELD_SOURCES.get(key, LABELS.get(key, key))}: {redact(sentence)}", file=err)
+        for key, error in result.errors.items():
+            where = _FIELD_SOURCES.get(key) or words.text(label(key))
+            print(f"{where}: {redact(words.text(error).strip())}", file=err)
         return EXIT_MALFORMED
     for key, note in result.notes.items():
-        print(f"Note ({_FIELD_SOURCES.get(key, key)}): {redact(note)}", file=out)
+        print(f"Note ({_FIELD_SOURCES.get(key, key)}): {redact(words.text(note).strip())}", file=out)
 
     v = result.values
     creds = Credentials.from_fields(v)
@@ -151,12 +154,12 @@ def main(
     ) as client:
         verdict = client.verify(creds)
     cause, step = explain(verdict)
-    where = f"{marketplace.name} ({marketplace.country_code})" if marketplace else creds.marketplace_id
+    where = words.marketplace(marketplace.marketplace_id) if marketplace else creds.marketplace_id
     lines = [
         f"Verdict: {verdict.kind.value}",
         f"Account: {creds.account_type} {creds.selling_partner_id}, {where}",
-        f"Cause: {cause}",
-        f"Next step: {step}",
+        f"Cause: {words.text(cause)}",
+        f"Next step: {words.text(step)}",
     ]
     if verdict.store_name:
         lines.insert(1, f"Store: {verdict.store_name}")

@@ -10,22 +10,28 @@ from datetime import datetime
 
 from sqlmodel import Session, col, select
 
-from bot.flows.problems import Problem, ProblemKind
+from bot.flows.problems import Problem, ProblemKind, explain_problem
 from storage import repo
 from storage.crypto import Crypto
 from storage.models import Connection, ReminderLedger
 
 
-def mark_failing(session: Session, connection: Connection, error: str, now: datetime) -> None:
-    """What the health check does when a check fails (``bot.flows.sweep._mark_failing``): status
-    ``failing``, the error kept (redacted by the model), a ``health_failing`` audit entry. Caller commits."""
+def mark_failing(session: Session, connection: Connection, problem: Problem | str, now: datetime) -> None:
+    """What the health check does when a check fails (``bot.flows.sweep.health._mark_failing``): status
+    ``failing``, the problem kept (kind and params, redacted), a ``health_failing`` audit entry whose detail
+    is the cause as a stored meaning. A ``str`` is a sentence as older versions stored it (``legacy``),
+    kept as the audit detail too. Caller commits."""
+    if isinstance(problem, str):
+        problem, detail = Problem(ProblemKind.legacy, {"text": problem}), problem
+    else:
+        meaning = explain_problem(problem)
+        detail = meaning[0].to_json() if meaning is not None else None
     connection.status = "failing"
-    problem = Problem(ProblemKind.legacy, {"text": error})
     connection.last_problem_kind, connection.last_problem_params = problem.columns()
     connection.updated_at = now
     session.add(connection)
     repo.add_audit(session, team_id=connection.team_id, actor=repo.SYSTEM_ACTOR, action="health_failing",
-                   connection=connection, detail=error, now=now)
+                   connection=connection, detail=detail, now=now)
 
 
 def reminders(session: Session, connection_id: int, generation: int | None = None) -> list[ReminderLedger]:

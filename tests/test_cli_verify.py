@@ -12,6 +12,8 @@ from pathlib import Path
 import pytest
 
 from bot.cli_verify import main
+from bot.i18n import t
+from tests.catalog import says
 from tests.fakes.fake_amazon import FakeAmazon, make_credentials
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -21,6 +23,13 @@ ROOT = Path(__file__).resolve().parents[1]
 def fake() -> Iterator[FakeAmazon]:
     with FakeAmazon() as f:
         yield f
+
+
+def line_for(output: str, start: str) -> str:
+    """The output line that begins with ``start`` (a field's option or variable), without it."""
+    found = [line.removeprefix(start) for line in output.splitlines() if line.startswith(start)]
+    assert len(found) == 1, output
+    return found[0]
 
 
 def run(args: list[str], env: dict[str, str]) -> subprocess.CompletedProcess[str]:
@@ -104,7 +113,8 @@ def test_exit_2_for_malformed_input_names_the_field(fake: FakeAmazon) -> None:
     env["LWA_REFRESH_TOKEN"] = "Atza|" + "q" * 200  # an access token instead of a refresh token
     proc = run(args_for(creds), env)
     assert proc.returncode == 2
-    assert "LWA_REFRESH_TOKEN: The Refresh token field holds an access token" in proc.stderr
+    assert says(line_for(proc.stderr, "LWA_REFRESH_TOKEN: "), "amazon.error.mixup",
+                label=t("amazon.field.refresh_token.label"), what=t("amazon.kind.access_token"))
     assert "q" * 50 not in proc.stderr
     assert fake.calls() == 0
 
@@ -125,8 +135,10 @@ def test_exit_2_for_bad_option_values(fake: FakeAmazon) -> None:
         env_for(fake, creds),
     )
     assert proc.returncode == 2
-    assert "--client-id: The LWA client ID field holds the App ID" in proc.stderr
-    assert "--marketplace: The Marketplace is not one Amazon lists" in proc.stderr
+    assert says(line_for(proc.stderr, "--client-id: "), "amazon.error.mixup", label=t("amazon.field.client_id.label"),
+                what=t("amazon.kind.app_id"))
+    assert says(line_for(proc.stderr, "--marketplace: "), "amazon.error.marketplace.unknown",
+                how_to=t("amazon.field.marketplace.how_to"))
     assert run(["--account-type", "buyer"], env_for(fake, creds)).returncode == 2
 
 

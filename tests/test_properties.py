@@ -23,10 +23,11 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import bot.views as views_package
-from bot.amazon.validators import FIELD_KEYS, LABELS, validate_credentials
+from bot.amazon.validators import FIELD_KEYS, label, validate_credentials
 from bot.flows.leak_guard import PostedMessage, scan
 from bot.listeners.commands import parse, to_request
 from bot.listeners.leak_guard import message_texts, parse_message_event
+from bot.views.blocks import Words
 from tests.fakes.fake_amazon import credential_fields, make_credentials
 from tests.fakes.slack_signing import FORM, JSON, sign
 from tests.live_app import LiveApp
@@ -42,6 +43,7 @@ TEXT = st.text(max_size=200) | st.sampled_from(["", " ", "\u200b", "\x00", "\ud7
 
 # ------------------------------------------------------------------------------------------- validators
 
+LABELS = {k: Words("en").text(label(k)) for k in FIELD_KEYS if k != "selling_partner_id"}
 FIELD_LABELS = {
     "account_type": ["Account type", "Seller account or a Vendor account"],
     "selling_partner_id": ["Seller ID", "Vendor code", "selling partner", "Seller", "Vendor"],
@@ -75,8 +77,9 @@ def test_zero_width_and_space_padding_never_breaks_valid_credentials(
 def test_every_rejected_field_gets_a_sentence_naming_it(fields: dict[str, Any]) -> None:
     result = validate_credentials(fields)
     assert result.ok == (not result.errors)
-    for key, sentence in result.errors.items():
+    for key, message in result.errors.items():
         assert key in FIELD_KEYS
+        sentence = Words("en").text(message)
         assert isinstance(sentence, str) and 10 < len(sentence) < 600
         assert sentence[0].isupper() and sentence.rstrip().endswith((".", ")")), sentence
         assert any(label.lower() in sentence.lower() for label in FIELD_LABELS[key]), (key, sentence)
@@ -91,7 +94,8 @@ def test_huge_values_are_rejected_quickly_and_not_repeated(key: str, char: str) 
     result = validate_credentials({key: huge})
     assert time.monotonic() - started < 2.0  # bounded: no pathological regex on 1 MB of input
     assert key in result.errors
-    assert huge[:50] not in result.errors[key] or len(set(huge)) == 1 and huge[:12] not in result.errors[key]
+    said = Words("en").text(result.errors[key]) + repr(result.errors[key])
+    assert huge[:50] not in said or len(set(huge)) == 1 and huge[:12] not in said
 
 
 @settings(max_examples=60, deadline=None)

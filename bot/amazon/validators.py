@@ -1,9 +1,10 @@
 """Format checks for the credentials a seller pastes, run before any network call.
 
-Pure functions: no I/O, and they never raise, whatever they are given. Each failure is one
-sentence naming the field; the usual mix-ups (a value pasted into the wrong field, an access token
-instead of a refresh token, the App ID instead of the LWA client ID, a Sandbox app) are recognised
-and named. No sentence ever contains the pasted value.
+Pure functions: no I/O, and they never raise, whatever they are given. Each failure is one meaning
+naming the field (a ``bot.i18n.Message``: a catalog key, the field's label and how-to as nested
+messages; the views render it in the reader's language); the usual mix-ups (a value pasted into the
+wrong field, an access token instead of a refresh token, the App ID instead of the LWA client ID, a
+Sandbox app) are recognised and named. No message ever contains the pasted value.
 
 Shapes (tolerant of length, strict on prefixes):
 - LWA client ID: ``amzn1.application-oa2-client.`` + hex (32 today)
@@ -21,7 +22,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 from bot.amazon.marketplaces import MARKETPLACES, Marketplace, marketplace_by_country, marketplace_by_id
-from bot.i18n import DEFAULT_LANGUAGE, t
+from bot.i18n import Marketplace as MarketplaceRef
+from bot.i18n import Message, Param
 
 ZERO_WIDTH = "\u200b\u200c\u200d\u2060\ufeff"
 
@@ -62,13 +64,9 @@ INPUT_MAX_LENGTH: dict[str, int] = {
 }
 
 # The words live in the message catalog (bot/i18n/en.py, keys "amazon.*"); these name which exist.
-_LABELLED = ("account_type", "seller_id", "vendor_code", "client_id", "client_secret", "refresh_token",
-             "marketplace", "connection_name")
-_HOW_TO_FIELDS = ("client_id", "client_secret", "refresh_token", "seller_id", "vendor_code", "marketplace")
-
-# English field labels and how-to-find-it sentences, for callers that print them (``python -m bot verify``).
-LABELS: dict[str, str] = {key: t(f"amazon.field.{key}.label") for key in _LABELLED}
-HOW_TO: dict[str, str] = {key: t(f"amazon.field.{key}.how_to") for key in _HOW_TO_FIELDS}
+LABELLED = ("account_type", "seller_id", "vendor_code", "client_id", "client_secret", "refresh_token",
+            "marketplace", "connection_name")
+HOW_TO_FIELDS = ("client_id", "client_secret", "refresh_token", "seller_id", "vendor_code", "marketplace")
 
 # What a pasted value looks like: kind -> the field it belongs in, or None. Described by "amazon.kind.<kind>".
 _KINDS: dict[str, str | None] = {
@@ -86,26 +84,33 @@ _KINDS: dict[str, str | None] = {
 }
 
 
-def _label(key: str) -> str:
-    return t(f"amazon.field.{key}.label")
+def label(key: str) -> Message:
+    """A field's label (``amazon.field.<key>.label``), for a sentence or a console line."""
+    return Message(f"amazon.field.{key}.label")
 
 
-def _how_to(key: str) -> str:
-    return t(f"amazon.field.{key}.how_to") if key in _HOW_TO_FIELDS else ""
+def how_to(key: str) -> Message | None:
+    """Where to find a field's value (``amazon.field.<key>.how_to``), for the fields that have one."""
+    return Message(f"amazon.field.{key}.how_to") if key in HOW_TO_FIELDS else None
 
 
-def _say(key: str, field_key: str | None = None, **values: object) -> str:
-    """The catalog sentence ``key``; ``field_key`` fills {label} and {how_to}."""
+def _say(key: str, field_key: str | None = None, **values: Param) -> Message:
+    """The meaning ``key``; ``field_key`` fills its {how_to} (a nested message)."""
     if field_key is not None:
-        values = {"label": _label(field_key), "how_to": _how_to(field_key), **values}
-    return t(key, DEFAULT_LANGUAGE, **values).rstrip()
+        values = {"how_to": how_to(field_key), **values}
+    return Message(key, **values)
+
+
+def _field_error(key: str, field_key: str, **values: Param) -> Message:
+    """The meaning ``key`` about the field ``field_key``: {label} and {how_to} filled (nested messages)."""
+    return Message(key, label=label(field_key), how_to=how_to(field_key), **values)
 
 
 @dataclass
 class FieldResult:
     value: str | None
-    error: str | None
-    note: str | None = None
+    error: Message | None
+    note: Message | None = None
 
     @property
     def ok(self) -> bool:
@@ -115,8 +120,8 @@ class FieldResult:
 @dataclass
 class ValidationResult:
     values: dict[str, str] = field(default_factory=dict)
-    errors: dict[str, str] = field(default_factory=dict)
-    notes: dict[str, str] = field(default_factory=dict)
+    errors: dict[str, Message] = field(default_factory=dict)
+    notes: dict[str, Message] = field(default_factory=dict)
 
     @property
     def ok(self) -> bool:
@@ -172,29 +177,31 @@ def _is_sandbox(value: str) -> bool:
     return "sandbox" in value.lower()
 
 
-def _sandbox_error(key: str) -> str:
-    return _say("amazon.error.sandbox", key)
+def _sandbox_error(key: str) -> Message:
+    return Message("amazon.error.sandbox", label=label(key))
 
 
-def _mixup_error(key: str, kind: str) -> str:
+def _mixup_error(key: str, kind: str) -> Message:
     target = _KINDS[kind]
-    where = _say("amazon.error.mixup_where", target=_label(target)) if target and target != key else ""
-    return _say("amazon.error.mixup", key, what=t(f"amazon.kind.{kind}"), where=where)
+    what = Message(f"amazon.kind.{kind}")
+    if target and target != key:
+        return _field_error("amazon.error.mixup_belongs", key, what=what, target=label(target))
+    return _field_error("amazon.error.mixup", key, what=what)
 
 
-def _common_problems(key: str, s: str, *, expected_kinds: tuple[str, ...]) -> str | None:
+def _common_problems(key: str, s: str, *, expected_kinds: tuple[str, ...]) -> Message | None:
     """Empty value, Sandbox, inner blanks and wrong-field pastes: the errors every field shares."""
     if not s:
-        return _say("amazon.error.empty", key)
+        return _field_error("amazon.error.empty", key)
     if _is_sandbox(s):
         return _sandbox_error(key)
     kind = detect_kind(s)
     if kind is not None and kind not in expected_kinds:
         return _mixup_error(key, kind)
     if any(ch.isspace() for ch in s):
-        return _say("amazon.error.inner_space", key)
+        return Message("amazon.error.inner_space", label=label(key))
     if any(ch in ZERO_WIDTH for ch in s):
-        return _say("amazon.error.invisible_char", key)
+        return Message("amazon.error.invisible_char", label=label(key))
     return None
 
 
@@ -256,7 +263,8 @@ def _marketplace_mixup(key: str, s: str) -> FieldResult | None:
     m = marketplace_by_id(s)
     if m is None:
         return None
-    return FieldResult(None, _say("amazon.error.marketplace_id_pasted", key, name=m.name, country=m.country_code))
+    return FieldResult(None, _field_error("amazon.error.marketplace_id_pasted", key,
+                                          marketplace=MarketplaceRef(m.marketplace_id)))
 
 
 def check_seller_id(v: object) -> FieldResult:
@@ -360,7 +368,8 @@ def check_connection_name(v: object) -> FieldResult:
             return FieldResult(None, _say("amazon.error.connection_name.control"))
         kind = detect_kind(s)
         if kind in ("client_secret", "legacy_secret", "refresh_token", "access_token", "client_id"):
-            return FieldResult(None, _say("amazon.error.connection_name.credential", what=t(f"amazon.kind.{kind}")))
+            return FieldResult(None, _say("amazon.error.connection_name.credential",
+                                                 what=Message(f"amazon.kind.{kind}")))
         return FieldResult(s, None)
     except Exception:  # noqa: BLE001
         return FieldResult(None, _say("amazon.error.connection_name.unreadable"))

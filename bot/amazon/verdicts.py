@@ -1,6 +1,7 @@
-"""The closed set of verification outcomes and their plain-English explanations.
+"""The closed set of verification outcomes and what they mean for people.
 
-The words live in the message catalog (``bot.i18n``, keys ``amazon.verdict.*``); ``explain`` fills them in.
+``explain`` gives a verdict's cause and next step as ``Message``s; the words live in the message
+catalog (``bot.i18n``, keys ``amazon.verdict.*``) and the views render them in the reader's language.
 """
 
 from __future__ import annotations
@@ -8,8 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from enum import StrEnum
 
-from bot.amazon.marketplaces import marketplace_by_id
-from bot.i18n import DEFAULT_LANGUAGE, t
+from bot.i18n import Items, Marketplace, Message, Param, Strong
 from bot.redaction import redact
 
 
@@ -68,38 +68,27 @@ class Verdict:
         return self.kind in TRANSIENT
 
 
-def _texts() -> dict[str, tuple[str, str]]:
-    return {kind.value: (t(f"amazon.verdict.{kind.value}.cause"), t(f"amazon.verdict.{kind.value}.next"))
-            for kind in VerdictKind}
+def explain(verdict: Verdict) -> tuple[Message, Message]:
+    """(cause, next step) of ``verdict``, as meanings (``amazon.verdict.<kind>.cause`` / ``.next``).
 
-
-# (cause, next step) templates per kind, as the catalog holds them (bot/i18n/en.py, "amazon.verdict.*").
-# Placeholders: {store_part}, {marketplace_part}, {role}, {request_part}.
-TEXTS: dict[str, tuple[str, str]] = _texts()
-
-
-def _marketplace_names(ids: list[str], language: str) -> str:
-    names = []
-    for mid in ids:
-        m = marketplace_by_id(mid)
-        names.append(t("amazon.marketplace.name", language, name=m.name, country=m.country_code) if m else mid)
-    return t("amazon.marketplace.separator", language).join(names)
-
-
-def explain(verdict: Verdict, language: str = DEFAULT_LANGUAGE) -> tuple[str, str]:
-    """(plain cause, next step) for ``verdict``, in ``language`` (English by default)."""
+    The optional facts are nested messages, each its own catalog sentence, so every language orders
+    them its own way: ``store_part`` (the store Amazon named), ``marketplace_part`` (the marketplaces
+    the authorization covers, an ``Items`` of ``Marketplace`` references), ``request_part`` (Amazon's
+    request id); ``role`` is the missing role, or ``amazon.verdict.part.role_unknown``. A part that does
+    not apply is empty. Whatever Amazon returned is redacted."""
     kind = verdict.kind.value
-    names = _marketplace_names(verdict.marketplaces, language) if verdict.marketplaces else ""
-    values = {
-        "store_part": t("amazon.verdict.part.store", language, store=verdict.store_name) if verdict.store_name else "",
-        "marketplace_part": t("amazon.verdict.part.authorized", language, marketplaces=names) if names else "",
-        "role": verdict.missing_role or t("amazon.verdict.part.role_unknown", language),
-        "request_part": (
-            t("amazon.verdict.part.request", language, request_id=verdict.request_id) if verdict.request_id else ""
-        ),
+    names = Items(tuple(Marketplace(mid) for mid in verdict.marketplaces)) if verdict.marketplaces else None
+    marketplace_part: Message | None = None
+    if names is not None:
+        verified = verdict.kind is VerdictKind.verified
+        marketplace_part = Message("amazon.verdict.part.verified_in" if verified else "amazon.verdict.part.authorized",
+                                   marketplaces=names)
+    values: dict[str, Param] = {
+        "store_part": (Message("amazon.verdict.part.store", store=Strong(redact(verdict.store_name)))
+                       if verdict.store_name else None),
+        "marketplace_part": marketplace_part,
+        "role": redact(verdict.missing_role) if verdict.missing_role else Message("amazon.verdict.part.role_unknown"),
+        "request_part": (Message("amazon.verdict.part.request", request_id=redact(verdict.request_id))
+                         if verdict.request_id else None),
     }
-    if verdict.kind is VerdictKind.verified and names:
-        values["marketplace_part"] = t("amazon.verdict.part.verified_in", language, marketplaces=names)
-    cause = t(f"amazon.verdict.{kind}.cause", language, **values)
-    step = t(f"amazon.verdict.{kind}.next", language, **values)
-    return redact(cause), redact(step)
+    return Message(f"amazon.verdict.{kind}.cause", **values), Message(f"amazon.verdict.{kind}.next", **values)

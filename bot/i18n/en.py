@@ -126,7 +126,8 @@ MESSAGES: dict[str, str] = {
         "{count} check(s) failed: fix what the ✗ lines say, then run `python -m bot doctor` again."
     ),
     # --- amazon (verification verdicts, credential format checks) -------------------------------
-    # verdicts: (cause, next step) per kind; {store_part}, {marketplace_part}, {role}, {request_part}
+    # verdicts: (cause, next step) per kind; {store_part}, {marketplace_part}, {request_part} are the
+    # amazon.verdict.part.* sentences below (or empty), {role} a role name or amazon.verdict.part.role_unknown
     "amazon.verdict.verified.cause": "Amazon accepted these credentials{store_part}{marketplace_part}.",
     "amazon.verdict.verified.next": "Nothing to do: the connection works.",
     "amazon.verdict.invalid_client.cause": "Login with Amazon did not accept the LWA client ID or client secret.",
@@ -201,13 +202,12 @@ MESSAGES: dict[str, str] = {
     "amazon.verdict.unexpected.next": (
         "Try again later; if it happens again, share the request id with whoever runs the bot."
     ),
-    "amazon.verdict.part.store": " for the store {store!r}",
+    "amazon.verdict.part.store": " for the store {store}",
     "amazon.verdict.part.authorized": " (authorized: {marketplaces})",
     "amazon.verdict.part.verified_in": " in {marketplaces}",
     "amazon.verdict.part.request": " (Amazon request id {request_id})",
     "amazon.verdict.part.role_unknown": "required",
     "amazon.marketplace.name": "{name} ({country})",
-    "amazon.marketplace.separator": ", ",
     # marketplace and region names (bot.views.blocks.Words.marketplace/region); Amazon's "Marketplace IDs" page
     "amazon.marketplace.CA": "Canada",
     "amazon.marketplace.US": "United States of America",
@@ -285,8 +285,8 @@ MESSAGES: dict[str, str] = {
         "The {label} looks like it comes from a Sandbox app or endpoint, and Sandbox apps only "
         "return test data. Use the credentials of a Production app from Developer Central."
     ),
-    "amazon.error.mixup": "The {label} field holds {what}{where}. {how_to}",
-    "amazon.error.mixup_where": "; that belongs in the {target} field",
+    "amazon.error.mixup": "The {label} field holds {what}. {how_to}",
+    "amazon.error.mixup_belongs": "The {label} field holds {what}; that belongs in the {target} field. {how_to}",
     "amazon.error.inner_space": (
         "The {label} has a space or line break inside it. Copy it again in one piece, straight from Amazon."
     ),
@@ -295,7 +295,7 @@ MESSAGES: dict[str, str] = {
         "them). Copy it again straight from Amazon."
     ),
     "amazon.error.marketplace_id_pasted": (
-        "The {label} field holds the marketplace ID of {name} ({country}); choose the "
+        "The {label} field holds the marketplace ID of {marketplace}; choose the "
         "marketplace in the Marketplace field. {how_to}"
     ),
     "amazon.error.client_id.prefix": "The LWA client ID should start with amzn1.application-oa2-client. {how_to}",
@@ -478,6 +478,19 @@ MESSAGES: dict[str, str] = {
     "lifecycle.health.transient_next_step": (
         "Nothing to change yet: the next check retries. If it keeps failing, check Amazon's SP-API status "
         "page and the bot's network access."
+    ),
+    # a connection's last problem when a secret in use was seen in Slack (bot.flows.problems, kind "leaked")
+    "lifecycle.problem.leaked.client_secret.cause": (
+        "The LWA client secret in use was posted in a Slack message in {channel}."
+    ),
+    "lifecycle.problem.leaked.client_secret.next_step": (
+        "Rotate the client secret in Developer Central and paste the new one with `/connect-amazon rotate`."
+    ),
+    "lifecycle.problem.leaked.refresh_token.cause": (
+        "The refresh token in use was posted in a Slack message in {channel}."
+    ),
+    "lifecycle.problem.leaked.refresh_token.next_step": (
+        "Authorize the app again and paste the new refresh token with `/connect-amazon reauthorize`."
     ),
     "lifecycle.usage.rotate": (
         "Name the connection to rotate, for example `/connect-amazon rotate Main EU`. "
@@ -875,6 +888,7 @@ MESSAGES: dict[str, str] = {
     "onboarding.field.account_type": "Account type",
     "onboarding.field.marketplace": "Marketplace",
     "onboarding.field.region": "Region",
+    "onboarding.field.region_value": "{region} ({code})",
     "onboarding.field.expires": "Client secret expires",
     "onboarding.field.store": "Store",
     "onboarding.field.verified": "Verified",
@@ -889,7 +903,7 @@ MESSAGES: dict[str, str] = {
     "onboarding.status.days_left": "({days} days left)",
     "onboarding.status.expired": "(expired)",
     "onboarding.status.store": "Store: {store}",
-    "onboarding.status.last_error": "Last problem: {error}",
+    "onboarding.status.last_problem": "Last problem: {cause} {next_step}",
     "onboarding.status.more": "…and {count} more.",
     "onboarding.status.connected": "connected",
     "onboarding.status.failing": "failing",

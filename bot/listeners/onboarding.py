@@ -101,7 +101,7 @@ def start(services: Services, request: CommandRequest, client: WebClient, respon
 def status(services: Services, request: CommandRequest, client: WebClient, respond: Any) -> None:
     with services.db.session() as session:
         summaries = flow.list_summaries(session, request.team_id)
-    text, blocks = status_message(summaries, services.clock().date())
+    text, blocks = status_message(summaries, request.actor.words, services.clock().date())
     respond(text=text, blocks=blocks, response_type="ephemeral")
 
 

@@ -1,91 +1,94 @@
-"""The team's connections (status answer, App Home) and the channel announcement, as Block Kit."""
+"""The team's connections (status answer, App Home) and the channel announcement, as Block Kit, in the
+reader's language (every function takes the reader's ``Words``)."""
 
 from __future__ import annotations
 
 from datetime import date
-from typing import Any
 
-from bot.flows.leak_guard import exposure_label
-from bot.flows.summary import ConnectionSummary
-from bot.i18n import catalog, t
-from bot.views.blocks import context, cut, escape, fields, md, mention, section
-from bot.views.notices import Blocks, renders
+from bot.flows.summary import ConnectionConnected, ConnectionSummary
+from bot.i18n import Marketplace, Message, Region, User, catalog
+from bot.views.blocks import Markup, Words, context, escape, fields, mention, section
+from bot.views.health import exposure_what, problem_words
+from bot.views.notices import Blocks, speaks
 
 STATUS_EMOJI = {"connected": ":large_green_circle:", "failing": ":red_circle:", "exposed": ":rotating_light:",
                 "disconnected": ":white_circle:"}
 MAX_LISTED = 40  # a message holds 50 blocks
 
 
-def status_label(status: str) -> str:
+def status_label(status: str, words: Words) -> str:
     key = f"onboarding.status.{status}"
-    return t(key) if key in catalog() else status
+    return words.text(key) if key in catalog() else status
 
 
-def status_text(c: ConnectionSummary) -> str:
+def status_text(c: ConnectionSummary, words: Words) -> Markup:
     """The status, with "exposed" beside it while a secret in use was seen in Slack."""
-    label = status_label(c.status)
+    label = escape(status_label(c.status, words))
     if c.exposed:
-        label += " · " + t("onboarding.status.exposed_beside", what=t(exposure_label(c.exposed).key))
+        return Markup(label + " · " + words.md("onboarding.status.exposed_beside", what=exposure_what(c.exposed)))
     return label
 
 
-def connection_line(c: ConnectionSummary, today: date | None = None) -> str:
+def connection_line(c: ConnectionSummary, words: Words, today: date | None = None) -> str:
     emoji = STATUS_EMOJI.get(c.status, ":grey_question:")
-    line: str = md(
+    line: str = words.md(
         "onboarding.status.line",
-        emoji=emoji,
+        emoji=Markup(emoji),
         name=c.name,
-        status=status_text(c),
-        path=md(f"onboarding.path.{c.account_type}"),
-        marketplace=c.marketplace_label,
+        status=status_text(c, words),
+        path=Message(f"onboarding.path.{c.account_type}"),
+        marketplace=Marketplace(c.marketplace_id),
         region=c.region,
-        expires=c.secret_expires_on.isoformat(),
+        expires=c.secret_expires_on,
     )
     if today is not None:
         days = (c.secret_expires_on - today).days
-        line += " " + (md("onboarding.status.expired") if days < 0 else md("onboarding.status.days_left", days=days))
+        line += " " + (words.md("onboarding.status.expired") if days < 0
+                       else words.md("onboarding.status.days_left", days=days))
     if c.store_name:
-        line += "\n" + md("onboarding.status.store", store=c.store_name)
-    if c.last_problem and c.last_problem.kind == "legacy":
-        text = str(c.last_problem.params.get("text", ""))
-        line += "\n" + md("onboarding.status.last_error", error=cut(escape(text), 500))
+        line += "\n" + words.md("onboarding.status.store", store=c.store_name)
+    cause, next_step = problem_words(c.last_problem, words)
+    if cause:
+        line += "\n" + words.md("onboarding.status.last_problem", cause=cause, next_step=next_step).strip()
     return line
 
 
-def connections_blocks(summaries: list[ConnectionSummary], today: date | None = None) -> Blocks:
+def connections_blocks(summaries: list[ConnectionSummary], words: Words, today: date | None = None) -> Blocks:
     if not summaries:
-        return [section(md("onboarding.status.none"))]
-    blocks: Blocks = [section(connection_line(c, today)) for c in summaries[:MAX_LISTED]]
+        return [section(words.md("onboarding.status.none"))]
+    blocks: Blocks = [section(connection_line(c, words, today)) for c in summaries[:MAX_LISTED]]
     if len(summaries) > MAX_LISTED:
-        blocks.append(context(md("onboarding.status.more", count=len(summaries) - MAX_LISTED)))
+        blocks.append(context(words.md("onboarding.status.more", count=len(summaries) - MAX_LISTED)))
     return blocks
 
 
-def status_message(summaries: list[ConnectionSummary], today: date | None = None) -> tuple[str, Blocks]:
-    header = section(md("onboarding.status.header", count=len(summaries)))
-    return md("onboarding.status.fallback", count=len(summaries)), [header, *connections_blocks(summaries, today)]
+def status_message(summaries: list[ConnectionSummary], words: Words, today: date | None = None) -> tuple[str, Blocks]:
+    header = section(words.md("onboarding.status.header", count=len(summaries)))
+    return (words.md("onboarding.status.fallback", count=len(summaries)),
+            [header, *connections_blocks(summaries, words, today)])
 
 
-@renders("connection_connected")
-def connected_announcement(data: dict[str, Any]) -> tuple[str, Blocks]:
-    """The team-channel post after a connection is saved. ``data`` is a ConnectionSummary dict plus
-    ``connected_by`` and ``reconnected``; it never holds a secret."""
-    c = ConnectionSummary.from_dict({k: v for k, v in data.items() if k in ConnectionSummary.__dataclass_fields__})
-    who = str(data.get("connected_by") or c.created_by)
-    key = "onboarding.announce.reconnected" if data.get("reconnected") else "onboarding.announce.connected"
-    text = md(key, name=c.name, user=mention(who))
+@speaks(ConnectionConnected)
+def connected_announcement(p: ConnectionConnected, words: Words) -> tuple[str, Blocks]:
+    """The team-channel post after a connection is saved; it never holds a secret."""
+    c = p.connection
+    who = User(p.connected_by or c.created_by)
+    key = "onboarding.announce.reconnected" if p.reconnected else "onboarding.announce.connected"
+    text = words.md(key, name=c.name, user=who)
     pairs = [
-        (md("onboarding.field.account_type"), md(f"onboarding.path.{c.account_type}")),
-        (md("onboarding.field.marketplace"), escape(c.marketplace_label)),
-        (md("onboarding.field.region"), escape(c.region_label)),
-        (md("onboarding.field.connected_by"), mention(who)),
-        (md("onboarding.field.verified"),
-         c.last_verified_at.strftime("%Y-%m-%d %H:%M UTC") if c.last_verified_at else "-"),
-        (md("onboarding.field.expires"), c.secret_expires_on.isoformat()),
+        (words.md("onboarding.field.account_type"), words.md(f"onboarding.path.{c.account_type}")),
+        (words.md("onboarding.field.marketplace"), escape(words.marketplace(c.marketplace_id))),
+        (words.md("onboarding.field.region"), words.md("onboarding.field.region_value", region=Region(c.region),
+                                                       code=c.region)),
+        (words.md("onboarding.field.connected_by"), mention(who.id)),
+        (words.md("onboarding.field.verified"),
+         escape(words.datetime(c.last_verified_at)) if c.last_verified_at else Markup("-")),
+        (words.md("onboarding.field.expires"), escape(words.date(c.secret_expires_on))),
     ]
     if c.store_name:
-        pairs.append((md("onboarding.field.store"), escape(c.store_name)))
+        pairs.append((words.md("onboarding.field.store"), escape(c.store_name)))
     blocks: Blocks = [section(text), fields(pairs)]
     if c.exposed:  # reconnected with the value that was seen in Slack: still exposed
-        blocks.append(section(md("onboarding.announce.still_exposed", name=c.name, what=exposure_label(c.exposed))))
+        blocks.append(section(words.md("onboarding.announce.still_exposed", name=c.name,
+                                       what=exposure_what(c.exposed))))
     return text, blocks

@@ -8,7 +8,7 @@ from typing import Any
 from bot.flows.checklist import STEPS, ChecklistState
 from bot.flows.summary import ConnectionSummary
 from bot.i18n import t
-from bot.views.blocks import header, md, section
+from bot.views.blocks import Words, header, md, section
 from bot.views.checklist import open_credentials_button, step_title
 from bot.views.connections import connections_blocks
 from bot.views.notices import Blocks
@@ -35,5 +35,5 @@ def home_view(state: ChecklistState, summaries: list[ConnectionSummary], today: 
     blocks.append({"type": "actions", "block_id": "home_actions", "elements": [open_credentials_button()]})
     blocks.append({"type": "divider"})
     blocks.append(header(t("onboarding.home.connections_title")))
-    blocks.extend(connections_blocks(summaries, today))
+    blocks.extend(connections_blocks(summaries, Words(), today))  # bridge: home_view takes the reader's Words next
     return {"type": "home", "blocks": blocks[:100]}

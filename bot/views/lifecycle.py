@@ -80,45 +80,6 @@ def secret_expired(data: dict[str, Any]) -> tuple[str, Blocks]:
     return md("lifecycle.expired.text", **f), blocks
 
 
-def _failing_blocks(data: dict[str, Any], headline: str) -> Blocks:
-    blocks: Blocks = [section(headline)]
-    if data.get("cause"):
-        blocks.append(section(md("lifecycle.health.cause", cause=data["cause"])))
-    if data.get("next_step"):
-        blocks.append(section(md("lifecycle.health.next_step", next_step=data["next_step"])))
-    verdict = data.get("verdict")
-    value = str(data.get("connection_id", ""))
-    if verdict == "invalid_grant":
-        blocks.append({"type": "actions", "block_id": "lifecycle_fix",
-                       "elements": [button(t("lifecycle.button.reauthorize"), REAUTHORIZE_NOW_ACTION, value,
-                                            "primary")]})
-    elif verdict in ("invalid_client", "secret_expired"):
-        blocks.append({"type": "actions", "block_id": "lifecycle_fix",
-                       "elements": [button(t("lifecycle.button.rotate"), ROTATE_NOW_ACTION, value, "primary")]})
-    return blocks + _exposure_blocks(data)
-
-
-@renders("health_failing")
-def health_failing(data: dict[str, Any]) -> tuple[str, Blocks]:
-    f = _facts(data)
-    text = md("lifecycle.health.failing.text", cause=data.get("cause", ""), **f)
-    return text, _failing_blocks(data, md("lifecycle.health.failing.headline", **f))
-
-
-@renders("health_failing_dm")
-def health_failing_dm(data: dict[str, Any]) -> tuple[str, Blocks]:
-    f = _facts(data)
-    text = md("lifecycle.health.failing.text", cause=data.get("cause", ""), **{**f, "owner": Markup("")}).strip()
-    return text, _failing_blocks(data, md("lifecycle.health.failing_dm.headline", **f))
-
-
-@renders("health_recovered")
-def health_recovered(data: dict[str, Any]) -> tuple[str, Blocks]:
-    f = _facts(data)
-    return md("lifecycle.health.recovered.text", **f), [section(md("lifecycle.health.recovered.headline", **f)),
-                                                        *_exposure_blocks(data)]
-
-
 @renders("connection_rotated")
 def connection_rotated(data: dict[str, Any]) -> tuple[str, Blocks]:
     f = _facts(data)

@@ -20,8 +20,18 @@ from bot.amazon.client import (
 )
 from bot.amazon.http import retry_after as _retry_after
 from bot.amazon.verdicts import VerdictKind, explain
+from bot.i18n import Items, Marketplace, Message, Strong
+from bot.views.blocks import Words
 from tests.amazon.conftest import FakeTime
+from tests.catalog import says
 from tests.fakes.fake_amazon import TOKEN_PATH, FakeAmazon, make_credentials
+
+WORDS = Words("en")
+
+
+def said(message: Message) -> str:
+    """A meaning in English words (to look for what Amazon returned in it)."""
+    return WORDS.text(message)
 
 DE = "A1PA6795UKMFR9"
 UK = "A1F83G8C2ARO7P"
@@ -42,7 +52,13 @@ def test_verified_seller_reports_store_and_marketplaces(fake: FakeAmazon, client
     assert v.request_id
     assert fake.request_log()[-1] == {"method": "GET", "path": SELLERS_PATH, "region": "eu", "status": 200}
     cause, _ = explain(v)
-    assert "Kaffee Haus" in cause and "Germany" in cause
+    assert cause == Message("amazon.verdict.verified.cause",
+                            store_part=Message("amazon.verdict.part.store", store=Strong("Kaffee Haus")),
+                            marketplace_part=Message("amazon.verdict.part.verified_in",
+                                                     marketplaces=Items((Marketplace(DE), Marketplace(UK)))),
+                            role=Message("amazon.verdict.part.role_unknown"),
+                            request_part=Message("amazon.verdict.part.request", request_id=v.request_id))
+    assert "Kaffee Haus" in said(cause) and WORDS.marketplace(DE) in said(cause)
 
 
 def test_verified_vendor_uses_purchase_orders(fake: FakeAmazon, client: AmazonClient) -> None:
@@ -139,7 +155,9 @@ def test_marketplace_not_in_participations(fake: FakeAmazon, client: AmazonClien
     v = client.verify(creds)
     assert v.kind is VerdictKind.marketplace_not_authorized
     assert v.marketplaces == [US]
-    assert "United States" in explain(v)[0]
+    assert explain(v)[0].params["marketplace_part"] == Message("amazon.verdict.part.authorized",
+                                                               marketplaces=Items((Marketplace(US),)))
+    assert WORDS.marketplace(US) in said(explain(v)[0])
 
 
 def test_marketplace_in_another_region_seller(fake: FakeAmazon, client: AmazonClient) -> None:
@@ -164,7 +182,9 @@ def test_missing_role_seller(fake: FakeAmazon, client: AmazonClient) -> None:
     assert v.kind is VerdictKind.missing_role
     assert v.missing_role == SELLER_ROLES == "Product Listing or Selling Partner Insights"
     cause, step = explain(v)
-    assert "Product Listing or Selling Partner Insights" in cause and "authorize the app again" in step
+    assert cause.params["role"] == step.params["role"] == "Product Listing or Selling Partner Insights"
+    assert says(said(cause), "amazon.verdict.missing_role.cause", role=SELLER_ROLES)
+    assert says(said(step), "amazon.verdict.missing_role.next", role=SELLER_ROLES)
 
 
 def test_missing_role_vendor(fake: FakeAmazon, client: AmazonClient) -> None:
@@ -261,7 +281,7 @@ def test_a_wrong_endpoint_path_is_amazons_gateway_answer_with_request_id(
     with AmazonClient(fake.token_url, fake.url + "/nowhere", sleep=fake_time.sleep, clock=fake_time.clock) as c:
         v = c.verify(creds)
     assert v.kind is VerdictKind.amazon_error and v.transient
-    assert v.request_id and v.request_id in explain(v)[0]
+    assert v.request_id and v.request_id in said(explain(v)[0])
     assert "403" in v.detail and "MissingAuthenticationToken" in v.detail
 
 
@@ -332,7 +352,8 @@ def test_every_kind_has_an_explanation(kind: VerdictKind) -> None:
     from bot.amazon.verdicts import Verdict
 
     cause, step = explain(Verdict(kind, store_name="S", marketplaces=[US], missing_role="X", request_id="r-1"))
-    assert cause.strip() and step.strip() and "{" not in cause + step
+    assert (cause.key, step.key) == (f"amazon.verdict.{kind.value}.cause", f"amazon.verdict.{kind.value}.next")
+    assert said(cause).strip() and said(step).strip() and "{" not in said(cause) + said(step)
 
 
 # -- what Amazon really answers (issue 11: the fake tells the truth) -------------------------------
@@ -349,9 +370,9 @@ def test_gateway_403s_are_amazon_errors_not_missing_roles(
     v = client.verify(creds)
     assert v.kind is VerdictKind.amazon_error and v.transient and not v.ok
     assert v.missing_role is None
-    assert v.request_id and v.request_id in explain(v)[0]
+    assert v.request_id and v.request_id in said(explain(v)[0])
     cause, step = explain(v)
-    assert "problem on its side" in cause and "try again later" in step
+    assert (cause.key, step.key) == ("amazon.verdict.amazon_error.cause", "amazon.verdict.amazon_error.next")
     assert fake.calls(path) == 1  # no probing of the other regions: this says nothing about the authorization
     assert fake_time.sleeps == []
     assert client.verify(creds).ok  # it was Amazon's moment, not the credentials
@@ -418,9 +439,10 @@ def test_lwa_unauthorized_client_is_its_own_verdict_with_lwas_request_id(
     for v in (client.verify(creds), client.verify(creds)):  # a refusal is not cached: LWA is asked again
         assert v.kind is VerdictKind.unauthorized_client and not v.transient
         assert "Not authorized for requested operation" in v.detail
-        assert v.request_id and v.request_id in explain(v)[0]  # from LWA's JSON body: LWA sends no header
+        assert v.request_id and v.request_id in said(explain(v)[0])  # from LWA's JSON body: LWA sends no header
         cause, step = explain(v)
-        assert "registration" in cause and "Developer Central" in step and "authorize the app again" in step
+        assert (cause.key, step.key) == ("amazon.verdict.unauthorized_client.cause",
+                                         "amazon.verdict.unauthorized_client.next")
     assert fake.calls(TOKEN_PATH) == 2 and fake.calls(SELLERS_PATH) == 0 and fake_time.sleeps == []
 
 

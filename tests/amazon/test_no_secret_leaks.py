@@ -9,6 +9,7 @@ import pytest
 from bot.amazon.client import AmazonClient
 from bot.amazon.validators import validate_credentials
 from bot.amazon.verdicts import explain
+from bot.views.blocks import Words
 from tests.amazon.conftest import FakeTime
 from tests.fakes.fake_amazon import SELLERS_PATH, TOKEN_PATH, FakeAmazon, credential_fields, make_credentials
 
@@ -74,7 +75,7 @@ def test_no_secret_in_any_log_record(fake: FakeAmazon, fake_time: FakeTime, capl
     assert any(r.name == "bot.amazon" for r in caplog.records)
 
     haystack = "\n".join(_record_texts(caplog))
-    haystack += "\n".join(repr(v) + "".join(explain(v)) for v in verdicts)
+    haystack += "\n".join(repr(v) + "".join(Words("en").text(m) + repr(m) for m in explain(v)) for v in verdicts)
     for creds in all_creds:
         assert creds.client_secret not in haystack
         assert creds.refresh_token not in haystack

@@ -20,6 +20,8 @@ from bot.amazon.validators import (
     clean,
     validate_credentials,
 )
+from bot.i18n import Marketplace, Message, Param
+from bot.views.blocks import Words
 from tests.fakes.fake_amazon import credential_fields, make_credentials
 
 CLIENT_ID = "amzn1.application-oa2-client." + "a" * 32
@@ -29,6 +31,30 @@ REFRESH = "Atzr|IwEB" + "x" * 300
 ACCESS = "Atza|IwEB" + "y" * 300
 APP_ID = "amzn1.sp.solution.2b4c6d8e-1234-4bcd-9876-0123456789ab"
 APPLICATION_ID = "amzn1.sellerapps.app.2b4c6d8e-1234-4bcd-9876-0123456789ab"
+
+
+def label(key: str) -> Message:
+    return Message(f"amazon.field.{key}.label")
+
+
+def how_to(key: str) -> Message:
+    return Message(f"amazon.field.{key}.how_to")
+
+
+def about(key: str, field: str, **params: Param) -> Message:
+    """A sentence about ``field`` naming its label and where to find it."""
+    return Message(key, label=label(field), how_to=how_to(field), **params)
+
+
+def see(key: str, field: str) -> Message:
+    """A sentence naming where to find ``field``."""
+    return Message(key, how_to=how_to(field))
+
+
+def mixup(field: str, kind: str, target: str | None = None) -> Message:
+    if target is None:
+        return about("amazon.error.mixup", field, what=Message(f"amazon.kind.{kind}"))
+    return about("amazon.error.mixup_belongs", field, what=Message(f"amazon.kind.{kind}"), target=label(target))
 
 
 # -- clean ---------------------------------------------------------------------------------
@@ -58,67 +84,69 @@ def test_client_id_ok_and_length_tolerant() -> None:
 
 
 @pytest.mark.parametrize(
-    ("value", "phrase"),
+    ("value", "error"),
     [
-        ("", "is empty"),
-        ("amzn1.application-oa2-client.abc", "cut short"),
-        ("amzn1.application-oa2-client." + "z" * 32, "cut short or altered"),
-        ("client-" + "a" * 32, "should start with amzn1.application-oa2-client."),
-        (CLIENT_ID[:20] + " " + CLIENT_ID[20:], "space or line break"),
-        (CLIENT_ID[:20] + "\u200b" + CLIENT_ID[20:], "invisible character"),
+        ("", about("amazon.error.empty", "client_id")),
+        ("amzn1.application-oa2-client.abc", Message("amazon.error.client_id.tail")),
+        ("amzn1.application-oa2-client." + "z" * 32, Message("amazon.error.client_id.tail")),
+        ("client-" + "a" * 32, see("amazon.error.client_id.prefix", "client_id")),
+        (CLIENT_ID[:20] + " " + CLIENT_ID[20:], Message("amazon.error.inner_space", label=label("client_id"))),
+        (CLIENT_ID[:20] + "\u200b" + CLIENT_ID[20:], Message("amazon.error.invisible_char", label=label("client_id"))),
     ],
 )
-def test_client_id_errors(value: str, phrase: str) -> None:
+def test_client_id_errors(value: str, error: Message) -> None:
     r = check_client_id(value)
-    assert r.value is None and phrase in r.error and "LWA client ID" in r.error
+    assert r.value is None and r.error == error
 
 
 def test_client_secret_ok_and_legacy_note() -> None:
     assert check_client_secret(SECRET).error is None
     legacy = check_client_secret(LEGACY_SECRET)
     assert legacy.value == LEGACY_SECRET and legacy.error is None
-    assert "older client secret" in legacy.note
+    assert legacy.note == Message("amazon.note.client_secret.legacy")
 
 
 @pytest.mark.parametrize(
-    ("value", "phrase"),
+    ("value", "error"),
     [
-        ("amzn1.oa2-cs.v1.1234", "cut short"),
-        ("secret123", "should start with amzn1.oa2-cs.v1."),
-        ("", "is empty"),
+        ("amzn1.oa2-cs.v1.1234", Message("amazon.error.client_secret.tail")),
+        ("secret123", see("amazon.error.client_secret.prefix", "client_secret")),
+        ("", about("amazon.error.empty", "client_secret")),
     ],
 )
-def test_client_secret_errors(value: str, phrase: str) -> None:
-    r = check_client_secret(value)
-    assert phrase in r.error and "LWA client secret" in r.error
+def test_client_secret_errors(value: str, error: Message) -> None:
+    assert check_client_secret(value).error == error
 
 
 def test_refresh_token_rules() -> None:
     assert check_refresh_token(REFRESH).value == REFRESH
-    assert "too short" in check_refresh_token("Atzr|abc").error
-    assert "characters Amazon does not use" in check_refresh_token("Atzr|" + "a" * 50 + "<>").error
-    assert "capital A" in check_refresh_token("atzr|" + "a" * 60).error
-    assert "should start with Atzr|" in check_refresh_token("IwEB" + "a" * 60).error
-    assert "line break" in check_refresh_token(REFRESH[:100] + "\n" + REFRESH[100:]).error
+    assert check_refresh_token("Atzr|abc").error == Message("amazon.error.refresh_token.too_short")
+    assert check_refresh_token("Atzr|" + "a" * 50 + "<>").error == Message("amazon.error.refresh_token.characters")
+    assert check_refresh_token("atzr|" + "a" * 60).error == Message("amazon.error.refresh_token.case")
+    assert check_refresh_token("IwEB" + "a" * 60).error == see("amazon.error.refresh_token.prefix", "refresh_token")
+    assert check_refresh_token(REFRESH[:100] + "\n" + REFRESH[100:]).error == Message(
+        "amazon.error.inner_space", label=label("refresh_token"))
 
 
 def test_seller_id_rules() -> None:
     assert check_seller_id("A2EXAMPLE1234").value == "A2EXAMPLE1234"
     lower = check_seller_id("a2example1234")
-    assert lower.value == "A2EXAMPLE1234" and "capital letters" in lower.note
-    assert "start with a capital A" in check_seller_id("B2EXAMPLE1234").error
-    assert "too short" in check_seller_id("A12").error
-    assert "too long" in check_seller_id("A" + "1" * 30).error
-    assert "capital letters and digits only" in check_seller_id("A2EXAMPLE-1234").error
+    assert lower.value == "A2EXAMPLE1234" and lower.note == Message("amazon.note.seller_id.uppercased")
+    assert check_seller_id("B2EXAMPLE1234").error == see("amazon.error.seller_id.start", "seller_id")
+    assert check_seller_id("A12").error == see("amazon.error.seller_id.too_short", "seller_id")
+    assert check_seller_id("A" + "1" * 30).error == see("amazon.error.seller_id.too_long", "seller_id")
+    assert check_seller_id("A2EXAMPLE-1234").error == see("amazon.error.seller_id.characters", "seller_id")
 
 
 def test_vendor_code_rules() -> None:
     assert check_vendor_code("ABC12").value == "ABC12"
-    assert check_vendor_code("abc12").value == "ABC12"
-    assert "letters and digits only" in check_vendor_code("AB-12").error
+    lower = check_vendor_code("abc12")
+    assert lower.value == "ABC12" and lower.note == Message("amazon.note.vendor_code.uppercased")
+    assert check_vendor_code("AB-12").error == see("amazon.error.vendor_code.characters", "vendor_code")
     assert check_selling_partner_id("ABC12", "vendor").value == "ABC12"
     assert check_selling_partner_id("A2EXAMPLE1234", "seller").value == "A2EXAMPLE1234"
-    assert "Seller or Vendor" in check_selling_partner_id("ABC12", "other").error
+    assert check_selling_partner_id("ABC12", "other").error == Message(
+        "amazon.error.selling_partner_id.account_type_first")
 
 
 @pytest.mark.parametrize(
@@ -135,37 +163,50 @@ def test_marketplace_accepts_codes_ids_names(value: str, mid: str) -> None:
 
 
 def test_marketplace_errors() -> None:
-    assert "not one Amazon lists" in check_marketplace("Atlantis").error
-    assert "is empty" in check_marketplace(" ").error
-    assert "Sandbox" in check_marketplace("https://sandbox.sellingpartnerapi-na.amazon.com").error
+    assert check_marketplace("Atlantis").error == see("amazon.error.marketplace.unknown", "marketplace")
+    assert check_marketplace(" ").error == see("amazon.error.marketplace.empty", "marketplace")
+    assert check_marketplace("https://sandbox.sellingpartnerapi-na.amazon.com").error == Message(
+        "amazon.error.sandbox", label=label("marketplace"))
 
 
 def test_connection_name() -> None:
     assert check_connection_name("  US Main Store ").value == "US Main Store"
-    assert "longer than 80" in check_connection_name("x" * 81).error
+    assert check_connection_name("x" * 81).error == Message("amazon.error.connection_name.too_long")
     assert check_connection_name("x" * 80).error is None
-    assert "line break" in check_connection_name("US\nMain").error
-    assert "Never put credentials" in check_connection_name(SECRET).error
+    assert check_connection_name("US\nMain").error == Message("amazon.error.connection_name.control")
+    assert check_connection_name(SECRET).error == Message("amazon.error.connection_name.credential",
+                                                          what=Message("amazon.kind.client_secret"))
+
+
+def test_messages_name_the_field_in_the_readers_words() -> None:
+    """Labels and how-to sentences are nested meanings: each language says them its own way."""
+    words = Words("en")
+    assert words.text(check_client_id("").error) == words.text(
+        "amazon.error.empty", label=words.text("amazon.field.client_id.label"),
+        how_to=words.text("amazon.field.client_id.how_to"))
+    pasted = check_seller_id("ATVPDKIKX0DER").error
+    assert pasted is not None and words.marketplace("ATVPDKIKX0DER") in words.text(pasted)
 
 
 # -- mix-ups -------------------------------------------------------------------------------
 
 MIXUPS = [
-    # (field key, pasted value, words the sentence must contain)
-    ("client_secret", CLIENT_ID, ["LWA client secret field holds an LWA client ID", "LWA client ID field"]),
-    ("client_id", SECRET, ["LWA client ID field holds the LWA client secret", "LWA client secret field"]),
-    ("client_id", APP_ID, ["LWA client ID field holds the App ID (amzn1.sp.solution."]),
-    ("client_id", APPLICATION_ID, ["Application ID shown on the app list"]),
-    ("client_id", "amzn1.application." + "d" * 32, ["security profile ID"]),
-    ("refresh_token", SECRET, ["Refresh token field holds the LWA client secret"]),
-    ("refresh_token", LEGACY_SECRET, ["Refresh token field holds what looks like an LWA client secret"]),
-    ("refresh_token", ACCESS, ["Refresh token field holds an access token (Atza|", "expires within an hour"]),
-    ("refresh_token", CLIENT_ID, ["Refresh token field holds an LWA client ID"]),
-    ("client_secret", REFRESH, ["LWA client secret field holds a refresh token (Atzr|", "Refresh token field"]),
-    ("client_id", REFRESH, ["LWA client ID field holds a refresh token"]),
-    ("selling_partner_id", "ATVPDKIKX0DER", ["Seller ID field holds the marketplace ID of United States"]),
-    ("selling_partner_id", REFRESH, ["Seller ID field holds a refresh token"]),
-    ("marketplace", CLIENT_ID, ["Marketplace field holds an LWA client ID"]),
+    # (field key, pasted value, what the field is told)
+    ("client_secret", CLIENT_ID, mixup("client_secret", "client_id", target="client_id")),
+    ("client_id", SECRET, mixup("client_id", "client_secret", target="client_secret")),
+    ("client_id", APP_ID, mixup("client_id", "app_id")),
+    ("client_id", APPLICATION_ID, mixup("client_id", "application_id")),
+    ("client_id", "amzn1.application." + "d" * 32, mixup("client_id", "security_profile")),
+    ("refresh_token", SECRET, mixup("refresh_token", "client_secret", target="client_secret")),
+    ("refresh_token", LEGACY_SECRET, mixup("refresh_token", "legacy_secret", target="client_secret")),
+    ("refresh_token", ACCESS, mixup("refresh_token", "access_token")),
+    ("refresh_token", CLIENT_ID, mixup("refresh_token", "client_id", target="client_id")),
+    ("client_secret", REFRESH, mixup("client_secret", "refresh_token", target="refresh_token")),
+    ("client_id", REFRESH, mixup("client_id", "refresh_token", target="refresh_token")),
+    ("selling_partner_id", "ATVPDKIKX0DER",
+     about("amazon.error.marketplace_id_pasted", "seller_id", marketplace=Marketplace("ATVPDKIKX0DER"))),
+    ("selling_partner_id", REFRESH, mixup("seller_id", "refresh_token", target="refresh_token")),
+    ("marketplace", CLIENT_ID, mixup("marketplace", "client_id", target="client_id")),
 ]
 
 
@@ -183,14 +224,13 @@ def _fields(**overrides: str) -> dict[str, str]:
     return base
 
 
-@pytest.mark.parametrize(("key", "value", "phrases"), MIXUPS)
-def test_every_mixup_is_named(key: str, value: str, phrases: list[str]) -> None:
+@pytest.mark.parametrize(("key", "value", "error"), MIXUPS)
+def test_every_mixup_is_named(key: str, value: str, error: Message) -> None:
     result = validate_credentials(_fields(**{key: value}))
     assert not result.ok
     assert set(result.errors) == {key}
-    for phrase in phrases:
-        assert phrase in result.errors[key]
-    assert value not in result.errors[key]
+    assert result.errors[key] == error
+    assert value not in Words("en").text(result.errors[key])
 
 
 @pytest.mark.parametrize(
@@ -203,12 +243,13 @@ def test_every_mixup_is_named(key: str, value: str, phrases: list[str]) -> None:
 )
 def test_sandbox_app_is_named(key: str, value: str) -> None:
     result = validate_credentials(_fields(**{key: value}))
-    assert "Sandbox app" in result.errors[key] and "Production app" in result.errors[key]
+    assert result.errors[key] == Message("amazon.error.sandbox", label=label(key))
 
 
 def test_vendor_code_field_names_vendor() -> None:
     result = validate_credentials(_fields(account_type="vendor", selling_partner_id="ATVPDKIKX0DER"))
-    assert "Vendor code field holds the marketplace ID" in result.errors["selling_partner_id"]
+    assert result.errors["selling_partner_id"] == about("amazon.error.marketplace_id_pasted", "vendor_code",
+                                                        marketplace=Marketplace("ATVPDKIKX0DER"))
 
 
 # -- whole form ----------------------------------------------------------------------------
@@ -241,12 +282,12 @@ def test_validate_credentials_reports_every_bad_field_and_keeps_good_ones() -> N
         "marketplace",
         "connection_name",
     }
-    assert "Seller ID is empty" in result.errors["selling_partner_id"]
+    assert result.errors["selling_partner_id"] == about("amazon.error.empty", "seller_id")
 
 
 def test_validate_credentials_bad_account_type() -> None:
     result = validate_credentials(_fields(account_type="buyer"))
-    assert "Seller account or a Vendor account" in result.errors["account_type"]
+    assert result.errors["account_type"] == Message("amazon.error.account_type.choose")
 
 
 # -- properties ----------------------------------------------------------------------------
@@ -312,6 +353,8 @@ SECRETISH = st.one_of(
 )
 def test_error_sentences_never_contain_the_pasted_secret(secret: str, key: str) -> None:
     result = validate_credentials(_fields(**{key: secret + " junk"}))
-    for sentence in list(result.errors.values()) + list(result.notes.values()):
-        assert secret not in sentence
+    words = Words("en")
+    for message in list(result.errors.values()) + list(result.notes.values()):
+        sentence = words.text(message)
+        assert secret not in sentence and secret not in repr(message)
         assert secret[-8:] not in sentence or len(secret) < 24

@@ -30,7 +30,8 @@ def _stored(tmp_path: Path) -> tuple[Database, int, Crypto]:
                           secret_expires_on=date(2026, 6, 30), status="failing",
                           last_verified_at=datetime(2026, 5, 1, 9, 30, tzinfo=UTC),
                           last_problem_kind="legacy",
-                          last_problem_params=Problem("legacy", {"text": f"Amazon refused the secret {SECRET}"}).columns()[1],
+                          last_problem_params=Problem("legacy",
+                                                      {"text": f"Amazon refused the secret {SECRET}"}).columns()[1],
                           created_by="U0OWNER")
         session.add(conn)
         session.flush()
@@ -56,7 +57,7 @@ def test_a_connection_and_its_summaries_row_give_the_same_notice_facts(tmp_path:
     with db.session() as session:  # the name kept for older callers says the same
         assert connection_facts(repo.connection_summaries(session, [cid])[cid]) == expected
     # The narrow row does not select these: they stay empty rather than made up.
-    assert (narrow.selling_partner_id, narrow.store_name, narrow.last_verified_at, narrow.last_error) == (
+    assert (narrow.selling_partner_id, narrow.store_name, narrow.last_verified_at, narrow.last_problem) == (
         "", None, None, None)
     assert (whole.selling_partner_id, whole.store_name) == ("VEND01", "Acme DE")
     assert whole.region_label == "Europe (EU)" and whole.marketplace_label == "Germany (DE)"
@@ -73,6 +74,7 @@ def test_no_secret_ciphertext_or_fingerprint_in_any_form_of_the_summary(tmp_path
     shown = " ".join([repr(summary), str(summary), json.dumps(summary.to_dict()), json.dumps(summary.facts())])
     for value in forbidden:
         assert value not in shown
-    assert summary.last_error is not None and "Amazon refused the secret" in summary.last_error
+    assert summary.last_problem is not None and summary.last_problem.kind == "legacy"
+    assert "Amazon refused the secret" in summary.last_problem.params["text"]
     # The dict form round-trips (stored submission outcomes, the connection_connected notice).
     assert ConnectionSummary.from_dict(json.loads(json.dumps(summary.to_dict()))) == summary

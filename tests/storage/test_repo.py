@@ -276,13 +276,15 @@ def test_replace_secret_token_and_erase(db: Database, crypto: Crypto) -> None:
         s.commit()
     with db.session() as s:
         c = repo.get_connection_by_id(s, conn.id)
-        assert c.status == "failing" and TOKEN_A not in c.last_error and "Atzr|" in c.last_error
+        assert c.status == "failing" and c.last_problem_kind == "legacy"
+        assert TOKEN_A not in c.last_problem_params and "Atzr|" in c.last_problem_params
         repo.replace_client_secret(s, crypto, c, SECRET_B, date(2026, 6, 1), "U5", later)
         s.commit()
     with db.session() as s:
         c = repo.get_connection_by_id(s, conn.id)
         assert c.secret_generation == 2 and c.secret_expires_on == date(2026, 6, 1) + timedelta(days=180)
-        assert c.status == "connected" and c.last_error is None and c.last_verified_at == later
+        assert c.status == "connected" and c.last_verified_at == later
+        assert (c.last_problem_kind, c.last_problem_params) == (None, None)
         assert repo.load_secrets(s, crypto, c).client_secret == SECRET_B
         assert repo.find_connections_by_fingerprint(s, crypto.fingerprints(SECRET_A)) == []
         repo.replace_refresh_token(s, crypto, c, TOKEN_B, "U5", later)
@@ -313,11 +315,11 @@ def test_reprs_and_free_text_never_show_secrets(db: Database, crypto: Crypto) ->
     with db.session() as s:
         c = repo.get_connection_by_id(s, conn.id)
         secrets = repo.load_secrets(s, crypto, c)
-        c.last_error = f"LWA said invalid_client for {SECRET_A} and {TOKEN_A}"
+        c.last_problem_params = f"LWA said invalid_client for {SECRET_A} and {TOKEN_A}"
         entry = repo.add_audit(s, team_id="T1", actor="U1", action="exposed", connection=c,
                                detail=f"seen {TOKEN_A}", now=NOW)
         s.commit()
-    texts = [repr(c), str(c), repr(secrets), str(secrets), repr(entry), c.last_error, entry.detail,
+    texts = [repr(c), str(c), repr(secrets), str(secrets), repr(entry), c.last_problem_params, entry.detail,
              f"{secrets}", repr([secrets])]
     for text in texts:
         assert SECRET_A not in text and TOKEN_A not in text
@@ -325,17 +327,17 @@ def test_reprs_and_free_text_never_show_secrets(db: Database, crypto: Crypto) ->
     assert "Main EU" in repr(c) and "connected" in repr(c)
     assert "\u2026" in repr(secrets)
     with db.engine.connect() as cx:
-        stored = cx.execute(sa.text("SELECT last_error FROM connections")).scalar()
+        stored = cx.execute(sa.text("SELECT last_problem_params FROM connections")).scalar()
     assert SECRET_A not in stored and TOKEN_A not in stored
     # even a value that bypasses __setattr__ is redacted at flush time
     from sqlalchemy.orm.attributes import set_attribute
 
     with db.session() as s:
         c = repo.get_connection_by_id(s, conn.id)
-        set_attribute(c, "last_error", f"raw {TOKEN_A}")
+        set_attribute(c, "last_problem_params", f"raw {TOKEN_A}")
         s.commit()
     with db.engine.connect() as cx:
-        stored = cx.execute(sa.text("SELECT last_error FROM connections")).scalar()
+        stored = cx.execute(sa.text("SELECT last_problem_params FROM connections")).scalar()
     assert stored.startswith("raw Atzr|") and TOKEN_A not in stored
 
 

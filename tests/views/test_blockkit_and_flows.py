@@ -17,6 +17,8 @@ from bot.flows import checklist as cl
 from bot.flows import onboarding as flow
 from bot.flows.ports import Audience, Notice
 from bot.flows.problems import Problem
+from bot.flows.summary import ConnectionConnected
+from bot.views.blocks import Words
 from bot.views.checklist import checklist_message
 from bot.views.connections import status_message
 from bot.views.credentials import credentials_modal, outcome_view, refused_view, verifying_view
@@ -84,11 +86,10 @@ def every_view_and_message() -> list[tuple[str, dict[str, Any]]]:
         checklist_message(cl.ChecklistState("T", "U", "seller", ("profile_submitted",),
                                             nudge_due_at=datetime(2026, 5, 6, tzinfo=UTC))),
         checklist_message(cl.ChecklistState("T", "U", "vendor", tuple(cl.STEPS["vendor"]))),
-        status_message([summary(), summary(id=3, status="connected", last_problem=None)], date(2026, 6, 1)),
-        status_message([]),
+        status_message([summary(), summary(id=3, status="connected", last_problem=None)], Words(), date(2026, 6, 1)),
+        status_message([], Words()),
         help_message(["start", "status", "help", "rotate"]),
-        render(Notice("connection_connected", Audience.CHANNEL, {**summary().to_dict(), "connected_by": "U9",
-                                                                 "reconnected": False})),
+        render(Notice.of(Audience.CHANNEL, ConnectionConnected(summary(), connected_by="U9"))),
         render(cl.nudge_notice(cl.DueNudge(1, "T", "U", "seller", None))),
     ]
     for i, (text, blocks) in enumerate(messages):

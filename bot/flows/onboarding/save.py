@@ -15,7 +15,7 @@ from bot.flows.leak_guard import exposure_label
 from bot.flows.onboarding.form import FormCheck, Prefill
 from bot.flows.onboarding.submission import SubmissionOutcome
 from bot.flows.ports import Audience, DeliveryError, Notice, Outbox
-from bot.flows.summary import ConnectionSummary
+from bot.flows.summary import ConnectionConnected, ConnectionSummary
 from bot.i18n import t
 from bot.redaction import redact
 from bot.services import Services
@@ -61,11 +61,7 @@ def replace_refusal(
 
 def _announce(outbox: Outbox, summary: ConnectionSummary, user_id: str, reconnected: bool, channel: str) -> str | None:
     """Post the team announcement; a sentence for the user when it could not be posted."""
-    notice = Notice(
-        kind="connection_connected",
-        audience=Audience.CHANNEL,
-        data={**summary.to_dict(), "connected_by": user_id, "reconnected": reconnected},
-    )
+    notice = Notice.of(Audience.CHANNEL, ConnectionConnected(summary, connected_by=user_id, reconnected=reconnected))
     try:
         outbox.send(notice)
     except DeliveryError as exc:

@@ -6,20 +6,21 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
+from typing import Any, ClassVar
 
 from sqlmodel import Session
 
 from bot.amazon.client import AmazonClient, Credentials
-from bot.amazon.verdicts import Verdict, VerdictKind, explain
+from bot.amazon.verdicts import Verdict, VerdictKind
 from bot.flows.credentials import stored_credentials
-from bot.flows.ports import Audience, Notice, Outbox
-from bot.flows.problems import Problem, ProblemKind
+from bot.flows.ports import Audience, Notice, Outbox, Payload
+from bot.flows.problems import Problem, explain_problem
 from bot.flows.summary import ConnectionSummary
 from bot.flows.sweep import batches
 from bot.flows.sweep.batches import ACTIVE_STATUSES, Network, Posted, chunks, pipelined, post, raise_first_error
 from bot.flows.sweep.report import SweepReport
-from bot.i18n import t
+from bot.i18n import Marketplace, Region, User
 from bot.redaction import redact
 from bot.services import Services
 from storage import repo
@@ -50,13 +51,54 @@ def next_check_at(connection_id: int, now: datetime, hours: int) -> datetime:
 
 @dataclass(frozen=True)
 class CheckResult:
-    """What one check found: ``ok``, ``failing`` (with cause and next step), ``transient``, or
-    ``skipped`` (the secrets could not be decrypted: the connection is left as it was)."""
+    """What one check found: ``ok``, ``failing``, ``transient`` (each with Amazon's ``verdict``), or
+    ``skipped`` (the secrets could not be decrypted: the connection is left as it was, no verdict)."""
 
     state: str
-    cause: str = ""
-    next_step: str = ""
-    verdict: str = ""
+    verdict: Verdict | None = None
+
+    @property
+    def problem(self) -> Problem | None:
+        """The failed verification as a problem (``failing`` and ``transient``)."""
+        return Problem.of(self.verdict) if self.verdict is not None and not self.verdict.ok else None
+
+
+# --- the notices ---------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class HealthRecovered(Payload):
+    """A failing connection works again (team channel). Facts only: the views say it."""
+
+    KIND: ClassVar[str] = "health_recovered"
+    connection_id: int
+    name: str
+    owner: User
+    marketplace: Marketplace
+    region: Region
+    expires_on: date
+    exposed: tuple[str, ...]  # secrets in use that were seen in Slack (storage.models.exposed_kinds)
+
+    @classmethod
+    def facts(cls, c: ConnectionSummary) -> dict[str, Any]:
+        return {"connection_id": c.id, "name": c.name, "owner": User(c.created_by),
+                "marketplace": Marketplace(c.marketplace_id), "region": Region(c.region),
+                "expires_on": c.secret_expires_on, "exposed": c.exposed}
+
+
+@dataclass(frozen=True)
+class HealthFailing(HealthRecovered):
+    """A connection stopped working (team channel): the connection's facts and what went wrong."""
+
+    KIND: ClassVar[str] = "health_failing"
+    problem: Problem | None = None
+
+
+@dataclass(frozen=True)
+class HealthFailingDm(HealthFailing):
+    """The same, to the connection's owner."""
+
+    KIND: ClassVar[str] = "health_failing_dm"
 
 
 @dataclass(frozen=True)
@@ -193,18 +235,15 @@ def _prepare(services: Services, session: Session, conn: Connection) -> Probe:
         # process does not hold (another replica already started with a newer ENCRYPTION_KEYS).
         log.error("health check of connection %s skipped, nothing changed: %s; restore the key in "
                   "ENCRYPTION_KEYS (or the key file) and restart", conn.label(), redact(exc))
-        return Probe(conn.id, generation, refresh_fp, None, CheckResult(state="skipped", verdict="decryption_error"))
+        return Probe(conn.id, generation, refresh_fp, None, CheckResult(state="skipped"))
     creds = stored_credentials(conn, client_secret=secrets.client_secret, refresh_token=secrets.refresh_token)
     return Probe(conn.id, generation, refresh_fp, creds, None)
 
 
 def _result_of(verdict: Verdict) -> CheckResult:
     if verdict.ok:
-        return CheckResult(state="ok", verdict=verdict.kind.value)
-    cause, next_step = explain(verdict)
-    if verdict.kind in FAILING_VERDICTS:
-        return CheckResult(state="failing", cause=cause, next_step=next_step, verdict=verdict.kind.value)
-    return CheckResult(state="transient", cause=cause, next_step=next_step, verdict=verdict.kind.value)
+        return CheckResult(state="ok", verdict=verdict)
+    return CheckResult(state="failing" if verdict.kind in FAILING_VERDICTS else "transient", verdict=verdict)
 
 
 def _record(
@@ -256,11 +295,9 @@ def _apply(session: Session, conn: Connection, outcome: CheckResult, now: dateti
     elif outcome.state == "transient":
         report.health_transient += 1
         conn.transient_failures = (conn.transient_failures or 0) + 1
-        if conn.transient_failures >= TRANSIENT_LIMIT and conn.status != "failing":
-            # The last answer's own cause goes with it: it names Amazon's request id when there is one.
-            _mark_failing(session, conn, t("lifecycle.health.transient_cause", count=TRANSIENT_LIMIT,
-                                           last=outcome.cause), t("lifecycle.health.transient_next_step"),
-                          now, report)
+        if conn.transient_failures >= TRANSIENT_LIMIT and conn.status != "failing" and outcome.verdict is not None:
+            # The last answer goes with it: its cause names Amazon's request id when there is one.
+            _mark_failing(session, conn, Problem.transient_limit(TRANSIENT_LIMIT, outcome.verdict), now, report)
         else:
             if conn.status != "failing":
                 # Look again sooner than usual: three misses in a row should not take three days.
@@ -271,25 +308,25 @@ def _apply(session: Session, conn: Connection, outcome: CheckResult, now: dateti
             session.add(conn)
     else:
         conn.transient_failures = 0
+        problem = outcome.problem
+        assert problem is not None  # a failing outcome carries Amazon's verdict
         if conn.status != "failing":
-            _mark_failing(session, conn, outcome.cause, outcome.next_step, now, report)
+            _mark_failing(session, conn, problem, now, report)
         else:
-            problem = Problem(ProblemKind.legacy, {"text": outcome.cause})
             conn.last_problem_kind, conn.last_problem_params = problem.columns()
             conn.updated_at = now
             session.add(conn)
 
 
-def _mark_failing(
-    session: Session, conn: Connection, cause: str, next_step: str, now: datetime, report: SweepReport
-) -> None:
+def _mark_failing(session: Session, conn: Connection, problem: Problem, now: datetime, report: SweepReport) -> None:
     conn.status = "failing"
-    conn.last_problem_kind, conn.last_problem_params = Problem(
-        ProblemKind.legacy, {"text": f"{cause} {next_step}".strip()}).columns()
+    conn.last_problem_kind, conn.last_problem_params = problem.columns()
     conn.updated_at = now
     session.add(conn)
+    meaning = explain_problem(problem)
+    # The audit detail is the cause as a stored meaning (Message JSON): the audit view says it in the reader's words.
     repo.add_audit(session, team_id=conn.team_id, actor="system", action="health_failing", connection=conn,
-                   detail=cause, now=now)
+                   detail=meaning[0].to_json() if meaning is not None else None, now=now)
     report.health_failing += 1
 
 
@@ -307,18 +344,15 @@ def _alerts_due(session: Session, checked: Sequence[tuple[Connection, CheckResul
         episode = episodes.get(conn.id, 0)
         if episode == 0:
             continue
-        facts = ConnectionSummary.of(conn).facts()
+        summary = ConnectionSummary.of(conn)
+        facts = HealthRecovered.facts(summary)
         if conn.status == "failing":
-            if outcome.state == "failing":
-                facts.update(cause=outcome.cause, next_step=outcome.next_step, verdict=outcome.verdict)
-            else:
-                stored = Problem.stored(conn.last_problem_kind, conn.last_problem_params)
-                facts.update(cause=str(stored.params.get("text", "")) if stored else "", next_step="",
-                             verdict=outcome.verdict)
+            # What this check found when it failed, else what was stored when the connection started failing.
+            problem = (outcome.problem if outcome.state == "failing" else None) or summary.last_problem
             for kind, notice in (
-                (f"health_failing:{episode}", Notice("health_failing", Audience.CHANNEL, facts)),
+                (f"health_failing:{episode}", Notice.of(Audience.CHANNEL, HealthFailing(**facts, problem=problem))),
                 (f"health_failing_dm:{episode}",
-                 Notice("health_failing_dm", Audience.DM, facts, user_id=conn.created_by)),
+                 Notice.of(Audience.DM, HealthFailingDm(**facts, problem=problem), user_id=conn.created_by)),
             ):
                 if (conn.id, kind) not in ledger:
                     alerts.append(Alert(conn.id, kind, notice))
@@ -326,5 +360,5 @@ def _alerts_due(session: Session, checked: Sequence[tuple[Connection, CheckResul
         told = (conn.id, f"health_failing:{episode}")
         kind = f"health_recovered:{episode}"
         if ledger.get(told) is not None and (conn.id, kind) not in ledger:
-            alerts.append(Alert(conn.id, kind, Notice("health_recovered", Audience.CHANNEL, facts)))
+            alerts.append(Alert(conn.id, kind, Notice.of(Audience.CHANNEL, HealthRecovered(**facts))))
     return alerts

@@ -306,9 +306,9 @@ def test_rotating_the_leaked_secret_clears_the_exposure(h: BotHarness) -> None:
     assert "exposed" not in status_answer(h)
 
 
-@pytest.mark.parametrize("kind", ["expiry_reminder", "secret_expired", "health_failing", "health_failing_dm",
-                                  "health_recovered", "connection_rotated", "connection_reauthorized",
-                                  "connection_connected"])
+# (the health notices and connection_connected are typed payloads: tests/views/test_health_views.py)
+@pytest.mark.parametrize("kind", ["expiry_reminder", "secret_expired", "connection_rotated",
+                                  "connection_reauthorized"])
 def test_every_notice_about_an_exposed_connection_says_so(kind: str) -> None:
     from bot.flows.ports import Audience, Notice
     from bot.flows.summary import ConnectionSummary

@@ -12,11 +12,14 @@ import re
 
 import pytest
 
-from bot.amazon.verdicts import TEXTS
+from bot.amazon.verdicts import VerdictKind
+from bot.i18n import t
 from storage import repo
 from tests.fakes.fake_amazon import SELLERS_PATH, make_credentials
 from tests.flows.onboarding.test_onboarding_http import assert_no_secret, connect, text_of
 from tests.harness import BotHarness
+
+TEXTS = {k.value: (t(f"amazon.verdict.{k.value}.cause"), t(f"amazon.verdict.{k.value}.next")) for k in VerdictKind}
 
 REQUEST_ID = re.compile(r"Amazon request id [0-9a-f-]{36}")
 

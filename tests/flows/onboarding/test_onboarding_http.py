@@ -15,12 +15,14 @@ from typing import Any
 import pytest
 from sqlmodel import select
 
-from bot.amazon.verdicts import TEXTS
+from bot.amazon.verdicts import VerdictKind
 from bot.i18n import t
 from storage import repo
 from storage.models import AuditEntry, Connection, IdempotencyKey
 from tests.fakes.fake_amazon import make_credentials
 from tests.harness import BotHarness
+
+TEXTS = {k.value: (t(f"amazon.verdict.{k.value}.cause"), t(f"amazon.verdict.{k.value}.next")) for k in VerdictKind}
 
 ACK_LIMIT = 3.0
 

@@ -7,6 +7,9 @@ from datetime import UTC, date, datetime, timedelta
 
 import pytest
 
+from bot.flows.problems import Problem
+from bot.views.blocks import Words
+from bot.views.health import problem_words
 from storage import repo
 from storage.crypto import Crypto, generate_key
 from storage.models import Connection
@@ -17,6 +20,16 @@ FAILING, RECOVERED = "lifecycle.health.failing.text", "lifecycle.health.recovere
 REQUEST_PART = pattern("amazon.verdict.part.request")
 CREATED = date(2026, 3, 1)
 T0 = datetime(2026, 3, 10, 9, 0, tzinfo=UTC)
+
+
+def last_problem(conn: Connection) -> Problem | None:
+    return Problem.stored(conn.last_problem_kind, conn.last_problem_params)
+
+
+def problem_text(conn: Connection) -> str:
+    """The connection's last problem as the status answer says it (cause and next step)."""
+    cause, next_step = problem_words(last_problem(conn), Words("en"))
+    return f"{cause} {next_step}"
 
 
 def health_posts(world: BotHarness, key: str) -> list[dict]:
@@ -32,7 +45,10 @@ def test_revoked_refresh_token_alerts_once_then_recovery_once(world: BotHarness)
     assert "newly failing 1" in out
     conn = world.connection(cid)
     assert conn.status == "failing"
-    assert conn.last_error and says(conn.last_error, "amazon.verdict.invalid_grant.cause")
+    problem = last_problem(conn)
+    assert problem is not None and problem.kind == "invalid_grant"
+    assert says(problem_text(conn), "amazon.verdict.invalid_grant.cause")
+    assert says(problem_text(conn), "amazon.verdict.invalid_grant.next")
     failing = health_posts(world, FAILING)
     assert len(failing) == 1 and f"<@{OWNER}>" in str(failing[0]["text"])
     blocks = str(failing[0]["blocks"])
@@ -53,7 +69,7 @@ def test_revoked_refresh_token_alerts_once_then_recovery_once(world: BotHarness)
     world.amazon.register(creds)
     world.sweep_here(T0 + timedelta(days=4))
     conn = world.connection(cid)
-    assert conn.status == "connected" and conn.last_error is None
+    assert conn.status == "connected" and last_problem(conn) is None
     assert len(health_posts(world, RECOVERED)) == 1
     world.sweep_here(T0 + timedelta(days=5))
     assert len(health_posts(world, RECOVERED)) == 1
@@ -78,7 +94,7 @@ def test_transient_errors_flip_nothing_until_three_in_a_row(world: BotHarness) -
         out = world.sweep_here(T0 + timedelta(hours=2 * n))
         assert "transient 1" in out
         conn = world.connection(cid)
-        assert conn.status == "connected" and conn.transient_failures == n and conn.last_error is None
+        assert conn.status == "connected" and conn.transient_failures == n and last_problem(conn) is None
         assert world.channel_post_calls() == [] and world.dm_post_calls() == []
         world.amazon.reset()
         world.amazon.register(_creds)
@@ -93,9 +109,13 @@ def test_transient_errors_flip_nothing_until_three_in_a_row(world: BotHarness) -
         world.sweep_here(T0 + timedelta(hours=6 + 2 * n))
     conn = world.connection(cid)
     assert conn.status == "failing"
-    assert conn.last_error and says(conn.last_error, "lifecycle.health.transient_cause", count=3)
+    problem = last_problem(conn)
+    assert problem is not None and problem.kind == "transient_limit" and problem.params["count"] == 3
+    assert problem.params["last"]["kind"] == "amazon_unavailable" and problem.params["last"]["params"]["request_id"]
+    assert says(problem_text(conn), "lifecycle.health.transient_cause", count=3)
+    assert says(problem_text(conn), "lifecycle.health.transient_next_step")
     # the last answer's cause, with Amazon's request id
-    assert says(conn.last_error, "amazon.verdict.amazon_unavailable.cause", request_part=REQUEST_PART)
+    assert says(problem_text(conn), "amazon.verdict.amazon_unavailable.cause", request_part=REQUEST_PART)
     assert len(health_posts(world, FAILING)) == 1
 
 
@@ -136,7 +156,7 @@ def test_undecryptable_connection_is_skipped_left_unchanged_and_logged(
     assert "could not be decrypted: 1" in report.summary()
     assert world.connection(good).status == "connected" and world.connection(good).last_verified_at == T0
     conn = world.connection(bad)
-    assert (conn.status, conn.last_error, conn.last_verified_at, conn.transient_failures) == (
+    assert (conn.status, last_problem(conn), conn.last_verified_at, conn.transient_failures) == (
         "connected", None, before.last_verified_at, 0)
     assert health_posts(world, FAILING) == [] and world.dm_post_calls() == []
     lines = [r.getMessage() for r in caplog.records if "Lost Key" in r.getMessage()]
@@ -167,7 +187,9 @@ def test_an_expired_secret_that_lwa_still_accepts_is_caught_by_the_sp_api_call(w
     world.sweep_here(T0)
     conn = world.connection(cid)
     assert conn.status == "failing"
-    assert conn.last_error and "secret" in conn.last_error.lower()
+    problem = last_problem(conn)
+    assert problem is not None and problem.kind == "secret_expired"
+    assert says(problem_text(conn), "amazon.verdict.secret_expired.cause")
     assert len(health_posts(world, FAILING)) == 1
 
 
@@ -177,4 +199,6 @@ def test_a_removed_role_marks_the_connection_failing(world: BotHarness) -> None:
     world.sweep_here(T0)
     conn = world.connection(cid)
     assert conn.status == "failing" and conn.transient_failures == 0
+    problem = last_problem(conn)
+    assert problem is not None and problem.kind == "missing_role"
     assert len(health_posts(world, FAILING)) == 1

@@ -14,6 +14,7 @@ from datetime import UTC, date, datetime, timedelta
 import pytest
 
 from tests.catalog import pattern, says
+from tests.flows.sweep.test_health import last_problem, problem_text
 from tests.harness import BotHarness
 
 CREATED = date(2026, 3, 1)
@@ -36,7 +37,7 @@ def test_an_amazon_side_403_for_everyone_alerts_nobody_until_it_persists(world: 
         assert "transient 3" in out and "newly failing 0" in out, out
         for cid in ids:
             conn = world.connection(cid)
-            assert conn.status == "connected" and conn.transient_failures == n and conn.last_error is None
+            assert conn.status == "connected" and conn.transient_failures == n and last_problem(conn) is None
         assert world.channel_post_calls() == [] and world.dm_post_calls() == []
     # Amazon recovers before the third check: nothing was ever posted, and the count starts again.
     for cid in ids:
@@ -55,9 +56,11 @@ def test_it_alerts_after_three_in_a_row_with_amazons_request_id(world: BotHarnes
         if n < 3:
             assert world.connection(cid).status == "connected" and failing_posts(world) == []
     conn = world.connection(cid)
-    assert conn.status == "failing" and conn.last_error
-    assert says(conn.last_error, "amazon.verdict.amazon_error.cause", request_part=REQUEST_ID)
-    assert "missing" not in conn.last_error.lower() and "role" not in conn.last_error.lower()
+    problem = last_problem(conn)
+    assert conn.status == "failing" and problem is not None and problem.kind == "transient_limit"
+    assert problem.params["last"]["kind"] == "amazon_error"
+    assert says(problem_text(conn), "amazon.verdict.amazon_error.cause", request_part=REQUEST_ID)
+    assert not says(problem_text(conn), "amazon.verdict.missing_role.cause")
     posts = failing_posts(world)
     assert len(posts) == 1 and REQUEST_ID.search(str(posts[0]))
     assert len(world.dm_post_calls()) == 1 and REQUEST_ID.search(str(world.dm_post_calls()[0]))
@@ -69,6 +72,7 @@ def test_lwa_unauthorized_client_is_a_failure_at_once(world: BotHarness) -> None
     out = world.sweep_here(T0)
     assert "newly failing 1" in out
     conn = world.connection(cid)
-    assert conn.status == "failing" and conn.last_error and "unauthorized_client" in conn.last_error
-    assert REQUEST_ID.search(conn.last_error)
+    problem = last_problem(conn)
+    assert conn.status == "failing" and problem is not None and problem.kind == "unauthorized_client"
+    assert says(problem_text(conn), "amazon.verdict.unauthorized_client.cause", request_part=REQUEST_ID)
     assert len(failing_posts(world)) == 1
