@@ -227,8 +227,8 @@ def register(app: App, services: Services, outbox: Outbox) -> None:
         who = actor_of(context)
         connection_id = _action_connection_id(body)
         name = disconnect_flow.connection_name(services, who.team_id, connection_id) if connection_id else None
-        _say(respond, client, body, who.words.md("lifecycle.disconnect.kept", name=name or "?"), who.user_id,
-             replace_original=True)
+        kept = Message("lifecycle.disconnect.kept", name=name) if name else Message(NOT_FOUND_ANY)
+        _say(respond, client, body, who.words.render(kept), who.user_id, replace_original=True)
 
     app.action(views.DISCONNECT_CONFIRM_ACTION)(ack=ack_only, lazy=[disconnect_confirm])
     app.action(views.DISCONNECT_CANCEL_ACTION)(ack=ack_only, lazy=[disconnect_cancel])

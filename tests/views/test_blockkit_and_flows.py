@@ -21,6 +21,7 @@ from bot.views.checklist import checklist_message
 from bot.views.connections import status_message
 from bot.views.credentials import credentials_modal, outcome_view, refused_view, verifying_view
 from bot.views.help import help_message
+from bot.views.blocks import Words
 from bot.views.home import home_view
 from bot.views.notices import render
 from storage.db import Database, migrate
@@ -66,8 +67,8 @@ def every_view_and_message() -> list[tuple[str, dict[str, Any]]]:
         ("verifying", verifying_view()),
         ("refused", refused_view()),
         ("home", home_view(cl.ChecklistState("T", "U", "seller", ("roles",)), [summary(), summary(id=2, status="x")],
-                           date(2026, 6, 1))),
-        ("home empty", home_view(cl.ChecklistState("T", "U"), [])),
+                           Words(), date(2026, 6, 1))),
+        ("home empty", home_view(cl.ChecklistState("T", "U"), [], Words())),
     ]
     for outcome in (
         flow.SubmissionOutcome(kind="connected", connection=summary(), announce_error="not in channel",
