@@ -10,10 +10,10 @@ from datetime import datetime
 from sqlalchemy.exc import SQLAlchemyError
 
 from bot.flows.authz import NOT_FOUND_ANY, Actor, quoted_name, refusal_for
-from bot.flows.lifecycle_notices import ConnectionDisconnected, ConnectionFacts
+from bot.flows.lifecycle_notices import AboutConnection, ConnectionDisconnected
 from bot.flows.ports import Audience, DeliveryError, Notice, Outbox
 from bot.flows.summary import ConnectionSummary
-from bot.i18n import Message
+from bot.i18n import Message, User
 from bot.redaction import redact
 from bot.services import Services
 from storage import repo
@@ -67,9 +67,9 @@ def disconnect(
             if conn is not None and conn.status == "disconnected":
                 return DisconnectResult(ok=False, message=gone)
             return DisconnectResult(ok=False, message=Message("lifecycle.disconnect.failed", name=name))
-        facts = ConnectionFacts.of(ConnectionSummary.of(conn))
+        facts = AboutConnection.facts(ConnectionSummary.of(conn))
     try:
-        outbox.send(Notice.of(Audience.CHANNEL, ConnectionDisconnected(facts, actor=actor.user_id)))
+        outbox.send(Notice.of(Audience.CHANNEL, ConnectionDisconnected(**facts, actor=User(actor.user_id))))
     except DeliveryError as exc:
         return DisconnectResult(ok=True, message=Message("lifecycle.disconnect.done_announce_failed", name=name,
                                                         problem=redact(exc)))

@@ -9,80 +9,70 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date
-from typing import ClassVar
+from typing import Any, ClassVar
 
 from bot.flows.ports import Payload
 from bot.flows.summary import ConnectionSummary
-from bot.i18n import Marketplace, Region
+from bot.i18n import Marketplace, Region, User
 
 
-@dataclass(frozen=True)
-class ConnectionFacts:
+@dataclass(frozen=True, kw_only=True)
+class AboutConnection(Payload):
     """The secret-free facts every lifecycle notice about a connection carries (``exposed``: the secrets in
-    use that were seen in Slack, so every notice keeps saying so until they are replaced)."""
+    use that were seen in Slack, so every notice keeps saying so until they are replaced). Each notice
+    kind below adds its own facts."""
 
     connection_id: int
     name: str
     account_type: str
     marketplace: Marketplace
     region: Region
-    owner: str  # the Slack user id of the person who connected it
+    owner: User  # who connected it
     expires_on: date  # the client secret's expiry
     exposed: tuple[str, ...] = ()
 
-    @classmethod
-    def of(cls, summary: ConnectionSummary) -> ConnectionFacts:
-        return cls(
-            connection_id=summary.id,
-            name=summary.name,
-            account_type=summary.account_type,
-            marketplace=Marketplace(summary.marketplace_id),
-            region=Region(summary.region),
-            owner=summary.created_by,
-            expires_on=summary.secret_expires_on,
-            exposed=tuple(summary.exposed),
-        )
+    @staticmethod
+    def facts(c: ConnectionSummary) -> dict[str, Any]:
+        """The fields above for connection ``c`` (``ExpiryReminder(**AboutConnection.facts(c), days_left=3)``)."""
+        return {"connection_id": c.id, "name": c.name, "account_type": c.account_type,
+                "marketplace": Marketplace(c.marketplace_id), "region": Region(c.region), "owner": User(c.created_by),
+                "expires_on": c.secret_expires_on, "exposed": tuple(c.exposed)}
 
 
-@dataclass(frozen=True)
-class ExpiryReminder(Payload):
+@dataclass(frozen=True, kw_only=True)
+class ExpiryReminder(AboutConnection):
     """The client secret expires in ``days_left`` days."""
 
     KIND: ClassVar[str] = "expiry_reminder"
-    connection: ConnectionFacts
     days_left: int
 
 
-@dataclass(frozen=True)
-class SecretExpired(Payload):
-    """The client secret expired (on ``connection.expires_on``)."""
+@dataclass(frozen=True, kw_only=True)
+class SecretExpired(AboutConnection):
+    """The client secret expired (on ``expires_on``)."""
 
     KIND: ClassVar[str] = "secret_expired"
-    connection: ConnectionFacts
 
 
-@dataclass(frozen=True)
-class ConnectionRotated(Payload):
-    """``actor`` (a Slack user id) gave the connection a new client secret that Amazon accepted."""
+@dataclass(frozen=True, kw_only=True)
+class ConnectionRotated(AboutConnection):
+    """``actor`` gave the connection a new client secret that Amazon accepted."""
 
     KIND: ClassVar[str] = "connection_rotated"
-    connection: ConnectionFacts
-    actor: str
+    actor: User
 
 
-@dataclass(frozen=True)
-class ConnectionReauthorized(Payload):
+@dataclass(frozen=True, kw_only=True)
+class ConnectionReauthorized(AboutConnection):
     """``actor`` gave the connection a new refresh token that Amazon accepted."""
 
     KIND: ClassVar[str] = "connection_reauthorized"
-    connection: ConnectionFacts
-    actor: str
+    actor: User
 
 
-@dataclass(frozen=True)
-class ConnectionDisconnected(Payload):
+@dataclass(frozen=True, kw_only=True)
+class ConnectionDisconnected(AboutConnection):
     """``actor`` disconnected the connection: its secrets are erased."""
 
     KIND: ClassVar[str] = "connection_disconnected"
-    connection: ConnectionFacts
-    actor: str
+    actor: User

@@ -20,11 +20,11 @@ from bot.amazon.verdicts import REFUSED, explain
 from bot.flows.authz import NOT_FOUND_ANY, Actor, refusal_for
 from bot.flows.credentials import stored_credentials
 from bot.flows.leak_guard import still_exposed
-from bot.flows.lifecycle_notices import ConnectionFacts, ConnectionReauthorized, ConnectionRotated
+from bot.flows.lifecycle_notices import AboutConnection, ConnectionReauthorized, ConnectionRotated
 from bot.flows.ports import Audience, DeliveryError, Notice, Outbox, Payload
 from bot.flows.summary import ConnectionSummary
 from bot.flows.sweep import HEALTH_GENERATION
-from bot.i18n import Message
+from bot.i18n import Message, User
 from bot.redaction import redact
 from bot.services import Services
 from storage import repo
@@ -192,17 +192,18 @@ def _renew(
         leaked = still_exposed(session, conn)
         notes = tuple(note for which in leaked if (note := exposure_note(which, name)))
         session.commit()
-        facts = ConnectionFacts.of(ConnectionSummary.of(conn))
+        summary = ConnectionSummary.of(conn)
+        facts = AboutConnection.facts(summary)
         if was_failing:
             _recovery_told(session, connection_id, now)
-    payload: Payload = (ConnectionRotated(facts, actor=actor.user_id) if kind is RenewKind.rotate
-                        else ConnectionReauthorized(facts, actor=actor.user_id))
+    payload: Payload = (ConnectionRotated(**facts, actor=User(actor.user_id)) if kind is RenewKind.rotate
+                        else ConnectionReauthorized(**facts, actor=User(actor.user_id)))
     announce_problem: str | None = None
     try:
         outbox.send(Notice.of(Audience.CHANNEL, payload))
     except DeliveryError as exc:
         announce_problem = redact(exc)
-    done = (Message("lifecycle.result.rotated", name=name, expires_on=facts.expires_on)
+    done = (Message("lifecycle.result.rotated", name=name, expires_on=summary.secret_expires_on)
             if kind is RenewKind.rotate else Message("lifecycle.result.reauthorized", name=name))
     return RenewResult(ok=True, headline=done, notes=notes, announce_problem=announce_problem)
 

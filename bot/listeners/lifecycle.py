@@ -19,7 +19,6 @@ from slack_sdk.errors import SlackClientError
 from bot.flows import disconnect as disconnect_flow
 from bot.flows import rotation
 from bot.flows.authz import NOT_FOUND_ANY, Lookup, find_target
-from bot.flows.lifecycle_notices import ConnectionFacts
 from bot.flows.ports import Outbox
 from bot.flows.rotation import RenewKind
 from bot.i18n import Message
@@ -53,10 +52,9 @@ def _open_renew(services: Services, client: Any, trigger_id: str, kind: RenewKin
     if lookup.target is None:
         say(lookup.refusal or Message("general.unexpected_error"))
         return
-    target = ConnectionFacts.of(lookup.target)
     try:
         client.views_open(trigger_id=trigger_id,
-                          view=views.renew_modal(kind, target, services.clock().date(), words))
+                          view=views.renew_modal(kind, lookup.target, services.clock().date(), words))
     except SlackClientError as exc:
         log.warning("views.open failed: %s", slack_error(exc))
         say(Message("general.unexpected_error"))
@@ -96,7 +94,7 @@ def disconnect_command(services: Services, request: CommandRequest, client: Any,
     if lookup.target is None:
         respond(text=words.render(lookup.refusal or Message("general.unexpected_error")), response_type="ephemeral")
         return
-    text, blocks = views.disconnect_question(ConnectionFacts.of(lookup.target), words)
+    text, blocks = views.disconnect_question(lookup.target, words)
     respond(text=text, blocks=blocks, response_type="ephemeral")
 
 

@@ -11,15 +11,16 @@ from typing import Any
 from bot.amazon.validators import INPUT_MAX_LENGTH
 from bot.flows.leak_guard import exposure_label
 from bot.flows.lifecycle_notices import (
+    AboutConnection,
     ConnectionDisconnected,
-    ConnectionFacts,
     ConnectionReauthorized,
     ConnectionRotated,
     ExpiryReminder,
     SecretExpired,
 )
 from bot.flows.rotation import RenewKind, RenewResult
-from bot.i18n import Items, Message, User, t
+from bot.flows.summary import ConnectionSummary
+from bot.i18n import Items, Marketplace, Message, Region, t
 from bot.views.blocks import Markup, Words, button, context, escape, md, mention, plain, section
 from bot.views.notices import Blocks, renders, speaks
 
@@ -68,18 +69,18 @@ def _exposure_blocks(data: dict[str, Any]) -> Blocks:
 
 @speaks(ExpiryReminder)
 def expiry_reminder(p: ExpiryReminder, words: Words) -> tuple[str, Blocks]:
-    facts = _said(p.connection)
+    facts = _said(p)
     blocks: Blocks = [
         section(words.md("lifecycle.reminder.headline", days=p.days_left, **facts)),
-        *_rotate_blocks(p.connection, words),
+        *_rotate_blocks(p, words),
     ]
     return words.md("lifecycle.reminder.text", days=p.days_left, **facts), blocks
 
 
 @speaks(SecretExpired)
 def secret_expired(p: SecretExpired, words: Words) -> tuple[str, Blocks]:
-    facts = _said(p.connection)
-    blocks: Blocks = [section(words.md("lifecycle.expired.headline", **facts)), *_rotate_blocks(p.connection, words)]
+    facts = _said(p)
+    blocks: Blocks = [section(words.md("lifecycle.expired.headline", **facts)), *_rotate_blocks(p, words)]
     return words.md("lifecycle.expired.text", **facts), blocks
 
 
@@ -124,29 +125,29 @@ def health_recovered(data: dict[str, Any]) -> tuple[str, Blocks]:
 
 @speaks(ConnectionRotated)
 def connection_rotated(p: ConnectionRotated, words: Words) -> tuple[str, Blocks]:
-    facts = {**_said(p.connection), "actor": User(p.actor)}
+    facts = {**_said(p), "actor": p.actor}
     return words.md("lifecycle.announce.rotated.text", **facts), [
-        section(words.md("lifecycle.announce.rotated", **facts)), *_still_exposed(p.connection, words)]
+        section(words.md("lifecycle.announce.rotated", **facts)), *_still_exposed(p, words)]
 
 
 @speaks(ConnectionReauthorized)
 def connection_reauthorized(p: ConnectionReauthorized, words: Words) -> tuple[str, Blocks]:
-    facts = {**_said(p.connection), "actor": User(p.actor)}
+    facts = {**_said(p), "actor": p.actor}
     return words.md("lifecycle.announce.reauthorized.text", **facts), [
-        section(words.md("lifecycle.announce.reauthorized", **facts)), *_still_exposed(p.connection, words)]
+        section(words.md("lifecycle.announce.reauthorized", **facts)), *_still_exposed(p, words)]
 
 
 @speaks(ConnectionDisconnected)
 def connection_disconnected(p: ConnectionDisconnected, words: Words) -> tuple[str, Blocks]:
-    facts = {**_said(p.connection), "actor": User(p.actor)}
+    facts = {**_said(p), "actor": p.actor}
     return words.md("lifecycle.announce.disconnected.text", **facts), [
         section(words.md("lifecycle.announce.disconnected", **facts))]
 
 
-def _said(c: ConnectionFacts) -> dict[str, object]:
+def _said(c: AboutConnection) -> dict[str, object]:
     """A connection's facts as catalog parameters (the views render names, places, dates and people)."""
     return {"name": c.name, "marketplace": c.marketplace, "region": c.region, "expires_on": c.expires_on,
-            "owner": User(c.owner) if c.owner else Markup("")}
+            "owner": c.owner}
 
 
 def exposed_what(exposed: tuple[str, ...]) -> Items:
@@ -154,7 +155,7 @@ def exposed_what(exposed: tuple[str, ...]) -> Items:
     return Items(tuple(Message(f"guard.leak.label.{k}") for k in exposed if k in EXPOSABLE))
 
 
-def _still_exposed(c: ConnectionFacts, words: Words) -> Blocks:
+def _still_exposed(c: AboutConnection, words: Words) -> Blocks:
     """While a secret in use was seen in Slack, every notice about the connection says so."""
     what = exposed_what(c.exposed)
     if not what.values:
@@ -162,7 +163,7 @@ def _still_exposed(c: ConnectionFacts, words: Words) -> Blocks:
     return [section(words.md("lifecycle.exposure.still", name=c.name, what=what))]
 
 
-def _rotate_blocks(c: ConnectionFacts, words: Words) -> Blocks:
+def _rotate_blocks(c: AboutConnection, words: Words) -> Blocks:
     """How to rotate, the "Rotate now" button, and the exposure warning (reminders and the expired alert)."""
     return [
         section(words.md("lifecycle.rotate_how", steps=Message("lifecycle.rotate_steps"), name=c.name)),
@@ -181,13 +182,13 @@ def renew_metadata(kind: str, connection_id: int) -> str:
     return json.dumps({"kind": kind, "connection_id": connection_id})
 
 
-def renew_modal(kind: RenewKind, target: ConnectionFacts, today: date, words: Words) -> View:
+def renew_modal(kind: RenewKind, target: ConnectionSummary, today: date, words: Words) -> View:
     """The private modal asking only for the new secret (``client_secret`` or ``refresh_token``)."""
     field = kind.field
     steps = "lifecycle.rotate_steps" if kind is RenewKind.rotate else "lifecycle.reauthorize_steps"
     blocks: Blocks = [
-        section(words.md(f"lifecycle.modal.intro.{kind.value}", name=target.name, marketplace=target.marketplace,
-                         region=target.region)),
+        section(words.md(f"lifecycle.modal.intro.{kind.value}", name=target.name,
+                         marketplace=Marketplace(target.marketplace_id), region=Region(target.region))),
         section(words.md(steps)),
         {
             "type": "input",
@@ -217,7 +218,7 @@ def renew_modal(kind: RenewKind, target: ConnectionFacts, today: date, words: Wo
         "title": plain(words.text(f"lifecycle.modal.title.{kind.value}"), 24),
         "submit": plain(words.text("lifecycle.modal.submit"), 24),
         "close": plain(words.text("lifecycle.modal.cancel"), 24),
-        "private_metadata": renew_metadata(kind.value, target.connection_id),
+        "private_metadata": renew_metadata(kind.value, target.id),
         "blocks": blocks,
     }
 
@@ -259,11 +260,11 @@ def result_modal(kind: RenewKind, result: RenewResult, words: Words) -> View:
 # --- disconnect confirmation -------------------------------------------------------------------------
 
 
-def disconnect_question(target: ConnectionFacts, words: Words) -> tuple[str, Blocks]:
+def disconnect_question(target: ConnectionSummary, words: Words) -> tuple[str, Blocks]:
     """The ephemeral question with a confirm dialog on the button (Block Kit ``confirm``)."""
-    value = str(target.connection_id)
-    question = words.md("lifecycle.disconnect.question", name=target.name, marketplace=target.marketplace,
-                        region=target.region)
+    value = str(target.id)
+    question = words.md("lifecycle.disconnect.question", name=target.name,
+                        marketplace=Marketplace(target.marketplace_id), region=Region(target.region))
     confirm = {
         "title": plain(words.text("lifecycle.disconnect.confirm_title", name=target.name), 100),
         "text": plain(words.text("lifecycle.disconnect.confirm_text"), 300),

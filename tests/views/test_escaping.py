@@ -26,13 +26,15 @@ import bot.views as views_package
 from bot.flows.authz import Actor, refusal_for
 from bot.flows.checklist import ChecklistState
 from bot.flows.onboarding import Prefill, SubmissionOutcome
-from bot.flows.ports import Audience, Notice
+from bot.flows.ports import Audience, Notice, Payload
 from bot.flows.problems import Problem
+from bot.flows.rotation import RenewKind, RenewResult
 from bot.flows.summary import ConnectionSummary
-from bot.i18n import t
+from bot.i18n import Message, t
 from bot.views import audit, checklist, connections, credentials, help, home, leak_guard, lifecycle
 from bot.views.blocks import (
     Markup,
+    Words,
     bold,
     button,
     channel_link,
@@ -48,6 +50,7 @@ from bot.views.blocks import (
 )
 from bot.views.notices import known_kinds, render
 from storage.models import Connection
+from tests.views.lifecycle_samples import lifecycle_payload, sample_summary
 
 HOSTILE = "<!channel> <https://evil.example|click> & <@U0VICTIM>"
 ESCAPED = "&lt;!channel&gt; &lt;https://evil.example|click&gt; &amp; &lt;@U0VICTIM&gt;"
@@ -105,6 +108,20 @@ NOTICE_DATA: dict[str, Any] = {
 NAMELESS_KINDS = {"checklist_nudge"}  # the only notice that names no connection
 
 
+def hostile_payload(kind: str, *, secret: str = "refresh_token", owner: str = "U0OWNER", actor: str = "U0ADMIN"
+                    ) -> Payload | None:
+    """The typed payload of a notice kind rendered with ``@speaks``, with hostile values (None: an untyped kind)."""
+    facts = sample_summary(HOSTILE, marketplace=HOSTILE, region=HOSTILE, owner=owner, exposed=(secret,))
+    return lifecycle_payload(kind, facts, actor=actor)
+
+
+def hostile_notice(kind: str, audience: Audience, data: dict[str, Any], user_id: str | None = None) -> Notice:
+    payload = hostile_payload(kind, secret=data["secret"], owner=data["owner"], actor=data["actor"])
+    if payload is not None:
+        return Notice.of(audience, payload, user_id=user_id)
+    return Notice(kind, audience, data, user_id=user_id)
+
+
 # ------------------------------------------------------------------------------------ the helpers
 
 
@@ -156,7 +173,7 @@ def test_cut_never_ends_inside_an_entity() -> None:
 def test_every_notice_kind_escapes_hostile_values(kind: str, secret: str) -> None:
     data = {**NOTICE_DATA, "secret": secret}
     audience = Audience.DM if kind.endswith("_dm") else Audience.CHANNEL
-    text, blocks = render(Notice(kind, audience, data, user_id="U0OWNER"))
+    text, blocks = render(hostile_notice(kind, audience, data, user_id="U0OWNER"))
     everything = assert_safe({"text": text, "blocks": blocks})
     if kind not in NAMELESS_KINDS:
         assert ESCAPED in everything, kind  # the name is shown, escaped, in the text or the blocks
@@ -166,7 +183,7 @@ def test_every_notice_kind_escapes_hostile_values(kind: str, secret: str) -> Non
 def test_hostile_user_and_channel_ids_never_become_markup(kind: str) -> None:
     data = {**NOTICE_DATA, "owner": HOSTILE_ID, "actor": HOSTILE_ID, "user_id": HOSTILE_ID,
             "channel_id": "C0X><!here", "connected_by": HOSTILE_ID, "created_by": HOSTILE_ID}
-    text, blocks = render(Notice(kind, Audience.CHANNEL, data))
+    text, blocks = render(hostile_notice(kind, Audience.CHANNEL, data))
     assert_safe({"text": text, "blocks": blocks})
 
 
@@ -184,7 +201,8 @@ def _builders() -> dict[str, Any]:
     """Every modal and message builder of bot/views, called with hostile values."""
     summary = hostile_summary()
     today = date(2026, 1, 5)
-    target = {"connection_id": 7, "name": HOSTILE, "marketplace": HOSTILE, "region": HOSTILE}
+    target = sample_summary(HOSTILE, marketplace=HOSTILE, region=HOSTILE)
+    words = Words()
     states = [ChecklistState("T0", "U0MEMBER"), ChecklistState("T0", "U0MEMBER", account_type="seller",
                                                                completed=("profile_submitted",),
                                                                nudge_due_at=datetime(2026, 1, 9, tzinfo=UTC)),
@@ -212,18 +230,22 @@ def _builders() -> dict[str, Any]:
         "connections.connections_blocks": connections.connections_blocks([summary]),
         "connections.connected_announcement": connections.connected_announcement(NOTICE_DATA),
         "connections.connection_line": connections.connection_line(summary, today),
-        "home.home_view": [home.home_view(s, [summary], today) for s in states],
+        "home.home_view": [home.home_view(s, [summary], words, today) for s in states],
         "help.help_message": help.help_message(["rotate", "reauthorize", "disconnect", "audit"]),
         "credentials.credentials_modal": credentials.credentials_modal(prefill, today),
         "credentials.verifying_view": credentials.verifying_view(),
         "credentials.refused_view": credentials.refused_view(),
         "credentials.outcome_view": [credentials.outcome_view(o) for o in outcomes],
-        "lifecycle.renew_modal": [lifecycle.renew_modal(k, target, "2026-01-05") for k in ("rotate", "reauthorize")],
-        "lifecycle.verifying_modal": [lifecycle.verifying_modal(k, HOSTILE) for k in ("rotate", "reauthorize")],
-        "lifecycle.result_modal": lifecycle.result_modal(
-            "rotate", md("lifecycle.result.failed", what="client secret", name=HOSTILE), HOSTILE_TEXT, HOSTILE_TEXT,
-            HOSTILE_TEXT),
-        "lifecycle.disconnect_question": lifecycle.disconnect_question(target),
+        "lifecycle.renew_modal": [lifecycle.renew_modal(k, target, today, words) for k in RenewKind],
+        "lifecycle.verifying_modal": [lifecycle.verifying_modal(k, HOSTILE, words) for k in RenewKind],
+        "lifecycle.result_modal": [lifecycle.result_modal(RenewKind.rotate, RenewResult(
+            ok=False, headline=Message("lifecycle.result.failed", what=RenewKind.rotate.what, name=HOSTILE),
+            cause=HOSTILE_TEXT, next_step=Message("lifecycle.result.unreadable", other=RenewKind.reauthorize.what,
+                                                  name=HOSTILE, problem=HOSTILE_TEXT, what=RenewKind.rotate.what),
+            announce_problem=HOSTILE_TEXT), words), lifecycle.result_modal(RenewKind.reauthorize, RenewResult(
+                ok=True, headline=Message("lifecycle.result.reauthorized", name=HOSTILE),
+                notes=(Message("lifecycle.still_exposed.client_secret", name=HOSTILE),)), words)],
+        "lifecycle.disconnect_question": lifecycle.disconnect_question(target, words),
         "leak_guard.warning_message": [leak_guard.warning_message(("client_secret", "refresh_token"),
                                                                   (HOSTILE, "Main"), edited=e) for e in (True, False)],
         "audit.audit_trail": [audit.audit_trail(rows, HOSTILE, truncated=True), audit.audit_trail([], HOSTILE,
@@ -236,7 +258,9 @@ def _builders() -> dict[str, Any]:
 
 # Public functions of bot/views that build no Slack text of their own (or are covered through another).
 NOT_BUILDERS = {
-    "blocks.*", "notices.render", "notices.renders", "notices.known_kinds", "lifecycle.renew_metadata",
+    "blocks.*", "notices.render", "notices.renders", "notices.speaks", "notices.known_kinds",
+    "lifecycle.renew_metadata", "lifecycle.exposed_what",
+    "lifecycle.field_error",  # plain text for a form field's error (Slack shows it as typed): no markup to escape
     "connections.status_label", "connections.status_text", "checklist.step_title", "checklist.step_body",
     "credentials.marketplace_option", "credentials.marketplace_option_groups",
 }
@@ -258,7 +282,8 @@ def test_the_walk_covers_every_builder_in_bot_views() -> None:
 
     built = set(_builders())
     known_kinds()
-    renderers = list(notices._RENDERERS.values())  # walked by test_every_notice_kind_escapes_hostile_values
+    # walked by test_every_notice_kind_escapes_hostile_values
+    renderers = [*notices._RENDERERS.values(), *notices._SPEAKERS.values()]
     for info in pkgutil.iter_modules(views_package.__path__):
         module = importlib.import_module(f"bot.views.{info.name}")
         for fn_name, fn in inspect.getmembers(module, inspect.isfunction):
@@ -300,9 +325,10 @@ def test_refusals_escape_the_connection_name() -> None:
                       region="NA", marketplace_id="ATVPDKIKX0DER", client_id="amzn1.application-oa2-client.x",
                       status="connected", secret_created_on=date(2026, 1, 1), secret_expires_on=date(2026, 6, 30),
                       created_by="U0OWNER")
+    words = Words()
     refused = refusal_for(conn, Actor("U0MEMBER"), admin_user_ids=(), lookup_error=HOSTILE_TEXT)
-    assert refused is not None and "<@U0OWNER>" in refused
-    assert ESCAPED in assert_safe(refused)
+    assert refused is not None and "<@U0OWNER>" in words.render(refused)
+    assert ESCAPED in assert_safe(words.render(refused))
     conn.status = "disconnected"
     gone = refusal_for(conn, Actor("U0OWNER"), admin_user_ids=())
-    assert gone is not None and f"*{ESCAPED}*" in assert_safe(gone)
+    assert gone is not None and f"*{ESCAPED}*" in assert_safe(words.render(gone))

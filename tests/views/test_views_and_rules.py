@@ -24,7 +24,7 @@ from storage import repo
 from storage.db import Database, migrate
 from tests.catalog import says
 from tests.db_fixtures import sqlite_url
-from tests.views.lifecycle_samples import connection_facts, lifecycle_payload
+from tests.views.lifecycle_samples import lifecycle_payload, sample_summary
 
 LEADS = (30, 14, 7, 3, 1)
 
@@ -105,7 +105,7 @@ def parse_view(view: dict[str, Any]) -> None:
 
 
 def notice(kind: str, audience: Audience = Audience.CHANNEL, user_id: str | None = None) -> Notice:
-    payload = lifecycle_payload(kind, connection_facts(NAME, exposed=("refresh_token",)))
+    payload = lifecycle_payload(kind, sample_summary(NAME, exposed=("refresh_token",)))
     if payload is not None:
         return Notice.of(audience, payload, user_id=user_id)
     return Notice(kind, audience, FACTS, user_id=user_id)
@@ -121,7 +121,7 @@ def test_every_notice_renders_valid_block_kit(kind: str) -> None:
 
 def test_every_modal_and_message_is_valid_block_kit() -> None:
     words = Words()
-    target = connection_facts("Main US")
+    target = sample_summary("Main US")
     for kind in RenewKind:
         parse_view(views.renew_modal(kind, target, date(2026, 5, 1), words))
         parse_view(views.verifying_modal(kind, "Main US", words))

@@ -24,6 +24,13 @@ TODAY = NOW.date()
 LEADS = (30, 14, 7, 3, 1)
 
 
+def name_of(notice: Notice) -> str:
+    """The connection a notice is about (a typed payload's ``name``, or the older ``data``)."""
+    if notice.payload is not None:
+        return str(getattr(notice.payload, "name", ""))
+    return str(notice.data.get("name"))
+
+
 class ScriptedOutbox:
     """Renders and records notices, from any thread; refuses (DeliveryError) or breaks (RuntimeError)
     the posts about the connections named in ``refuse`` / ``explode``, and can hold the first
@@ -46,7 +53,7 @@ class ScriptedOutbox:
         if hold:
             assert self._barrier is not None
             self._barrier.wait(timeout=10)  # breaks (and fails the test) unless posts run concurrently
-        name = notice.data.get("name")
+        name = name_of(notice)
         if name in self.refuse:
             raise DeliveryError("Slack answered not_in_channel")
         if name in self.explode:
@@ -57,7 +64,7 @@ class ScriptedOutbox:
         return Delivery(channel=NOTIFY_CHANNEL, ts=f"{len(self.sent)}.000100")
 
     def names(self, kind: str | None = None) -> list[str]:
-        return sorted(str(n.data["name"]) for n in self.sent if kind is None or n.kind == kind)
+        return sorted(name_of(n) for n in self.sent if kind is None or n.kind == kind)
 
 
 def seed_expiring(world: BotHarness, days_left: dict[str, int]) -> dict[str, int]:
@@ -240,7 +247,7 @@ def test_health_alerts_failed_post_releases_only_that_connections_claims(world: 
     assert report.health_failing == 3 and report.delivery_failures == 1
     assert outbox.names("health_failing") == ["Bad A", "Bad C"]
     assert outbox.names("health_failing_dm") == ["Bad A", "Bad C"]
-    assert [n.data["name"] for n in outbox.attempts].count("Bad B") == 1  # no DM after the refused alert
+    assert [name_of(n) for n in outbox.attempts].count("Bad B") == 1  # no DM after the refused alert
     with world.services.db.session() as s:
         assert repo.ledger_entries(s, [revoked["Bad B"]], HEALTH_GENERATION) == {}
         assert set(repo.ledger_entries(s, [revoked["Bad A"]], HEALTH_GENERATION)) == {
