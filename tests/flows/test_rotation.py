@@ -263,7 +263,7 @@ def test_reauthorizing_a_failing_connection_fixes_it_without_a_second_recovery_p
     h.submit(modal, {"refresh_token": fresh}, user=OWNER)
     h.wait_view(modal["id"], lambda v: says(v, "lifecycle.result.reauthorized", name="Main US"))
     conn = h.connection(cid)
-    assert conn.status == "connected" and conn.last_error is None
+    assert conn.status == "connected" and conn.last_problem_kind is None
 
     report = run_sweep(h.services, outbox, later + timedelta(days=3))
     assert report.health_checked == 1 and report.health_ok == 1 and report.alerts_sent == 0
@@ -329,7 +329,7 @@ def test_fixing_one_secret_keeps_an_exposure_of_the_other(h: BotHarness) -> None
     assert not says(final, "lifecycle.still_exposed.client_secret")
     assert not says(final, "lifecycle.still_exposed.refresh_token")
     conn = h.connection(cid)
-    assert conn.status == "connected" and conn.last_error is None and exposed_kinds(conn) == ()
+    assert conn.status == "connected" and conn.last_problem_kind is None and exposed_kinds(conn) == ()
 
 
 _FAIL_ERASE = {
