@@ -147,8 +147,10 @@ def find_target(
                 return Lookup(refusal=Message(NOT_FOUND_ANY))
         else:
             wanted = clean_name(name or "")
+            if not wanted:  # only quotes or blanks were typed
+                return Lookup(refusal=Message("lifecycle.not_found_unnamed"))
             # The exact name, else the one connection whose name_key is the same (``main`` finds ``Main``).
-            conn = repo.find_connection_by_name(session, team_id, wanted) if wanted else None
+            conn = repo.find_connection_by_name(session, team_id, wanted)
             if conn is None:
                 return Lookup(refusal=Message("lifecycle.not_found", name=quoted_name(wanted)))
         refusal = refusal_for(conn, actor, services.settings.admin_user_ids, lookup_error)

@@ -42,7 +42,7 @@ def test_a_target_or_the_sentence_why_not(world: BotHarness) -> None:
     missing = find_target(world.services, team_id=TEAM_ID, actor=Actor(OWNER), name="Nope")
     assert missing == Lookup(refusal=Message("lifecycle.not_found", name=Strong("Nope")))
     unnamed = find_target(world.services, team_id=TEAM_ID, actor=Actor(OWNER), name='""')
-    assert unnamed.refusal == Message("lifecycle.not_found", name=Message("lifecycle.unnamed_connection"))
+    assert unnamed.refusal == Message("lifecycle.not_found_unnamed")
     refused = find_target(world.services, team_id=TEAM_ID, actor=Actor(STRANGER), name="Main US")
     assert refused.refusal == Message("lifecycle.refused", name=Strong("Main US"), owner=User(OWNER))
     unsure = find_target(world.services, team_id=TEAM_ID, actor=Actor(STRANGER), name="Main US",
