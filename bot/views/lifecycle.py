@@ -47,15 +47,6 @@ def _facts(data: dict[str, Any]) -> dict[str, Markup]:
     }
 
 
-def _rotate_actions(data: dict[str, Any]) -> dict[str, Any]:
-    return {
-        "type": "actions",
-        "block_id": "lifecycle_rotate",
-        "elements": [button(t("lifecycle.button.rotate"), ROTATE_NOW_ACTION, str(data.get("connection_id", "")),
-                             "primary")],
-    }
-
-
 def _exposure_blocks(data: dict[str, Any]) -> Blocks:
     """While a secret in use was seen in Slack, every notice about the connection says so."""
     exposed = [k for k in data.get("exposed") or () if isinstance(k, str)]
