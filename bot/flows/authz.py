@@ -16,10 +16,9 @@ from collections.abc import Collection
 from dataclasses import dataclass
 
 from bot.flows.summary import ConnectionSummary
-from bot.i18n import t
+from bot.i18n import Message, Strong, User
 from bot.redaction import redact
 from bot.services import Services
-from bot.views.blocks import Markup, bold, md, mention
 from storage import repo
 from storage.models import Connection
 
@@ -102,12 +101,15 @@ def may_manage(actor: Actor, *, created_by: str, admin_user_ids: Collection[str]
     return actor.user_id in admin_user_ids
 
 
+NOT_FOUND_ANY = "lifecycle.not_found_any"
+
+
 @dataclass(frozen=True)
 class Lookup:
     """Either a target the actor may change, or one sentence saying why not (never both)."""
 
     target: ConnectionSummary | None = None
-    refusal: str | None = None  # mrkdwn, built with bot.views.blocks.md
+    refusal: Message | None = None
 
 
 def clean_name(text: str) -> str:
@@ -136,19 +138,21 @@ def find_target(
     refusal then says so, since the actor might be an admin.
     """
     if not team_id or not team_id.isprintable():
-        return Lookup(refusal=t("lifecycle.not_found_any"))
+        return Lookup(refusal=Message(NOT_FOUND_ANY))
     with services.db.session() as session:
         conn: Connection | None = None
         if connection_id is not None:
             conn = repo.get_team_connection(session, team_id, connection_id)
             if conn is None:
-                return Lookup(refusal=t("lifecycle.not_found_any"))
+                return Lookup(refusal=Message(NOT_FOUND_ANY))
         else:
             wanted = clean_name(name or "")
+            if not wanted:  # only quotes or blanks were typed
+                return Lookup(refusal=Message("lifecycle.not_found_unnamed"))
             # The exact name, else the one connection whose name_key is the same (``main`` finds ``Main``).
-            conn = repo.find_connection_by_name(session, team_id, wanted) if wanted else None
+            conn = repo.find_connection_by_name(session, team_id, wanted)
             if conn is None:
-                return Lookup(refusal=md("lifecycle.not_found", name=_quoted(wanted)))
+                return Lookup(refusal=Message("lifecycle.not_found", name=quoted_name(wanted)))
         refusal = refusal_for(conn, actor, services.settings.admin_user_ids, lookup_error)
         if refusal is not None:
             return Lookup(refusal=refusal)
@@ -158,22 +162,21 @@ def find_target(
 
 def refusal_for(
     conn: Connection | None, actor: Actor, admin_user_ids: Collection[str], lookup_error: str | None = None
-) -> str | None:
+) -> Message | None:
     """None when ``actor`` may change ``conn``; otherwise the one sentence that says why not."""
     if conn is None:
-        return t("lifecycle.not_found_any")
+        return Message(NOT_FOUND_ANY)
     if conn.status == "disconnected":
-        return md("lifecycle.already_disconnected", name=_quoted(conn.name))
+        return Message("lifecycle.already_disconnected", name=quoted_name(conn.name))
     if not may_manage(actor, created_by=conn.created_by, admin_user_ids=admin_user_ids):
-        key = "lifecycle.refused_lookup_failed" if lookup_error else "lifecycle.refused"
-        return md(key, name=_quoted(conn.name), owner=mention(conn.created_by), error=lookup_error or "")
+        if lookup_error:
+            return Message("lifecycle.refused_lookup_failed", name=quoted_name(conn.name),
+                           owner=User(conn.created_by), error=lookup_error)
+        return Message("lifecycle.refused", name=quoted_name(conn.name), owner=User(conn.created_by))
     return None
 
 
-def _quoted(name: str) -> Markup:
-    return bold(redact(name[:80])) if name else md("lifecycle.unnamed_connection")
-
-
-def quoted_name(name: str) -> Markup:
-    """A connection name as refusals show it (the same form as the lifecycle refusals above)."""
-    return _quoted(name)
+def quoted_name(name: str) -> Strong | Message:
+    """A connection name as refusals show it: the name (redacted, at most 80 characters) in bold, or the
+    catalog's words for a connection without a name."""
+    return Strong(redact(name[:80])) if name else Message("lifecycle.unnamed_connection")

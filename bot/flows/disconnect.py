@@ -9,12 +9,13 @@ from datetime import datetime
 
 from sqlalchemy.exc import SQLAlchemyError
 
-from bot.flows.authz import Actor, refusal_for
+from bot.flows.authz import NOT_FOUND_ANY, Actor, quoted_name, refusal_for
+from bot.flows.lifecycle_notices import AboutConnection, ConnectionDisconnected
 from bot.flows.ports import Audience, DeliveryError, Notice, Outbox
 from bot.flows.summary import ConnectionSummary
+from bot.i18n import Message, User
 from bot.redaction import redact
 from bot.services import Services
-from bot.views.blocks import bold, md
 from storage import repo
 
 log = logging.getLogger(__name__)
@@ -23,7 +24,7 @@ log = logging.getLogger(__name__)
 @dataclass(frozen=True)
 class DisconnectResult:
     ok: bool
-    message: str  # mrkdwn, built with bot.views.blocks.md
+    message: Message
 
 
 def disconnect(
@@ -41,10 +42,11 @@ def disconnect(
         conn = repo.get_team_connection(session, team_id, connection_id)
         refusal = refusal_for(conn, actor, services.settings.admin_user_ids, lookup_error)
         if refusal is not None or conn is None:
-            return DisconnectResult(ok=False, message=refusal or md("lifecycle.not_found_any"))
+            return DisconnectResult(ok=False, message=refusal or Message(NOT_FOUND_ANY))
         name = conn.name
+        gone = Message("lifecycle.already_disconnected", name=quoted_name(name))
         if conn.status == "disconnected":
-            return DisconnectResult(ok=False, message=md("lifecycle.already_disconnected", name=bold(name)))
+            return DisconnectResult(ok=False, message=gone)
         # A double click must erase, audit and announce once, even across processes: the claim is part of
         # the erase's own transaction, so it exists only once the secrets are really gone.
         version = conn.updated_at.isoformat() if conn.updated_at else ""
@@ -58,21 +60,20 @@ def disconnect(
             first_line = (str(exc).splitlines() or [""])[0]
             log.warning("disconnecting connection %s failed, its secrets are still stored: %s", connection_id,
                         redact(f"{type(exc).__name__}: {first_line}")[:300])
-            return DisconnectResult(ok=False, message=md("lifecycle.disconnect.failed", name=name))
+            return DisconnectResult(ok=False, message=Message("lifecycle.disconnect.failed", name=name))
         if not erased:  # another click's erase was committed first: read what it left
             session.rollback()
             conn = repo.get_team_connection(session, team_id, connection_id)
             if conn is not None and conn.status == "disconnected":
-                return DisconnectResult(ok=False, message=md("lifecycle.already_disconnected", name=bold(name)))
-            return DisconnectResult(ok=False, message=md("lifecycle.disconnect.failed", name=name))
-        facts = ConnectionSummary.of(conn).facts()
-    facts["actor"] = actor.user_id
+                return DisconnectResult(ok=False, message=gone)
+            return DisconnectResult(ok=False, message=Message("lifecycle.disconnect.failed", name=name))
+        facts = AboutConnection.facts(ConnectionSummary.of(conn))
     try:
-        outbox.send(Notice("connection_disconnected", Audience.CHANNEL, facts))
+        outbox.send(Notice.of(Audience.CHANNEL, ConnectionDisconnected(**facts, actor=User(actor.user_id))))
     except DeliveryError as exc:
-        return DisconnectResult(ok=True, message=md("lifecycle.disconnect.done_announce_failed", name=name,
-                                                   problem=redact(exc)))
-    return DisconnectResult(ok=True, message=md("lifecycle.disconnect.done", name=name))
+        return DisconnectResult(ok=True, message=Message("lifecycle.disconnect.done_announce_failed", name=name,
+                                                        problem=redact(exc)))
+    return DisconnectResult(ok=True, message=Message("lifecycle.disconnect.done", name=name))
 
 
 def connection_name(services: Services, team_id: str, connection_id: int) -> str | None:

@@ -17,16 +17,16 @@ from sqlmodel import Session
 
 from bot.amazon import validators
 from bot.amazon.verdicts import REFUSED, explain
-from bot.flows.authz import Actor, refusal_for
+from bot.flows.authz import NOT_FOUND_ANY, Actor, refusal_for
 from bot.flows.credentials import stored_credentials
 from bot.flows.leak_guard import still_exposed
-from bot.flows.ports import Audience, DeliveryError, Notice, Outbox
+from bot.flows.lifecycle_notices import AboutConnection, ConnectionReauthorized, ConnectionRotated
+from bot.flows.ports import Audience, DeliveryError, Notice, Outbox, Payload
 from bot.flows.summary import ConnectionSummary
 from bot.flows.sweep import HEALTH_GENERATION
-from bot.i18n import t
+from bot.i18n import Message, User
 from bot.redaction import redact
 from bot.services import Services
-from bot.views.blocks import escape, join, md
 from storage import repo
 from storage.crypto import DecryptionError
 from storage.models import SECRET_LIFETIME_DAYS
@@ -34,13 +34,9 @@ from storage.models import SECRET_LIFETIME_DAYS
 log = logging.getLogger(__name__)
 
 
-def _exposure_sentence(which: str, name: str) -> str | None:
-    """Why the connection stays exposed after this fix: the other secret was seen in Slack."""
-    if which == "client_secret":
-        return t("lifecycle.still_exposed.client_secret", name=name)
-    if which == "refresh_token":
-        return t("lifecycle.still_exposed.refresh_token", name=name)
-    return None
+# Amazon's verdict explanations and the validators' field errors: a ``Message`` (an older ``str`` is plain
+# text, which the views escape).
+Said = Message | str
 
 
 class RenewKind(StrEnum):
@@ -52,39 +48,58 @@ class RenewKind(StrEnum):
         """The action_id (and block_id) of the modal input, and the validator's field key."""
         return "client_secret" if self is RenewKind.rotate else "refresh_token"
 
+    @property
+    def what(self) -> Message:
+        """The secret this path replaces, for a sentence (``lifecycle.what.<kind>``)."""
+        return Message(f"lifecycle.what.{self.value}")
 
-def validate_new_value(kind: RenewKind, raw: object) -> tuple[str | None, str | None]:
+    @property
+    def other(self) -> RenewKind:
+        """The path for the other stored secret."""
+        return RenewKind.reauthorize if self is RenewKind.rotate else RenewKind.rotate
+
+
+def exposure_note(which: str, name: str) -> Message | None:
+    """Why the connection stays exposed after this fix: the other secret was seen in Slack."""
+    if which in ("client_secret", "refresh_token"):
+        return Message(f"lifecycle.still_exposed.{which}", name=name)
+    return None
+
+
+def validate_new_value(kind: RenewKind, raw: object) -> tuple[str | None, Said | None]:
     """(cleaned value, None) or (None, one sentence naming the field; never the value)."""
     result = validators.check_client_secret(raw) if kind is RenewKind.rotate else validators.check_refresh_token(raw)
     if result.error or not result.value:
-        return None, result.error or t("general.unexpected_error")
+        return None, result.error or Message("general.unexpected_error")
     return result.value, None
 
 
-def parse_created_on(raw: str | None, today: date) -> tuple[date | None, str | None]:
-    """The secret's creation day from the datepicker (empty means today), or an error sentence."""
+def parse_created_on(raw: str | None, today: date) -> tuple[date | None, Message | None]:
+    """The secret's creation day from the datepicker (empty means today), or why it cannot be used."""
     if not raw:
         return today, None
     try:
         value = date.fromisoformat(raw)
     except ValueError:
-        return None, t("lifecycle.modal.created_on_invalid")
+        return None, Message("lifecycle.modal.created_on_invalid")
     if value > today:
-        return None, t("lifecycle.modal.created_on_future")
+        return None, Message("lifecycle.modal.created_on_future")
     if value + timedelta(days=SECRET_LIFETIME_DAYS) <= today:
-        return None, t("lifecycle.modal.created_on_expired")
+        return None, Message("lifecycle.modal.created_on_expired")
     return value, None
 
 
 @dataclass(frozen=True)
 class RenewResult:
-    """What the person sees in the modal afterwards: a headline and, on failure, cause and next step."""
+    """What the person sees in the modal afterwards: a headline and, on failure, cause and next step;
+    on success, ``notes`` on what stays to do (a leaked other secret)."""
 
     ok: bool
-    headline: str  # mrkdwn, built with bot.views.blocks.md
-    cause: str = ""  # plain text (the view escapes it)
-    next_step: str = ""  # plain text
-    announce_problem: str | None = None  # plain text
+    headline: Message
+    cause: Said | None = None
+    next_step: Said | None = None
+    notes: tuple[Message, ...] = ()
+    announce_problem: str | None = None  # the Slack error (redacted), shown escaped
     duplicate: bool = False  # the same submission is already being handled: show nothing new
 
 
@@ -110,7 +125,7 @@ def renew(
     if idempotency_key is not None:
         with services.db.session() as session:
             if not repo.claim_idempotency_key(session, f"renew:{idempotency_key}", now):
-                return RenewResult(ok=False, headline=t("lifecycle.result.busy"), duplicate=True)
+                return RenewResult(ok=False, headline=Message("lifecycle.result.busy"), duplicate=True)
     result = _renew(services, outbox, kind=kind, team_id=team_id, connection_id=connection_id, actor=actor,
                     new_value=new_value, created_on=created_on, now=now, lookup_error=lookup_error)
     if idempotency_key is not None and not result.ok:
@@ -132,19 +147,18 @@ def _renew(
     now: datetime,
     lookup_error: str | None,
 ) -> RenewResult:
-    what = t(f"lifecycle.what.{kind.value}")
+    what = kind.what
     with services.db.session() as session:
         conn = repo.get_team_connection(session, team_id, connection_id)
         refusal = refusal_for(conn, actor, services.settings.admin_user_ids, lookup_error)
         if refusal is not None or conn is None:
-            return RenewResult(ok=False, headline=refusal or t("lifecycle.not_found_any"))
+            return RenewResult(ok=False, headline=refusal or Message(NOT_FOUND_ANY))
         name = conn.name
         try:
             secrets = repo.load_secrets(session, services.crypto, conn)
         except DecryptionError as exc:
-            other = t("lifecycle.what.reauthorize" if kind is RenewKind.rotate else "lifecycle.what.rotate")
-            return RenewResult(ok=False, headline=md("lifecycle.result.unreadable", other=other, name=name,
-                                                    problem=redact(exc), what=what))
+            return RenewResult(ok=False, headline=Message("lifecycle.result.unreadable", other=kind.other.what,
+                                                         name=name, problem=redact(exc), what=what))
         creds = stored_credentials(
             conn,
             client_secret=new_value if kind is RenewKind.rotate else secrets.client_secret,
@@ -157,12 +171,13 @@ def _renew(
         cause, next_step = explain(verdict)
         log.info("%s of connection %s refused by Amazon: %s", kind.value, connection_id, verdict.kind.value)
         headline = "lifecycle.result.failed" if verdict.kind in REFUSED else "lifecycle.result.unfinished"
-        return RenewResult(ok=False, headline=md(headline, what=what, name=name), cause=cause, next_step=next_step)
+        return RenewResult(ok=False, headline=Message(headline, what=what, name=name), cause=cause,
+                           next_step=next_step)
 
     with services.db.session(write=True) as session:
         conn = repo.get_team_connection(session, team_id, connection_id)
         if conn is None or conn.status == "disconnected":
-            return RenewResult(ok=False, headline=md("lifecycle.result.disconnected_meanwhile", name=name))
+            return RenewResult(ok=False, headline=Message("lifecycle.result.disconnected_meanwhile", name=name))
         was_failing = conn.status == "failing"
         interval = timedelta(hours=services.settings.health_check_hours)
         if kind is RenewKind.rotate:
@@ -175,23 +190,22 @@ def _renew(
         # Replacing one secret does not clear an exposure of the other one (seen in Slack by the leak guard):
         # it stays derived from the leaked fingerprints, beside the status, and the result says so.
         leaked = still_exposed(session, conn)
-        exposure = [sentence for which in leaked if (sentence := _exposure_sentence(which, name))]
+        notes = tuple(note for which in leaked if (note := exposure_note(which, name)))
         session.commit()
-        facts = ConnectionSummary.of(conn).facts()
+        summary = ConnectionSummary.of(conn)
+        facts = AboutConnection.facts(summary)
         if was_failing:
             _recovery_told(session, connection_id, now)
-    facts["actor"] = actor.user_id
-    notice_kind = "connection_rotated" if kind is RenewKind.rotate else "connection_reauthorized"
+    payload: Payload = (ConnectionRotated(**facts, actor=User(actor.user_id)) if kind is RenewKind.rotate
+                        else ConnectionReauthorized(**facts, actor=User(actor.user_id)))
     announce_problem: str | None = None
     try:
-        outbox.send(Notice(notice_kind, Audience.CHANNEL, facts))
+        outbox.send(Notice.of(Audience.CHANNEL, payload))
     except DeliveryError as exc:
         announce_problem = redact(exc)
-    headline = (md("lifecycle.result.rotated", name=name, expires_on=facts["expires_on"])
-                if kind is RenewKind.rotate else md("lifecycle.result.reauthorized", name=name))
-    if exposure:  # plain sentences (they are also the stored last_error): escaped into the mrkdwn headline
-        headline = join([headline, *(escape(sentence) for sentence in exposure)])
-    return RenewResult(ok=True, headline=headline, announce_problem=announce_problem)
+    done = (Message("lifecycle.result.rotated", name=name, expires_on=summary.secret_expires_on)
+            if kind is RenewKind.rotate else Message("lifecycle.result.reauthorized", name=name))
+    return RenewResult(ok=True, headline=done, notes=notes, announce_problem=announce_problem)
 
 
 def _recovery_told(session: Session, connection_id: int, now: datetime) -> None:

@@ -509,6 +509,10 @@ MESSAGES: dict[str, str] = {
         "connections and their exact names."
     ),
     "lifecycle.not_found_any": "That connection no longer exists in this workspace. Nothing was changed.",
+    "lifecycle.not_found_unnamed": (
+        "Name the connection after the command, for example `Main EU`. `/connect-amazon status` lists the "
+        "connections and their exact names."
+    ),
     "lifecycle.unnamed_connection": "that",
     "lifecycle.already_disconnected": (
         "{name} is disconnected: its secrets were erased. Connect it again with `/connect-amazon`."

@@ -1,8 +1,9 @@
 """/connect-amazon and its subcommands.
 
 The command is acknowledged at once (Slack's 3-second rule) with the subcommand's short note;
-its work then runs as a Bolt lazy listener. Adding a subcommand is one ``@subcommand`` entry,
-in whichever listeners module owns the feature.
+its work then runs as a Bolt lazy listener. Routing is one dict on the first word (``SUBCOMMANDS``):
+adding a subcommand is one ``@subcommand("name")`` entry, in whichever listeners module owns the
+feature. Handlers answer in the reader's language: ``request.actor.words``.
 """
 
 from __future__ import annotations
@@ -48,6 +49,7 @@ class Subcommand:
     ack_text: Callable[[CommandRequest], str | None]  # ephemeral note sent with the ack, or None
 
 
+# The dispatch point: first word of the command text (lowercased) -> its entry; filled by @subcommand.
 SUBCOMMANDS: dict[str, Subcommand] = {}
 DEFAULT_SUBCOMMAND = "start"
 HELP_SUBCOMMAND = "help"

@@ -15,16 +15,18 @@ from bot.flows.ports import Outbox
 from bot.listeners.context import actor_of
 from bot.services import Services
 from bot.slack_errors import slack_error
+from bot.views.blocks import Words
 from bot.views.home import home_view
 
 log = logging.getLogger(__name__)
 
 
-def publish_home(services: Services, client: WebClient, team_id: str, user_id: str) -> None:
+def publish_home(services: Services, client: WebClient, team_id: str, user_id: str, words: Words) -> None:
+    """Publish ``user_id``'s Home tab in their language (``words``)."""
     with services.db.session() as session:
         state = checklist_flow.load_state(session, team_id, user_id)
         summaries = flow.list_summaries(session, team_id)
-    client.views_publish(user_id=user_id, view=home_view(state, summaries, services.clock().date()))
+    client.views_publish(user_id=user_id, view=home_view(state, summaries, words, services.clock().date()))
 
 
 def register(app: App, services: Services, outbox: Outbox) -> None:
@@ -34,7 +36,7 @@ def register(app: App, services: Services, outbox: Outbox) -> None:
             return
         actor = actor_of(context)
         try:
-            publish_home(services, client, actor.team_id, actor.user_id)
+            publish_home(services, client, actor.team_id, actor.user_id, actor.words)
         except SlackClientError as exc:
             log.warning("could not publish the Home tab for %s: %s", actor.user_id, slack_error(exc))
         except Exception:

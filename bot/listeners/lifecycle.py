@@ -18,10 +18,10 @@ from slack_sdk.errors import SlackClientError
 
 from bot.flows import disconnect as disconnect_flow
 from bot.flows import rotation
-from bot.flows.authz import Lookup, find_target
+from bot.flows.authz import NOT_FOUND_ANY, Lookup, find_target
 from bot.flows.ports import Outbox
 from bot.flows.rotation import RenewKind
-from bot.i18n import t
+from bot.i18n import Message
 from bot.listeners.commands import CommandRequest, subcommand
 from bot.listeners.context import actor_of, form_values
 from bot.payload import first_action, get_str, obj, text
@@ -29,7 +29,7 @@ from bot.response_url import GuardedRespond
 from bot.services import Services
 from bot.slack_errors import slack_error
 from bot.views import lifecycle as views
-from bot.views.blocks import md
+from bot.views.blocks import Words
 
 log = logging.getLogger(__name__)
 MAX_ROW_ID = 2_147_483_647  # ids from payloads beyond a database integer are nobody's
@@ -48,31 +48,32 @@ def _say(respond: Any, client: Any, body: dict[str, Any], text: str, user_id: st
 
 
 def _open_renew(services: Services, client: Any, trigger_id: str, kind: RenewKind, lookup: Lookup,
-                say: Callable[[str], None]) -> None:
+                say: Callable[[Message], None], words: Words) -> None:
     if lookup.target is None:
-        say(lookup.refusal or t("general.unexpected_error"))
+        say(lookup.refusal or Message("general.unexpected_error"))
         return
-    today = services.clock().date().isoformat()
     try:
-        client.views_open(trigger_id=trigger_id, view=views.renew_modal(kind.value, lookup.target.facts(),
-                                                                        today))
+        client.views_open(trigger_id=trigger_id,
+                          view=views.renew_modal(kind, lookup.target, services.clock().date(), words))
     except SlackClientError as exc:
         log.warning("views.open failed: %s", slack_error(exc))
-        say(t("general.unexpected_error"))
+        say(Message("general.unexpected_error"))
 
 
 def _renew_command(kind: RenewKind) -> Callable[[Services, CommandRequest, Any, Any], None]:
     def handler(services: Services, request: CommandRequest, client: Any, respond: Any) -> None:
-        def say(text: str) -> None:
-            respond(text=text, response_type="ephemeral")
+        words = request.actor.words
+
+        def say(message: Message) -> None:
+            respond(text=words.render(message), response_type="ephemeral")
 
         if not request.args:
-            say(t(f"lifecycle.usage.{kind.value}"))
+            say(Message(f"lifecycle.usage.{kind.value}"))
             return
         actor, lookup_error = request.actor.lookup()
         lookup = find_target(services, team_id=request.team_id, actor=actor, name=request.args,
                              lookup_error=lookup_error)
-        _open_renew(services, client, request.trigger_id, kind, lookup, say)
+        _open_renew(services, client, request.trigger_id, kind, lookup, say, words)
 
     return handler
 
@@ -83,16 +84,17 @@ subcommand("reauthorize", aliases=("reauth", "re-authorize", "reauthorise"))(_re
 
 @subcommand("disconnect")
 def disconnect_command(services: Services, request: CommandRequest, client: Any, respond: Any) -> None:
+    words = request.actor.words
     if not request.args:
-        respond(text=t("lifecycle.usage.disconnect"), response_type="ephemeral")
+        respond(text=words.md("lifecycle.usage.disconnect"), response_type="ephemeral")
         return
     actor, lookup_error = request.actor.lookup()
     lookup = find_target(services, team_id=request.team_id, actor=actor, name=request.args,
                          lookup_error=lookup_error)
     if lookup.target is None:
-        respond(text=lookup.refusal or t("general.unexpected_error"), response_type="ephemeral")
+        respond(text=words.render(lookup.refusal or Message("general.unexpected_error")), response_type="ephemeral")
         return
-    text, blocks = views.disconnect_question(lookup.target.facts())
+    text, blocks = views.disconnect_question(lookup.target, words)
     respond(text=text, blocks=blocks, response_type="ephemeral")
 
 
@@ -113,19 +115,21 @@ def register(app: App, services: Services, outbox: Outbox) -> None:
     def renew_button(kind: RenewKind) -> Callable[..., None]:
         def work(body: dict[str, Any], client: Any, respond: Any, context: BoltContext) -> None:
             who = actor_of(context)
+            words = who.words
             connection_id = _action_connection_id(body)
 
-            def say(text: str) -> None:
-                _say(respond, client, body, text, who.user_id, replace_original=False)
+            def say(message: Message) -> None:
+                _say(respond, client, body, words.render(message), who.user_id, replace_original=False)
 
             if connection_id is None or not who.user_id:
-                say(t("lifecycle.not_found_any"))
+                say(Message(NOT_FOUND_ANY))
                 return
             actor, lookup_error = who.lookup()
             lookup = find_target(services, team_id=who.team_id, actor=actor, connection_id=connection_id,
                                  lookup_error=lookup_error)
             trigger_id = body.get("trigger_id")
-            _open_renew(services, client, trigger_id if isinstance(trigger_id, str) else "", kind, lookup, say)
+            _open_renew(services, client, trigger_id if isinstance(trigger_id, str) else "", kind, lookup, say,
+                        words)
 
         return work
 
@@ -151,24 +155,26 @@ def register(app: App, services: Services, outbox: Outbox) -> None:
         return kind, connection_id, values.get(kind.field) or "", values.get(views.CREATED_ON)
 
     def renew_ack(ack: Ack, body: dict[str, Any], context: BoltContext) -> None:
+        words = actor_of(context).words
         parsed = parse_submission(body)
         if parsed is None:
-            ack(response_action="update", view=views.result_modal("rotate", t("general.unexpected_error")))
+            failed = rotation.RenewResult(ok=False, headline=Message("general.unexpected_error"))
+            ack(response_action="update", view=views.result_modal(RenewKind.rotate, failed, words))
             return
         kind, connection_id, raw, picked = parsed
         errors: dict[str, str] = {}
         _value, error = rotation.validate_new_value(kind, raw)
         if error:
-            errors[kind.field] = error
+            errors[kind.field] = views.field_error(error, words)
         if kind is RenewKind.rotate:
             _created, date_error = rotation.parse_created_on(picked, services.clock().date())
             if date_error:
-                errors[views.CREATED_ON] = date_error
+                errors[views.CREATED_ON] = views.field_error(date_error, words)
         if errors:
             ack(response_action="errors", errors=errors)
             return
         name = disconnect_flow.connection_name(services, actor_of(context).team_id, connection_id) or ""
-        ack(response_action="update", view=views.verifying_modal(kind.value, name))
+        ack(response_action="update", view=views.verifying_modal(kind, name, words))
 
     def renew_work(body: dict[str, Any], client: Any, context: BoltContext) -> None:
         parsed = parse_submission(body)
@@ -181,6 +187,7 @@ def register(app: App, services: Services, outbox: Outbox) -> None:
             return  # already answered in the ack
         view = obj(body.get("view"))
         who = actor_of(context)
+        words = who.words  # read now: the answer below comes after Amazon did
         if not who.user_id:
             return
         actor, lookup_error = who.lookup()
@@ -192,12 +199,11 @@ def register(app: App, services: Services, outbox: Outbox) -> None:
             )
         except Exception:  # the modal must not stay on "verifying"; what happened is not known for sure
             log.exception("%s of connection %s failed", kind.value, connection_id)
-            result = rotation.RenewResult(ok=False, headline=md("general.listener_failed"))
+            result = rotation.RenewResult(ok=False, headline=Message("general.listener_failed"))
         if result.duplicate:
             return
         try:
-            client.views_update(view_id=view.get("id"), view=views.result_modal(
-                kind.value, result.headline, result.cause, result.next_step, result.announce_problem))
+            client.views_update(view_id=view.get("id"), view=views.result_modal(kind, result, words))
         except SlackClientError as exc:
             log.warning("views.update after %s failed: %s", kind.value, type(exc).__name__)
 
@@ -205,21 +211,22 @@ def register(app: App, services: Services, outbox: Outbox) -> None:
 
     def disconnect_confirm(body: dict[str, Any], client: Any, respond: Any, context: BoltContext) -> None:
         who = actor_of(context)
+        words = who.words
         connection_id = _action_connection_id(body)
         if connection_id is None or not who.user_id:
-            _say(respond, client, body, t("lifecycle.not_found_any"), who.user_id, replace_original=True)
+            _say(respond, client, body, words.md(NOT_FOUND_ANY), who.user_id, replace_original=True)
             return
         actor, lookup_error = who.lookup()
         result = disconnect_flow.disconnect(services, outbox, team_id=who.team_id, connection_id=connection_id,
                                             actor=actor, now=services.clock(), lookup_error=lookup_error)
-        _say(respond, client, body, result.message, who.user_id, replace_original=result.ok)
+        _say(respond, client, body, words.render(result.message), who.user_id, replace_original=result.ok)
 
     def disconnect_cancel(body: dict[str, Any], client: Any, respond: Any, context: BoltContext) -> None:
         who = actor_of(context)
         connection_id = _action_connection_id(body)
         name = disconnect_flow.connection_name(services, who.team_id, connection_id) if connection_id else None
-        _say(respond, client, body, md("lifecycle.disconnect.kept", name=name or "?"), who.user_id,
-             replace_original=True)
+        kept = Message("lifecycle.disconnect.kept", name=name) if name else Message(NOT_FOUND_ANY)
+        _say(respond, client, body, who.words.render(kept), who.user_id, replace_original=True)
 
     app.action(views.DISCONNECT_CONFIRM_ACTION)(ack=ack_only, lazy=[disconnect_confirm])
     app.action(views.DISCONNECT_CANCEL_ACTION)(ack=ack_only, lazy=[disconnect_cancel])

@@ -1,4 +1,4 @@
-"""The App Home tab: the user's checklist progress and the team's connections."""
+"""The App Home tab: the user's checklist progress and the team's connections, in the reader's language."""
 
 from __future__ import annotations
 
@@ -7,18 +7,19 @@ from typing import Any
 
 from bot.flows.checklist import STEPS, ChecklistState
 from bot.flows.summary import ConnectionSummary
-from bot.i18n import t
-from bot.views.blocks import Words, header, md, section
+from bot.i18n import Message
+from bot.views.blocks import Markup, Words, header, section
 from bot.views.checklist import open_credentials_button, step_title
 from bot.views.connections import connections_blocks
 from bot.views.notices import Blocks
 
 
-def home_view(state: ChecklistState, summaries: list[ConnectionSummary], today: date | None = None) -> dict[str, Any]:
+def home_view(state: ChecklistState, summaries: list[ConnectionSummary], words: Words,
+              today: date | None = None) -> dict[str, Any]:
     blocks: Blocks = [
-        header(t("onboarding.home.title")),
-        section(md("onboarding.home.intro")),
-        header(t("onboarding.home.progress_title")),
+        header(words.text("onboarding.home.title")),
+        section(words.md("onboarding.home.intro")),
+        header(words.text("onboarding.home.progress_title")),
     ]
     if state.account_type in STEPS:
         path = state.account_type
@@ -27,13 +28,13 @@ def home_view(state: ChecklistState, summaries: list[ConnectionSummary], today: 
             (":white_check_mark: " if s in state.completed else ":white_large_square: ") + step_title(path, s)
             for s in STEPS[path]
         ]
-        progress = md("onboarding.checklist.progress", path=md(f"onboarding.path.{path}"), done=state.done_count,
-                      total=state.total)
-        blocks.append(section(progress + "\n" + "\n".join(lines)))
+        progress = words.md("onboarding.checklist.progress", path=Message(f"onboarding.path.{path}"),
+                            done=state.done_count, total=state.total)
+        blocks.append(section(Markup(progress + "\n" + "\n".join(lines))))
     else:
-        blocks.append(section(md("onboarding.home.not_started")))
+        blocks.append(section(words.md("onboarding.home.not_started")))
     blocks.append({"type": "actions", "block_id": "home_actions", "elements": [open_credentials_button()]})
     blocks.append({"type": "divider"})
-    blocks.append(header(t("onboarding.home.connections_title")))
-    blocks.extend(connections_blocks(summaries, Words(), today))  # bridge: home_view takes the reader's Words next
+    blocks.append(header(words.text("onboarding.home.connections_title")))
+    blocks.extend(connections_blocks(summaries, words, today))
     return {"type": "home", "blocks": blocks[:100]}

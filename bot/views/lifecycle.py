@@ -1,16 +1,27 @@
 """Block Kit for the lifecycle: reminders, health alerts, announcements, the rotation modal and the
-disconnect confirmation. Pure functions of plain data; every sentence comes from the catalog."""
+disconnect confirmation. Pure functions of typed facts and the reader's ``Words``; every sentence comes
+from the catalog."""
 
 from __future__ import annotations
 
 import json
+from datetime import date
 from typing import Any
 
 from bot.amazon.validators import INPUT_MAX_LENGTH
-from bot.flows.leak_guard import exposure_label
-from bot.i18n import t
-from bot.views.blocks import Markup, button, context, escape, md, mention, plain, section
-from bot.views.notices import Blocks, renders
+from bot.flows.lifecycle_notices import (
+    AboutConnection,
+    ConnectionDisconnected,
+    ConnectionReauthorized,
+    ConnectionRotated,
+    ExpiryReminder,
+    SecretExpired,
+)
+from bot.flows.rotation import RenewKind, RenewResult
+from bot.flows.summary import ConnectionSummary
+from bot.i18n import Items, Marketplace, Message, Region
+from bot.views.blocks import Markup, Words, button, context, plain, section
+from bot.views.notices import Blocks, speaks
 
 RENEW_CALLBACK = "lifecycle_renew"
 ROTATE_NOW_ACTION = "rotate_now"
@@ -20,84 +31,78 @@ DISCONNECT_CANCEL_ACTION = "disconnect_cancel"
 CREATED_ON = "secret_created_on"
 
 View = dict[str, Any]
-
-
-def _facts(data: dict[str, Any]) -> dict[str, Markup]:
-    """The notice's facts as mrkdwn parameters: values escaped, people as mentions."""
-    return {
-        "name": escape(data.get("name", "")),
-        "marketplace": escape(data.get("marketplace", "")),
-        "region": escape(data.get("region", "")),
-        "expires_on": escape(data.get("expires_on", "")),
-        "owner": mention(data.get("owner")) if data.get("owner") else Markup(""),
-        "actor": mention(data.get("actor")) if data.get("actor") else Markup(""),
-    }
-
-
-def _rotate_actions(data: dict[str, Any]) -> dict[str, Any]:
-    return {
-        "type": "actions",
-        "block_id": "lifecycle_rotate",
-        "elements": [button(t("lifecycle.button.rotate"), ROTATE_NOW_ACTION, str(data.get("connection_id", "")),
-                             "primary")],
-    }
-
-
-def _exposure_blocks(data: dict[str, Any]) -> Blocks:
-    """While a secret in use was seen in Slack, every notice about the connection says so."""
-    exposed = [k for k in data.get("exposed") or () if isinstance(k, str)]
-    if not exposed:
-        return []
-    return [section(md("lifecycle.exposure.still", name=_facts(data)["name"], what=exposure_label(exposed)))]
+EXPOSABLE = ("client_secret", "refresh_token")  # the secrets whose exposure the notices name
 
 
 # --- notices -----------------------------------------------------------------------------------------
 
 
-@renders("expiry_reminder")
-def expiry_reminder(data: dict[str, Any]) -> tuple[str, Blocks]:
-    f = _facts(data)
-    days = data.get("days_left", "")
-    text = md("lifecycle.reminder.text", days=days, **f)
+@speaks(ExpiryReminder)
+def expiry_reminder(p: ExpiryReminder, words: Words) -> tuple[str, Blocks]:
+    facts = _said(p)
     blocks: Blocks = [
-        section(md("lifecycle.reminder.headline", days=days, **f)),
-        section(md("lifecycle.rotate_how", steps=md("lifecycle.rotate_steps"), name=f["name"])),
-        _rotate_actions(data),
-        *_exposure_blocks(data),
+        section(words.md("lifecycle.reminder.headline", days=p.days_left, **facts)),
+        *_rotate_blocks(p, words),
     ]
-    return text, blocks
+    return words.md("lifecycle.reminder.text", days=p.days_left, **facts), blocks
 
 
-@renders("secret_expired")
-def secret_expired(data: dict[str, Any]) -> tuple[str, Blocks]:
-    f = _facts(data)
-    blocks: Blocks = [
-        section(md("lifecycle.expired.headline", **f)),
-        section(md("lifecycle.rotate_how", steps=md("lifecycle.rotate_steps"), name=f["name"])),
-        _rotate_actions(data),
-        *_exposure_blocks(data),
+@speaks(SecretExpired)
+def secret_expired(p: SecretExpired, words: Words) -> tuple[str, Blocks]:
+    facts = _said(p)
+    blocks: Blocks = [section(words.md("lifecycle.expired.headline", **facts)), *_rotate_blocks(p, words)]
+    return words.md("lifecycle.expired.text", **facts), blocks
+
+
+@speaks(ConnectionRotated)
+def connection_rotated(p: ConnectionRotated, words: Words) -> tuple[str, Blocks]:
+    facts = {**_said(p), "actor": p.actor}
+    return words.md("lifecycle.announce.rotated.text", **facts), [
+        section(words.md("lifecycle.announce.rotated", **facts)), *_still_exposed(p, words)]
+
+
+@speaks(ConnectionReauthorized)
+def connection_reauthorized(p: ConnectionReauthorized, words: Words) -> tuple[str, Blocks]:
+    facts = {**_said(p), "actor": p.actor}
+    return words.md("lifecycle.announce.reauthorized.text", **facts), [
+        section(words.md("lifecycle.announce.reauthorized", **facts)), *_still_exposed(p, words)]
+
+
+@speaks(ConnectionDisconnected)
+def connection_disconnected(p: ConnectionDisconnected, words: Words) -> tuple[str, Blocks]:
+    facts = {**_said(p), "actor": p.actor}
+    return words.md("lifecycle.announce.disconnected.text", **facts), [
+        section(words.md("lifecycle.announce.disconnected", **facts))]
+
+
+def _said(c: AboutConnection) -> dict[str, object]:
+    """A connection's facts as catalog parameters (the views render names, places, dates and people)."""
+    return {"name": c.name, "marketplace": c.marketplace, "region": c.region, "expires_on": c.expires_on,
+            "owner": c.owner}
+
+
+def exposed_what(exposed: tuple[str, ...]) -> Items:
+    """The exposed secrets in use, for ``{what}``: their labels as a list."""
+    return Items(tuple(Message(f"guard.leak.label.{k}") for k in exposed if k in EXPOSABLE))
+
+
+def _still_exposed(c: AboutConnection, words: Words) -> Blocks:
+    """While a secret in use was seen in Slack, every notice about the connection says so."""
+    what = exposed_what(c.exposed)
+    if not what.values:
+        return []
+    return [section(words.md("lifecycle.exposure.still", name=c.name, what=what))]
+
+
+def _rotate_blocks(c: AboutConnection, words: Words) -> Blocks:
+    """How to rotate, the "Rotate now" button, and the exposure warning (reminders and the expired alert)."""
+    return [
+        section(words.md("lifecycle.rotate_how", steps=Message("lifecycle.rotate_steps"), name=c.name)),
+        {"type": "actions", "block_id": "lifecycle_rotate",
+         "elements": [button(words.text("lifecycle.button.rotate"), ROTATE_NOW_ACTION, str(c.connection_id),
+                             "primary")]},
+        *_still_exposed(c, words),
     ]
-    return md("lifecycle.expired.text", **f), blocks
-
-
-@renders("connection_rotated")
-def connection_rotated(data: dict[str, Any]) -> tuple[str, Blocks]:
-    f = _facts(data)
-    return md("lifecycle.announce.rotated.text", **f), [section(md("lifecycle.announce.rotated", **f)),
-                                                        *_exposure_blocks(data)]
-
-
-@renders("connection_reauthorized")
-def connection_reauthorized(data: dict[str, Any]) -> tuple[str, Blocks]:
-    f = _facts(data)
-    return md("lifecycle.announce.reauthorized.text", **f), [section(md("lifecycle.announce.reauthorized", **f)),
-                                                             *_exposure_blocks(data)]
-
-
-@renders("connection_disconnected")
-def connection_disconnected(data: dict[str, Any]) -> tuple[str, Blocks]:
-    f = _facts(data)
-    return md("lifecycle.announce.disconnected.text", **f), [section(md("lifecycle.announce.disconnected", **f))]
 
 
 # --- rotation / re-authorization modal ---------------------------------------------------------------
@@ -108,94 +113,101 @@ def renew_metadata(kind: str, connection_id: int) -> str:
     return json.dumps({"kind": kind, "connection_id": connection_id})
 
 
-def renew_modal(kind: str, target: dict[str, Any], today: str) -> View:
+def renew_modal(kind: RenewKind, target: ConnectionSummary, today: date, words: Words) -> View:
     """The private modal asking only for the new secret (``client_secret`` or ``refresh_token``)."""
-    field = "client_secret" if kind == "rotate" else "refresh_token"
-    steps = md("lifecycle.rotate_steps" if kind == "rotate" else "lifecycle.reauthorize_steps")
+    field = kind.field
+    steps = "lifecycle.rotate_steps" if kind is RenewKind.rotate else "lifecycle.reauthorize_steps"
     blocks: Blocks = [
-        section(md(f"lifecycle.modal.intro.{kind}", name=target["name"], marketplace=target["marketplace"],
-                    region=target["region"])),
-        section(steps),
+        section(words.md(f"lifecycle.modal.intro.{kind.value}", name=target.name,
+                         marketplace=Marketplace(target.marketplace_id), region=Region(target.region))),
+        section(words.md(steps)),
         {
             "type": "input",
             "block_id": field,
-            "label": plain(t(f"lifecycle.modal.label.{field}"), 2000),
+            "label": plain(words.text(f"lifecycle.modal.label.{field}"), 2000),
             "element": {
                 "type": "plain_text_input",
                 "action_id": field,
                 "max_length": INPUT_MAX_LENGTH[field],
-                "placeholder": plain(t(f"lifecycle.modal.placeholder.{field}"), 150),
+                "placeholder": plain(words.text(f"lifecycle.modal.placeholder.{field}"), 150),
             },
         },
     ]
-    if kind == "rotate":
+    if kind is RenewKind.rotate:
         blocks.append({
             "type": "input",
             "block_id": CREATED_ON,
             "optional": True,
-            "label": plain(t("lifecycle.modal.label.created_on"), 2000),
-            "hint": plain(t("lifecycle.modal.hint.created_on"), 2000),
-            "element": {"type": "datepicker", "action_id": CREATED_ON, "initial_date": today},
+            "label": plain(words.text("lifecycle.modal.label.created_on"), 2000),
+            "hint": plain(words.text("lifecycle.modal.hint.created_on"), 2000),
+            # Slack's datepicker takes an ISO date, whatever the reader's language.
+            "element": {"type": "datepicker", "action_id": CREATED_ON, "initial_date": today.isoformat()},
         })
     return {
         "type": "modal",
         "callback_id": RENEW_CALLBACK,
-        "title": plain(t(f"lifecycle.modal.title.{kind}"), 24),
-        "submit": plain(t("lifecycle.modal.submit"), 24),
-        "close": plain(t("lifecycle.modal.cancel"), 24),
-        "private_metadata": renew_metadata(kind, int(target["connection_id"])),
+        "title": plain(words.text(f"lifecycle.modal.title.{kind.value}"), 24),
+        "submit": plain(words.text("lifecycle.modal.submit"), 24),
+        "close": plain(words.text("lifecycle.modal.cancel"), 24),
+        "private_metadata": renew_metadata(kind.value, target.id),
         "blocks": blocks,
     }
 
 
-def _info_modal(kind: str, blocks: Blocks) -> View:
+def field_error(error: Message | str, words: Words) -> str:
+    """A form field's error for ``response_action: errors`` (plain text; Slack shows it as typed)."""
+    return words.text(error) if isinstance(error, Message) else error
+
+
+def _info_modal(kind: RenewKind, blocks: Blocks, words: Words) -> View:
     return {
         "type": "modal",
         "callback_id": f"{RENEW_CALLBACK}_result",
-        "title": plain(t(f"lifecycle.modal.title.{kind}"), 24),
-        "close": plain(t("lifecycle.modal.close"), 24),
+        "title": plain(words.text(f"lifecycle.modal.title.{kind.value}"), 24),
+        "close": plain(words.text("lifecycle.modal.close"), 24),
         "blocks": blocks,
     }
 
 
-def verifying_modal(kind: str, name: str) -> View:
-    return _info_modal(kind, [section(md("lifecycle.modal.verifying", what=md(f"lifecycle.what.{kind}"),
-                                          name=name))])
+def verifying_modal(kind: RenewKind, name: str, words: Words) -> View:
+    return _info_modal(kind, [section(words.md("lifecycle.modal.verifying", what=kind.what, name=name))], words)
 
 
-def result_modal(kind: str, headline: str, cause: str = "", next_step: str = "",
-                 announce_problem: str | None = None) -> View:
+def result_modal(kind: RenewKind, result: RenewResult, words: Words) -> View:
+    """The modal after a rotation or re-authorization: the headline, then why and what to do, or the notes."""
+    headline = words.render(result.headline)
+    if result.notes:
+        headline = Markup(" ".join([headline, *(words.render(note) for note in result.notes)]))
     blocks: Blocks = [section(headline)]
-    if cause:
-        blocks.append(section(md("lifecycle.result.cause", cause=cause)))
-    if next_step:
-        blocks.append(section(md("lifecycle.result.next_step", next_step=next_step)))
-    if announce_problem:
-        blocks.append(context(md("lifecycle.result.announce_failed", problem=announce_problem)))
-    return _info_modal(kind, blocks)
+    if result.cause:
+        blocks.append(section(words.md("lifecycle.result.cause", cause=result.cause)))
+    if result.next_step:
+        blocks.append(section(words.md("lifecycle.result.next_step", next_step=result.next_step)))
+    if result.announce_problem:
+        blocks.append(context(words.md("lifecycle.result.announce_failed", problem=result.announce_problem)))
+    return _info_modal(kind, blocks, words)
 
 
 # --- disconnect confirmation -------------------------------------------------------------------------
 
 
-def disconnect_question(target: dict[str, Any]) -> tuple[str, Blocks]:
+def disconnect_question(target: ConnectionSummary, words: Words) -> tuple[str, Blocks]:
     """The ephemeral question with a confirm dialog on the button (Block Kit ``confirm``)."""
-    name = target["name"]
-    value = str(target["connection_id"])
-    question = md("lifecycle.disconnect.question", name=name, marketplace=target["marketplace"],
-                  region=target["region"])
+    value = str(target.id)
+    question = words.md("lifecycle.disconnect.question", name=target.name,
+                        marketplace=Marketplace(target.marketplace_id), region=Region(target.region))
     confirm = {
-        "title": plain(t("lifecycle.disconnect.confirm_title", name=name), 100),
-        "text": plain(t("lifecycle.disconnect.confirm_text"), 300),
-        "confirm": plain(t("lifecycle.disconnect.confirm_yes"), 30),
-        "deny": plain(t("lifecycle.disconnect.keep"), 30),
+        "title": plain(words.text("lifecycle.disconnect.confirm_title", name=target.name), 100),
+        "text": plain(words.text("lifecycle.disconnect.confirm_text"), 300),
+        "confirm": plain(words.text("lifecycle.disconnect.confirm_yes"), 30),
+        "deny": plain(words.text("lifecycle.disconnect.keep"), 30),
         "style": "danger",
     }
-    danger = button(t("lifecycle.disconnect.button"), DISCONNECT_CONFIRM_ACTION, value, "danger")
+    danger = button(words.text("lifecycle.disconnect.button"), DISCONNECT_CONFIRM_ACTION, value, "danger")
     danger["confirm"] = confirm
     blocks: Blocks = [
         section(question),
         {"type": "actions", "block_id": "lifecycle_disconnect",
-         "elements": [danger, button(t("lifecycle.disconnect.keep"), DISCONNECT_CANCEL_ACTION, value)]},
+         "elements": [danger, button(words.text("lifecycle.disconnect.keep"), DISCONNECT_CANCEL_ACTION, value)]},
     ]
     return question, blocks

@@ -19,6 +19,7 @@ import pytest
 
 from bot.i18n import t
 from storage import repo
+from tests.catalog import says
 from tests.fakes.fake_amazon import make_credentials
 from tests.harness import BotHarness, wait_until
 from tests.repo_helpers import mark_failing
@@ -120,7 +121,7 @@ def test_non_owner_cannot_rotate_reauthorize_or_disconnect(h: BotHarness) -> Non
     refusal = wait_until(
         lambda: [c for c in h.slack.calls[seen:] if c.method in ("response_url", "chat.postEphemeral")
                  and "Owned Store" in json.dumps(c.params)], 10, "no refusal for the button")[0]
-    assert "Nothing was changed" in json.dumps(refusal.params)
+    assert says(refusal.params, "lifecycle.refused", name="*Owned Store*", owner="<@U0MEMBER>")
     assert len(h.slack.calls_for("views.open")) == before
     with h.db_session() as s:
         conn = repo.get_connection_by_id(s, cid)

@@ -68,8 +68,8 @@ def every_view_and_message() -> list[tuple[str, dict[str, Any]]]:
         ("verifying", verifying_view()),
         ("refused", refused_view()),
         ("home", home_view(cl.ChecklistState("T", "U", "seller", ("roles",)), [summary(), summary(id=2, status="x")],
-                           date(2026, 6, 1))),
-        ("home empty", home_view(cl.ChecklistState("T", "U"), [])),
+                           Words(), date(2026, 6, 1))),
+        ("home empty", home_view(cl.ChecklistState("T", "U"), [], Words())),
     ]
     for outcome in (
         flow.SubmissionOutcome(kind="connected", connection=summary(), announce_error="not in channel",

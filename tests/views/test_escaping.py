@@ -28,6 +28,7 @@ from bot.flows.leak_guard import ConnectionExposed, LeakWarning, Secret
 from bot.flows.onboarding import Prefill, SubmissionOutcome
 from bot.flows.ports import Audience, Notice, Payload
 from bot.flows.problems import Problem
+from bot.flows.rotation import RenewKind, RenewResult
 from bot.flows.summary import ConnectionSummary
 from bot.i18n import Channel, Marketplace, Message, Region, t
 from bot.views import audit, checklist, connections, credentials, help, home, leak_guard, lifecycle
@@ -50,6 +51,7 @@ from bot.views.blocks import (
 from bot.views.notices import known_kinds, render
 from storage.models import Connection
 from tests.catalog import says
+from tests.views.lifecycle_samples import lifecycle_payload, sample_summary
 
 HOSTILE = "<!channel> <https://evil.example|click> & <@U0VICTIM>"
 ESCAPED = "&lt;!channel&gt; &lt;https://evil.example|click&gt; &amp; &lt;@U0VICTIM&gt;"
@@ -108,9 +110,9 @@ NAMELESS_KINDS = {"checklist_nudge"}  # the only notice that names no connection
 
 
 def hostile_payload(kind: str, *, secret: str = "refresh_token", user_id: str = "U0MEMBER",
-                    channel_id: str = "C0TEAM") -> Payload | None:
+                    channel_id: str = "C0TEAM", owner: str = "U0OWNER", actor: str = "U0ADMIN") -> Payload | None:
     """The typed payload of a notice kind rendered with ``@speaks``, with hostile values (None: an untyped kind)."""
-    from bot.i18n import Message, User
+    from bot.i18n import User
     from bot.jobs import JobProblem
 
     if kind == JobProblem.KIND:
@@ -118,12 +120,13 @@ def hostile_payload(kind: str, *, secret: str = "refresh_token", user_id: str = 
     if kind == ConnectionExposed.KIND:
         return ConnectionExposed(connection_id=7, name=HOSTILE, secret=Secret(secret), channel_id=channel_id,
                                  user_id=user_id)
-    return None
+    facts = sample_summary(HOSTILE, marketplace=HOSTILE, region=HOSTILE, owner=owner, exposed=(secret,))
+    return lifecycle_payload(kind, facts, actor=actor)
 
 
 def hostile_notice(kind: str, audience: Audience, data: dict[str, Any], user_id: str | None = None) -> Notice:
     payload = hostile_payload(kind, secret=data.get("secret", "refresh_token"), user_id=data["user_id"],
-                              channel_id=data["channel_id"])
+                              channel_id=data["channel_id"], owner=data["owner"], actor=data["actor"])
     if payload is not None:
         return Notice.of(audience, payload, user_id=user_id)
     return Notice(kind, audience, data, user_id=user_id)
@@ -218,7 +221,8 @@ def _builders() -> dict[str, Any]:
     """Every modal and message builder of bot/views, called with hostile values."""
     summary = hostile_summary()
     today = date(2026, 1, 5)
-    target = {"connection_id": 7, "name": HOSTILE, "marketplace": HOSTILE, "region": HOSTILE}
+    target = sample_summary(HOSTILE, marketplace=HOSTILE, region=HOSTILE)
+    words = Words()
     states = [ChecklistState("T0", "U0MEMBER"), ChecklistState("T0", "U0MEMBER", account_type="seller",
                                                                completed=("profile_submitted",),
                                                                nudge_due_at=datetime(2026, 1, 9, tzinfo=UTC)),
@@ -255,18 +259,22 @@ def _builders() -> dict[str, Any]:
                                                                  Words(), today),
         "connections.connections_blocks": connections.connections_blocks([summary], Words()),
         "connections.connection_line": connections.connection_line(summary, Words(), today),
-        "home.home_view": [home.home_view(s, [summary], today) for s in states],
+        "home.home_view": [home.home_view(s, [summary], words, today) for s in states],
         "help.help_message": help.help_message(["rotate", "reauthorize", "disconnect", "audit"]),
         "credentials.credentials_modal": credentials.credentials_modal(prefill, today),
         "credentials.verifying_view": credentials.verifying_view(),
         "credentials.refused_view": credentials.refused_view(),
         "credentials.outcome_view": [credentials.outcome_view(o) for o in outcomes],
-        "lifecycle.renew_modal": [lifecycle.renew_modal(k, target, "2026-01-05") for k in ("rotate", "reauthorize")],
-        "lifecycle.verifying_modal": [lifecycle.verifying_modal(k, HOSTILE) for k in ("rotate", "reauthorize")],
-        "lifecycle.result_modal": lifecycle.result_modal(
-            "rotate", md("lifecycle.result.failed", what="client secret", name=HOSTILE), HOSTILE_TEXT, HOSTILE_TEXT,
-            HOSTILE_TEXT),
-        "lifecycle.disconnect_question": lifecycle.disconnect_question(target),
+        "lifecycle.renew_modal": [lifecycle.renew_modal(k, target, today, words) for k in RenewKind],
+        "lifecycle.verifying_modal": [lifecycle.verifying_modal(k, HOSTILE, words) for k in RenewKind],
+        "lifecycle.result_modal": [lifecycle.result_modal(RenewKind.rotate, RenewResult(
+            ok=False, headline=Message("lifecycle.result.failed", what=RenewKind.rotate.what, name=HOSTILE),
+            cause=HOSTILE_TEXT, next_step=Message("lifecycle.result.unreadable", other=RenewKind.reauthorize.what,
+                                                  name=HOSTILE, problem=HOSTILE_TEXT, what=RenewKind.rotate.what),
+            announce_problem=HOSTILE_TEXT), words), lifecycle.result_modal(RenewKind.reauthorize, RenewResult(
+                ok=True, headline=Message("lifecycle.result.reauthorized", name=HOSTILE),
+                notes=(Message("lifecycle.still_exposed.client_secret", name=HOSTILE),)), words)],
+        "lifecycle.disconnect_question": lifecycle.disconnect_question(target, words),
         "leak_guard.warning_message": [leak_guard.warning_message(w, words) for w in warnings],
         "audit.audit_trail": [audit.audit_trail(rows, HOSTILE, words, truncated=True),
                               audit.audit_trail([], HOSTILE, words, truncated=False)],
@@ -279,10 +287,11 @@ def _builders() -> dict[str, Any]:
 # Public functions of bot/views that build no Slack text of their own (or are covered through another).
 NOT_BUILDERS = {
     "blocks.*", "notices.render", "notices.renders", "notices.speaks", "notices.known_kinds",
-    "lifecycle.renew_metadata",
+    "lifecycle.renew_metadata", "lifecycle.exposed_what",
+    "lifecycle.field_error",  # plain text for a form field's error (Slack shows it as typed): no markup to escape
     "connections.status_label", "connections.status_text", "checklist.step_title", "checklist.step_body",
     "credentials.marketplace_option", "credentials.marketplace_option_groups",
-    "notices.speaks", "health.problem_words", "health.exposure_what",  # walked in tests/views/test_health_views.py
+    "health.problem_words", "health.exposure_what",  # walked in tests/views/test_health_views.py
 }
 
 
@@ -345,9 +354,10 @@ def test_refusals_escape_the_connection_name() -> None:
                       region="NA", marketplace_id="ATVPDKIKX0DER", client_id="amzn1.application-oa2-client.x",
                       status="connected", secret_created_on=date(2026, 1, 1), secret_expires_on=date(2026, 6, 30),
                       created_by="U0OWNER")
+    words = Words()
     refused = refusal_for(conn, Actor("U0MEMBER"), admin_user_ids=(), lookup_error=HOSTILE_TEXT)
-    assert refused is not None and "<@U0OWNER>" in refused
-    assert ESCAPED in assert_safe(refused)
+    assert refused is not None and "<@U0OWNER>" in words.render(refused)
+    assert ESCAPED in assert_safe(words.render(refused))
     conn.status = "disconnected"
     gone = refusal_for(conn, Actor("U0OWNER"), admin_user_ids=())
-    assert gone is not None and f"*{ESCAPED}*" in assert_safe(gone)
+    assert gone is not None and f"*{ESCAPED}*" in assert_safe(words.render(gone))

@@ -15,10 +15,13 @@ import pytest
 from bot.amazon import validators
 from bot.amazon.validators import INPUT_MAX_LENGTH
 from bot.flows.onboarding import Prefill
+from bot.flows.rotation import RenewKind
+from bot.views.blocks import Words
 from bot.views.credentials import credentials_modal
 from bot.views.lifecycle import renew_modal
 from tests.fakes.fake_amazon import make_credentials
 from tests.harness import BotHarness, wait_until
+from tests.views.lifecycle_samples import sample_summary
 
 SLACK_LIMIT = 3000  # plain_text_input max_length can be at most 3000
 # The longest value a person may legitimately paste into each field (validators accept these). Refresh tokens:
@@ -58,18 +61,18 @@ def test_builders() -> None:
     prefill = Prefill(account_type="seller", selling_partner_id="A1B2C3D4E5F6G7", connection_name="US Main")
     assert check(credentials_modal(Prefill(), today), "credentials (empty)") >= 5
     assert check(credentials_modal(prefill, today), "credentials (prefilled)") >= 5
-    target = {"connection_id": 7, "name": "US Main", "marketplace": "United States", "region": "NA"}
-    for kind in ("rotate", "reauthorize"):
-        assert check(renew_modal(kind, target, "2026-03-01"), f"renew {kind}") == 1
+    target = sample_summary("US Main")
+    for kind in RenewKind:
+        assert check(renew_modal(kind, target, today, Words()), f"renew {kind}") == 1
 
 
 def test_one_table_of_limits_for_every_modal() -> None:
     """The connect form and the rotate/re-authorize modals take each field's limit from the one table, so the
     same secret is never accepted by one modal and cut short by another."""
     today = date(2026, 3, 1)
-    target = {"connection_id": 7, "name": "US Main", "marketplace": "United States", "region": "NA"}
-    views = [credentials_modal(Prefill(), today), renew_modal("rotate", target, "2026-03-01"),
-             renew_modal("reauthorize", target, "2026-03-01")]
+    target = sample_summary("US Main")
+    views = [credentials_modal(Prefill(), today), renew_modal(RenewKind.rotate, target, today, Words()),
+             renew_modal(RenewKind.reauthorize, target, today, Words())]
     seen: dict[str, set[int]] = {}
     for view in views:
         for element in inputs(view):

@@ -14,14 +14,17 @@ from slack_sdk.models.views import View
 
 from bot.flows.authz import Actor, clean_name, may_manage
 from bot.flows.ports import Audience, Notice
-from bot.flows.rotation import RenewKind, parse_created_on, validate_new_value
+from bot.flows.rotation import RenewKind, RenewResult, parse_created_on, validate_new_value
 from bot.flows.sweep import SweepReport, reminder_kind_for, superseded_kinds
-from bot.i18n import catalog
+from bot.i18n import Message, catalog
 from bot.views import lifecycle as views
+from bot.views.blocks import Words, escape
 from bot.views.notices import render
 from storage import repo
 from storage.db import Database, migrate
+from tests.catalog import says
 from tests.db_fixtures import sqlite_url
+from tests.views.lifecycle_samples import lifecycle_payload, sample_summary
 
 LEADS = (30, 14, 7, 3, 1)
 
@@ -61,22 +64,27 @@ def test_new_values_are_validated_without_echoing_them() -> None:
     token = "Atzr|IwEB" + "x" * 300
     assert validate_new_value(RenewKind.rotate, f"  {secret}\u200b") == (secret, None)
     value, error = validate_new_value(RenewKind.rotate, token)
-    assert value is None and error and token not in repr(error) and "x" * 20 not in repr(error)
+    assert value is None and error
+    said = views.field_error(error, Words())
+    assert said and token not in said and "x" * 20 not in said
+    assert token not in repr(error) and "x" * 20 not in repr(error)
     assert validate_new_value(RenewKind.reauthorize, token) == (token, None)
     value, error = validate_new_value(RenewKind.reauthorize, secret)
-    assert value is None and error and secret not in repr(error)
+    assert value is None and error and secret not in views.field_error(error, Words())
 
 
 def test_created_on_rules() -> None:
     today = date(2026, 5, 1)
     assert parse_created_on(None, today) == (today, None)
     assert parse_created_on("2026-04-20", today) == (date(2026, 4, 20), None)
-    assert parse_created_on("2026-05-02", today)[1]
-    assert parse_created_on("2025-11-01", today)[1]  # 181 days ago: already expired
-    assert parse_created_on("not a date", today)[1]
+    assert parse_created_on("2026-05-02", today) == (None, Message("lifecycle.modal.created_on_future"))
+    # 181 days ago: already expired
+    assert parse_created_on("2025-11-01", today) == (None, Message("lifecycle.modal.created_on_expired"))
+    assert parse_created_on("not a date", today) == (None, Message("lifecycle.modal.created_on_invalid"))
 
 
-FACTS: dict[str, Any] = {"connection_id": 7, "name": "US <Main> & Co", "account_type": "seller",
+NAME = "US <Main> & Co"
+FACTS: dict[str, Any] = {"connection_id": 7, "name": NAME, "account_type": "seller",
                          "marketplace": "United States (US)", "region": "North America", "owner": "U0OWNER",
                          "expires_on": "2026-06-30", "days_left": 3, "actor": "U0ADMIN",
                          "cause": "Login with Amazon refused the refresh token.", "next_step": "Authorize again.",
@@ -97,30 +105,66 @@ def parse_view(view: dict[str, Any]) -> None:
     parse_blocks(view["blocks"])
 
 
+def notice(kind: str, audience: Audience = Audience.CHANNEL, user_id: str | None = None) -> Notice:
+    payload = lifecycle_payload(kind, sample_summary(NAME, exposed=("refresh_token",)))
+    if payload is not None:
+        return Notice.of(audience, payload, user_id=user_id)
+    return Notice(kind, audience, FACTS, user_id=user_id)
+
+
 @pytest.mark.parametrize("kind", NOTICE_KINDS)
 def test_every_notice_renders_valid_block_kit(kind: str) -> None:
     audience = Audience.DM if kind.endswith("_dm") else Audience.CHANNEL
-    text, blocks = render(Notice(kind, audience, FACTS, user_id="U0OWNER"))
-    assert text and "US &lt;Main&gt; &amp; Co" in text and "US <Main>" not in text + str(blocks)
+    text, blocks = render(notice(kind, audience, user_id="U0OWNER"))
+    assert text and escape(NAME) in text and NAME not in text + str(blocks)
     parse_blocks(blocks)
 
 
 def test_every_modal_and_message_is_valid_block_kit() -> None:
-    target = {"connection_id": 7, "name": "Main US", "marketplace": "United States (US)", "region": "North America"}
-    for kind in ("rotate", "reauthorize"):
-        parse_view(views.renew_modal(kind, target, "2026-05-01"))
-        parse_view(views.verifying_modal(kind, "Main US"))
-        parse_view(views.result_modal(kind, "Done", "Because", "Do this", "not_in_channel"))
-    _text, blocks = views.disconnect_question(target)
+    words = Words()
+    target = sample_summary("Main US")
+    for kind in RenewKind:
+        parse_view(views.renew_modal(kind, target, date(2026, 5, 1), words))
+        parse_view(views.verifying_modal(kind, "Main US", words))
+        result = RenewResult(ok=False, headline=Message("lifecycle.result.failed", what=kind.what, name="Main US"),
+                             cause=Message("general.unexpected_error"), next_step="Do this",
+                             notes=(Message("lifecycle.still_exposed.client_secret", name="Main US"),),
+                             announce_problem="not_in_channel")
+        parse_view(views.result_modal(kind, result, words))
+    _text, blocks = views.disconnect_question(target, words)
     parse_blocks(blocks)
 
 
 def test_reminder_names_connection_marketplace_expiry_and_how_to_rotate() -> None:
-    text, blocks = render(Notice("expiry_reminder", Audience.CHANNEL, FACTS))
-    everything = text + str(blocks)
-    for expected in ("US &lt;Main&gt; &amp; Co", "United States (US)", "2026-06-30", "<@U0OWNER>", "LWA credentials",
-                     "Rotate secret", "/connect-amazon rotate US &lt;Main&gt; &amp; Co", "rotate_now"):
-        assert expected in everything
+    words = Words()
+    text, blocks = render(notice("expiry_reminder"), words)
+    name = escape(NAME)
+    assert says(text, "lifecycle.reminder.text", name=name, owner="<@U0OWNER>", days=3,
+                marketplace=words.marketplace("ATVPDKIKX0DER"), expires_on=words.date(date(2026, 6, 30)))
+    assert says(blocks, "lifecycle.reminder.headline", name=name, owner="<@U0OWNER>", days=3,
+                marketplace=words.marketplace("ATVPDKIKX0DER"), region=words.region("NA"),
+                expires_on=words.date(date(2026, 6, 30)))
+    assert says(blocks, "lifecycle.rotate_how", steps=words.md("lifecycle.rotate_steps"), name=name)
+    assert says(blocks, "lifecycle.exposure.still", name=name, what=words.text("guard.leak.label.refresh_token"))
+    assert "rotate_now" in str(blocks)
+
+
+def test_the_result_modal_says_the_headline_cause_next_step_and_notes() -> None:
+    words = Words()
+    result = RenewResult(ok=True, headline=Message("lifecycle.result.reauthorized", name=NAME),
+                         notes=(Message("lifecycle.still_exposed.client_secret", name=NAME),),
+                         announce_problem="not_in_channel")
+    view = views.result_modal(RenewKind.reauthorize, result, words)
+    assert says(view, "lifecycle.result.reauthorized", name=escape(NAME))
+    assert says(view, "lifecycle.still_exposed.client_secret", name=escape(NAME))
+    assert says(view, "lifecycle.result.announce_failed", problem="not_in_channel")
+    assert not says(view, "lifecycle.result.cause")
+    failed = RenewResult(ok=False, headline=Message("lifecycle.result.failed", what=RenewKind.rotate.what, name=NAME),
+                         cause=Message("general.unexpected_error"), next_step="<b>")
+    view = views.result_modal(RenewKind.rotate, failed, words)
+    assert says(view, "lifecycle.result.failed", what=words.text("lifecycle.what.rotate"), name=escape(NAME))
+    assert says(view, "lifecycle.result.cause", cause=words.md("general.unexpected_error"))
+    assert says(view, "lifecycle.result.next_step", next_step="&lt;b&gt;")
 
 
 def test_every_lifecycle_key_used_is_in_the_catalog() -> None:
@@ -132,7 +176,8 @@ def test_every_lifecycle_key_used_is_in_the_catalog() -> None:
     for path in sources:
         used |= set(re.findall(r"\"(lifecycle\.[a-z_.]+)\"", path.read_text()))
     dynamic = {f"lifecycle.{p}.{k}" for p in ("usage", "modal.title", "modal.intro", "what") for k in
-               ("rotate", "reauthorize")} | {f"lifecycle.modal.{p}.{f}" for p in ("label", "placeholder") for f in
+               ("rotate", "reauthorize")} | {f"lifecycle.{p}.{f}" for p in ("modal.label", "modal.placeholder",
+                                                                          "still_exposed") for f in
                                              ("client_secret", "refresh_token")}
     missing = sorted(k for k in used | dynamic if k not in catalog() and not k.endswith("."))
     assert not missing

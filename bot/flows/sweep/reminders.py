@@ -7,7 +7,8 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 
-from bot.flows.ports import Audience, Notice, Outbox
+from bot.flows.lifecycle_notices import AboutConnection, ExpiryReminder, SecretExpired
+from bot.flows.ports import Audience, Notice, Outbox, Payload
 from bot.flows.summary import ConnectionSummary
 from bot.flows.sweep import batches
 from bot.flows.sweep.batches import ACTIVE_STATUSES, Network, Posted, chunks, pipelined, post, raise_first_error
@@ -83,10 +84,10 @@ def _start_reminders(
         if conn is None or conn.secret_generation != generation or conn.status not in ACTIVE_STATUSES:
             stale.append(ledger_id)
             continue
-        data = ConnectionSummary.of(conn).facts()
-        data["days_left"] = (conn.secret_expires_on - today).days
-        to_post.append((ledger_id, kind, Notice(kind="secret_expired" if kind == "expired" else "expiry_reminder",
-                                                audience=Audience.CHANNEL, data=data)))
+        about = AboutConnection.facts(ConnectionSummary.of(conn))
+        payload: Payload = (SecretExpired(**about) if kind == "expired"
+                            else ExpiryReminder(**about, days_left=(conn.secret_expires_on - today).days))
+        to_post.append((ledger_id, kind, Notice.of(Audience.CHANNEL, payload)))
     return _RemindersUnderWay(stale, to_post, network.start(lambda item: post(outbox, item[2]), to_post))
 
 

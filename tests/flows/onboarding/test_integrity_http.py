@@ -322,7 +322,15 @@ def test_every_notice_about_an_exposed_connection_says_so(kind: str) -> None:
     data = {**summary.to_dict(), "connection_id": 1, "marketplace": "US", "owner": OWNER, "actor": OWNER,
             "expires_on": "2027-01-01", "days_left": 5, "cause": "x", "next_step": "y", "verdict": "invalid_grant",
             "connected_by": OWNER, "reconnected": True}
-    _text, blocks = render(Notice(kind, Audience.CHANNEL, data))
+    from dataclasses import replace
+
+    from tests.views.lifecycle_samples import lifecycle_payload
+
+    def notice(about: ConnectionSummary, data: dict[str, object]) -> Notice:
+        payload = lifecycle_payload(kind, about)  # the lifecycle notices are typed
+        return Notice.of(Audience.CHANNEL, payload) if payload is not None else Notice(kind, Audience.CHANNEL, data)
+
+    _text, blocks = render(notice(summary, data))
     assert "flagged as exposed" in json.dumps(blocks) and "LWA client secret" in json.dumps(blocks)
-    _text, blocks = render(Notice(kind, Audience.CHANNEL, {**data, "exposed": []}))
+    _text, blocks = render(notice(replace(summary, exposed=()), {**data, "exposed": []}))
     assert "flagged as exposed" not in json.dumps(blocks)
