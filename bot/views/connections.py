@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 from datetime import date
-from typing import Any
 
 from bot.flows.leak_guard import exposure_label
+from bot.flows.onboarding.save import ConnectionConnected, exposed_what
 from bot.flows.summary import ConnectionSummary
-from bot.i18n import catalog, t
-from bot.views.blocks import context, cut, escape, fields, md, mention, section
-from bot.views.notices import Blocks, renders
+from bot.i18n import User, catalog, t
+from bot.views.blocks import Words, context, cut, escape, fields, md, mention, section
+from bot.views.credentials import region_label
+from bot.views.notices import Blocks, speaks
 
 STATUS_EMOJI = {"connected": ":large_green_circle:", "failing": ":red_circle:", "exposed": ":rotating_light:",
                 "disconnected": ":white_circle:"}
@@ -66,26 +67,24 @@ def status_message(summaries: list[ConnectionSummary], today: date | None = None
     return md("onboarding.status.fallback", count=len(summaries)), [header, *connections_blocks(summaries, today)]
 
 
-@renders("connection_connected")
-def connected_announcement(data: dict[str, Any]) -> tuple[str, Blocks]:
-    """The team-channel post after a connection is saved. ``data`` is a ConnectionSummary dict plus
-    ``connected_by`` and ``reconnected``; it never holds a secret."""
-    c = ConnectionSummary.from_dict({k: v for k, v in data.items() if k in ConnectionSummary.__dataclass_fields__})
-    who = str(data.get("connected_by") or c.created_by)
-    key = "onboarding.announce.reconnected" if data.get("reconnected") else "onboarding.announce.connected"
-    text = md(key, name=c.name, user=mention(who))
+@speaks(ConnectionConnected)
+def connected_announcement(payload: ConnectionConnected, words: Words) -> tuple[str, Blocks]:
+    """The team-channel post after a connection is saved; it never holds a secret."""
+    c, who = payload.summary, payload.actor or payload.summary.created_by
+    key = "onboarding.announce.reconnected" if payload.replaced else "onboarding.announce.connected"
+    text = words.md(key, name=c.name, user=User(who))
+    verified = escape(words.datetime(c.last_verified_at)) if c.last_verified_at else "-"
     pairs = [
-        (md("onboarding.field.account_type"), md(f"onboarding.path.{c.account_type}")),
-        (md("onboarding.field.marketplace"), escape(c.marketplace_label)),
-        (md("onboarding.field.region"), escape(c.region_label)),
-        (md("onboarding.field.connected_by"), mention(who)),
-        (md("onboarding.field.verified"),
-         c.last_verified_at.strftime("%Y-%m-%d %H:%M UTC") if c.last_verified_at else "-"),
-        (md("onboarding.field.expires"), c.secret_expires_on.isoformat()),
+        (words.md("onboarding.field.account_type"), words.md(f"onboarding.path.{c.account_type}")),
+        (words.md("onboarding.field.marketplace"), escape(words.marketplace(c.marketplace_id))),
+        (words.md("onboarding.field.region"), escape(region_label(words, c.region))),
+        (words.md("onboarding.field.connected_by"), mention(who)),
+        (words.md("onboarding.field.verified"), verified),
+        (words.md("onboarding.field.expires"), escape(words.date(c.secret_expires_on))),
     ]
     if c.store_name:
-        pairs.append((md("onboarding.field.store"), escape(c.store_name)))
+        pairs.append((words.md("onboarding.field.store"), escape(c.store_name)))
     blocks: Blocks = [section(text), fields(pairs)]
     if c.exposed:  # reconnected with the value that was seen in Slack: still exposed
-        blocks.append(section(md("onboarding.announce.still_exposed", name=c.name, what=exposure_label(c.exposed))))
+        blocks.append(section(words.md("onboarding.announce.still_exposed", name=c.name, what=exposed_what(c.exposed))))
     return text, blocks

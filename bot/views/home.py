@@ -8,7 +8,7 @@ from typing import Any
 from bot.flows.checklist import STEPS, ChecklistState
 from bot.flows.summary import ConnectionSummary
 from bot.i18n import t
-from bot.views.blocks import header, md, section
+from bot.views.blocks import Words, header, md, section
 from bot.views.checklist import open_credentials_button, step_title
 from bot.views.connections import connections_blocks
 from bot.views.notices import Blocks
@@ -23,8 +23,9 @@ def home_view(state: ChecklistState, summaries: list[ConnectionSummary], today: 
     if state.account_type in STEPS:
         path = state.account_type
         assert path is not None
+        words = Words()  # lead: home_view takes words
         lines = [
-            (":white_check_mark: " if s in state.completed else ":white_large_square: ") + step_title(path, s)
+            (":white_check_mark: " if s in state.completed else ":white_large_square: ") + step_title(words, path, s)
             for s in STEPS[path]
         ]
         progress = md("onboarding.checklist.progress", path=md(f"onboarding.path.{path}"), done=state.done_count,
@@ -32,7 +33,7 @@ def home_view(state: ChecklistState, summaries: list[ConnectionSummary], today: 
         blocks.append(section(progress + "\n" + "\n".join(lines)))
     else:
         blocks.append(section(md("onboarding.home.not_started")))
-    blocks.append({"type": "actions", "block_id": "home_actions", "elements": [open_credentials_button()]})
+    blocks.append({"type": "actions", "block_id": "home_actions", "elements": [open_credentials_button(Words())]})
     blocks.append({"type": "divider"})
     blocks.append(header(t("onboarding.home.connections_title")))
     blocks.extend(connections_blocks(summaries, today))
