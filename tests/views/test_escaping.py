@@ -24,15 +24,16 @@ import pytest
 
 import bot.views as views_package
 from bot.flows.authz import Actor, refusal_for
-from bot.flows.checklist import ChecklistState
-from bot.flows.onboarding import Prefill, SubmissionOutcome
-from bot.flows.ports import Audience, Notice
+from bot.flows.checklist import ChecklistNudge, ChecklistState
+from bot.flows.onboarding import ConnectionConnected, Prefill, SubmissionOutcome
+from bot.flows.ports import Audience, Notice, Payload
 from bot.flows.problems import Problem
 from bot.flows.summary import ConnectionSummary
-from bot.i18n import t
+from bot.i18n import Channel, Message, Strong, User, t
 from bot.views import audit, checklist, connections, credentials, help, home, leak_guard, lifecycle
 from bot.views.blocks import (
     Markup,
+    Words,
     bold,
     button,
     channel_link,
@@ -103,6 +104,20 @@ NOTICE_DATA: dict[str, Any] = {
     "connected_by": "U0MEMBER", "reconnected": False,
 }
 NAMELESS_KINDS = {"checklist_nudge"}  # the only notice that names no connection
+# Typed notices, with hostile values (kind -> the payload for the hostile user and channel ids).
+PAYLOADS: dict[str, Any] = {
+    "connection_connected": lambda user: ConnectionConnected(
+        summary=hostile_summary(created_by=user, exposed=("refresh_token",)), actor=user),
+    "checklist_nudge": lambda user: ChecklistNudge(account_type="vendor"),
+}
+
+
+def notice(kind: str, audience: Audience, data: dict[str, Any], user: str = "U0MEMBER") -> Notice:
+    """The notice ``kind`` with hostile values: its typed payload, else the older untyped data."""
+    if kind in PAYLOADS:
+        payload: Payload = PAYLOADS[kind](user)
+        return Notice.of(audience, payload, user_id="U0OWNER")
+    return Notice(kind, audience, data, user_id="U0OWNER")
 
 
 # ------------------------------------------------------------------------------------ the helpers
@@ -156,7 +171,7 @@ def test_cut_never_ends_inside_an_entity() -> None:
 def test_every_notice_kind_escapes_hostile_values(kind: str, secret: str) -> None:
     data = {**NOTICE_DATA, "secret": secret}
     audience = Audience.DM if kind.endswith("_dm") else Audience.CHANNEL
-    text, blocks = render(Notice(kind, audience, data, user_id="U0OWNER"))
+    text, blocks = render(notice(kind, audience, data))
     everything = assert_safe({"text": text, "blocks": blocks})
     if kind not in NAMELESS_KINDS:
         assert ESCAPED in everything, kind  # the name is shown, escaped, in the text or the blocks
@@ -166,7 +181,7 @@ def test_every_notice_kind_escapes_hostile_values(kind: str, secret: str) -> Non
 def test_hostile_user_and_channel_ids_never_become_markup(kind: str) -> None:
     data = {**NOTICE_DATA, "owner": HOSTILE_ID, "actor": HOSTILE_ID, "user_id": HOSTILE_ID,
             "channel_id": "C0X><!here", "connected_by": HOSTILE_ID, "created_by": HOSTILE_ID}
-    text, blocks = render(Notice(kind, Audience.CHANNEL, data))
+    text, blocks = render(notice(kind, Audience.CHANNEL, data, user=HOSTILE_ID))
     assert_safe({"text": text, "blocks": blocks})
 
 
@@ -191,33 +206,38 @@ def _builders() -> dict[str, Any]:
               ChecklistState("T0", "U0MEMBER", account_type="vendor")]
     prefill = Prefill(account_type="seller", selling_partner_id=HOSTILE, client_id=HOSTILE,
                       marketplace_id="ATVPDKIKX0DER", connection_name=HOSTILE, secret_created_on="2026-01-01")
-    announce_error = md("onboarding.announce.failed", channel=channel_link("C0NOTIFY01"), reason=HOSTILE_TEXT)
+    words = Words()
+    announce_error = Message("onboarding.announce.failed", channel=Channel("C0NOTIFY01"), reason=HOSTILE_TEXT)
+    note = Message("onboarding.result.still_exposed", what=HOSTILE_TEXT, name=Strong(HOSTILE))
+    hostile = Message("onboarding.confirm.not_allowed_lookup_failed", name=Strong(HOSTILE), owner=User(HOSTILE_ID),
+                      error=HOSTILE_TEXT)
     outcomes = [
-        SubmissionOutcome(kind="connected", connection=summary, notes=(HOSTILE_TEXT,)),
+        SubmissionOutcome(kind="connected", connection=summary, notes=(note,)),
         SubmissionOutcome(kind="connected", connection=summary, reconnected=True, announce_error=announce_error),
-        SubmissionOutcome(kind="confirm", existing=summary, pending_id="p1", notes=(HOSTILE_TEXT,)),
-        SubmissionOutcome(kind="failed", cause=HOSTILE_TEXT, next_step=HOSTILE_TEXT, prefill=prefill),
+        SubmissionOutcome(kind="confirm", existing=summary, pending_id="p1", notes=(note,)),
+        SubmissionOutcome(kind="failed", cause=hostile, next_step=hostile, prefill=prefill),
         SubmissionOutcome(kind="expired"), SubmissionOutcome(kind="cancelled"),
-        SubmissionOutcome(kind="refused", cause=HOSTILE_TEXT),
-        SubmissionOutcome(kind="odd", cause=HOSTILE_TEXT),
+        SubmissionOutcome(kind="refused", cause=hostile),
+        SubmissionOutcome(kind="error", cause=hostile),
     ]
     rows = [audit.AuditRow(datetime(2026, 1, 1, tzinfo=UTC), actor, action, HOSTILE, HOSTILE_TEXT)
             for actor, action in (("U0OWNER", "connected"), ("system", "exposed"), (HOSTILE, HOSTILE))]
     built: dict[str, Any] = {
-        "checklist.checklist_message": [checklist.checklist_message(s) for s in states],
-        "checklist.nudge_message": checklist.nudge_message({}),
-        "checklist.open_credentials_button": checklist.open_credentials_button(),
+        "checklist.checklist_message": [checklist.checklist_message(words, s) for s in states],
+        "checklist.nudge_message": checklist.nudge_message(ChecklistNudge(), words),
+        "checklist.open_credentials_button": checklist.open_credentials_button(words),
         "connections.status_message": connections.status_message([summary, hostile_summary(store_name=None)],
                                                                  today),
         "connections.connections_blocks": connections.connections_blocks([summary]),
-        "connections.connected_announcement": connections.connected_announcement(NOTICE_DATA),
+        "connections.connected_announcement": connections.connected_announcement(
+            PAYLOADS["connection_connected"]("U0MEMBER"), words),
         "connections.connection_line": connections.connection_line(summary, today),
         "home.home_view": [home.home_view(s, [summary], today) for s in states],
-        "help.help_message": help.help_message(["rotate", "reauthorize", "disconnect", "audit"]),
-        "credentials.credentials_modal": credentials.credentials_modal(prefill, today),
-        "credentials.verifying_view": credentials.verifying_view(),
-        "credentials.refused_view": credentials.refused_view(),
-        "credentials.outcome_view": [credentials.outcome_view(o) for o in outcomes],
+        "help.help_message": help.help_message(words, ["rotate", "reauthorize", "disconnect", "audit"]),
+        "credentials.credentials_modal": credentials.credentials_modal(words, prefill, today),
+        "credentials.verifying_view": credentials.verifying_view(words),
+        "credentials.refused_view": credentials.refused_view(words),
+        "credentials.outcome_view": [credentials.outcome_view(words, o) for o in outcomes],
         "lifecycle.renew_modal": [lifecycle.renew_modal(k, target, "2026-01-05") for k in ("rotate", "reauthorize")],
         "lifecycle.verifying_modal": [lifecycle.verifying_modal(k, HOSTILE) for k in ("rotate", "reauthorize")],
         "lifecycle.result_modal": lifecycle.result_modal(
@@ -236,9 +256,10 @@ def _builders() -> dict[str, Any]:
 
 # Public functions of bot/views that build no Slack text of their own (or are covered through another).
 NOT_BUILDERS = {
-    "blocks.*", "notices.render", "notices.renders", "notices.known_kinds", "lifecycle.renew_metadata",
+    "blocks.*", "notices.render", "notices.renders", "notices.speaks", "notices.known_kinds", "lifecycle.renew_metadata",
     "connections.status_label", "connections.status_text", "checklist.step_title", "checklist.step_body",
-    "credentials.marketplace_option", "credentials.marketplace_option_groups",
+    "credentials.marketplace_option", "credentials.marketplace_option_groups", "credentials.region_label",
+    "credentials.field_errors",  # plain strings for ``response_action: errors`` (tests/flows/onboarding)
 }
 
 

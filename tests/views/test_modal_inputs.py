@@ -15,6 +15,7 @@ import pytest
 from bot.amazon import validators
 from bot.amazon.validators import INPUT_MAX_LENGTH
 from bot.flows.onboarding import Prefill
+from bot.views.blocks import Words
 from bot.views.credentials import credentials_modal
 from bot.views.lifecycle import renew_modal
 from tests.fakes.fake_amazon import make_credentials
@@ -56,8 +57,8 @@ def check(view: dict[str, Any], where: str) -> int:
 def test_builders() -> None:
     today = date(2026, 3, 1)
     prefill = Prefill(account_type="seller", selling_partner_id="A1B2C3D4E5F6G7", connection_name="US Main")
-    assert check(credentials_modal(Prefill(), today), "credentials (empty)") >= 5
-    assert check(credentials_modal(prefill, today), "credentials (prefilled)") >= 5
+    assert check(credentials_modal(Words(), Prefill(), today), "credentials (empty)") >= 5
+    assert check(credentials_modal(Words(), prefill, today), "credentials (prefilled)") >= 5
     target = {"connection_id": 7, "name": "US Main", "marketplace": "United States", "region": "NA"}
     for kind in ("rotate", "reauthorize"):
         assert check(renew_modal(kind, target, "2026-03-01"), f"renew {kind}") == 1
@@ -68,7 +69,7 @@ def test_one_table_of_limits_for_every_modal() -> None:
     same secret is never accepted by one modal and cut short by another."""
     today = date(2026, 3, 1)
     target = {"connection_id": 7, "name": "US Main", "marketplace": "United States", "region": "NA"}
-    views = [credentials_modal(Prefill(), today), renew_modal("rotate", target, "2026-03-01"),
+    views = [credentials_modal(Words(), Prefill(), today), renew_modal("rotate", target, "2026-03-01"),
              renew_modal("reauthorize", target, "2026-03-01")]
     seen: dict[str, set[int]] = {}
     for view in views:

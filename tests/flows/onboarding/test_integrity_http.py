@@ -310,6 +310,9 @@ def test_rotating_the_leaked_secret_clears_the_exposure(h: BotHarness) -> None:
                                   "health_recovered", "connection_rotated", "connection_reauthorized",
                                   "connection_connected"])
 def test_every_notice_about_an_exposed_connection_says_so(kind: str) -> None:
+    from dataclasses import replace
+
+    from bot.flows.onboarding import ConnectionConnected
     from bot.flows.ports import Audience, Notice
     from bot.flows.summary import ConnectionSummary
     from bot.views.notices import render
@@ -322,7 +325,13 @@ def test_every_notice_about_an_exposed_connection_says_so(kind: str) -> None:
     data = {**summary.to_dict(), "connection_id": 1, "marketplace": "US", "owner": OWNER, "actor": OWNER,
             "expires_on": "2027-01-01", "days_left": 5, "cause": "x", "next_step": "y", "verdict": "invalid_grant",
             "connected_by": OWNER, "reconnected": True}
-    _text, blocks = render(Notice(kind, Audience.CHANNEL, data))
+    def notice(exposed: tuple[str, ...]) -> Notice:
+        if kind == "connection_connected":
+            return Notice.of(Audience.CHANNEL, ConnectionConnected(summary=replace(summary, exposed=exposed),
+                                                                   actor=OWNER, replaced=True))
+        return Notice(kind, Audience.CHANNEL, {**data, "exposed": list(exposed)})
+
+    _text, blocks = render(notice(("client_secret",)))
     assert "flagged as exposed" in json.dumps(blocks) and "LWA client secret" in json.dumps(blocks)
-    _text, blocks = render(Notice(kind, Audience.CHANNEL, {**data, "exposed": []}))
+    _text, blocks = render(notice(()))
     assert "flagged as exposed" not in json.dumps(blocks)
