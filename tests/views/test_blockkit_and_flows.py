@@ -18,16 +18,16 @@ from bot.flows import onboarding as flow
 from bot.flows.ports import Audience, Notice
 from bot.flows.problems import Problem
 from bot.i18n import Channel, Message
+from bot.views.blocks import Words
 from bot.views.checklist import checklist_message
 from bot.views.connections import status_message
 from bot.views.credentials import credentials_modal, outcome_view, refused_view, verifying_view
-from bot.views.blocks import Words
 from bot.views.help import help_message
 from bot.views.home import home_view
 from bot.views.notices import render
 from storage.db import Database, migrate
-from tests.fakes.fake_amazon import make_credentials
 from tests.catalog import says
+from tests.fakes.fake_amazon import make_credentials
 from tests.harness import BotHarness
 
 KNOWN_BLOCK_TYPES = {"section", "header", "context", "actions", "divider", "input"}

@@ -256,7 +256,8 @@ def _builders() -> dict[str, Any]:
 
 # Public functions of bot/views that build no Slack text of their own (or are covered through another).
 NOT_BUILDERS = {
-    "blocks.*", "notices.render", "notices.renders", "notices.speaks", "notices.known_kinds", "lifecycle.renew_metadata",
+    "blocks.*", "notices.render", "notices.renders", "notices.speaks", "notices.known_kinds",
+    "lifecycle.renew_metadata",
     "connections.status_label", "connections.status_text", "checklist.step_title", "checklist.step_body",
     "credentials.marketplace_option", "credentials.marketplace_option_groups", "credentials.region_label",
     "credentials.field_errors",  # plain strings for ``response_action: errors`` (tests/flows/onboarding)
