@@ -72,7 +72,7 @@ def replace_refusal(
         actor = Actor(user_id=user_id)
     if may_manage(actor, created_by=existing.created_by, admin_user_ids=services.settings.admin_user_ids):
         return None
-    name, owner = Strong(existing.name), User(existing.created_by)
+    name, owner = Strong(redact(existing.name[:80])), User(existing.created_by)  # as authz's refusals show it
     if lookup_error:
         return Message("onboarding.confirm.not_allowed_lookup_failed", name=name, owner=owner, error=lookup_error)
     return Message("onboarding.confirm.not_allowed", name=name, owner=owner)
