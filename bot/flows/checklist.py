@@ -14,11 +14,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from typing import ClassVar
 
 import sqlalchemy as sa
 from sqlmodel import Session, col
 
-from bot.flows.ports import Audience, Notice
+from bot.flows.ports import Audience, Notice, Payload
 from storage import repo
 from storage.models import ChecklistProgress
 
@@ -204,11 +205,14 @@ def unmark_nudged(session: Session, progress_id: int) -> None:
     session.commit()
 
 
+@dataclass(frozen=True)
+class ChecklistNudge(Payload):
+    """The profile-review nudge DM (rendered by ``bot.views.checklist``)."""
+
+    KIND: ClassVar[str] = "checklist_nudge"
+    account_type: str = SELLER
+
+
 def nudge_notice(nudge: DueNudge) -> Notice:
-    """The DM for a due nudge (rendered by ``bot.views.checklist``, kind ``checklist_nudge``)."""
-    return Notice(
-        kind="checklist_nudge",
-        audience=Audience.DM,
-        user_id=nudge.user_id,
-        data={"account_type": nudge.account_type or SELLER},
-    )
+    """The DM for a due nudge."""
+    return Notice.of(Audience.DM, ChecklistNudge(account_type=nudge.account_type or SELLER), user_id=nudge.user_id)

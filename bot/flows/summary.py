@@ -11,13 +11,12 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import asdict, dataclass
 from datetime import date, datetime
-from typing import Any, ClassVar
+from typing import Any
 
 import sqlalchemy as sa
 from sqlmodel import Session
 
 from bot.amazon.marketplaces import REGION_NAMES, marketplace_by_id
-from bot.flows.ports import Payload
 from bot.flows.problems import Problem
 from storage import repo
 from storage.models import Connection, exposed_kinds
@@ -111,17 +110,6 @@ class ConnectionSummary:
         values["last_problem"] = (Problem(str(problem["kind"]), dict(problem.get("params") or {}))
                                   if isinstance(problem, dict) else None)
         return cls(**values)
-
-
-@dataclass(frozen=True)
-class ConnectionConnected(Payload):
-    """The team-channel announcement after a connection is saved (``bot.views.connections`` says it):
-    the saved connection, who connected it and whether it replaced the credentials of an existing one."""
-
-    KIND: ClassVar[str] = "connection_connected"
-    connection: ConnectionSummary
-    connected_by: str  # Slack user id
-    reconnected: bool = False
 
 
 def list_summaries(session: Session, team_id: str) -> list[ConnectionSummary]:

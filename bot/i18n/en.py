@@ -892,7 +892,7 @@ MESSAGES: dict[str, str] = {
     "onboarding.field.account_type": "Account type",
     "onboarding.field.marketplace": "Marketplace",
     "onboarding.field.region": "Region",
-    "onboarding.field.region_value": "{region} ({code})",
+    "onboarding.field.region_value": "{name} ({code})",
     "onboarding.field.expires": "Client secret expires",
     "onboarding.field.store": "Store",
     "onboarding.field.verified": "Verified",

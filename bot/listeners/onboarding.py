@@ -20,22 +20,22 @@ from slack_sdk.errors import SlackClientError
 from bot.flows import checklist as checklist_flow
 from bot.flows import onboarding as flow
 from bot.flows.ports import Outbox
-from bot.i18n import t
+from bot.i18n import Message
 from bot.listeners.commands import SUBCOMMANDS, CommandRequest, subcommand
 from bot.listeners.context import Actor, actor_of, form_values
 from bot.payload import first_action, get_str, obj, selected_option_values, text
 from bot.services import Services
 from bot.slack_errors import slack_error
-from bot.views.blocks import md
+from bot.views.blocks import Words
 from bot.views.checklist import OPEN_CREDENTIALS, PATH_ACTION_PREFIX, STEP_ACTION, checklist_message
 from bot.views.connections import status_message
 from bot.views.credentials import (
     CALLBACK_ID,
     CANCEL_ACTION,
     CONFIRM_ACTION,
-    FIELD_ORDER,
     RETRY_ACTION,
     credentials_modal,
+    field_errors,
     outcome_view,
     refused_view,
     verifying_view,
@@ -54,11 +54,11 @@ FOLLOW_POLL = 0.25
 # --------------------------------------------------------------------------- the checklist DM
 
 
-def send_checklist(services: Services, client: WebClient, team_id: str, user_id: str) -> None:
+def send_checklist(services: Services, client: WebClient, team_id: str, user_id: str, words: Words) -> None:
     """Post the user's checklist (with saved progress) as a new DM and remember where it is."""
     with services.db.session() as session:
         state = checklist_flow.load_state(session, team_id, user_id)
-    text, blocks = checklist_message(state)
+    text, blocks = checklist_message(words, state)
     channel = client.conversations_open(users=user_id)["channel"]["id"]
     posted = client.chat_postMessage(channel=channel, text=text, blocks=blocks, unfurl_links=False)
     with services.db.session(write=True) as session:
@@ -66,10 +66,10 @@ def send_checklist(services: Services, client: WebClient, team_id: str, user_id:
 
 
 def _update_checklist(services: Services, client: WebClient, state: checklist_flow.ChecklistState,
-                      body: dict[str, Any]) -> None:
+                      body: dict[str, Any], words: Words) -> None:
     channel = get_str(body, "container", "channel_id") or get_str(body, "channel", "id") or state.dm_channel
     ts = get_str(body, "container", "message_ts") or state.dm_ts
-    text, blocks = checklist_message(state)
+    text, blocks = checklist_message(words, state)
     if not channel or not ts:
         return
     client.chat_update(channel=channel, ts=ts, text=text, blocks=blocks)
@@ -81,20 +81,21 @@ def _update_checklist(services: Services, client: WebClient, state: checklist_fl
 # --------------------------------------------------------------------------- subcommands
 
 
-def _start_ack(_request: CommandRequest) -> str:
-    return t("onboarding.start.ack")
+def _start_ack(request: CommandRequest) -> str:
+    return request.actor.words.md("onboarding.start.ack")
 
 
 @subcommand("start", ack_text=_start_ack)
 def start(services: Services, request: CommandRequest, client: WebClient, respond: Any) -> None:
+    words = request.actor.words
     if not request.actor.may_connect(services.settings.connect_allowed):
-        respond(text=t("onboarding.start.refused"), response_type="ephemeral")
+        respond(text=words.md("onboarding.start.refused"), response_type="ephemeral")
         return
     try:
-        send_checklist(services, client, request.team_id, request.user_id)
+        send_checklist(services, client, request.team_id, request.user_id, words)
     except SlackClientError as exc:
         log.warning("could not DM the checklist to %s: %s", request.user_id, slack_error(exc))
-        respond(text=md("onboarding.start.dm_failed", error=slack_error(exc)), response_type="ephemeral")
+        respond(text=words.md("onboarding.start.dm_failed", error=slack_error(exc)), response_type="ephemeral")
 
 
 @subcommand("status")
@@ -107,32 +108,25 @@ def status(services: Services, request: CommandRequest, client: WebClient, respo
 
 @subcommand("help")
 def help_(services: Services, request: CommandRequest, client: WebClient, respond: Any) -> None:
-    text, blocks = help_message(SUBCOMMANDS.keys())
+    text, blocks = help_message(request.actor.words, SUBCOMMANDS.keys())
     respond(text=text, blocks=blocks, response_type="ephemeral")
 
 
 # --------------------------------------------------------------------------- the modal
 
 
-def _error_blocks(errors: dict[str, str]) -> dict[str, str]:
-    """Form errors keyed by block id (the input blocks' ids are the field names)."""
-    shown = {k: v[:1900] for k, v in errors.items() if k in FIELD_ORDER}
-    for key, sentence in errors.items():
-        if key not in FIELD_ORDER:  # never drop a sentence: show it on the first field
-            shown.setdefault("account_type", sentence[:1900])
-    return shown
-
-
 def unexpected(prefill: flow.Prefill) -> flow.SubmissionOutcome:
     """Our own error: nothing was saved, and Amazon's answer (if any) is not what the user is told."""
-    return flow.SubmissionOutcome(kind="failed", verdict_kind="unexpected", cause=t("general.unexpected_error"),
-                                  next_step=t("onboarding.result.unexpected_step"), prefill=prefill)
+    return flow.SubmissionOutcome(kind=flow.OutcomeKind.FAILED, verdict_kind="unexpected",
+                                  cause=Message("general.unexpected_error"),
+                                  next_step=Message("onboarding.result.unexpected_step"), prefill=prefill)
 
 
 def interrupted(prefill: flow.Prefill) -> flow.SubmissionOutcome:
     """The check this submission waited for did not finish in time: nothing was saved, Amazon said nothing."""
-    return flow.SubmissionOutcome(kind="failed", verdict_kind="interrupted", cause=t("onboarding.result.stuck_cause"),
-                                  next_step=t("onboarding.result.interrupted_step"), prefill=prefill)
+    return flow.SubmissionOutcome(kind=flow.OutcomeKind.FAILED, verdict_kind="interrupted",
+                                  cause=Message("onboarding.result.stuck_cause"),
+                                  next_step=Message("onboarding.result.interrupted_step"), prefill=prefill)
 
 
 def register(app: App, services: Services, outbox: Outbox) -> None:
@@ -142,12 +136,12 @@ def register(app: App, services: Services, outbox: Outbox) -> None:
         team_id, user_id = actor.team_id, actor.user_id
         trigger_id = text(body.get("trigger_id"))
         if not actor.may_connect(connect_allowed):
-            client.views_open(trigger_id=trigger_id, view=refused_view())
+            client.views_open(trigger_id=trigger_id, view=refused_view(actor.words))
             return
         with services.db.session() as session:
             state = checklist_flow.load_state(session, team_id, user_id)
         prefill = flow.Prefill(account_type=state.account_type)
-        client.views_open(trigger_id=trigger_id, view=credentials_modal(prefill, services.clock().date()))
+        client.views_open(trigger_id=trigger_id, view=credentials_modal(actor.words, prefill, services.clock().date()))
 
     @app.action(OPEN_CREDENTIALS)
     def on_open_credentials(ack: Ack, body: dict[str, Any], client: WebClient, context: BoltContext) -> None:
@@ -161,7 +155,7 @@ def register(app: App, services: Services, outbox: Outbox) -> None:
         path = text(first_action(body).get("action_id"))[len(PATH_ACTION_PREFIX):]
         with services.db.session(write=True) as session:
             state = checklist_flow.choose_path(session, actor.team_id, actor.user_id, path, services.clock())
-        _update_checklist(services, client, state, body)
+        _update_checklist(services, client, state, body, actor.words)
 
     @app.action(STEP_ACTION)
     def on_step(ack: Ack, body: dict[str, Any], client: WebClient, context: BoltContext) -> None:
@@ -175,7 +169,7 @@ def register(app: App, services: Services, outbox: Outbox) -> None:
         done = step_id in selected_option_values(action)
         with services.db.session(write=True) as session:
             state = checklist_flow.set_step(session, actor.team_id, actor.user_id, step_id, done, services.clock())
-        _update_checklist(services, client, state, body)
+        _update_checklist(services, client, state, body, actor.words)
 
     @app.view(CALLBACK_ID)
     def on_submit(ack: Ack, body: dict[str, Any], client: WebClient, context: BoltContext) -> None:
@@ -188,19 +182,19 @@ def register(app: App, services: Services, outbox: Outbox) -> None:
             with services.db.session() as session:
                 clash = flow.name_clash(session, team_id, form)
                 if clash:
-                    form.errors["connection_name"] = t("onboarding.form.name_taken_field", name=clash[:80])
+                    form.errors["connection_name"] = Message("onboarding.form.name_taken_field", name=clash[:80])
         if not form.ok:
-            ack(response_action="errors", errors=_error_blocks(form.errors))
+            ack(response_action="errors", errors=field_errors(actor.words, form.errors))
             return
         sub = flow.Submission(team_id=team_id, user_id=user_id, view_id=text(view.get("id")),
                               view_hash=text(view.get("hash")), form=form)
-        ack(response_action="update", view=verifying_view())  # the ack does not depend on the claim
+        ack(response_action="update", view=verifying_view(actor.words))  # the ack does not depend on the claim
         try:
             outcome = settle(sub, actor)
         except Exception:
             log.exception("saving a connection for team %s failed", team_id)
             outcome = unexpected(form.prefill())
-        client.views_update(view_id=sub.view_id, view=outcome_view(outcome))
+        client.views_update(view_id=sub.view_id, view=outcome_view(actor.words, outcome))
 
     def settle(sub: flow.Submission, actor: Actor) -> flow.SubmissionOutcome:
         """Do the work (verify, save, announce) or, for a duplicate, wait for the outcome of the request
@@ -228,7 +222,7 @@ def register(app: App, services: Services, outbox: Outbox) -> None:
         with flow.LeaseKeeper(services.db, claim) as keeper:
             try:
                 if not actor.may_connect(connect_allowed):
-                    outcome = flow.SubmissionOutcome(kind="refused", cause=md("onboarding.refused"))
+                    outcome = flow.SubmissionOutcome(kind=flow.OutcomeKind.REFUSED, cause=Message("onboarding.refused"))
                 else:
                     outcome = flow.verify_and_save(services, outbox, sub, actor.lookup)
             except Exception:
@@ -254,11 +248,12 @@ def register(app: App, services: Services, outbox: Outbox) -> None:
         return interrupted(prefill)
 
     @app.action(RETRY_ACTION)
-    def on_retry(ack: Ack, body: dict[str, Any], client: WebClient) -> None:
+    def on_retry(ack: Ack, body: dict[str, Any], client: WebClient, context: BoltContext) -> None:
         ack()
         view = obj(body.get("view"))
         prefill = flow.Prefill.from_json(text(view.get("private_metadata")))
-        client.views_update(view_id=text(view.get("id")), view=credentials_modal(prefill, services.clock().date()))
+        form = credentials_modal(actor_of(context).words, prefill, services.clock().date())
+        client.views_update(view_id=text(view.get("id")), view=form)
 
     @app.action(CONFIRM_ACTION)
     def on_confirm(ack: Ack, body: dict[str, Any], client: WebClient, context: BoltContext) -> None:
@@ -266,14 +261,14 @@ def register(app: App, services: Services, outbox: Outbox) -> None:
         actor = actor_of(context)
         view_id = get_str(body, "view", "id")
         pending_id = text(first_action(body).get("value"))
-        client.views_update(view_id=view_id, view=verifying_view())
+        client.views_update(view_id=view_id, view=verifying_view(actor.words))
         try:
             outcome = flow.confirm_pending(services, outbox, pending_id, actor.team_id, actor.user_id, actor.lookup)
         except Exception:  # the modal must not stay on "verifying"; what happened is not known for sure
             log.exception("confirming a reconnect for team %s failed", actor.team_id)
-            outcome = flow.SubmissionOutcome(kind="error", cause=t("general.listener_failed"))
+            outcome = flow.SubmissionOutcome(kind=flow.OutcomeKind.ERROR, cause=Message("general.listener_failed"))
         if outcome is not None:
-            client.views_update(view_id=view_id, view=outcome_view(outcome))
+            client.views_update(view_id=view_id, view=outcome_view(actor.words, outcome))
 
     @app.action(CANCEL_ACTION)
     def on_cancel(ack: Ack, body: dict[str, Any], client: WebClient, context: BoltContext) -> None:
@@ -281,4 +276,4 @@ def register(app: App, services: Services, outbox: Outbox) -> None:
         actor = actor_of(context)
         pending_id = text(first_action(body).get("value"))
         outcome = flow.cancel_pending(services.db, pending_id, actor.team_id, actor.user_id)
-        client.views_update(view_id=get_str(body, "view", "id"), view=outcome_view(outcome))
+        client.views_update(view_id=get_str(body, "view", "id"), view=outcome_view(actor.words, outcome))

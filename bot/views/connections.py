@@ -5,9 +5,11 @@ from __future__ import annotations
 
 from datetime import date
 
-from bot.flows.summary import ConnectionConnected, ConnectionSummary
-from bot.i18n import Marketplace, Message, Region, User, catalog
+from bot.flows.onboarding.save import ConnectionConnected, exposed_what
+from bot.flows.summary import ConnectionSummary
+from bot.i18n import Marketplace, Message, User, catalog
 from bot.views.blocks import Markup, Words, context, escape, fields, mention, section
+from bot.views.credentials import region_label
 from bot.views.health import exposure_what, problem_words
 from bot.views.notices import Blocks, speaks
 
@@ -69,26 +71,23 @@ def status_message(summaries: list[ConnectionSummary], words: Words, today: date
 
 
 @speaks(ConnectionConnected)
-def connected_announcement(p: ConnectionConnected, words: Words) -> tuple[str, Blocks]:
+def connected_announcement(payload: ConnectionConnected, words: Words) -> tuple[str, Blocks]:
     """The team-channel post after a connection is saved; it never holds a secret."""
-    c = p.connection
-    who = User(p.connected_by or c.created_by)
-    key = "onboarding.announce.reconnected" if p.reconnected else "onboarding.announce.connected"
-    text = words.md(key, name=c.name, user=who)
+    c, who = payload.summary, payload.actor or payload.summary.created_by
+    key = "onboarding.announce.reconnected" if payload.replaced else "onboarding.announce.connected"
+    text = words.md(key, name=c.name, user=User(who))
+    verified = escape(words.datetime(c.last_verified_at)) if c.last_verified_at else "-"
     pairs = [
         (words.md("onboarding.field.account_type"), words.md(f"onboarding.path.{c.account_type}")),
         (words.md("onboarding.field.marketplace"), escape(words.marketplace(c.marketplace_id))),
-        (words.md("onboarding.field.region"), words.md("onboarding.field.region_value", region=Region(c.region),
-                                                       code=c.region)),
-        (words.md("onboarding.field.connected_by"), mention(who.id)),
-        (words.md("onboarding.field.verified"),
-         escape(words.datetime(c.last_verified_at)) if c.last_verified_at else Markup("-")),
+        (words.md("onboarding.field.region"), escape(region_label(words, c.region))),
+        (words.md("onboarding.field.connected_by"), mention(who)),
+        (words.md("onboarding.field.verified"), verified),
         (words.md("onboarding.field.expires"), escape(words.date(c.secret_expires_on))),
     ]
     if c.store_name:
         pairs.append((words.md("onboarding.field.store"), escape(c.store_name)))
     blocks: Blocks = [section(text), fields(pairs)]
     if c.exposed:  # reconnected with the value that was seen in Slack: still exposed
-        blocks.append(section(words.md("onboarding.announce.still_exposed", name=c.name,
-                                       what=exposure_what(c.exposed))))
+        blocks.append(section(words.md("onboarding.announce.still_exposed", name=c.name, what=exposed_what(c.exposed))))
     return text, blocks

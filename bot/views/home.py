@@ -25,7 +25,7 @@ def home_view(state: ChecklistState, summaries: list[ConnectionSummary], words: 
         path = state.account_type
         assert path is not None
         lines = [
-            (":white_check_mark: " if s in state.completed else ":white_large_square: ") + step_title(path, s)
+            (":white_check_mark: " if s in state.completed else ":white_large_square: ") + step_title(words, path, s)
             for s in STEPS[path]
         ]
         progress = words.md("onboarding.checklist.progress", path=Message(f"onboarding.path.{path}"),
@@ -33,7 +33,7 @@ def home_view(state: ChecklistState, summaries: list[ConnectionSummary], words: 
         blocks.append(section(Markup(progress + "\n" + "\n".join(lines))))
     else:
         blocks.append(section(words.md("onboarding.home.not_started")))
-    blocks.append({"type": "actions", "block_id": "home_actions", "elements": [open_credentials_button()]})
+    blocks.append({"type": "actions", "block_id": "home_actions", "elements": [open_credentials_button(words)]})
     blocks.append({"type": "divider"})
     blocks.append(header(words.text("onboarding.home.connections_title")))
     blocks.extend(connections_blocks(summaries, words, today))

@@ -17,7 +17,7 @@ from bot.flows import checklist as cl
 from bot.flows import onboarding as flow
 from bot.flows.ports import Audience, Notice
 from bot.flows.problems import Problem
-from bot.flows.summary import ConnectionConnected
+from bot.i18n import Channel, Message
 from bot.views.blocks import Words
 from bot.views.checklist import checklist_message
 from bot.views.connections import status_message
@@ -26,6 +26,7 @@ from bot.views.help import help_message
 from bot.views.home import home_view
 from bot.views.notices import render
 from storage.db import Database, migrate
+from tests.catalog import says
 from tests.fakes.fake_amazon import make_credentials
 from tests.harness import BotHarness
 
@@ -62,35 +63,38 @@ def every_view_and_message() -> list[tuple[str, dict[str, Any]]]:
     prefill = flow.Prefill(account_type="vendor", selling_partner_id="ABC12",
                            client_id="amzn1.application-oa2-client.x",
                            marketplace_id="A1PA6795UKMFR9", connection_name="DE", secret_created_on="2026-01-02")
+    words = Words()
     views: list[tuple[str, dict[str, Any]]] = [
-        ("form", credentials_modal(prefill, date(2026, 5, 1))),
-        ("empty form", credentials_modal(flow.Prefill(), date(2026, 5, 1))),
-        ("verifying", verifying_view()),
-        ("refused", refused_view()),
+        ("form", credentials_modal(words, prefill, date(2026, 5, 1))),
+        ("empty form", credentials_modal(words, flow.Prefill(), date(2026, 5, 1))),
+        ("verifying", verifying_view(words)),
+        ("refused", refused_view(words)),
         ("home", home_view(cl.ChecklistState("T", "U", "seller", ("roles",)), [summary(), summary(id=2, status="x")],
                            Words(), date(2026, 6, 1))),
         ("home empty", home_view(cl.ChecklistState("T", "U"), [], Words())),
     ]
     for outcome in (
-        flow.SubmissionOutcome(kind="connected", connection=summary(), announce_error="not in channel",
-                               notes=("note",)),
+        flow.SubmissionOutcome(kind="connected", connection=summary(),
+                               announce_error=Message("onboarding.announce.not_in_channel", channel=Channel("C1")),
+                               notes=(Message("onboarding.form.date_future"),)),
         flow.SubmissionOutcome(kind="connected", connection=summary(store_name=None), reconnected=True),
         flow.SubmissionOutcome(kind="confirm", existing=summary(), pending_id="p1"),
-        flow.SubmissionOutcome(kind="failed", cause="c", next_step="s", prefill=prefill),
+        flow.SubmissionOutcome(kind="failed", cause=Message("general.unexpected_error"),
+                               next_step=Message("onboarding.result.unexpected_step"), prefill=prefill),
         flow.SubmissionOutcome(kind="expired"), flow.SubmissionOutcome(kind="cancelled"),
-        flow.SubmissionOutcome(kind="refused", cause="no"),
+        flow.SubmissionOutcome(kind="refused", cause=Message("onboarding.confirm.not_yours")),
     ):
-        views.append((f"outcome {outcome.kind}", outcome_view(outcome)))
+        views.append((f"outcome {outcome.kind}", outcome_view(words, outcome)))
     messages = [
-        checklist_message(cl.ChecklistState("T", "U")),
-        checklist_message(cl.ChecklistState("T", "U", "seller", ("profile_submitted",),
-                                            nudge_due_at=datetime(2026, 5, 6, tzinfo=UTC))),
-        checklist_message(cl.ChecklistState("T", "U", "vendor", tuple(cl.STEPS["vendor"]))),
-        status_message([summary(), summary(id=3, status="connected", last_problem=None)], Words(), date(2026, 6, 1)),
-        status_message([], Words()),
-        help_message(["start", "status", "help", "rotate"]),
-        render(Notice.of(Audience.CHANNEL, ConnectionConnected(summary(), connected_by="U9"))),
-        render(cl.nudge_notice(cl.DueNudge(1, "T", "U", "seller", None))),
+        checklist_message(words, cl.ChecklistState("T", "U")),
+        checklist_message(words, cl.ChecklistState("T", "U", "seller", ("profile_submitted",),
+                                                   nudge_due_at=datetime(2026, 5, 6, tzinfo=UTC))),
+        checklist_message(words, cl.ChecklistState("T", "U", "vendor", tuple(cl.STEPS["vendor"]))),
+        status_message([summary(), summary(id=3, status="connected", last_problem=None)], words, date(2026, 6, 1)),
+        status_message([], words),
+        help_message(words, ["start", "status", "help", "rotate"]),
+        render(Notice.of(Audience.CHANNEL, flow.ConnectionConnected(summary=summary(), actor="U9")), words),
+        render(cl.nudge_notice(cl.DueNudge(1, "T", "U", "seller", None)), words),
     ]
     for i, (text, blocks) in enumerate(messages):
         assert text
@@ -117,7 +121,7 @@ def test_what_the_bot_really_sent_parses(tmp_path: Path) -> None:
         h.wait_dm(lambda m: "step_roles" in json.dumps(m))
         view = h.open_credentials()
         h.submit(view, h.form_values(creds))
-        h.wait_view(view["id"], lambda v: "connected and verified" in json.dumps(v))
+        h.wait_view(view["id"], lambda v: says(v, "onboarding.result.connected"))
         h.command("status")
         h.wait_for_slack("response_url")
         h.open_home()

@@ -23,14 +23,14 @@ import pytest
 
 import bot.views as views_package
 from bot.flows.authz import Actor, refusal_for
-from bot.flows.checklist import ChecklistState
+from bot.flows.checklist import ChecklistNudge, ChecklistState
 from bot.flows.leak_guard import ConnectionExposed, LeakWarning, Secret
-from bot.flows.onboarding import Prefill, SubmissionOutcome
+from bot.flows.onboarding import ConnectionConnected, Prefill, SubmissionOutcome
 from bot.flows.ports import Audience, Notice, Payload
 from bot.flows.problems import Problem
 from bot.flows.rotation import RenewKind, RenewResult
 from bot.flows.summary import ConnectionSummary
-from bot.i18n import Channel, Marketplace, Message, Region, t
+from bot.i18n import Channel, Marketplace, Message, Region, Strong, User, t
 from bot.views import audit, checklist, connections, credentials, help, home, leak_guard, lifecycle
 from bot.views.blocks import (
     Markup,
@@ -109,6 +109,10 @@ NOTICE_DATA: dict[str, Any] = {
 NAMELESS_KINDS = {"checklist_nudge"}  # the only notice that names no connection
 
 
+def hostile_connected(user: str) -> ConnectionConnected:
+    return ConnectionConnected(summary=hostile_summary(created_by=user, exposed=("refresh_token",)), actor=user)
+
+
 def hostile_payload(kind: str, *, secret: str = "refresh_token", user_id: str = "U0MEMBER",
                     channel_id: str = "C0TEAM", owner: str = "U0OWNER", actor: str = "U0ADMIN") -> Payload | None:
     """The typed payload of a notice kind rendered with ``@speaks``, with hostile values (None: an untyped kind)."""
@@ -117,6 +121,10 @@ def hostile_payload(kind: str, *, secret: str = "refresh_token", user_id: str = 
 
     if kind == JobProblem.KIND:
         return JobProblem(message=Message("lifecycle.refused", name=HOSTILE, owner=User(user_id)))
+    if kind == ConnectionConnected.KIND:
+        return hostile_connected(user_id)
+    if kind == ChecklistNudge.KIND:
+        return ChecklistNudge(account_type="vendor")
     if kind == ConnectionExposed.KIND:
         return ConnectionExposed(connection_id=7, name=HOSTILE, secret=Secret(secret), channel_id=channel_id,
                                  user_id=user_id)
@@ -178,16 +186,21 @@ def test_cut_never_ends_inside_an_entity() -> None:
 # ------------------------------------------------------------------------------- every renderer
 
 
-def untyped_kinds() -> list[str]:
-    """The notice kinds still rendered from ``notice.data`` (typed payloads have their own hostile tests,
-    e.g. tests/views/test_health_views.py)."""
-    from bot.views import notices
-
-    known_kinds()
-    return sorted(notices._RENDERERS)
+HEALTH_KINDS = {"health_failing", "health_failing_dm", "health_recovered"}  # tests/views/test_health_views.py
 
 
-@pytest.mark.parametrize("kind", untyped_kinds())
+def notice_kinds() -> list[str]:
+    """Every notice kind the views render, but the health notices (walked with hostile problems in
+    tests/views/test_health_views.py)."""
+    return sorted(known_kinds() - HEALTH_KINDS)
+
+
+def test_every_notice_kind_has_a_hostile_payload() -> None:
+    assert HEALTH_KINDS <= known_kinds()
+    assert [k for k in notice_kinds() if hostile_payload(k) is None] == []
+
+
+@pytest.mark.parametrize("kind", notice_kinds())
 @pytest.mark.parametrize("secret", ["client_secret", "refresh_token"])
 def test_every_notice_kind_escapes_hostile_values(kind: str, secret: str) -> None:
     data = {**NOTICE_DATA, "secret": secret}
@@ -198,7 +211,7 @@ def test_every_notice_kind_escapes_hostile_values(kind: str, secret: str) -> Non
         assert ESCAPED in everything, kind  # the name is shown, escaped, in the text or the blocks
 
 
-@pytest.mark.parametrize("kind", untyped_kinds())
+@pytest.mark.parametrize("kind", notice_kinds())
 def test_hostile_user_and_channel_ids_never_become_markup(kind: str) -> None:
     data = {**NOTICE_DATA, "owner": HOSTILE_ID, "actor": HOSTILE_ID, "user_id": HOSTILE_ID,
             "channel_id": "C0X><!here", "connected_by": HOSTILE_ID, "created_by": HOSTILE_ID}
@@ -229,15 +242,19 @@ def _builders() -> dict[str, Any]:
               ChecklistState("T0", "U0MEMBER", account_type="vendor")]
     prefill = Prefill(account_type="seller", selling_partner_id=HOSTILE, client_id=HOSTILE,
                       marketplace_id="ATVPDKIKX0DER", connection_name=HOSTILE, secret_created_on="2026-01-01")
-    announce_error = md("onboarding.announce.failed", channel=channel_link("C0NOTIFY01"), reason=HOSTILE_TEXT)
+    words = Words()
+    announce_error = Message("onboarding.announce.failed", channel=Channel("C0NOTIFY01"), reason=HOSTILE_TEXT)
+    note = Message("onboarding.result.still_exposed", what=HOSTILE_TEXT, name=Strong(HOSTILE))
+    hostile = Message("onboarding.confirm.not_allowed_lookup_failed", name=Strong(HOSTILE), owner=User(HOSTILE_ID),
+                      error=HOSTILE_TEXT)
     outcomes = [
-        SubmissionOutcome(kind="connected", connection=summary, notes=(HOSTILE_TEXT,)),
+        SubmissionOutcome(kind="connected", connection=summary, notes=(note,)),
         SubmissionOutcome(kind="connected", connection=summary, reconnected=True, announce_error=announce_error),
-        SubmissionOutcome(kind="confirm", existing=summary, pending_id="p1", notes=(HOSTILE_TEXT,)),
-        SubmissionOutcome(kind="failed", cause=HOSTILE_TEXT, next_step=HOSTILE_TEXT, prefill=prefill),
+        SubmissionOutcome(kind="confirm", existing=summary, pending_id="p1", notes=(note,)),
+        SubmissionOutcome(kind="failed", cause=hostile, next_step=hostile, prefill=prefill),
         SubmissionOutcome(kind="expired"), SubmissionOutcome(kind="cancelled"),
-        SubmissionOutcome(kind="refused", cause=HOSTILE_TEXT),
-        SubmissionOutcome(kind="odd", cause=HOSTILE_TEXT),
+        SubmissionOutcome(kind="refused", cause=hostile),
+        SubmissionOutcome(kind="error", cause=hostile),
     ]
     rows = [audit.AuditRow(datetime(2026, 1, 1, tzinfo=UTC), actor, action, HOSTILE, HOSTILE_TEXT)
             for actor, action in (("U0OWNER", "connected"), ("system", "exposed"), (HOSTILE, HOSTILE))]
@@ -252,19 +269,21 @@ def _builders() -> dict[str, Any]:
     warnings = [LeakWarning("T0", "C0TEAM", "U0MEMBER", None, ("client_secret", "refresh_token"), (HOSTILE, "Main"),
                             edited=e) for e in (True, False)]
     built: dict[str, Any] = {
-        "checklist.checklist_message": [checklist.checklist_message(s) for s in states],
-        "checklist.nudge_message": checklist.nudge_message({}),
-        "checklist.open_credentials_button": checklist.open_credentials_button(),
+        "checklist.checklist_message": [checklist.checklist_message(words, s) for s in states],
+        "checklist.nudge_message": checklist.nudge_message(ChecklistNudge(), words),
+        "checklist.open_credentials_button": checklist.open_credentials_button(words),
         "connections.status_message": connections.status_message([summary, hostile_summary(store_name=None)],
                                                                  Words(), today),
         "connections.connections_blocks": connections.connections_blocks([summary], Words()),
         "connections.connection_line": connections.connection_line(summary, Words(), today),
         "home.home_view": [home.home_view(s, [summary], words, today) for s in states],
-        "help.help_message": help.help_message(["rotate", "reauthorize", "disconnect", "audit"]),
-        "credentials.credentials_modal": credentials.credentials_modal(prefill, today),
-        "credentials.verifying_view": credentials.verifying_view(),
-        "credentials.refused_view": credentials.refused_view(),
-        "credentials.outcome_view": [credentials.outcome_view(o) for o in outcomes],
+        "connections.connected_announcement": connections.connected_announcement(
+            hostile_connected("U0MEMBER"), words),
+        "help.help_message": help.help_message(words, ["rotate", "reauthorize", "disconnect", "audit"]),
+        "credentials.credentials_modal": credentials.credentials_modal(words, prefill, today),
+        "credentials.verifying_view": credentials.verifying_view(words),
+        "credentials.refused_view": credentials.refused_view(words),
+        "credentials.outcome_view": [credentials.outcome_view(words, o) for o in outcomes],
         "lifecycle.renew_modal": [lifecycle.renew_modal(k, target, today, words) for k in RenewKind],
         "lifecycle.verifying_modal": [lifecycle.verifying_modal(k, HOSTILE, words) for k in RenewKind],
         "lifecycle.result_modal": [lifecycle.result_modal(RenewKind.rotate, RenewResult(
@@ -292,6 +311,8 @@ NOT_BUILDERS = {
     "connections.status_label", "connections.status_text", "checklist.step_title", "checklist.step_body",
     "credentials.marketplace_option", "credentials.marketplace_option_groups",
     "health.problem_words", "health.exposure_what",  # walked in tests/views/test_health_views.py
+    "credentials.region_label",
+    "credentials.field_errors",  # plain strings for ``response_action: errors`` (tests/flows/onboarding)
 }
 
 

@@ -59,8 +59,8 @@ def check(view: dict[str, Any], where: str) -> int:
 def test_builders() -> None:
     today = date(2026, 3, 1)
     prefill = Prefill(account_type="seller", selling_partner_id="A1B2C3D4E5F6G7", connection_name="US Main")
-    assert check(credentials_modal(Prefill(), today), "credentials (empty)") >= 5
-    assert check(credentials_modal(prefill, today), "credentials (prefilled)") >= 5
+    assert check(credentials_modal(Words(), Prefill(), today), "credentials (empty)") >= 5
+    assert check(credentials_modal(Words(), prefill, today), "credentials (prefilled)") >= 5
     target = sample_summary("US Main")
     for kind in RenewKind:
         assert check(renew_modal(kind, target, today, Words()), f"renew {kind}") == 1
@@ -71,7 +71,7 @@ def test_one_table_of_limits_for_every_modal() -> None:
     same secret is never accepted by one modal and cut short by another."""
     today = date(2026, 3, 1)
     target = sample_summary("US Main")
-    views = [credentials_modal(Prefill(), today), renew_modal(RenewKind.rotate, target, today, Words()),
+    views = [credentials_modal(Words(), Prefill(), today), renew_modal(RenewKind.rotate, target, today, Words()),
              renew_modal(RenewKind.reauthorize, target, today, Words())]
     seen: dict[str, set[int]] = {}
     for view in views:

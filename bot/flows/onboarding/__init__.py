@@ -1,7 +1,8 @@
 """Connecting an Amazon account: who may, the form check, verification, encrypted save, announcement.
 
 Plain Python: no Slack types. The Slack edge (``bot.listeners.onboarding``) turns payloads into the
-values below, calls these functions, and renders the returned :class:`SubmissionOutcome` with ``bot.views``.
+values below, calls these functions, and renders the returned :class:`SubmissionOutcome` (meanings:
+``bot.i18n.Message``s, never words) with ``bot.views`` in the reader's language.
 
 Secrets (client secret, refresh token) only live in :class:`FormCheck` in memory, in the encrypted
 columns of ``connections``, and (while a reconnect waits for the user's confirmation) as AES-GCM
@@ -41,8 +42,8 @@ from bot.flows.onboarding.pending import (
     purge_expired_pending,
     store_pending,
 )
-from bot.flows.onboarding.save import ResolveActor, name_clash, replace_refusal
-from bot.flows.onboarding.submission import Submission, SubmissionOutcome
+from bot.flows.onboarding.save import ConnectionConnected, ResolveActor, exposed_what, name_clash, replace_refusal
+from bot.flows.onboarding.submission import OutcomeKind, Submission, SubmissionOutcome
 from bot.flows.onboarding.verify import verify_and_save
 from bot.flows.summary import ConnectionSummary, list_summaries
 
@@ -50,8 +51,9 @@ from bot.flows.summary import ConnectionSummary, list_summaries
 # lease_clock) sets it where it lives, e.g. ``bot.flows.onboarding.claims``.
 __all__ = [
     "DATE_FIELD", "FORM_FIELDS", "LEASE", "LEGACY_CLAIM_HOLD", "PENDING_TABLE", "PENDING_TTL",
-    "SECRET_FIELDS", "VERIFYING", "Claim", "ConnectionSummary", "Followed", "FormCheck", "LeaseKeeper",
-    "Prefill", "ResolveActor", "Submission", "SubmissionOutcome", "cancel_pending", "check_form", "claim_submission",
-    "confirm_pending", "finish_claim", "follow_state", "list_summaries",
-    "name_clash", "purge_expired_pending", "renew_lease", "replace_refusal", "store_pending", "verify_and_save",
+    "SECRET_FIELDS", "VERIFYING", "Claim", "ConnectionConnected", "ConnectionSummary", "Followed", "FormCheck",
+    "LeaseKeeper", "OutcomeKind", "Prefill", "ResolveActor", "Submission", "SubmissionOutcome", "cancel_pending",
+    "check_form", "claim_submission", "confirm_pending", "exposed_what", "finish_claim", "follow_state",
+    "list_summaries", "name_clash", "purge_expired_pending", "renew_lease", "replace_refusal", "store_pending",
+    "verify_and_save",
 ]

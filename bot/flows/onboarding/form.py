@@ -10,7 +10,7 @@ from datetime import date, timedelta
 
 from bot.amazon.marketplaces import marketplace_by_id
 from bot.amazon.validators import FIELD_KEYS, validate_credentials
-from bot.i18n import t
+from bot.i18n import Message
 from bot.redaction import mask
 from storage.models import SECRET_LIFETIME_DAYS
 
@@ -47,11 +47,12 @@ class Prefill:
 
 @dataclass(repr=False)
 class FormCheck:
-    """The checked form: cleaned values (secrets included, memory only) or sentences per field."""
+    """The checked form: cleaned values (secrets included, memory only), and per field what is wrong
+    (``errors``) or worth knowing (``notes``), as meanings."""
 
     values: dict[str, str] = field(default_factory=dict)
-    errors: dict[str, str] = field(default_factory=dict)
-    notes: dict[str, str] = field(default_factory=dict)
+    errors: dict[str, Message] = field(default_factory=dict)
+    notes: dict[str, Message] = field(default_factory=dict)
     secret_created_on: date | None = None
 
     @property
@@ -97,10 +98,10 @@ def check_form(raw: Mapping[str, object], today: date) -> FormCheck:
         try:
             check.secret_created_on = date.fromisoformat(str(created))
         except ValueError:
-            check.errors[DATE_FIELD] = t("onboarding.form.date_invalid")
+            check.errors[DATE_FIELD] = Message("onboarding.form.date_invalid")
         else:
             if check.secret_created_on > today:
-                check.errors[DATE_FIELD] = t("onboarding.form.date_future")
+                check.errors[DATE_FIELD] = Message("onboarding.form.date_future")
             elif check.secret_created_on + timedelta(days=SECRET_LIFETIME_DAYS) <= today:
-                check.errors[DATE_FIELD] = t("onboarding.form.date_expired", days=SECRET_LIFETIME_DAYS)
+                check.errors[DATE_FIELD] = Message("onboarding.form.date_expired", days=SECRET_LIFETIME_DAYS)
     return check

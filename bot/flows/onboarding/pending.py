@@ -16,11 +16,17 @@ from sqlmodel import Session, col
 
 from bot.flows.onboarding.form import SECRET_FIELDS
 from bot.flows.onboarding.save import ResolveActor, replace_refusal, save_connection
-from bot.flows.onboarding.submission import Submission, SubmissionOutcome
+from bot.flows.onboarding.submission import (
+    OutcomeKind,
+    Submission,
+    SubmissionOutcome,
+    decode_message,
+    encode_message,
+)
 from bot.flows.ports import Outbox
 from bot.flows.summary import ConnectionSummary
+from bot.i18n import Message
 from bot.services import Services
-from bot.views.blocks import md
 from storage import repo
 from storage.crypto import Crypto, DecryptionError
 from storage.db import Database
@@ -69,7 +75,7 @@ def store_pending(
         "store_name": store_name,
         "existing_id": existing_id,
         "row_id": row_id,
-        "notes": list(sub.form.notes.values()),
+        "notes": [encode_message(n) for n in sub.form.notes.values()],
         "sealed": {name: seal(name) for name in SECRET_FIELDS},
     }
     repo.claim_idempotency_key(session, _pending_key(pending_id), now, result=json.dumps(data))
@@ -120,16 +126,16 @@ def confirm_pending(
             except ValueError:
                 owner_ok = False
     if not owner_ok:
-        return SubmissionOutcome(kind="refused", cause=md("onboarding.confirm.not_yours"))
+        return SubmissionOutcome(kind=OutcomeKind.REFUSED, cause=Message("onboarding.confirm.not_yours"))
     if existing is not None and existing.status != "disconnected":
         refusal = replace_refusal(services, existing, user_id, resolve)
         if refusal is not None:
             log.info("confirmation of a reconnect of connection %s by %s refused: not its owner or an admin",
                      existing.id, user_id)
-            return SubmissionOutcome(kind="refused", cause=refusal)
+            return SubmissionOutcome(kind=OutcomeKind.REFUSED, cause=refusal)
     data, expired = _take_pending(services.db, pending_id, now)
     if data is None:
-        return SubmissionOutcome(kind="expired") if expired else None
+        return SubmissionOutcome(kind=OutcomeKind.EXPIRED) if expired else None
     row_id = int(data["row_id"])
     try:
         opened = {
@@ -140,8 +146,12 @@ def confirm_pending(
         }
     except (DecryptionError, KeyError, binascii.Error, ValueError):
         log.warning("a pending reconnect for team %s could not be decrypted; asking the user to start again", team_id)
-        return SubmissionOutcome(kind="expired")
+        return SubmissionOutcome(kind=OutcomeKind.EXPIRED)
     values: dict[str, str] = dict(data["values"])
+    try:
+        notes = tuple(decode_message(n) for n in data.get("notes") or ())
+    except ValueError:  # stored before notes were meanings: they are not repeated
+        notes = ()
     return save_connection(
         services,
         outbox,
@@ -154,7 +164,7 @@ def confirm_pending(
         store_name=data.get("store_name"),
         existing_id=int(data["existing_id"]),
         now=now,
-        notes=tuple(data.get("notes") or ()),
+        notes=notes,
     )
 
 
@@ -168,7 +178,7 @@ def cancel_pending(db: Database, pending_id: str, team_id: str, user_id: str) ->
             except ValueError:
                 meta = {}
             if meta.get("team_id") != team_id or meta.get("user_id") != user_id:
-                return SubmissionOutcome(kind="refused", cause=md("onboarding.confirm.not_yours"))
+                return SubmissionOutcome(kind=OutcomeKind.REFUSED, cause=Message("onboarding.confirm.not_yours"))
             session.delete(row)
             session.commit()
-    return SubmissionOutcome(kind="cancelled")
+    return SubmissionOutcome(kind=OutcomeKind.CANCELLED)

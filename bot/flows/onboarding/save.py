@@ -4,22 +4,23 @@ existing connection's credentials; whether a name is taken."""
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass
 from datetime import date, datetime, timedelta
+from typing import ClassVar
 
 from sqlmodel import Session
 
 from bot.amazon.marketplaces import marketplace_by_id
-from bot.flows.authz import Actor, may_manage, quoted_name
-from bot.flows.leak_guard import exposure_label
+from bot.flows.authz import Actor, may_manage
+from bot.flows.leak_guard import CLIENT_SECRET, REFRESH_TOKEN
 from bot.flows.onboarding.form import FormCheck, Prefill
-from bot.flows.onboarding.submission import SubmissionOutcome
-from bot.flows.ports import Audience, DeliveryError, Notice, Outbox
-from bot.flows.summary import ConnectionConnected, ConnectionSummary
-from bot.i18n import t
+from bot.flows.onboarding.submission import OutcomeKind, SubmissionOutcome
+from bot.flows.ports import Audience, DeliveryError, Notice, Outbox, Payload
+from bot.flows.summary import ConnectionSummary
+from bot.i18n import Channel, Items, Message, Strong, User
 from bot.redaction import redact
 from bot.services import Services
-from bot.views.blocks import channel_link, escape, md, mention
 from storage import repo
 
 log = logging.getLogger(__name__)
@@ -40,37 +41,57 @@ def name_clash(session: Session, team_id: str, form: FormCheck) -> str | None:
     return None if same_store else other.name
 
 
+@dataclass(frozen=True)
+class ConnectionConnected(Payload):
+    """The team-channel post after a connection is saved (``bot.views.connections``): the connection,
+    who connected it (a user id) and whether it replaced the credentials of an existing one."""
+
+    KIND: ClassVar[str] = "connection_connected"
+    summary: ConnectionSummary
+    actor: str
+    replaced: bool = False
+
+
+def exposed_what(kinds: Iterable[str]) -> Items:
+    """The exposed secrets (``storage.models.exposed_kinds``), for the ``{what}`` of a sentence."""
+    return Items(tuple(Message(f"guard.leak.label.{k}") for k in kinds if k in (CLIENT_SECRET, REFRESH_TOKEN)))
+
+
 ResolveActor = Callable[[], tuple[Actor, "str | None"]]
 """Looks up the person's workspace admin/owner flags (users.info) when needed: (actor, Slack error or None)."""
 
 
 def replace_refusal(
     services: Services, existing: ConnectionSummary, user_id: str, resolve: ResolveActor | None
-) -> str | None:
+) -> Message | None:
     """None when ``user_id`` may replace the credentials of the ``existing`` connection: the same rule as rotate,
     re-authorize and disconnect (``bot.flows.authz.may_manage``: the owner, workspace admins and owners,
-    ADMIN_USER_IDS). Otherwise the sentence that says why not and what to do."""
+    ADMIN_USER_IDS). Otherwise what says why not and what to do."""
     actor, lookup_error = resolve() if resolve is not None else (Actor(user_id=user_id), None)
     if actor.user_id != user_id:  # facts about someone else never count for this person
         actor = Actor(user_id=user_id)
     if may_manage(actor, created_by=existing.created_by, admin_user_ids=services.settings.admin_user_ids):
         return None
-    key = "onboarding.confirm.not_allowed_lookup_failed" if lookup_error else "onboarding.confirm.not_allowed"
-    return md(key, name=quoted_name(existing.name), owner=mention(existing.created_by), error=lookup_error or "")
+    name, owner = Strong(redact(existing.name[:80])), User(existing.created_by)  # as authz's refusals show it
+    if lookup_error:
+        return Message("onboarding.confirm.not_allowed_lookup_failed", name=name, owner=owner, error=lookup_error)
+    return Message("onboarding.confirm.not_allowed", name=name, owner=owner)
 
 
-def _announce(outbox: Outbox, summary: ConnectionSummary, user_id: str, reconnected: bool, channel: str) -> str | None:
-    """Post the team announcement; a sentence for the user when it could not be posted."""
-    notice = Notice.of(Audience.CHANNEL, ConnectionConnected(summary, connected_by=user_id, reconnected=reconnected))
+def _announce(
+    outbox: Outbox, summary: ConnectionSummary, user_id: str, reconnected: bool, channel: str
+) -> Message | None:
+    """Post the team announcement; what to tell the user when it could not be posted."""
+    notice = Notice.of(Audience.CHANNEL, ConnectionConnected(summary=summary, actor=user_id, replaced=reconnected))
     try:
         outbox.send(notice)
     except DeliveryError as exc:
         reason = str(exc)
         for code in ("not_in_channel", "channel_not_found", "is_archived"):
-            if code in reason:
-                shown = escape(channel) if code == "channel_not_found" else channel_link(channel)
-                return md(f"onboarding.announce.{code}", channel=shown)
-        return md("onboarding.announce.failed", channel=channel_link(channel), reason=redact(reason))
+            if code in reason:  # a channel that is not found is named as configured, not linked
+                return Message(f"onboarding.announce.{code}",
+                               channel=channel if code == "channel_not_found" else Channel(channel))
+        return Message("onboarding.announce.failed", channel=Channel(channel), reason=redact(reason))
     return None
 
 
@@ -87,7 +108,7 @@ def save_connection(
     store_name: str | None,
     existing_id: int | None,
     now: datetime,
-    notes: tuple[str, ...] = (),
+    notes: tuple[Message, ...] = (),
 ) -> SubmissionOutcome:
     """Save the verified credentials (encrypted), or replace those of ``existing_id``, and announce it in the
     team channel; the outcome says whether the announcement could be posted."""
@@ -124,10 +145,11 @@ def save_connection(
         except repo.ConnectionNameTaken as taken:
             session.rollback()
             return SubmissionOutcome(
-                kind="failed",
+                kind=OutcomeKind.FAILED,
                 verdict_kind="name_taken",
-                cause=t("onboarding.form.name_taken", name=taken.existing_name or values["connection_name"]),
-                next_step=t("onboarding.form.name_taken_step"),
+                cause=Message("onboarding.form.name_taken",
+                              name=Strong(taken.existing_name or values["connection_name"])),
+                next_step=Message("onboarding.form.name_taken_step"),
                 prefill=Prefill(
                     account_type=values["account_type"],
                     selling_partner_id=values["selling_partner_id"],
@@ -138,8 +160,8 @@ def save_connection(
             )
         summary = ConnectionSummary.of(conn)
     if summary.exposed:  # the same leaked value entered again: replacing the others does not clear it
-        notes = (*notes, t("onboarding.result.still_exposed", what=t(exposure_label(summary.exposed).key),
-                           name=summary.name))
+        notes = (*notes, Message("onboarding.result.still_exposed", what=exposed_what(summary.exposed),
+                                 name=Strong(summary.name)))
     log.info(
         "connection %s %s for team %s by %s (%s, %s)",
         summary.id,
@@ -151,7 +173,7 @@ def save_connection(
     )
     announce_error = _announce(outbox, summary, user_id, existing_id is not None, services.settings.notify_channel)
     return SubmissionOutcome(
-        kind="connected",
+        kind=OutcomeKind.CONNECTED,
         connection=summary,
         announce_error=announce_error,
         reconnected=existing_id is not None,

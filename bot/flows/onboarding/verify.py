@@ -10,7 +10,7 @@ from bot.amazon.verdicts import Verdict, explain
 from bot.flows.onboarding.form import FormCheck
 from bot.flows.onboarding.pending import store_pending
 from bot.flows.onboarding.save import ResolveActor, replace_refusal, save_connection
-from bot.flows.onboarding.submission import Submission, SubmissionOutcome
+from bot.flows.onboarding.submission import OutcomeKind, Submission, SubmissionOutcome
 from bot.flows.ports import Outbox
 from bot.flows.summary import ConnectionSummary
 from bot.services import Services
@@ -22,7 +22,8 @@ log = logging.getLogger(__name__)
 def _failed(verdict: Verdict, form: FormCheck) -> SubmissionOutcome:
     cause, step = explain(verdict)
     return SubmissionOutcome(
-        kind="failed", verdict_kind=verdict.kind.value, cause=cause, next_step=step, prefill=form.prefill()
+        kind=OutcomeKind.FAILED, verdict_kind=verdict.kind.value, prefill=form.prefill(),
+        cause=cause, next_step=step,
     )
 
 
@@ -52,12 +53,12 @@ def verify_and_save(
             if refusal is not None:
                 log.info("reconnect of connection %s by %s refused: not its owner or an admin",
                          existing_summary.id, sub.user_id)
-                return SubmissionOutcome(kind="refused", cause=refusal)
+                return SubmissionOutcome(kind=OutcomeKind.REFUSED, cause=refusal)
             pending_id = store_pending(
                 session, services.crypto, sub, verdict.store_name, existing_summary.id, now
             )
             return SubmissionOutcome(
-                kind="confirm",
+                kind=OutcomeKind.CONFIRM,
                 existing=existing_summary,
                 pending_id=pending_id,
                 prefill=form.prefill(),

@@ -14,10 +14,13 @@ import pytest
 import bot.flows.onboarding as flow
 from bot.amazon.verdicts import REFUSED, VerdictKind
 from bot.flows.onboarding import claims
+from bot.i18n import Channel, Items, Message, Strong
+from bot.views.blocks import Words
 from bot.views.credentials import outcome_view
 from storage.crypto import Crypto, generate_key
 from storage.db import Database, migrate
 from storage.models import IdempotencyKey
+from tests.catalog import says
 from tests.fakes.fake_amazon import credential_fields, make_credentials
 
 NOW = datetime(2026, 5, 1, 12, 0, tzinfo=UTC)
@@ -105,10 +108,34 @@ def test_a_claim_written_before_leases_counts_as_held_for_a_minute(db: Database)
 @pytest.mark.parametrize("kind", [*(k.value for k in VerdictKind if k is not VerdictKind.verified),
                                   "unexpected", "interrupted", "name_taken"])
 def test_only_a_refusal_by_amazon_says_amazon_did_not_accept(kind: str) -> None:
-    outcome = flow.SubmissionOutcome(kind="failed", verdict_kind=kind, cause="c", next_step="s")
-    text = json.dumps(outcome_view(outcome))
+    outcome = flow.SubmissionOutcome(kind="failed", verdict_kind=kind, cause=Message("onboarding.result.stuck_cause"),
+                                     next_step=Message("onboarding.result.interrupted_step"))
+    view = outcome_view(Words(), outcome)
     refused = kind in {k.value for k in REFUSED}
-    assert ("did not accept" in text) is refused
-    assert "Try again" in text
+    assert says(view, "onboarding.result.failed") is refused
+    assert says(view, "onboarding.result.try_again")
     if not refused and kind != "name_taken":
-        assert "could not finish checking" in text and "nothing was saved" in text
+        assert says(view, "onboarding.result.unfinished")
+
+
+def test_a_stored_outcome_holds_meanings_and_reads_back() -> None:
+    outcome = flow.SubmissionOutcome(
+        kind="failed", verdict_kind="name_taken", prefill=flow.Prefill(client_id="amzn1.application-oa2-client.x"),
+        cause=Message("onboarding.form.name_taken", name=Strong("Main")),
+        next_step=Message("onboarding.form.name_taken_step"),
+        notes=(Message("onboarding.result.still_exposed", what=Items((Message("guard.leak.label.refresh_token"),)),
+                       name=Strong("Main")),),
+        announce_error=Message("onboarding.announce.not_in_channel", channel=Channel("C0TEAM")))
+    stored = outcome.to_json()
+    assert "Another connection" not in stored and "Choose a different" not in stored  # no English is stored
+    assert flow.SubmissionOutcome.from_json(stored) == outcome
+
+
+def test_an_outcome_stored_in_english_reads_as_expired() -> None:
+    """An outcome stored before outcomes held meanings: its sentences are not shown again."""
+    old = json.dumps({"kind": "failed", "verdict_kind": "invalid_grant", "cause": "Amazon refused the token.",
+                      "next_step": "Authorize again.", "prefill": None, "pending_id": None, "announce_error": None,
+                      "reconnected": False, "notes": [], "connection": None, "existing": None})
+    assert flow.SubmissionOutcome.from_json(old).kind == flow.OutcomeKind.EXPIRED
+    cancelled = json.dumps({"kind": "cancelled", "notes": [], "connection": None, "existing": None, "prefill": None})
+    assert flow.SubmissionOutcome.from_json(cancelled) == flow.SubmissionOutcome(kind="cancelled")

@@ -12,8 +12,9 @@ import threading
 from pathlib import Path
 
 from storage import repo
+from tests.catalog import says
 from tests.fakes.fake_amazon import make_credentials
-from tests.flows.onboarding.test_onboarding_http import final, text_of
+from tests.flows.onboarding.test_onboarding_http import final
 from tests.harness import BotHarness
 
 PEOPLE = 16
@@ -39,7 +40,7 @@ def test_concurrent_connections_all_land(tmp_path: Path) -> None:
         for th in threads:
             th.join()
         for _, view, _ in forms:
-            assert "connected and verified" in text_of(final(h, view["id"], timeout=30))
+            assert says(final(h, view["id"], timeout=30), "onboarding.result.connected")
         with h.db_session() as session:
             names = {c.name for c in repo.list_connections(session, "T0FAKETEAM")}
         assert names == {f"Store {i}" for i in range(PEOPLE)}

@@ -306,10 +306,13 @@ def test_rotating_the_leaked_secret_clears_the_exposure(h: BotHarness) -> None:
     assert "exposed" not in status_answer(h)
 
 
-# (the health notices and connection_connected are typed payloads: tests/views/test_health_views.py)
+# (the health notices: tests/views/test_health_views.py)
 @pytest.mark.parametrize("kind", ["expiry_reminder", "secret_expired", "connection_rotated",
-                                  "connection_reauthorized"])
+                                  "connection_reauthorized", "connection_connected"])
 def test_every_notice_about_an_exposed_connection_says_so(kind: str) -> None:
+    from dataclasses import replace
+
+    from bot.flows.onboarding import ConnectionConnected
     from bot.flows.ports import Audience, Notice
     from bot.flows.summary import ConnectionSummary
     from bot.views.notices import render
@@ -319,18 +322,19 @@ def test_every_notice_about_an_exposed_connection_says_so(kind: str) -> None:
         marketplace_id="ATVPDKIKX0DER", store_name=None, status="connected",
         secret_expires_on=datetime.now(UTC).date(), last_verified_at=None, last_problem=None, created_by=OWNER,
         exposed=("client_secret",))
-    data = {**summary.to_dict(), "connection_id": 1, "marketplace": "US", "owner": OWNER, "actor": OWNER,
-            "expires_on": "2027-01-01", "days_left": 5, "cause": "x", "next_step": "y", "verdict": "invalid_grant",
-            "connected_by": OWNER, "reconnected": True}
-    from dataclasses import replace
-
     from tests.views.lifecycle_samples import lifecycle_payload
 
-    def notice(about: ConnectionSummary, data: dict[str, object]) -> Notice:
+    def notice(exposed: tuple[str, ...]) -> Notice:
+        about = replace(summary, exposed=exposed)
+        if kind == "connection_connected":
+            return Notice.of(Audience.CHANNEL, ConnectionConnected(summary=about, actor=OWNER, replaced=True))
         payload = lifecycle_payload(kind, about)  # the lifecycle notices are typed
-        return Notice.of(Audience.CHANNEL, payload) if payload is not None else Notice(kind, Audience.CHANNEL, data)
+        assert payload is not None, kind
+        return Notice.of(Audience.CHANNEL, payload)
 
-    _text, blocks = render(notice(summary, data))
-    assert "flagged as exposed" in json.dumps(blocks) and "LWA client secret" in json.dumps(blocks)
-    _text, blocks = render(notice(replace(summary, exposed=()), {**data, "exposed": []}))
-    assert "flagged as exposed" not in json.dumps(blocks)
+    key = "onboarding.announce.still_exposed" if kind == "connection_connected" else "lifecycle.exposure.still"
+    label = t("guard.leak.label.client_secret")
+    _text, blocks = render(notice(("client_secret",)))
+    assert says(blocks, key, name="Main", what=label)
+    _text, blocks = render(notice(()))
+    assert not says(blocks, key)
