@@ -61,8 +61,33 @@ MESSAGES: dict[str, str] = {
     "general.date": "{year}年{month}月{day}日",
     "general.datetime": "{date} {hour:02d}:{minute:02d} UTC",
     "general.list_separator": "、",
+    # 语言（/connect-amazon language）
+    "general.language.name.en": "English（英语）",
+    "general.language.name.zh_cn": "简体中文",
+    "general.language.choice": "`{code}` （{name}）",
+    "general.language.choice.auto": "`{code}` （跟随你的 Slack 语言）",
+    "general.language.set": (
+        "好的：以后机器人会用{language}和你交流，不管 Slack 设的是什么语言。"
+        "输入 `/connect-amazon language auto` 可以改回跟随 Slack。"
+    ),
+    "general.language.auto": "好的：机器人会重新跟随你的 Slack 语言。",
+    "general.language.current.chosen": (
+        "机器人现在用{language}和你交流，这是你自己选的。要更改，请输入 `/connect-amazon language` "
+        "加上其中一项：{choices}。"
+    ),
+    "general.language.current.slack": (
+        "机器人现在用{language}和你交流，跟随你的 Slack 语言。要换一种，请输入 `/connect-amazon language` "
+        "加上其中一项：{choices}。"
+    ),
+    "general.language.unknown": (
+        "机器人不支持 {value}。请输入 `/connect-amazon language` 加上其中一项：{choices}。没有做任何更改。"
+    ),
+    "general.language.failed": "暂时没能保存你的语言设置，什么都没有改。请过一分钟再试。",
     "general.unexpected_error": (
         "我们这边出了点问题，没有做任何更改。请一分钟后再试；如果一直出现，请联系你的 Slack 管理员。"
+    ),
+    "general.job_failed": (
+        "这项操作试了几次都没能完成。请过几分钟再试；如果一直这样，请告诉你的 Slack 管理员。"
     ),
     "general.listener_failed": (
         "处理这项操作时我们这边出了点问题，操作可能没有完成。请一分钟后再试；如果一直出现，请联系你的 Slack 管理员。"
@@ -238,7 +263,6 @@ MESSAGES: dict[str, str] = {
     "amazon.verdict.part.request": "（Amazon 请求 ID：{request_id}）",
     "amazon.verdict.part.role_unknown": "所需的",
     "amazon.marketplace.name": "{name}（{country}）",
-    "amazon.marketplace.separator": "、",
     # marketplace and region names (bot.views.blocks.Words.marketplace/region); Amazon's "Marketplace IDs" page
     "amazon.marketplace.CA": "加拿大站",
     "amazon.marketplace.US": "美国站",
@@ -315,8 +339,8 @@ MESSAGES: dict[str, str] = {
         "“{label}”看起来来自 Sandbox（沙盒）应用或端点，而 Sandbox 应用只返回测试数据。"
         "请使用开发者中心里 Production（生产环境）应用的凭证。"
     ),
-    "amazon.error.mixup": "“{label}”栏里填的是{what}{where}。{how_to}",
-    "amazon.error.mixup_where": "；它应该填在“{target}”栏",
+    "amazon.error.mixup": "“{label}”栏里填的是{what}。{how_to}",
+    "amazon.error.mixup_belongs": "“{label}”栏里填的是{what}，它应该填在“{target}”栏。{how_to}",
     "amazon.error.inner_space": (
         "“{label}”中间有空格或换行。请直接从 Amazon 完整地重新复制。"
     ),
@@ -324,7 +348,7 @@ MESSAGES: dict[str, str] = {
         "“{label}”中间有不可见字符（聊天软件和文档常会加上这种字符）。请直接从 Amazon 重新复制。"
     ),
     "amazon.error.marketplace_id_pasted": (
-        "“{label}”栏里填的是{name}（{country}）的站点 ID；站点请在“站点”栏中选择。{how_to}"
+        "“{label}”栏里填的是{marketplace}的站点 ID；站点请在“站点”栏中选择。{how_to}"
     ),
     "amazon.error.client_id.prefix": "LWA 客户端 ID 应以 amzn1.application-oa2-client. 开头。{how_to}",
     "amazon.error.client_id.tail": (
@@ -385,7 +409,7 @@ MESSAGES: dict[str, str] = {
     # --- guard (leak guard, audit trail, authorization) -----------------------------------------
     "guard.leak.kind.client_secret": "LWA 客户端密钥",
     "guard.leak.kind.refresh_token": "刷新令牌",
-    "guard.leak.and": "和",
+    "guard.leak.kind.both": "LWA 客户端密钥和刷新令牌",
     "guard.leak.warning.headline": "你刚刚在这个频道里发了 {what}。",
     "guard.leak.warning.edited": "你编辑后的消息里包含 {what}。",
     "guard.leak.warning.delete": (
@@ -418,6 +442,7 @@ MESSAGES: dict[str, str] = {
     "guard.leak.alert.rotate_button": "立即轮换",
     "guard.leak.label.client_secret": "LWA 客户端密钥",
     "guard.leak.label.refresh_token": "刷新令牌",
+    "guard.leak.label.both": "LWA 客户端密钥和刷新令牌",
     "guard.leak.last_error": "{what}被发到了一条 Slack 消息中（频道 {channel}）；请轮换。",
     "guard.audit.refused": (
         "只有工作区管理员和所有者，以及 ADMIN_USER_IDS 中列出的人员，才能查看审计记录。"
@@ -443,6 +468,14 @@ MESSAGES: dict[str, str] = {
     "guard.audit.action.health_failing": "健康检查失败",
     "guard.audit.action.health_recovered": "健康检查恢复正常",
     "guard.audit.action.key_rotated": "已用新的加密密钥重新加密",
+    # 审计记录的详情（存为含义，按读者的语言显示）
+    "guard.audit.detail.connected": "{account} {seller}，{region}（{marketplace}）",
+    "guard.audit.detail.account.seller": "卖家账户",
+    "guard.audit.detail.account.vendor": "供应商账户",
+    "guard.audit.detail.rotated_secret": "第 {generation} 代密钥，{expires} 到期",
+    "guard.audit.detail.reauthorized": "新的刷新令牌",
+    "guard.audit.detail.disconnected": "密钥已清除",
+    "guard.audit.detail.key_rotated": "已用密钥 `{key}` 重新加密 {count} 个连接",
     # --- lifecycle (expiry reminders, health checks, rotation, re-authorization, disconnect) ---------
     "lifecycle.rotate_steps": (
         "打开 Developer Central（开发者中心），进入 Apps & Services（应用和内容）→ Develop Apps（开发应用），"
@@ -486,6 +519,14 @@ MESSAGES: dict[str, str] = {
     "lifecycle.health.transient_next_step": (
         "暂时无需修改：下次检查会自动重试。如果一直失败，请查看 Amazon 的 SP-API 状态页面，并检查机器人的网络访问。"
     ),
+    "lifecycle.problem.leaked.client_secret.cause": "正在使用的 LWA 客户端密钥被发到了 {channel} 的一条 Slack 消息里。",
+    "lifecycle.problem.leaked.client_secret.next_step": (
+        "请在开发者中心轮换客户端密钥，然后用 `/connect-amazon rotate` 填入新的密钥。"
+    ),
+    "lifecycle.problem.leaked.refresh_token.cause": "正在使用的刷新令牌被发到了 {channel} 的一条 Slack 消息里。",
+    "lifecycle.problem.leaked.refresh_token.next_step": (
+        "请重新授权应用，然后用 `/connect-amazon reauthorize` 填入新的刷新令牌。"
+    ),
     "lifecycle.usage.rotate": (
         "请指定要轮换的连接，例如 `/connect-amazon rotate Main EU` 。"
         "`/connect-amazon status` 会列出所有连接及其准确名称。"
@@ -502,6 +543,9 @@ MESSAGES: dict[str, str] = {
         "这个工作区中没有名为 {name} 的连接。`/connect-amazon status` 会列出所有连接及其准确名称。"
     ),
     "lifecycle.not_found_any": "这个连接在工作区中已不存在。没有做任何更改。",
+    "lifecycle.not_found_unnamed": (
+        "请在命令后面写上连接名称，例如 `Main EU`。`/connect-amazon status` 会列出所有连接和它们的准确名称。"
+    ),
     "lifecycle.unnamed_connection": "该连接",
     "lifecycle.already_disconnected": (
         "{name} 已断开连接，密钥已清除。请用 `/connect-amazon` 重新连接。"
@@ -863,6 +907,7 @@ MESSAGES: dict[str, str] = {
     "onboarding.field.account_type": "账户类型",
     "onboarding.field.marketplace": "站点",
     "onboarding.field.region": "区域",
+    "onboarding.field.region_value": "{name}（{code}）",
     "onboarding.field.expires": "客户端密钥到期日",
     "onboarding.field.store": "店铺",
     "onboarding.field.verified": "验证时间",
@@ -877,7 +922,7 @@ MESSAGES: dict[str, str] = {
     "onboarding.status.days_left": "（还剩 {days} 天）",
     "onboarding.status.expired": "（已过期）",
     "onboarding.status.store": "店铺：{store}",
-    "onboarding.status.last_error": "最近的问题：{error}",
+    "onboarding.status.last_problem": "最近的问题：{cause} {next_step}",
     "onboarding.status.more": "……还有 {count} 个。",
     "onboarding.status.connected": "已连接",
     "onboarding.status.failing": "异常",
@@ -910,6 +955,9 @@ MESSAGES: dict[str, str] = {
         "• `/connect-amazon disconnect NAME` ：清除某个连接的密钥（会先确认）。"
     ),
     "onboarding.help.extra.audit": "• `/connect-amazon audit [NAME]` ：查看审计记录（仅限管理员）。",
+    "onboarding.help.extra.language": (
+        "• `/connect-amazon language zh-CN|en|auto` ：机器人和你交流用的语言（`auto` ：跟随你的 Slack 语言）。"
+    ),
     "onboarding.help.outro": "千万不要把密钥或令牌粘贴到频道或私信中：只能填在私密表单里。",
     # --- end onboarding --------------------------------------------------------------------------
 }

@@ -17,8 +17,10 @@ OTHER_LOCALES = sorted(locale for locale in LOCALES if locale != "en")
 NO_CJK_NEEDED = frozenset({
     "general.datetime",  # {date} {hour:02d}:{minute:02d} UTC
     "general.list_separator",  # 、
+    "general.language.choice",  # `{code}` （{name}）
+    "guard.audit.detail.connected",  # {account} {seller}，{region}（{marketplace}）
+    "onboarding.field.region_value",  # {name}（{code}）
     "amazon.marketplace.name",  # {name}（{country}）
-    "amazon.marketplace.separator",  # 、
     "amazon.field.seller_id.label",  # Seller ID
     "onboarding.modal.seller_id.label",
     "onboarding.modal.selling_partner_id.label",

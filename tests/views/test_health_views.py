@@ -11,9 +11,10 @@ import pytest
 from slack_sdk.models.blocks import Block
 
 from bot.amazon.verdicts import Verdict, VerdictKind, explain
+from bot.flows.onboarding import ConnectionConnected
 from bot.flows.ports import Audience, Notice
 from bot.flows.problems import Problem, ProblemKind, explain_problem, verdict_of
-from bot.flows.summary import ConnectionConnected, ConnectionSummary
+from bot.flows.summary import ConnectionSummary
 from bot.flows.sweep.health import CheckResult, HealthFailing, HealthFailingDm, HealthRecovered
 from bot.i18n import Channel, Marketplace, Message, Region, User
 from bot.views.blocks import Words, escape
@@ -194,8 +195,8 @@ def test_the_status_line_says_the_last_problem() -> None:
 
 @pytest.mark.parametrize("reconnected", [False, True])
 def test_the_channel_announcement(reconnected: bool) -> None:
-    payload = ConnectionConnected(summary(exposed=("client_secret",)), connected_by="U0MEMBER",
-                                  reconnected=reconnected)
+    payload = ConnectionConnected(summary=summary(exposed=("client_secret",)), actor="U0MEMBER",
+                                  replaced=reconnected)
     notice = Notice.of(Audience.CHANNEL, payload)
     assert notice.kind == "connection_connected"
     text, blocks = render(notice, WORDS)
@@ -204,9 +205,9 @@ def test_the_channel_announcement(reconnected: bool) -> None:
     key = "onboarding.announce.reconnected" if reconnected else "onboarding.announce.connected"
     assert says(text, key, name=ESCAPED, user="<@U0MEMBER>")
     assert WORDS.marketplace("ATVPDKIKX0DER") in everything and WORDS.date(date(2026, 12, 1)) in everything
-    assert says(blocks, "onboarding.field.region_value", region=WORDS.region("NA"), code="NA")
+    assert says(blocks, "onboarding.field.region_value", name=WORDS.region("NA"), code="NA")
     assert WORDS.datetime(datetime(2026, 6, 1, 9, 5, tzinfo=UTC)) in everything
     assert says(blocks, "onboarding.announce.still_exposed", name=ESCAPED,
                 what=WORDS.text("guard.leak.label.client_secret"))
-    _text, blocks = render(Notice.of(Audience.CHANNEL, ConnectionConnected(summary(), connected_by="U0MEMBER")), WORDS)
+    _text, blocks = render(Notice.of(Audience.CHANNEL, ConnectionConnected(summary=summary(), actor="U0MEMBER")), WORDS)
     assert not says(blocks, "onboarding.announce.still_exposed")
