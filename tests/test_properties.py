@@ -25,6 +25,7 @@ from hypothesis import strategies as st
 import bot.views as views_package
 from bot.amazon.validators import FIELD_KEYS, label, validate_credentials
 from bot.flows.leak_guard import PostedMessage, scan
+from bot.i18n import LOCALES
 from bot.listeners.commands import parse, to_request
 from bot.listeners.leak_guard import message_texts, parse_message_event
 from bot.views.blocks import Words
@@ -107,8 +108,9 @@ def test_a_secret_pasted_anywhere_is_never_repeated(which: str, cut: int, into: 
     fields = dict(credential_fields(creds))
     fields[into] = value
     result = validate_credentials(fields)
-    for sentence in list(result.errors.values()) + list(result.notes.values()):
-        assert value[-12:] not in sentence and value[16:28] not in sentence
+    for meaning in list(result.errors.values()) + list(result.notes.values()):
+        for sentence in (repr(meaning), meaning.to_json(), *(Words(locale).text(meaning) for locale in LOCALES)):
+            assert value[-12:] not in sentence and value[16:28] not in sentence
 
 
 # ------------------------------------------------------------------------------- Slack payload parsing

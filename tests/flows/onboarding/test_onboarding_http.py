@@ -207,7 +207,7 @@ def test_each_field_format_error_comes_back_at_once(shared_bot: BotHarness, user
     assert list(answer["errors"]) == [field]
     assert says(answer["errors"][field], key, **known), answer["errors"][field]
     if field == "client_secret":  # it says where the client ID belongs
-        assert says(answer["errors"][field], "amazon.error.mixup_where", target=t("amazon.field.client_id.label"))
+        assert says(answer["errors"][field], "amazon.error.mixup_belongs", target=t("amazon.field.client_id.label"))
     assert h.amazon.calls() == before
     assert creds.client_secret not in r.text and creds.refresh_token not in r.text
 
