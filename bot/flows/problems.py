@@ -16,6 +16,7 @@ from typing import Any
 from bot.amazon.verdicts import Verdict, VerdictKind, explain
 from bot.i18n import Channel, Message
 from bot.redaction import redact
+from storage.models import SECRET_KINDS
 
 
 class ProblemKind(StrEnum):
@@ -95,8 +96,6 @@ def verdict_of(kind: object, params: object) -> Verdict | None:
     )
 
 
-LEAKED_SECRETS = ("client_secret", "refresh_token")
-
 
 def explain_problem(problem: Problem) -> tuple[Message, Message] | None:
     """(cause, next step) of ``problem`` as meanings; None for a ``legacy`` sentence (its ``text`` is shown
@@ -115,7 +114,7 @@ def explain_problem(problem: Problem) -> tuple[Message, Message] | None:
         return cause, Message("lifecycle.health.transient_next_step")
     if problem.kind == ProblemKind.leaked:
         what = params.get("what")
-        which = what if what in LEAKED_SECRETS else "client_secret"
+        which = what if what in SECRET_KINDS else "client_secret"
         channel = params.get("channel")
         return (Message(f"lifecycle.problem.leaked.{which}.cause",
                         channel=Channel(channel) if isinstance(channel, str) and channel else None),

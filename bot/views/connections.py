@@ -5,12 +5,13 @@ from __future__ import annotations
 
 from datetime import date
 
-from bot.flows.onboarding.save import ConnectionConnected, exposed_what
+from bot.flows.leak_guard import exposure_label
+from bot.flows.onboarding.save import ConnectionConnected
 from bot.flows.summary import ConnectionSummary
 from bot.i18n import Marketplace, Message, User, catalog
 from bot.views.blocks import Markup, Words, context, escape, fields, mention, section
 from bot.views.credentials import region_label
-from bot.views.health import exposure_what, problem_words
+from bot.views.health import problem_words
 from bot.views.notices import Blocks, speaks
 
 STATUS_EMOJI = {"connected": ":large_green_circle:", "failing": ":red_circle:", "exposed": ":rotating_light:",
@@ -27,7 +28,7 @@ def status_text(c: ConnectionSummary, words: Words) -> Markup:
     """The status, with "exposed" beside it while a secret in use was seen in Slack."""
     label = escape(status_label(c.status, words))
     if c.exposed:
-        return Markup(label + " · " + words.md("onboarding.status.exposed_beside", what=exposure_what(c.exposed)))
+        return Markup(label + " · " + words.md("onboarding.status.exposed_beside", what=exposure_label(c.exposed)))
     return label
 
 
@@ -89,5 +90,6 @@ def connected_announcement(payload: ConnectionConnected, words: Words) -> tuple[
         pairs.append((words.md("onboarding.field.store"), escape(c.store_name)))
     blocks: Blocks = [section(text), fields(pairs)]
     if c.exposed:  # reconnected with the value that was seen in Slack: still exposed
-        blocks.append(section(words.md("onboarding.announce.still_exposed", name=c.name, what=exposed_what(c.exposed))))
+        blocks.append(section(words.md("onboarding.announce.still_exposed", name=c.name,
+                                       what=exposure_label(c.exposed))))
     return text, blocks

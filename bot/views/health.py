@@ -3,11 +3,10 @@
 
 from __future__ import annotations
 
-from bot.flows.problems import LEAKED_SECRETS, Problem, ProblemKind, explain_problem
+from bot.flows.problems import Problem, ProblemKind, explain_problem
 from bot.flows.sweep.health import HealthFailing, HealthFailingDm, HealthRecovered
-from bot.i18n import Items, Message
 from bot.views.blocks import Markup, Words, button, cut, escape, section
-from bot.views.lifecycle import REAUTHORIZE_NOW_ACTION, ROTATE_NOW_ACTION
+from bot.views.lifecycle import REAUTHORIZE_NOW_ACTION, ROTATE_NOW_ACTION, still_exposed_blocks
 from bot.views.notices import Blocks, speaks
 
 LEGACY_LIMIT = 500  # a sentence stored by an older version, shown as it was (escaped), at most this long
@@ -32,18 +31,6 @@ def problem_words(problem: Problem | None, words: Words) -> tuple[Markup, Markup
     return Markup(""), Markup("")
 
 
-def exposure_what(exposed: tuple[str, ...]) -> Items:
-    """The exposed secrets in use, for ``{what}``: their labels as a list."""
-    return Items(tuple(Message(f"guard.leak.label.{k}") for k in exposed if k in LEAKED_SECRETS))
-
-
-def _exposure_blocks(p: HealthRecovered, words: Words) -> Blocks:
-    """While a secret in use was seen in Slack, every notice about the connection says so."""
-    if not any(k in LEAKED_SECRETS for k in p.exposed):
-        return []
-    return [section(words.md("lifecycle.exposure.still", name=p.name, what=exposure_what(p.exposed)))]
-
-
 def _facts(p: HealthRecovered, owner: bool = True) -> dict[str, object]:
     return {"name": p.name, "marketplace": p.marketplace, "region": p.region, "expires_on": p.expires_on,
             "owner": p.owner if owner else Markup("")}
@@ -62,7 +49,7 @@ def _failing(p: HealthFailing, words: Words, headline_key: str, owner: bool) -> 
         label, action = fix
         blocks.append({"type": "actions", "block_id": "lifecycle_fix",
                        "elements": [button(words.text(label), action, str(p.connection_id), "primary")]})
-    return text, blocks + _exposure_blocks(p, words)
+    return text, blocks + still_exposed_blocks(p, words)
 
 
 @speaks(HealthFailing)
@@ -78,4 +65,4 @@ def health_failing_dm(p: HealthFailingDm, words: Words) -> tuple[str, Blocks]:
 @speaks(HealthRecovered)
 def health_recovered(p: HealthRecovered, words: Words) -> tuple[str, Blocks]:
     return words.md("lifecycle.health.recovered.text", **_facts(p)), [
-        section(words.md("lifecycle.health.recovered.headline", **_facts(p))), *_exposure_blocks(p, words)]
+        section(words.md("lifecycle.health.recovered.headline", **_facts(p))), *still_exposed_blocks(p, words)]

@@ -9,6 +9,7 @@ from datetime import date
 from typing import Any
 
 from bot.amazon.validators import INPUT_MAX_LENGTH
+from bot.flows.leak_guard import exposure_label
 from bot.flows.lifecycle_notices import (
     AboutConnection,
     ConnectionDisconnected,
@@ -19,9 +20,10 @@ from bot.flows.lifecycle_notices import (
 )
 from bot.flows.rotation import RenewKind, RenewResult
 from bot.flows.summary import ConnectionSummary
-from bot.i18n import Items, Marketplace, Message, Region
+from bot.i18n import Marketplace, Message, Region
 from bot.views.blocks import Markup, Words, button, context, plain, section
 from bot.views.notices import Blocks, speaks
+from storage.models import SECRET_KINDS
 
 RENEW_CALLBACK = "lifecycle_renew"
 ROTATE_NOW_ACTION = "rotate_now"
@@ -31,7 +33,6 @@ DISCONNECT_CANCEL_ACTION = "disconnect_cancel"
 CREATED_ON = "secret_created_on"
 
 View = dict[str, Any]
-EXPOSABLE = ("client_secret", "refresh_token")  # the secrets whose exposure the notices name
 
 
 # --- notices -----------------------------------------------------------------------------------------
@@ -58,14 +59,14 @@ def secret_expired(p: SecretExpired, words: Words) -> tuple[str, Blocks]:
 def connection_rotated(p: ConnectionRotated, words: Words) -> tuple[str, Blocks]:
     facts = {**_said(p), "actor": p.actor}
     return words.md("lifecycle.announce.rotated.text", **facts), [
-        section(words.md("lifecycle.announce.rotated", **facts)), *_still_exposed(p, words)]
+        section(words.md("lifecycle.announce.rotated", **facts)), *still_exposed_blocks(p, words)]
 
 
 @speaks(ConnectionReauthorized)
 def connection_reauthorized(p: ConnectionReauthorized, words: Words) -> tuple[str, Blocks]:
     facts = {**_said(p), "actor": p.actor}
     return words.md("lifecycle.announce.reauthorized.text", **facts), [
-        section(words.md("lifecycle.announce.reauthorized", **facts)), *_still_exposed(p, words)]
+        section(words.md("lifecycle.announce.reauthorized", **facts)), *still_exposed_blocks(p, words)]
 
 
 @speaks(ConnectionDisconnected)
@@ -81,17 +82,11 @@ def _said(c: AboutConnection) -> dict[str, object]:
             "owner": c.owner}
 
 
-def exposed_what(exposed: tuple[str, ...]) -> Items:
-    """The exposed secrets in use, for ``{what}``: their labels as a list."""
-    return Items(tuple(Message(f"guard.leak.label.{k}") for k in exposed if k in EXPOSABLE))
-
-
-def _still_exposed(c: AboutConnection, words: Words) -> Blocks:
+def still_exposed_blocks(c: AboutConnection, words: Words) -> Blocks:
     """While a secret in use was seen in Slack, every notice about the connection says so."""
-    what = exposed_what(c.exposed)
-    if not what.values:
+    if not any(k in SECRET_KINDS for k in c.exposed):
         return []
-    return [section(words.md("lifecycle.exposure.still", name=c.name, what=what))]
+    return [section(words.md("lifecycle.exposure.still", name=c.name, what=exposure_label(c.exposed)))]
 
 
 def _rotate_blocks(c: AboutConnection, words: Words) -> Blocks:
@@ -101,7 +96,7 @@ def _rotate_blocks(c: AboutConnection, words: Words) -> Blocks:
         {"type": "actions", "block_id": "lifecycle_rotate",
          "elements": [button(words.text("lifecycle.button.rotate"), ROTATE_NOW_ACTION, str(c.connection_id),
                              "primary")]},
-        *_still_exposed(c, words),
+        *still_exposed_blocks(c, words),
     ]
 
 

@@ -306,11 +306,11 @@ def _builders() -> dict[str, Any]:
 # Public functions of bot/views that build no Slack text of their own (or are covered through another).
 NOT_BUILDERS = {
     "blocks.*", "notices.render", "notices.renders", "notices.speaks", "notices.known_kinds",
-    "lifecycle.renew_metadata", "lifecycle.exposed_what",
+    "lifecycle.renew_metadata", "lifecycle.still_exposed_blocks",  # walked through the notices
     "lifecycle.field_error",  # plain text for a form field's error (Slack shows it as typed): no markup to escape
     "connections.status_label", "connections.status_text", "checklist.step_title", "checklist.step_body",
     "credentials.marketplace_option", "credentials.marketplace_option_groups",
-    "health.problem_words", "health.exposure_what",  # walked in tests/views/test_health_views.py
+    "health.problem_words",  # walked in tests/views/test_health_views.py
     "credentials.region_label",
     "credentials.field_errors",  # plain strings for ``response_action: errors`` (tests/flows/onboarding)
 }

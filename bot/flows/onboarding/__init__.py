@@ -42,7 +42,7 @@ from bot.flows.onboarding.pending import (
     purge_expired_pending,
     store_pending,
 )
-from bot.flows.onboarding.save import ConnectionConnected, ResolveActor, exposed_what, name_clash, replace_refusal
+from bot.flows.onboarding.save import ConnectionConnected, ResolveActor, name_clash, replace_refusal
 from bot.flows.onboarding.submission import OutcomeKind, Submission, SubmissionOutcome
 from bot.flows.onboarding.verify import verify_and_save
 from bot.flows.summary import ConnectionSummary, list_summaries
@@ -53,7 +53,7 @@ __all__ = [
     "DATE_FIELD", "FORM_FIELDS", "LEASE", "LEGACY_CLAIM_HOLD", "PENDING_TABLE", "PENDING_TTL",
     "SECRET_FIELDS", "VERIFYING", "Claim", "ConnectionConnected", "ConnectionSummary", "Followed", "FormCheck",
     "LeaseKeeper", "OutcomeKind", "Prefill", "ResolveActor", "Submission", "SubmissionOutcome", "cancel_pending",
-    "check_form", "claim_submission", "confirm_pending", "exposed_what", "finish_claim", "follow_state",
+    "check_form", "claim_submission", "confirm_pending", "finish_claim", "follow_state",
     "list_summaries", "name_clash", "purge_expired_pending", "renew_lease", "replace_refusal", "store_pending",
     "verify_and_save",
 ]

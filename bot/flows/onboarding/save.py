@@ -4,7 +4,7 @@ existing connection's credentials; whether a name is taken."""
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import ClassVar
@@ -13,12 +13,12 @@ from sqlmodel import Session
 
 from bot.amazon.marketplaces import marketplace_by_id
 from bot.flows.authz import Actor, may_manage
-from bot.flows.leak_guard import CLIENT_SECRET, REFRESH_TOKEN
+from bot.flows.leak_guard import exposure_label
 from bot.flows.onboarding.form import FormCheck, Prefill
 from bot.flows.onboarding.submission import OutcomeKind, SubmissionOutcome
 from bot.flows.ports import Audience, DeliveryError, Notice, Outbox, Payload
 from bot.flows.summary import ConnectionSummary
-from bot.i18n import Channel, Items, Message, Strong, User
+from bot.i18n import Channel, Message, Strong, User
 from bot.redaction import redact
 from bot.services import Services
 from storage import repo
@@ -50,11 +50,6 @@ class ConnectionConnected(Payload):
     summary: ConnectionSummary
     actor: str
     replaced: bool = False
-
-
-def exposed_what(kinds: Iterable[str]) -> Items:
-    """The exposed secrets (``storage.models.exposed_kinds``), for the ``{what}`` of a sentence."""
-    return Items(tuple(Message(f"guard.leak.label.{k}") for k in kinds if k in (CLIENT_SECRET, REFRESH_TOKEN)))
 
 
 ResolveActor = Callable[[], tuple[Actor, "str | None"]]
@@ -160,7 +155,7 @@ def save_connection(
             )
         summary = ConnectionSummary.of(conn)
     if summary.exposed:  # the same leaked value entered again: replacing the others does not clear it
-        notes = (*notes, Message("onboarding.result.still_exposed", what=exposed_what(summary.exposed),
+        notes = (*notes, Message("onboarding.result.still_exposed", what=exposure_label(summary.exposed),
                                  name=Strong(summary.name)))
     log.info(
         "connection %s %s for team %s by %s (%s, %s)",

@@ -6,21 +6,21 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
-from typing import Any, ClassVar
+from datetime import datetime, timedelta
+from typing import ClassVar
 
 from sqlmodel import Session
 
 from bot.amazon.client import AmazonClient, Credentials
 from bot.amazon.verdicts import Verdict, VerdictKind
 from bot.flows.credentials import stored_credentials
-from bot.flows.ports import Audience, Notice, Outbox, Payload
+from bot.flows.lifecycle_notices import AboutConnection
+from bot.flows.ports import Audience, Notice, Outbox
 from bot.flows.problems import Problem, explain_problem
 from bot.flows.summary import ConnectionSummary
 from bot.flows.sweep import batches
 from bot.flows.sweep.batches import ACTIVE_STATUSES, Network, Posted, chunks, pipelined, post, raise_first_error
 from bot.flows.sweep.report import SweepReport
-from bot.i18n import Marketplace, Region, User
 from bot.redaction import redact
 from bot.services import Services
 from storage import repo
@@ -66,27 +66,14 @@ class CheckResult:
 # --- the notices ---------------------------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class HealthRecovered(Payload):
+@dataclass(frozen=True, kw_only=True)
+class HealthRecovered(AboutConnection):
     """A failing connection works again (team channel). Facts only: the views say it."""
 
     KIND: ClassVar[str] = "health_recovered"
-    connection_id: int
-    name: str
-    owner: User
-    marketplace: Marketplace
-    region: Region
-    expires_on: date
-    exposed: tuple[str, ...]  # secrets in use that were seen in Slack (storage.models.exposed_kinds)
-
-    @classmethod
-    def facts(cls, c: ConnectionSummary) -> dict[str, Any]:
-        return {"connection_id": c.id, "name": c.name, "owner": User(c.created_by),
-                "marketplace": Marketplace(c.marketplace_id), "region": Region(c.region),
-                "expires_on": c.secret_expires_on, "exposed": c.exposed}
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class HealthFailing(HealthRecovered):
     """A connection stopped working (team channel): the connection's facts and what went wrong."""
 
@@ -94,7 +81,7 @@ class HealthFailing(HealthRecovered):
     problem: Problem | None = None
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class HealthFailingDm(HealthFailing):
     """The same, to the connection's owner."""
 
@@ -345,7 +332,7 @@ def _alerts_due(session: Session, checked: Sequence[tuple[Connection, CheckResul
         if episode == 0:
             continue
         summary = ConnectionSummary.of(conn)
-        facts = HealthRecovered.facts(summary)
+        facts = AboutConnection.facts(summary)
         if conn.status == "failing":
             # What this check found when it failed, else what was stored when the connection started failing.
             problem = (outcome.problem if outcome.state == "failing" else None) or summary.last_problem
