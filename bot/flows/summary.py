@@ -2,8 +2,8 @@
 
 ``ConnectionSummary`` holds no secret, no ciphertext and no fingerprint. It is built from a
 ``Connection`` row or a row of ``repo.connection_summaries`` (``ConnectionSummary.of``), travels in
-notices and stored submission outcomes as ``to_dict()``, and gives lifecycle notices their plain
-facts (``facts()``).
+notices and stored submission outcomes as ``to_dict()``; ``bot.flows.lifecycle_notices.AboutConnection.facts``
+turns it into a notice's typed facts.
 """
 
 from __future__ import annotations
@@ -16,7 +16,6 @@ from typing import Any
 import sqlalchemy as sa
 from sqlmodel import Session
 
-from bot.amazon.marketplaces import REGION_NAMES, marketplace_by_id
 from bot.flows.problems import Problem
 from storage import repo
 from storage.models import Connection, exposed_kinds
@@ -40,19 +39,6 @@ class ConnectionSummary:
     created_by: str
     exposed: tuple[str, ...] = ()  # secrets in use that were seen in Slack (storage.models.exposed_kinds)
 
-    @property
-    def marketplace_label(self) -> str:
-        m = marketplace_by_id(self.marketplace_id)
-        return f"{m.name} ({m.country_code})" if m else self.marketplace_id
-
-    @property
-    def region_name(self) -> str:
-        return REGION_NAMES.get(self.region, self.region)
-
-    @property
-    def region_label(self) -> str:
-        return f"{self.region_name} ({self.region})"
-
     @classmethod
     def of(cls, conn: Connection | sa.Row[Any]) -> ConnectionSummary:
         """From a ``Connection``, or a row of ``repo.connection_summaries`` (which does not select the
@@ -74,21 +60,6 @@ class ConnectionSummary:
             created_by=conn.created_by,
             exposed=exposed_kinds(conn),
         )
-
-    def facts(self) -> dict[str, Any]:
-        """The plain, secret-free facts every lifecycle notice about the connection carries (``Notice.data``;
-        ``exposed``: the secrets in use that were seen in Slack, so every alert keeps saying so until they
-        are replaced). The renew modal and the disconnect question read the same keys."""
-        return {
-            "connection_id": self.id,
-            "name": self.name,
-            "account_type": self.account_type,
-            "marketplace": self.marketplace_label,
-            "region": self.region_name,
-            "owner": self.created_by,
-            "expires_on": self.secret_expires_on.isoformat(),
-            "exposed": list(self.exposed),
-        }
 
     def to_dict(self) -> dict[str, Any]:
         """Every field as JSON-ready values (the ``connection_connected`` notice, stored outcomes)."""
@@ -114,9 +85,3 @@ class ConnectionSummary:
 
 def list_summaries(session: Session, team_id: str) -> list[ConnectionSummary]:
     return [ConnectionSummary.of(c) for c in repo.list_connections(session, team_id)]
-
-
-def connection_facts(conn: Connection | sa.Row[Any]) -> dict[str, Any]:
-    """``ConnectionSummary.of(conn).facts()``. Kept (and re-exported by ``bot.flows.sweep``) for branches
-    that still import it; new code uses the summary."""
-    return ConnectionSummary.of(conn).facts()

@@ -8,8 +8,10 @@ import json
 from datetime import UTC, date, datetime
 from pathlib import Path
 
+from bot.flows.lifecycle_notices import AboutConnection
 from bot.flows.problems import Problem
-from bot.flows.summary import ConnectionSummary, connection_facts
+from bot.flows.summary import ConnectionSummary
+from bot.i18n import Marketplace, Region, User
 from storage import repo
 from storage.crypto import Crypto, generate_key
 from storage.db import Database, migrate
@@ -50,17 +52,15 @@ def test_a_connection_and_its_summaries_row_give_the_same_notice_facts(tmp_path:
     with db.session() as session:
         whole = ConnectionSummary.of(repo.get_connection_by_id(session, cid))
         narrow = ConnectionSummary.of(repo.connection_summaries(session, [cid])[cid])
-    expected = {"connection_id": cid, "name": "EU <Main>", "account_type": "vendor", "marketplace": "Germany (DE)",
-                "region": "Europe", "owner": "U0OWNER", "expires_on": "2026-06-30", "exposed": ["client_secret"]}
-    assert whole.facts() == expected
-    assert narrow.facts() == expected
-    with db.session() as session:  # the name kept for older callers says the same
-        assert connection_facts(repo.connection_summaries(session, [cid])[cid]) == expected
+    expected = {"connection_id": cid, "name": "EU <Main>", "account_type": "vendor",
+                "marketplace": Marketplace("A1PA6795UKMFR9"), "region": Region("EU"), "owner": User("U0OWNER"),
+                "expires_on": date(2026, 6, 30), "exposed": ("client_secret",)}
+    assert AboutConnection.facts(whole) == expected
+    assert AboutConnection.facts(narrow) == expected
     # The narrow row does not select these: they stay empty rather than made up.
     assert (narrow.selling_partner_id, narrow.store_name, narrow.last_verified_at, narrow.last_problem) == (
         "", None, None, None)
     assert (whole.selling_partner_id, whole.store_name) == ("VEND01", "Acme DE")
-    assert whole.region_label == "Europe (EU)" and whole.marketplace_label == "Germany (DE)"
 
 
 def test_no_secret_ciphertext_or_fingerprint_in_any_form_of_the_summary(tmp_path: Path) -> None:
@@ -71,7 +71,7 @@ def test_no_secret_ciphertext_or_fingerprint_in_any_form_of_the_summary(tmp_path
         summary = ConnectionSummary.of(conn)
         forbidden = [SECRET, TOKEN, crypto.fingerprint(SECRET), crypto.fingerprint(TOKEN),
                      conn.client_secret_enc.hex(), conn.refresh_token_enc.hex()]
-    shown = " ".join([repr(summary), str(summary), json.dumps(summary.to_dict()), json.dumps(summary.facts())])
+    shown = " ".join([repr(summary), str(summary), json.dumps(summary.to_dict()), repr(AboutConnection.facts(summary))])
     for value in forbidden:
         assert value not in shown
     assert summary.last_problem is not None and summary.last_problem.kind == "legacy"

@@ -24,7 +24,6 @@ One module per phase, and what they share; everything is re-exported here:
 
 from __future__ import annotations
 
-from bot.flows.summary import connection_facts
 from bot.flows.sweep.batches import ACTIVE_STATUSES, Network, claimant
 from bot.flows.sweep.health import (
     FAILING_VERDICTS,
@@ -45,6 +44,6 @@ from bot.flows.sweep.run import IDEMPOTENCY_RETENTION, STALE_CLAIM, run_sweep
 __all__ = [
     "ACTIVE_STATUSES", "FAILING_VERDICTS", "HEALTH_BATCH", "HEALTH_GENERATION", "IDEMPOTENCY_RETENTION",
     "NUDGE_BATCH", "REMINDER_BATCH", "STALE_CLAIM", "TRANSIENT_LIMIT", "TRANSIENT_RETRY", "CheckResult", "Network",
-    "SweepReport", "claimant", "connection_facts", "next_check_at", "reminder_kind_for", "run_sweep",
+    "SweepReport", "claimant", "next_check_at", "reminder_kind_for", "run_sweep",
     "superseded_kinds",
 ]
