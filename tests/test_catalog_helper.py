@@ -5,12 +5,14 @@ from __future__ import annotations
 import pytest
 
 from bot.i18n import t
-from bot.views.blocks import md
+from bot.views.blocks import Words
 from tests.catalog import all_say, says
+
+EN = Words()  # English, the catalog the expected sentences are rendered from
 
 
 def test_a_rendering_is_found_in_any_string_of_a_message() -> None:
-    text = md("lifecycle.result.rotated", name="Main US", expires_on="2027-01-01")
+    text = EN.md("lifecycle.result.rotated", name="Main US", expires_on="2027-01-01")
     view = {"type": "modal", "blocks": [{"type": "section", "text": {"type": "mrkdwn", "text": "x\n" + text}}]}
     assert says(view, "lifecycle.result.rotated")
     assert says(view, "lifecycle.result.rotated", name="Main US", expires_on="2027-01-01")
@@ -18,7 +20,7 @@ def test_a_rendering_is_found_in_any_string_of_a_message() -> None:
 
 
 def test_a_different_value_or_sentence_is_not_found() -> None:
-    text = md("lifecycle.result.rotated", name="Main US", expires_on="2027-01-01")
+    text = EN.md("lifecycle.result.rotated", name="Main US", expires_on="2027-01-01")
     assert not says(text, "lifecycle.result.rotated", name="Main EU")
     assert not says(text, "lifecycle.result.reauthorized")
     assert not says(t("lifecycle.what.rotate"), "lifecycle.result.rotated")

@@ -6,9 +6,9 @@ Flows never import Slack. When something must reach people they hand a ``Notice`
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from enum import StrEnum
-from typing import Any, ClassVar, Protocol
+from typing import ClassVar, Protocol
 
 
 class Audience(StrEnum):
@@ -27,20 +27,21 @@ class Payload:
 
 @dataclass(frozen=True)
 class Notice:
-    """A message for people: who reads it and what it means (``payload``), never words or a secret.
+    """A message for people: who reads it (``audience``, and ``user_id`` for a DM) and what it means
+    (``payload``), never words or a secret. ``Notice.of(audience, payload, user_id=...)`` builds one."""
 
-    ``Notice.of(audience, payload, user_id=...)`` builds one. (``kind``/``data`` without a payload is the
-    older untyped form, being removed.)"""
-
-    kind: str
     audience: Audience
-    data: dict[str, Any] = field(default_factory=dict)
+    payload: Payload
     user_id: str | None = None
-    payload: Payload | None = None
 
     @classmethod
     def of(cls, audience: Audience, payload: Payload, user_id: str | None = None) -> Notice:
-        return cls(kind=payload.KIND, audience=audience, user_id=user_id, payload=payload)
+        return cls(audience=audience, payload=payload, user_id=user_id)
+
+    @property
+    def kind(self) -> str:
+        """The payload's kind (the ledger and logs name notices by it)."""
+        return self.payload.KIND
 
 
 @dataclass(frozen=True)

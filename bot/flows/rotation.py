@@ -34,10 +34,6 @@ from storage.models import SECRET_LIFETIME_DAYS
 log = logging.getLogger(__name__)
 
 
-# Amazon's verdict explanations and the validators' field errors: a ``Message`` (an older ``str`` is plain
-# text, which the views escape).
-Said = Message | str
-
 
 class RenewKind(StrEnum):
     rotate = "rotate"  # new LWA client secret
@@ -66,7 +62,7 @@ def exposure_note(which: str, name: str) -> Message | None:
     return None
 
 
-def validate_new_value(kind: RenewKind, raw: object) -> tuple[str | None, Said | None]:
+def validate_new_value(kind: RenewKind, raw: object) -> tuple[str | None, Message | None]:
     """(cleaned value, None) or (None, one sentence naming the field; never the value)."""
     result = validators.check_client_secret(raw) if kind is RenewKind.rotate else validators.check_refresh_token(raw)
     if result.error or not result.value:
@@ -96,8 +92,8 @@ class RenewResult:
 
     ok: bool
     headline: Message
-    cause: Said | None = None
-    next_step: Said | None = None
+    cause: Message | None = None
+    next_step: Message | None = None
     notes: tuple[Message, ...] = ()
     announce_problem: str | None = None  # the Slack error (redacted), shown escaped
     duplicate: bool = False  # the same submission is already being handled: show nothing new

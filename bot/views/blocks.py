@@ -15,7 +15,7 @@ exactly once. Catalog templates and the markup built here (mentions, channel lin
 - ``plain(text)``: a plain_text object; its whole text is escaped (Slack decodes the three entities
   there too, and a plain field then never carries live markup).
 - ``mrkdwn(text)``, ``section(text)``, ``context(...)``: mrkdwn objects and blocks. Their text is
-  trusted markup: build it with ``md()``, ``escape()`` and the helpers, never from raw input.
+  trusted markup: build it with ``Words.md()``, ``escape()`` and the helpers, never from raw input.
 """
 
 from __future__ import annotations
@@ -63,11 +63,6 @@ def escape(text: object) -> Markup:
         return text
     value = "" if text is None else str(text)
     return Markup(value.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;"))
-
-
-def md(key: str, /, **params: object) -> Markup:
-    """English ``Words(...).md``: being removed; views take the reader's ``Words``."""
-    return Words(DEFAULT_LOCALE).md(key, **params)
 
 
 def mention(user_id: object) -> Markup:

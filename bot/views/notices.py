@@ -2,7 +2,7 @@
 
 Each payload type has one renderer, registered with ``@speaks(PayloadType)`` in the views module of
 the feature that owns it; ``render(notice, words)`` looks it up. Renderers are pure functions of the
-payload and the reader's ``Words``. (``@renders("kind")`` renders the older untyped ``notice.data``.)
+payload and the reader's ``Words``.
 """
 
 from __future__ import annotations
@@ -17,10 +17,8 @@ from bot.flows.ports import Notice, Payload
 from bot.views.blocks import Words
 
 Blocks = list[dict[str, Any]]
-Renderer = Callable[[dict[str, Any]], tuple[str, Blocks]]
 Speaker = Callable[[Any, Words], tuple[str, Blocks]]
 
-_RENDERERS: dict[str, Renderer] = {}
 _SPEAKERS: dict[type[Payload], Speaker] = {}
 
 
@@ -34,39 +32,24 @@ def speaks(payload_type: type[Payload]) -> Callable[[Speaker], Speaker]:
     return decorator
 
 
-def renders(kind: str) -> Callable[[Renderer], Renderer]:
-    def decorator(fn: Renderer) -> Renderer:
-        if kind in _RENDERERS and _RENDERERS[kind] is not fn:
-            raise ValueError(f"notice kind {kind!r} already has a renderer")
-        _RENDERERS[kind] = fn
-        return fn
-
-    return decorator
-
-
-def render(notice: Notice, words: Words | None = None) -> tuple[str, Blocks]:
+def render(notice: Notice, words: Words) -> tuple[str, Blocks]:
+    """The notice in the reader's language: (fallback text, blocks)."""
     _load_feature_views()
-    if notice.payload is not None:
-        try:
-            speaker = _SPEAKERS[type(notice.payload)]
-        except KeyError:
-            raise LookupError(f"no renderer for payload {type(notice.payload).__name__}") from None
-        return speaker(notice.payload, words or Words())
     try:
-        renderer = _RENDERERS[notice.kind]
+        speaker = _SPEAKERS[type(notice.payload)]
     except KeyError:
-        raise LookupError(f"no renderer for notice kind {notice.kind!r}") from None
-    return renderer(notice.data)
+        raise LookupError(f"no renderer for payload {type(notice.payload).__name__}") from None
+    return speaker(notice.payload, words)
 
 
 def known_kinds() -> set[str]:
     _load_feature_views()
-    return set(_RENDERERS) | {t.KIND for t in _SPEAKERS}
+    return {t.KIND for t in _SPEAKERS}
 
 
 @functools.cache
 def _load_feature_views() -> None:
-    """Import every views module once, so their ``@renders`` decorators have run."""
+    """Import every views module once, so their ``@speaks`` decorators have run."""
     import bot.views as package
 
     for info in pkgutil.iter_modules(package.__path__):

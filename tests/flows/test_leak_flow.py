@@ -21,6 +21,7 @@ from bot.flows.leak_guard import (
 )
 from bot.flows.ports import Delivery, DeliveryError, Notice
 from bot.i18n import Channel, Message
+from bot.views.blocks import Words
 from bot.views.notices import render
 from storage import repo
 from storage.crypto import Crypto, generate_key
@@ -50,7 +51,7 @@ class RecordingOutbox:
     def send(self, notice: Notice) -> Delivery:
         if self.fail:
             raise DeliveryError("Slack answered not_in_channel")
-        render(notice)  # every notice must render
+        render(notice, Words())  # every notice must render
         self.sent.append(notice)
         return Delivery(channel="C0NOTIFY01", ts=f"{len(self.sent)}.000")
 

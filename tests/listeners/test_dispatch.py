@@ -1,7 +1,7 @@
 """Listeners through ``app.dispatch(BoltRequest(...))`` in this process, as bolt-python tests itself: the
 request is signed with the app's signing secret (slack_sdk's SignatureVerifier), the BoltResponse is the
 ack Slack would get, and what the listener did afterwards is what the fake Slack received over HTTP.
-Every expected sentence is rendered from the catalog (``t``/``md``), never typed here."""
+Every expected sentence is rendered from the catalog (``t``/``Words.md``), never typed here."""
 
 from __future__ import annotations
 
@@ -14,7 +14,7 @@ from slack_bolt import BoltResponse
 
 from bot.flows.checklist import STEPS
 from bot.i18n import t
-from bot.views.blocks import md
+from bot.views.blocks import Words
 from tests.fakes.fake_amazon import make_credentials
 from tests.fakes.fake_slack import Call
 from tests.fakes.slack_signing import (
@@ -26,6 +26,8 @@ from tests.fakes.slack_signing import (
     view_submission_body,
 )
 from tests.harness import COMMAND, OWNER, BotHarness, initial_values, wait_until
+
+EN = Words()  # English, the catalog the expected sentences are rendered from
 
 
 def command(edge: BotHarness, text: str, user: str = OWNER) -> BoltResponse:
@@ -77,27 +79,28 @@ def test_help_is_acked_empty_and_answered_with_every_subcommand(edge: BotHarness
     ack = command(edge, "help")
     assert (ack.status, ack.body) == (200, "")
     answer = answered(edge)
-    assert answer.params["text"] == md("onboarding.help.fallback")
+    assert answer.params["text"] == EN.md("onboarding.help.fallback")
     assert answer.params["response_type"] == "ephemeral"
     text = answer.params["blocks"][0]["text"]["text"]
-    expected = [md("onboarding.help.intro"), *(md(f"onboarding.help.command.{n}") for n in ("start", "status", "help")),
+    expected = [EN.md("onboarding.help.intro"),
+                *(EN.md(f"onboarding.help.command.{n}") for n in ("start", "status", "help")),
                 *(t(f"onboarding.help.extra.{n}") for n in ("audit", "disconnect", "language", "reauthorize",
                                                                    "rotate")),
-                md("onboarding.help.outro")]
+                EN.md("onboarding.help.outro")]
     assert text == "\n".join(expected)
 
 
 def test_an_unknown_subcommand_gets_the_help(edge: BotHarness) -> None:
     ack = command(edge, "frobnicate now")
     assert (ack.status, ack.body) == (200, "")
-    assert answered(edge).params["text"] == md("onboarding.help.fallback")
+    assert answered(edge).params["text"] == EN.md("onboarding.help.fallback")
 
 
 def test_status_without_connections_says_none_is_connected(edge: BotHarness) -> None:
     assert command(edge, "status").status == 200
     answer = answered(edge)
-    assert answer.params["text"] == md("onboarding.status.fallback", count=0)
-    assert md("onboarding.status.none") in shown(answer)
+    assert answer.params["text"] == EN.md("onboarding.status.fallback", count=0)
+    assert EN.md("onboarding.status.none") in shown(answer)
 
 
 def test_status_lists_a_stored_connection_with_its_expiry(edge: BotHarness) -> None:
@@ -105,12 +108,12 @@ def test_status_lists_a_stored_connection_with_its_expiry(edge: BotHarness) -> N
     edge.seed("Main US", created_on=created, store_name="Acme US")
     assert command(edge, "status").status == 200
     answer = answered(edge)
-    assert answer.params["text"] == md("onboarding.status.fallback", count=1)
+    assert answer.params["text"] == EN.md("onboarding.status.fallback", count=1)
     seen = shown(answer)
-    assert "*Main US*" in seen and md("onboarding.status.connected") in seen
+    assert "*Main US*" in seen and EN.md("onboarding.status.connected") in seen
     assert (created + timedelta(days=180)).isoformat() in seen
-    assert md("onboarding.status.days_left", days=160) in seen
-    assert md("onboarding.status.store", store="Acme US") in seen
+    assert EN.md("onboarding.status.days_left", days=160) in seen
+    assert EN.md("onboarding.status.store", store="Acme US") in seen
 
 
 def test_start_acks_with_its_note_and_sends_the_checklist_dm(edge: BotHarness) -> None:
@@ -118,7 +121,7 @@ def test_start_acks_with_its_note_and_sends_the_checklist_dm(edge: BotHarness) -
     assert ack.status == 200
     assert json.loads(ack.body) == {"text": t("onboarding.start.ack"), "response_type": "ephemeral"}
     dm = edge.wait_dm(lambda m: bool(m.get("blocks")))
-    assert dm["text"] == md("onboarding.checklist.fallback_choose")
+    assert dm["text"] == EN.md("onboarding.checklist.fallback_choose")
     assert dm["blocks"][0]["text"]["text"] == t("onboarding.checklist.title")
     opened = edge.slack.calls_for("conversations.open")
     assert [c.params.get("users") for c in opened] == [OWNER]
@@ -134,7 +137,7 @@ def test_choosing_a_path_and_ticking_a_step_updates_the_dm_and_is_saved(edge: Bo
                     message=dm)
     assert (chosen.status, chosen.body) == (200, "")
     total = len(STEPS["seller"])
-    progress = md("onboarding.checklist.fallback", path=md("onboarding.path.seller"), done=0, total=total)
+    progress = EN.md("onboarding.checklist.fallback", path=EN.md("onboarding.path.seller"), done=0, total=total)
     dm = edge.wait_dm(lambda m: m.get("text") == progress)
 
     step = next(b for b in dm["blocks"] if b.get("block_id") == "step_prerequisites")
@@ -142,7 +145,7 @@ def test_choosing_a_path_and_ticking_a_step_updates_the_dm_and_is_saved(edge: Bo
     ticked = action(edge, "checklist_step", block_id="step_prerequisites", action_type="checkboxes",
                     channel_id=channel, message=dm, selected_options=[option])
     assert (ticked.status, ticked.body) == (200, "")
-    one_done = md("onboarding.checklist.fallback", path=md("onboarding.path.seller"), done=1, total=total)
+    one_done = EN.md("onboarding.checklist.fallback", path=EN.md("onboarding.path.seller"), done=1, total=total)
     dm = edge.wait_dm(lambda m: m.get("text") == one_done)
     step = next(b for b in dm["blocks"] if b.get("block_id") == "step_prerequisites")
     assert step["accessory"]["initial_options"] == [option]
@@ -212,7 +215,7 @@ def test_format_errors_are_answered_in_the_ack_and_nothing_is_sent_anywhere(edge
     assert edge.slack.calls[calls_before:] == []  # no views.update, no post: the ack said it all
     assert edge.amazon.request_log() == []  # format errors never reach Amazon
     assert command(edge, "status").status == 200  # and nothing was saved
-    assert answered(edge).params["text"] == md("onboarding.status.fallback", count=0)
+    assert answered(edge).params["text"] == EN.md("onboarding.status.fallback", count=0)
 
 
 def test_a_name_already_taken_is_a_form_error_on_the_name(edge: BotHarness) -> None:

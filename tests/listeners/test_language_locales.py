@@ -13,6 +13,8 @@ from slack_sdk import WebClient
 
 from bot.app import build_outbox
 from bot.flows.ports import Audience, Notice
+from bot.i18n import Message
+from bot.jobs import JobProblem
 from bot.listeners.context import Actor
 from bot.locales import Locales
 from storage import repo
@@ -169,6 +171,9 @@ def test_locale_of_for_a_dm(fake: FakeSlack, client: WebClient, db: Database) ->
     assert locales.locale_of("U0ADMIN") == "en"
 
 
+PROBE = JobProblem(message=Message("general.job_failed"))
+
+
 def test_the_outbox_speaks_team_language_in_the_channel_and_the_readers_in_a_dm(tmp_path: Path) -> None:
     with BotHarness(tmp_path, serve=False, env={"TEAM_LANGUAGE": "zh-CN"}) as h:
         assert h.settings.team_language == "zh-CN"
@@ -176,9 +181,9 @@ def test_the_outbox_speaks_team_language_in_the_channel_and_the_readers_in_a_dm(
         h.slack.set_locale("U0ADMIN", "zh-CN")
         outbox = build_outbox(h.services, h.app.client, Locales(h.services.db, h.app.client))
         assert outbox.team_locale == "zh-CN"
-        assert outbox.words_for(Notice("probe", Audience.CHANNEL, user_id=MEMBER)).locale == "zh-CN"
-        assert outbox.words_for(Notice("probe", Audience.DM, user_id=MEMBER)).locale == "en"
-        assert outbox.words_for(Notice("probe", Audience.DM, user_id="U0ADMIN")).locale == "zh-CN"
+        assert outbox.words_for(Notice.of(Audience.CHANNEL, PROBE, user_id=MEMBER)).locale == "zh-CN"
+        assert outbox.words_for(Notice.of(Audience.DM, PROBE, user_id=MEMBER)).locale == "en"
+        assert outbox.words_for(Notice.of(Audience.DM, PROBE, user_id="U0ADMIN")).locale == "zh-CN"
     with BotHarness(tmp_path / "default", serve=False) as h:
         outbox = build_outbox(h.services, h.app.client, Locales(h.services.db, h.app.client))
-        assert outbox.words_for(Notice("probe", Audience.CHANNEL)).locale == "en"
+        assert outbox.words_for(Notice.of(Audience.CHANNEL, PROBE)).locale == "en"

@@ -43,7 +43,6 @@ from bot.views.blocks import (
     escape,
     header,
     join,
-    md,
     mention,
     plain,
     section,
@@ -52,6 +51,8 @@ from bot.views.notices import known_kinds, render
 from storage.models import Connection
 from tests.catalog import says
 from tests.views.lifecycle_samples import lifecycle_payload, sample_summary
+
+EN = Words()  # English, the catalog the expected sentences are rendered from
 
 HOSTILE = "<!channel> <https://evil.example|click> & <@U0VICTIM>"
 ESCAPED = "&lt;!channel&gt; &lt;https://evil.example|click&gt; &amp; &lt;@U0VICTIM&gt;"
@@ -135,9 +136,8 @@ def hostile_payload(kind: str, *, secret: str = "refresh_token", user_id: str = 
 def hostile_notice(kind: str, audience: Audience, data: dict[str, Any], user_id: str | None = None) -> Notice:
     payload = hostile_payload(kind, secret=data.get("secret", "refresh_token"), user_id=data["user_id"],
                               channel_id=data["channel_id"], owner=data["owner"], actor=data["actor"])
-    if payload is not None:
-        return Notice.of(audience, payload, user_id=user_id)
-    return Notice(kind, audience, data, user_id=user_id)
+    assert payload is not None, kind
+    return Notice.of(audience, payload, user_id=user_id)
 
 
 # ------------------------------------------------------------------------------------ the helpers
@@ -152,10 +152,10 @@ def test_escape_replaces_slacks_three_control_characters_once() -> None:
 
 
 def test_md_escapes_every_parameter_but_trusted_markup() -> None:
-    text = md("lifecycle.refused", name=HOSTILE, owner=mention("U0OWNER"))
+    text = EN.md("lifecycle.refused", name=HOSTILE, owner=mention("U0OWNER"))
     assert ESCAPED in text and "<@U0OWNER>" in text and HOSTILE not in text
     assert isinstance(text, Markup)
-    nested = md("lifecycle.rotate_how", steps=md("lifecycle.rotate_steps"), name=HOSTILE)
+    nested = EN.md("lifecycle.rotate_how", steps=EN.md("lifecycle.rotate_steps"), name=HOSTILE)
     assert t("lifecycle.rotate_steps") in nested and f"rotate {ESCAPED}" in nested
 
 
@@ -169,7 +169,7 @@ def test_mentions_and_channel_links_only_for_real_ids() -> None:
 
 def test_block_builders() -> None:
     assert plain(HOSTILE) == {"type": "plain_text", "text": ESCAPED, "emoji": True}
-    assert section(md("onboarding.result.connected", name=HOSTILE))["text"]["type"] == "mrkdwn"
+    assert section(EN.md("onboarding.result.connected", name=HOSTILE))["text"]["type"] == "mrkdwn"
     assert button(HOSTILE, "act", "1", "danger")["text"]["text"] == ESCAPED
     assert header(HOSTILE)["text"]["text"] == ESCAPED[:150]
     assert bold(HOSTILE) == f"*{ESCAPED}*" and join([HOSTILE, mention("U0A1")], " · ") == f"{ESCAPED} · <@U0A1>"
@@ -205,7 +205,7 @@ def test_every_notice_kind_has_a_hostile_payload() -> None:
 def test_every_notice_kind_escapes_hostile_values(kind: str, secret: str) -> None:
     data = {**NOTICE_DATA, "secret": secret}
     audience = Audience.DM if kind.endswith("_dm") else Audience.CHANNEL
-    text, blocks = render(hostile_notice(kind, audience, data, user_id="U0OWNER"))
+    text, blocks = render(hostile_notice(kind, audience, data, user_id="U0OWNER"), Words())
     everything = assert_safe({"text": text, "blocks": blocks})
     if kind not in NAMELESS_KINDS:
         assert ESCAPED in everything, kind  # the name is shown, escaped, in the text or the blocks
@@ -215,7 +215,7 @@ def test_every_notice_kind_escapes_hostile_values(kind: str, secret: str) -> Non
 def test_hostile_user_and_channel_ids_never_become_markup(kind: str) -> None:
     data = {**NOTICE_DATA, "owner": HOSTILE_ID, "actor": HOSTILE_ID, "user_id": HOSTILE_ID,
             "channel_id": "C0X><!here", "connected_by": HOSTILE_ID, "created_by": HOSTILE_ID}
-    text, blocks = render(hostile_notice(kind, Audience.CHANNEL, data))
+    text, blocks = render(hostile_notice(kind, Audience.CHANNEL, data), Words())
     assert_safe({"text": text, "blocks": blocks})
 
 
@@ -223,7 +223,7 @@ def test_exposed_alert_reads_the_lwa_client_secret_not_the_an() -> None:
     for secret in Secret:
         payload = ConnectionExposed(connection_id=3, name="Main US", secret=secret, channel_id="C0TEAM",
                                     user_id="U0MEMBER")
-        text, blocks = render(Notice.of(Audience.CHANNEL, payload))
+        text, blocks = render(Notice.of(Audience.CHANNEL, payload), Words())
         assert text == t("guard.leak.alert.headline", label=t(f"guard.leak.label.{secret}"), name="Main US")
         assert t(f"guard.leak.kind.{secret}") not in text  # the label, not "the an LWA client secret"
         assert says(blocks, "guard.leak.alert.body", what=t(f"guard.leak.kind.{secret}"), where="<#C0TEAM>",
@@ -305,7 +305,7 @@ def _builders() -> dict[str, Any]:
 
 # Public functions of bot/views that build no Slack text of their own (or are covered through another).
 NOT_BUILDERS = {
-    "blocks.*", "notices.render", "notices.renders", "notices.speaks", "notices.known_kinds",
+    "blocks.*", "notices.render", "notices.speaks", "notices.known_kinds",
     "lifecycle.renew_metadata", "lifecycle.still_exposed_blocks",  # walked through the notices
     "lifecycle.field_error",  # plain text for a form field's error (Slack shows it as typed): no markup to escape
     "connections.status_label", "connections.status_text", "checklist.step_title", "checklist.step_body",
@@ -333,7 +333,7 @@ def test_the_walk_covers_every_builder_in_bot_views() -> None:
     built = set(_builders())
     known_kinds()
     # walked by test_every_notice_kind_escapes_hostile_values
-    renderers = [*notices._RENDERERS.values(), *notices._SPEAKERS.values()]
+    renderers = list(notices._SPEAKERS.values())
     for info in pkgutil.iter_modules(views_package.__path__):
         module = importlib.import_module(f"bot.views.{info.name}")
         for fn_name, fn in inspect.getmembers(module, inspect.isfunction):

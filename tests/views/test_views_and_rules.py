@@ -107,15 +107,14 @@ def parse_view(view: dict[str, Any]) -> None:
 
 def notice(kind: str, audience: Audience = Audience.CHANNEL, user_id: str | None = None) -> Notice:
     payload = lifecycle_payload(kind, sample_summary(NAME, exposed=("refresh_token",)))
-    if payload is not None:
-        return Notice.of(audience, payload, user_id=user_id)
-    return Notice(kind, audience, FACTS, user_id=user_id)
+    assert payload is not None, kind
+    return Notice.of(audience, payload, user_id=user_id)
 
 
 @pytest.mark.parametrize("kind", NOTICE_KINDS)
 def test_every_notice_renders_valid_block_kit(kind: str) -> None:
     audience = Audience.DM if kind.endswith("_dm") else Audience.CHANNEL
-    text, blocks = render(notice(kind, audience, user_id="U0OWNER"))
+    text, blocks = render(notice(kind, audience, user_id="U0OWNER"), Words())
     assert text and escape(NAME) in text and NAME not in text + str(blocks)
     parse_blocks(blocks)
 

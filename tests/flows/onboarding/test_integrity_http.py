@@ -24,6 +24,7 @@ import pytest
 from sqlmodel import select
 
 from bot.i18n import t
+from bot.views.blocks import Words
 from storage import repo
 from storage.models import Connection, IdempotencyKey, exposed_kinds
 from tests.catalog import all_say, says
@@ -334,7 +335,7 @@ def test_every_notice_about_an_exposed_connection_says_so(kind: str) -> None:
 
     key = "onboarding.announce.still_exposed" if kind == "connection_connected" else "lifecycle.exposure.still"
     label = t("guard.leak.label.client_secret")
-    _text, blocks = render(notice(("client_secret",)))
+    _text, blocks = render(notice(("client_secret",)), Words())
     assert says(blocks, key, name="Main", what=label)
-    _text, blocks = render(notice(()))
+    _text, blocks = render(notice(()), Words())
     assert not says(blocks, key)

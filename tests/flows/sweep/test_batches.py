@@ -12,6 +12,7 @@ import sqlalchemy as sa
 
 from bot.flows.ports import Delivery, DeliveryError, Notice
 from bot.flows.sweep import HEALTH_GENERATION, STALE_CLAIM, run_sweep
+from bot.views.blocks import Words
 from bot.views.notices import render
 from storage import repo
 from storage.db import Database
@@ -58,7 +59,7 @@ class ScriptedOutbox:
             raise DeliveryError("Slack answered not_in_channel")
         if name in self.explode:
             raise RuntimeError("renderer bug")
-        render(notice)
+        render(notice, Words())
         with self._lock:
             self.sent.append(notice)
         return Delivery(channel=NOTIFY_CHANNEL, ts=f"{len(self.sent)}.000100")
