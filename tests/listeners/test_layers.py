@@ -57,3 +57,20 @@ def test_amazon_and_storage_know_nothing_of_slack() -> None:
         for p in files
     }
     assert {name: mods for name, mods in offenders.items() if mods} == {}
+
+
+def test_flows_and_amazon_return_meanings_not_words() -> None:
+    """bot/flows and bot/amazon never import the views or Slack, and never look words up in a catalog
+    (``t``/``catalog``): they return ``Message`` meanings, and only the views speak, in the reader's language."""
+    files = _modules("bot/flows", "bot/amazon", "bot/jobs")
+    assert files
+    offenders: dict[str, list[str]] = {}
+    for p in files:
+        tree = ast.parse(p.read_text(encoding="utf-8"))
+        bad = sorted(m for m in imported_modules(p) if m.startswith("bot.views") or m.split(".")[0] in SLACK_LIBRARIES)
+        for node in ast.walk(tree):
+            if isinstance(node, ast.ImportFrom) and node.module == "bot.i18n":
+                bad += [f"bot.i18n.{a.name}" for a in node.names if a.name in ("t", "catalog")]
+        if bad:
+            offenders[str(p.relative_to(ROOT))] = bad
+    assert offenders == {}
