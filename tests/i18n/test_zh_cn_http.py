@@ -1,0 +1,238 @@
+"""Issue 13 over real HTTP: a person whose Slack speaks Simplified Chinese (the fake Slack's ``users.info``
+reports ``zh-CN``) goes through the whole seller flow and the whole vendor flow, and every text the bot
+sends that person is Chinese, identifiers aside (:func:`english_leaks`). Bad input and a failed
+verification are explained in Chinese; ``TEAM_LANGUAGE`` chooses the channel's language, independent of
+the person who triggered the post.
+
+What "sent to that person" means: every ``chat.postMessage``/``chat.update`` in their DM, every
+``chat.postEphemeral`` to them, every ``views.open``/``views.update``/``views.push``/``views.publish``
+made for them, every ``response_url`` post answering their commands, and the bot's own HTTP answers (the
+slash command's ack, a view submission's ``response_action``)."""
+
+from __future__ import annotations
+
+import json
+import re
+import secrets
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+
+from bot.flows.checklist import STEPS
+from bot.i18n import t
+from tests.catalog import says
+from tests.fakes.fake_amazon import make_credentials
+from tests.fakes.fake_slack import Call
+from tests.harness import NOTIFY_CHANNEL, BotHarness, wait_until
+
+ZH = "zh-CN"
+CJK = re.compile(r"[\u3000-\u303f\u3400-\u4dbf\u4e00-\u9fff\uff00-\uffef]")
+LETTERS = re.compile(r"[A-Za-z]")
+
+# Identifiers that stay as they are in every language (issue 13), and Slack markup that is not words.
+IDENTIFIERS = [
+    r"<[@#!][^>]*>",  # user, channel and special mentions
+    r"<(?:https?|mailto):[^>]*>",  # links (with or without a label)
+    r"https?://\S+",
+    r"`[^`]*`",  # code spans
+    r":[a-z0-9_+\-]+:",  # emoji codes
+    r"Atz[ra]\|\S*", r"amzn1\.\S*",
+    r"\bSeller ID\b", r"\bLWA\b", r"\bSP-API\b", r"\bLogin with Amazon\b", r"\bAmazon\b", r"\bSlack\b",
+    r"/connect-amazon(?: [a-z\-]+)?",
+    r"\b[A-Z0-9]{10,14}\b",  # marketplace ids, Seller IDs
+    r"\b(?:NA|EU|FE|US|CA|MX|BR|UK|GB|DE|FR|IT|ES|NL|SE|PL|BE|TR|EG|SA|AE|IN|JP|AU|SG|IE|ZA)\b",  # codes
+    r"\b(?:zh-CN|en|auto)\b",  # the language command's choices
+    r"\d[\d\-:./]*",  # numbers, dates, times
+]
+
+
+def english_leaks(texts: list[str], typed: tuple[str, ...] = ()) -> list[str]:
+    """The texts that, once identifiers, markup and what the test typed (``typed``: connection and store
+    names) are taken out, still have Latin letters and no Chinese character."""
+    leaks = []
+    for text in texts:
+        rest = text
+        for name in sorted(typed, key=len, reverse=True):
+            rest = rest.replace(name, " ")
+        for regex in IDENTIFIERS:
+            rest = re.sub(regex, " ", rest)
+        if LETTERS.search(rest) and not CJK.search(rest):
+            leaks.append(text)
+    return leaks
+
+
+def text_elements(value: Any) -> Iterator[str]:
+    """Every text a person can read in a message, view or call parameters: the ``text`` of every text
+    object (sections, fields, context, headers, buttons, options, labels, placeholders, modal titles,
+    submit/close) and a message's fallback ``text``. Values, ids and metadata are not read."""
+    if isinstance(value, dict):
+        for key, item in value.items():
+            if key in ("private_metadata", "external_id", "callback_id", "block_id", "action_id", "value",
+                       "url", "image_url", "_path", "channel", "user", "ts", "thread_ts", "hash", "id",
+                       "initial_value", "initial_date", "trigger_id", "view_id", "user_id"):
+                continue
+            if key in ("text", "alt_text") and isinstance(item, str):
+                yield item
+            elif key in ("blocks", "view") and isinstance(item, str):  # form-encoded JSON
+                yield from text_elements(json.loads(item))
+            else:
+                yield from text_elements(item)
+    elif isinstance(value, list):
+        for item in value:
+            yield from text_elements(item)
+
+
+class Reader:
+    """What the bot sent one person, collected from the fake Slack's records and the bot's answers."""
+
+    def __init__(self, h: BotHarness, user: str) -> None:
+        self.h, self.user = h, user
+        self.answers: list[Any] = []  # the bot's own HTTP answers (acks, response_action views)
+        self.view_ids: set[str] = set()
+        self.hooks: set[str] = set()
+
+    def keep(self, response: httpx.Response) -> httpx.Response:
+        assert response.status_code == 200, response.text
+        if response.content:
+            try:
+                self.answers.append(response.json())
+            except ValueError:
+                self.answers.append({"text": response.text})
+        return response
+
+    def calls(self) -> list[Call]:
+        dm = self.h.dm_channel(self.user)
+        mine = []
+        for c in self.h.slack.calls:
+            if not c.response.get("ok"):
+                continue
+            p = c.params
+            if c.method in ("chat.postMessage", "chat.update") and p.get("channel") == dm:
+                mine.append(c)
+            elif c.method == "chat.postEphemeral" and p.get("user") == self.user:
+                mine.append(c)
+            elif c.method == "views.publish" and p.get("user_id") == self.user:
+                mine.append(c)
+            elif c.method in ("views.open", "views.push"):
+                if self._trigger_user(p.get("trigger_id")) == self.user:
+                    mine.append(c)
+                    self.view_ids.add(c.response["view"]["id"])
+            elif c.method == "views.update" and (p.get("view_id") in self.view_ids):
+                mine.append(c)
+            elif c.method == "response_url" and p.get("_path") in self.hooks:
+                mine.append(c)
+        return mine
+
+    def _trigger_user(self, trigger_id: Any) -> str | None:
+        trigger = self.h.slack._triggers.get(str(trigger_id))
+        return trigger.user_id if trigger is not None else None
+
+    def command(self, text: str = "") -> httpx.Response:
+        name = secrets.token_hex(6)
+        self.hooks.add(f"/hooks/commands/T0FAKETEAM/{name}")
+        from tests.fakes.slack_signing import slash_command_body
+
+        body = slash_command_body("/connect-amazon", text, self.user, channel_id="C0TEAM",
+                                  trigger_id=self.h.slack.new_trigger_id(user_id=self.user),
+                                  response_url=self.h.slack.response_url(name))
+        return self.keep(self.h.post(body, "application/x-www-form-urlencoded"))
+
+    def answer(self, before: int) -> Call:
+        """The first response_url answer to this person after ``before`` such calls."""
+        return wait_until(lambda: [c for c in self.h.slack.calls_for("response_url")[before:]
+                                   if c.params.get("_path") in self.hooks], 10, "no answer")[0]
+
+    def texts(self) -> list[str]:
+        out: list[str] = []
+        for call in self.calls():
+            out.extend(text_elements(call.params))
+        for answer in self.answers:
+            out.extend(text_elements(answer))
+        for view_id in self.view_ids:  # views as they stand (a response_action update lands here)
+            out.extend(text_elements(self.h.view(view_id)))
+        return [text for text in out if text.strip()]
+
+    def assert_chinese(self, *typed: str) -> None:
+        texts = self.texts()
+        assert len(texts) > 20, texts  # the scan sees real traffic
+        leaks = english_leaks(texts, typed)
+        assert not leaks, "English sent to a zh-CN reader:\n" + "\n---\n".join(leaks)
+
+
+@pytest.fixture(scope="module")
+def bot(tmp_path_factory: pytest.TempPathFactory) -> Iterator[BotHarness]:
+    with BotHarness(tmp_path_factory.mktemp("zh")) as harness:
+        yield harness
+
+
+def new_user(h: BotHarness, locale: str = ZH) -> str:
+    user_id = "U" + secrets.token_hex(4).upper()
+    h.slack.add_user(user_id, f"member{user_id.lower()}")
+    h.slack.channels["C0TEAM"].members.add(user_id)
+    h.slack.channels[NOTIFY_CHANNEL].members.add(user_id)
+    h.slack.set_locale(user_id, locale)
+    return user_id
+
+
+def final(h: BotHarness, view_id: str) -> dict[str, Any]:
+    checking = t("onboarding.verifying.text", ZH)[:20]
+    return h.wait_view(view_id, lambda v: v.get("callback_id") == "connect_result"
+                       and checking not in json.dumps(v, ensure_ascii=False), 20)
+
+
+def walk_flow(h: BotHarness, me: Reader, path: str, creds: Any, name: str) -> dict[str, Any]:
+    """/connect-amazon, the checklist (every step ticked), the form (a bad submission first), the
+    result, status, help and the App Home; returns the result view."""
+    user = me.user
+    ack = me.command("")
+    assert ack.json()["text"] == t("onboarding.start.ack", ZH)
+    dm = h.wait_dm(user=user)
+    assert says(dm, "onboarding.checklist.path_seller", locale=ZH)
+    me.keep(h.click(f"checklist_path_{path}", user))
+    first_step = STEPS[path][0]
+    h.wait_dm(lambda m: any(b.get("block_id") == f"step_{first_step}" for b in m.get("blocks", [])), user=user)
+    for step in STEPS[path]:
+        me.keep(h.tick(step, user=user))
+        h.wait_dm(lambda m, s=step: next(b for b in m["blocks"] if b.get("block_id") == f"step_{s}")
+                  ["accessory"].get("initial_options"), user=user)
+    dm = h.last_dm(user)
+    for step in STEPS[path]:
+        assert says(dm, f"onboarding.step.{path}.{step}.title", locale=ZH), step
+    view = h.open_credentials(user)
+    bad = me.keep(h.submit(view, h.form_values(creds, name, selling_partner_id="not an id!"), user))
+    assert bad.json()["response_action"] == "errors"
+    ok = me.keep(h.submit(view, h.form_values(creds, name), user))
+    assert ok.json()["response_action"] == "update"
+    result = final(h, view["id"])
+    assert says(result, "onboarding.result.connected", ZH), json.dumps(result, ensure_ascii=False)[:2000]
+    for sub in ("status", "help", "what"):
+        before = len(h.slack.calls_for("response_url"))
+        me.command(sub)
+        me.answer(before)
+    before = len(h.slack.calls_for("views.publish"))
+    me.keep(h.open_home(user))
+    h.wait_for_slack("views.publish", lambda c: c.params.get("user_id") == user)
+    wait_until(lambda: len(h.slack.calls_for("views.publish")) > before or None, 10, "no home")
+    return result
+
+
+def test_a_chinese_seller_reads_only_chinese_from_start_to_finish(bot: BotHarness) -> None:
+    h = bot
+    user = new_user(h)
+    me = Reader(h, user)
+    creds = h.amazon.register(make_credentials(), store_name="Acme US")
+    walk_flow(h, me, "seller", creds, "US Main Store")
+    me.assert_chinese("US Main Store", "Acme US")
+
+
+def test_a_chinese_vendor_reads_only_chinese_from_start_to_finish(bot: BotHarness) -> None:
+    h = bot
+    user = new_user(h)
+    me = Reader(h, user)
+    creds = h.amazon.register(make_credentials(account_type="vendor", marketplace_id="A1PA6795UKMFR9"),
+                              store_name="Acme DE Vendor")
+    walk_flow(h, me, "vendor", creds, "DE Vendor")
+    me.assert_chinese("DE Vendor", "Acme DE Vendor")
