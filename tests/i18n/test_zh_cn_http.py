@@ -236,3 +236,123 @@ def test_a_chinese_vendor_reads_only_chinese_from_start_to_finish(bot: BotHarnes
                               store_name="Acme DE Vendor")
     walk_flow(h, me, "vendor", creds, "DE Vendor")
     me.assert_chinese("DE Vendor", "Acme DE Vendor")
+
+
+def test_the_leak_check_would_see_english() -> None:
+    """The helper above is not blind: a sentence in English is a leak, an identifier or a Chinese sentence
+    with Amazon's own screen names in it is not."""
+    assert english_leaks(["Connect your store", "连接 *US Main* ", "Seller ID", "<@U0ABC> 12", "`amzn1.x`",
+                          "Apps and Services（应用和内容）", ":x: *US Main*"], ("US Main",)) == ["Connect your store"]
+    assert list(text_elements({"text": "a", "blocks": [{"type": "section", "text": {"type": "mrkdwn", "text": "b"},
+                                                        "block_id": "c", "accessory": {"type": "button", "value": "d",
+                                                        "text": {"type": "plain_text", "text": "e"}}}]})) == \
+        ["a", "b", "e"]
+
+
+# ------------------------------------------------------------------ bad input, failed verification
+
+ZH_FORMAT_CASES: dict[str, tuple[str, str, dict[str, str]]] = {  # field: (value, catalog key, known)
+    "selling_partner_id": ("not an id!", "amazon.error.inner_space", {"label": t("amazon.field.seller_id.label", ZH)}),
+    "client_id": ("amzn1.sp.solution.12345678-1234-1234-1234-123456789012", "amazon.error.mixup",
+                  {"label": t("amazon.field.client_id.label", ZH)}),
+    "client_secret": ("CLIENT_ID", "amazon.error.mixup_belongs",  # a client ID pasted into the secret field
+                      {"label": t("amazon.field.client_secret.label", ZH),
+                       "target": t("amazon.field.client_id.label", ZH)}),
+    "refresh_token": ("Atza|" + "x" * 300, "amazon.error.mixup", {"label": t("amazon.field.refresh_token.label", ZH)}),
+    "connection_name": ("", "amazon.error.connection_name.empty", {}),
+    "secret_created_on": ("2999-01-01", "onboarding.form.date_future", {}),
+}
+
+
+@pytest.mark.parametrize("field", sorted(ZH_FORMAT_CASES))
+def test_bad_input_and_mixups_are_explained_in_chinese(bot: BotHarness, field: str) -> None:
+    h = bot
+    user = new_user(h)
+    creds = make_credentials()  # never registered: Amazon is not asked
+    bad, key, known = ZH_FORMAT_CASES[field]
+    bad = creds.client_id if bad == "CLIENT_ID" else bad
+    Reader(h, user).command("")
+    h.wait_dm(user=user)
+    view = h.open_credentials(user)
+    answer = h.submit(view, h.form_values(creds, "Shop", **{field: bad}), user).json()
+    assert answer["response_action"] == "errors" and list(answer["errors"]) == [field]
+    error = answer["errors"][field]
+    assert says(error, key, ZH, **known), error
+    assert CJK.search(error) and not english_leaks([error])
+
+
+def refuse(h: BotHarness, kind: str) -> Any:
+    creds = make_credentials()
+    h.amazon.register(creds)
+    if kind == "invalid_grant":
+        h.amazon.revoke_refresh_token(creds.refresh_token)
+    elif kind == "missing_role":
+        h.amazon.set_roles(creds.refresh_token, [])
+    elif kind == "secret_expired":
+        h.amazon.expire_secret(creds.client_id)
+    elif kind == "invalid_client":
+        return make_credentials(client_id=creds.client_id, refresh_token=creds.refresh_token,
+                                selling_partner_id=creds.selling_partner_id)  # the wrong secret
+    elif kind == "amazon_unavailable":
+        h.amazon.fail_next(5, 503)
+    return creds
+
+
+@pytest.mark.parametrize("kind", ["invalid_client", "invalid_grant", "missing_role", "secret_expired",
+                                  "amazon_unavailable"])
+def test_a_failed_verification_is_explained_in_chinese_with_its_next_step(bot: BotHarness, kind: str) -> None:
+    h = bot
+    user = new_user(h)
+    me = Reader(h, user)
+    creds = refuse(h, kind)
+    me.command("")
+    h.wait_dm(user=user)
+    view = h.open_credentials(user)
+    me.keep(h.submit(view, h.form_values(creds, f"Refused {kind}"), user))
+    result = final(h, view["id"])
+    if kind == "amazon_unavailable":
+        assert says(result, "onboarding.result.unfinished", ZH) and not says(result, "onboarding.result.failed", ZH)
+    else:
+        assert says(result, "onboarding.result.failed", ZH)
+    assert says(result, f"amazon.verdict.{kind}.cause", ZH), json.dumps(result, ensure_ascii=False)[:3000]
+    assert says(result, f"amazon.verdict.{kind}.next", ZH)
+    # "Try again" reopens the form, still in Chinese
+    me.keep(h.click("retry_credentials", user, view=result))
+    h.wait_view(view["id"], lambda v: v.get("callback_id") == "connect_credentials")
+    me.assert_chinese(f"Refused {kind}")
+
+
+# ------------------------------------------------------------------ TEAM_LANGUAGE: the channel's language
+
+
+def connect_once(h: BotHarness, user: str, name: str) -> tuple[Reader, dict[str, Any]]:
+    me = Reader(h, user)
+    creds = h.amazon.register(make_credentials(), store_name="Team Store")
+    me.command("")
+    h.wait_dm(user=user)
+    view = h.open_credentials(user)
+    me.keep(h.submit(view, h.form_values(creds, name), user))
+    final(h, view["id"])
+    post = h.wait_for_slack("chat.postMessage", lambda c: c.params.get("channel") == NOTIFY_CHANNEL
+                            and name in json.dumps(c.params, ensure_ascii=False))
+    return me, post.params
+
+
+def test_team_language_zh_makes_the_channel_chinese_while_an_english_dm_stays_english(tmp_path: Path) -> None:
+    with BotHarness(tmp_path, env={"TEAM_LANGUAGE": ZH}) as h:
+        user = new_user(h, "en-US")
+        me, post = connect_once(h, user, "Team Main")
+        assert says(post, "onboarding.announce.connected", ZH, name="Team Main", user=f"<@{user}>")
+        assert not english_leaks(list(text_elements(post)), ("Team Main", "Team Store"))
+        assert says(h.last_dm(user), "onboarding.checklist.path_seller")  # the DM: English
+        texts = me.texts()
+        assert texts and not any(CJK.search(text) for text in texts), [x for x in texts if CJK.search(x)]
+
+
+def test_team_language_en_keeps_the_channel_english_while_a_chinese_dm_is_chinese(tmp_path: Path) -> None:
+    with BotHarness(tmp_path, env={"TEAM_LANGUAGE": "en"}) as h:
+        user = new_user(h, ZH)
+        me, post = connect_once(h, user, "Team Main")
+        assert says(post, "onboarding.announce.connected", name="Team Main", user=f"<@{user}>")
+        assert not any(CJK.search(text) for text in text_elements(post))
+        me.assert_chinese("Team Main", "Team Store")
