@@ -14,6 +14,7 @@ from __future__ import annotations
 import json
 import re
 import secrets
+import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -356,3 +357,82 @@ def test_team_language_en_keeps_the_channel_english_while_a_chinese_dm_is_chines
         assert says(post, "onboarding.announce.connected", name="Team Main", user=f"<@{user}>")
         assert not any(CJK.search(text) for text in text_elements(post))
         me.assert_chinese("Team Main", "Team Store")
+
+
+# ------------------------------------------------------------------ after connecting: the lifecycle, in Chinese
+
+
+def test_a_chinese_owner_rotates_reauthorizes_audits_and_disconnects_in_chinese(bot: BotHarness) -> None:
+    """Everything after the connection for a zh-CN owner: rotate (a malformed secret first), re-authorize,
+    status, audit, disconnect (the question, the confirmation), the leak guard's private warning and the
+    checklist nudge DM."""
+    from datetime import UTC, datetime, timedelta
+
+    from tests.fakes.slack_signing import event_callback_body
+
+    h = bot
+    user = new_user(h)
+    me = Reader(h, user)
+    name = f"Life {user[-4:]}"
+    created = datetime.now(UTC).date() - timedelta(days=170)
+    cid, creds = h.seed(name, created_on=created, owner=user, now=datetime.now(UTC), store_name="Life Store")
+
+    rotated = "amzn1.oa2-cs.v1." + secrets.token_hex(32)
+    h.amazon.rotate_secret(creds.client_id, rotated)
+    before = len(h.slack.calls_for("views.open"))
+    me.command(f"rotate {name}")
+    call = wait_until(lambda: h.slack.calls_for("views.open")[before:], 10, "no rotate modal")[0]
+    modal = h.view(call.response["view"]["id"])
+    me.view_ids.add(modal["id"])
+    bad = me.keep(h.submit(modal, {"client_secret": "not-a-secret"}, user))
+    assert bad.json()["response_action"] == "errors"
+    assert all(CJK.search(text) for text in bad.json()["errors"].values()), bad.json()
+    me.keep(h.submit(modal, {"client_secret": rotated}, user))
+    h.wait_view(modal["id"], lambda v: says(v, "lifecycle.result.rotated", ZH))
+
+    fresh = "Atzr|IwEB" + secrets.token_urlsafe(240)
+    h.amazon.reauthorize(creds.refresh_token, fresh)
+    before = len(h.slack.calls_for("views.open"))
+    me.command(f"reauthorize {name}")
+    call = wait_until(lambda: h.slack.calls_for("views.open")[before:], 10, "no reauthorize modal")[0]
+    modal = h.view(call.response["view"]["id"])
+    me.keep(h.submit(modal, {"refresh_token": fresh}, user))
+    h.wait_view(modal["id"], lambda v: says(v, "lifecycle.result.reauthorized", ZH))
+
+    for sub in ("status", "audit", f"audit {name}", "rotate", "disconnect No Such Store"):
+        before = len(h.slack.calls_for("response_url"))
+        me.command(sub)
+        me.answer(before)
+
+    before = len(h.slack.calls_for("response_url"))
+    me.command(f"disconnect {name}")
+    question = me.answer(before)
+    button = next(e for b in question.params["blocks"] if b["type"] == "actions" for e in b["elements"]
+                  if e["action_id"] == "disconnect_confirm")
+    hook = secrets.token_hex(6)
+    me.hooks.add(f"/hooks/commands/T0FAKETEAM/{hook}")
+    before = len(h.slack.calls_for("response_url"))
+    me.keep(h.action("disconnect_confirm", user, value=button["value"], block_id="lifecycle_disconnect",
+                     channel_id="C0TEAM", response_url=h.slack.response_url(hook)))
+    done = me.answer(before)
+    assert says(done.params, "lifecycle.disconnect.done", ZH), done.params
+
+    # the leak guard's private warning (an unknown secret pasted in a channel)
+    ts = f"{time.time():.6f}"
+    leaked = make_credentials()
+    event = {"type": "message", "channel": "C0TEAM", "user": user, "text": f"密钥 {leaked.client_secret}", "ts": ts,
+             "event_ts": ts, "channel_type": "channel", "team": "T0FAKETEAM"}
+    me.keep(h.post(event_callback_body(event, "Ev" + secrets.token_hex(5).upper()), "application/json"))
+    h.wait_for_slack("chat.postEphemeral", lambda c: c.params.get("user") == user)
+
+    # the checklist nudge, three business days after a ticked profile step
+    me.command("")
+    h.wait_dm(user=user)
+    me.keep(h.click("checklist_path_seller", user))
+    h.wait_dm(lambda m: "step_profile_submitted" in json.dumps(m), user=user)
+    me.keep(h.tick("profile_submitted", user=user))
+    h.wait_dm(lambda m: says(m, "onboarding.checklist.nudge_scheduled", ZH), user=user)
+    posts = len(h.dm_post_calls())
+    h.sweep_here(datetime.now(UTC) + timedelta(days=6))
+    wait_until(lambda: len(h.dm_post_calls()) > posts or None, 10, "no nudge")
+    me.assert_chinese(name, "Life Store")
