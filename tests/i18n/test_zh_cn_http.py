@@ -436,3 +436,49 @@ def test_a_chinese_owner_rotates_reauthorizes_audits_and_disconnects_in_chinese(
     h.sweep_here(datetime.now(UTC) + timedelta(days=6))
     wait_until(lambda: len(h.dm_post_calls()) > posts or None, 10, "no nudge")
     me.assert_chinese(name, "Life Store")
+
+
+# ------------------------------------------------------------------ the worker process speaks the same languages
+
+
+def test_a_worker_process_posts_in_team_language_and_dms_in_the_readers_language(tmp_path: Path) -> None:
+    """``python -m bot worker`` runs the sweep job (WORKERS defaults to 1, so this is how sweeps usually
+    run): its channel reminder follows TEAM_LANGUAGE and its checklist nudge the reader's Slack locale.
+    (It used to post every notice in English.)"""
+    import subprocess
+    import sys
+    from datetime import UTC, datetime, timedelta
+
+    from bot.flows import checklist as cl
+    from bot.jobs import JobKind
+    from storage import repo
+
+    with BotHarness(tmp_path, env={"TEAM_LANGUAGE": ZH}) as h:
+        zh_user, en_user = new_user(h, ZH), new_user(h, "en-US")
+        today = h.services.clock().date()
+        h.seed("Worker Store", created_on=today - timedelta(days=170))  # an expiry reminder is due
+        long_ago = datetime.now(UTC) - timedelta(days=10)
+        with h.db_session() as s:
+            for user in (zh_user, en_user):
+                cl.choose_path(s, "T0FAKETEAM", user, "seller", long_ago)
+                cl.set_step(s, "T0FAKETEAM", user, "profile_submitted", True, long_ago)
+        with h.services.db.session(write=True) as s:
+            repo.enqueue(s, JobKind.SWEEP, {}, now=h.services.clock(), dedupe_key="sweep:zh")
+            s.commit()
+        worker = subprocess.Popen([sys.executable, "-m", "bot", "worker"], env=h.subprocess_env(), cwd=h.tmp_path,
+                                  stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+        try:
+            post = h.slack.wait_for("chat.postMessage", lambda c: "Worker Store" in c.raw_body
+                                    and c.params.get("channel") == NOTIFY_CHANNEL, timeout=60)
+            nudges = {user: h.slack.wait_for("chat.postMessage", lambda c, u=user: c.params.get("channel")
+                                             == h.dm_channel(u), timeout=60) for user in (zh_user, en_user)}
+        finally:
+            worker.terminate()
+            worker.communicate(timeout=30)
+        channel_texts = list(text_elements(post.params))
+        assert any(CJK.search(text) for text in channel_texts)
+        assert english_leaks(channel_texts, ("Worker Store", "Example Store")) == []
+        zh_texts = list(text_elements(nudges[zh_user].params))
+        assert says(nudges[zh_user].params, "onboarding.nudge.text", ZH) or any(CJK.search(x) for x in zh_texts)
+        assert zh_texts and english_leaks(zh_texts) == []
+        assert not any(CJK.search(text) for text in text_elements(nudges[en_user].params))
