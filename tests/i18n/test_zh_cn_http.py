@@ -156,9 +156,9 @@ class Reader:
             out.extend(text_elements(self.h.view(view_id)))
         return [text for text in out if text.strip()]
 
-    def assert_chinese(self, *typed: str) -> None:
+    def assert_chinese(self, *typed: str, minimum: int = 20) -> None:
         texts = self.texts()
-        assert len(texts) > 20, texts  # the scan sees real traffic
+        assert len(texts) >= minimum, texts  # the scan sees real traffic
         leaks = english_leaks(texts, typed)
         assert not leaks, "English sent to a zh-CN reader:\n" + "\n---\n".join(leaks)
 
@@ -482,3 +482,30 @@ def test_a_worker_process_posts_in_team_language_and_dms_in_the_readers_language
         assert says(nudges[zh_user].params, "onboarding.nudge.text", ZH) or any(CJK.search(x) for x in zh_texts)
         assert zh_texts and english_leaks(zh_texts) == []
         assert not any(CJK.search(text) for text in text_elements(nudges[en_user].params))
+
+
+def test_health_alerts_and_reminders_dm_a_chinese_owner_in_chinese(tmp_path: Path) -> None:
+    """A real ``python -m bot sweep``: a revoked token and a secret near its expiry. The owner's DMs are
+    Chinese, their buttons open Chinese modals; the channel keeps TEAM_LANGUAGE (en)."""
+    from datetime import UTC, datetime, timedelta
+
+    with BotHarness(tmp_path) as h:
+        user = new_user(h, ZH)
+        me = Reader(h, user)
+        now = datetime.now(UTC)
+        cid, creds = h.seed("Health Store", created_on=now.date() - timedelta(days=175), owner=user,
+                            now=now - timedelta(days=2), store_name="Health Amazon Store")
+        h.amazon.revoke_refresh_token(creds.refresh_token)
+        h.sweep(now)
+        dms = wait_until(lambda: [c for c in h.dm_post_calls() if c.get("channel") == h.dm_channel(user)] or None,
+                         20, "no DM to the owner")
+        channel = h.channel_post_calls()
+        assert channel and not any(CJK.search(x) for p in channel for x in text_elements(p))
+        assert all(any(CJK.search(x) for x in text_elements(d)) for d in dms)
+        message = next(m for m in reversed(h.dm_messages(user)) if "reauthorize_now" in json.dumps(m)
+                       or "rotate_now" in json.dumps(m))
+        action = "reauthorize_now" if "reauthorize_now" in json.dumps(message) else "rotate_now"
+        before = len(h.slack.calls_for("views.open"))
+        me.keep(h.click(action, user, message=message))
+        wait_until(lambda: h.slack.calls_for("views.open")[before:], 10, "no modal")
+        me.assert_chinese("Health Store", "Health Amazon Store", minimum=10)
