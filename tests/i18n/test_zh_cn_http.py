@@ -509,3 +509,38 @@ def test_health_alerts_and_reminders_dm_a_chinese_owner_in_chinese(tmp_path: Pat
         me.keep(h.click(action, user, message=message))
         wait_until(lambda: h.slack.calls_for("views.open")[before:], 10, "no modal")
         me.assert_chinese("Health Store", "Health Amazon Store", minimum=10)
+
+
+# ------------------------------------------------------------------ refusals and errors
+
+
+def test_refusals_and_a_failed_listener_are_explained_in_chinese(tmp_path: Path) -> None:
+    """Someone who may not connect (CONNECT_ALLOWED=admins), a stranger acting on another's connection, an
+    unknown connection name and a listener that raised: each answer is Chinese."""
+    from datetime import UTC, datetime, timedelta
+
+    from slack_bolt import Ack
+
+    with BotHarness(tmp_path, env={"CONNECT_ALLOWED": "admins"}) as h:
+        owner, stranger = new_user(h, "en-US"), new_user(h, ZH)
+        h.seed("Not Yours", created_on=datetime.now(UTC).date() - timedelta(days=10), owner=owner)
+        me = Reader(h, stranger)
+        for sub, key in (("", "onboarding.start.refused"), ("rotate Not Yours", None),
+                         ("disconnect Not Yours", None), ("reauthorize Nope", None), ("audit", None)):
+            before = len(h.slack.calls_for("response_url"))
+            me.command(sub)
+            answer = me.answer(before)
+            if key:
+                assert says(answer.params, key, ZH), answer.params
+
+        @h.app.action("explode")
+        def explode(ack: Ack) -> None:
+            raise RuntimeError("boom")
+
+        hook = secrets.token_hex(6)
+        me.hooks.add(f"/hooks/commands/T0FAKETEAM/{hook}")
+        before = len(h.slack.calls_for("response_url"))
+        h.action("explode", stranger, channel_id="C0TEAM", response_url=h.slack.response_url(hook))
+        failed = me.answer(before)
+        assert failed.params["text"] == t("general.listener_failed", ZH)
+        me.assert_chinese("Not Yours", "Nope", minimum=5)
