@@ -32,6 +32,9 @@ from tests.harness import NOTIFY_CHANNEL, BotHarness, wait_until
 ZH = "zh-CN"
 CJK = re.compile(r"[\u3000-\u303f\u3400-\u4dbf\u4e00-\u9fff\uff00-\uffef]")
 LETTERS = re.compile(r"[A-Za-z]")
+# Eight English words in a row are a sentence, even beside Chinese (the longest of Amazon's own screen names
+# quoted in the catalog, "Product Listing or Selling Partner Insights", has six).
+ENGLISH_SENTENCE = re.compile(r"[A-Za-z'’]+(?:[ ,]+[A-Za-z'’]+){7,}")
 
 # Identifiers that stay as they are in every language (issue 13), and Slack markup that is not words.
 IDENTIFIERS = [
@@ -60,7 +63,7 @@ def english_leaks(texts: list[str], typed: tuple[str, ...] = ()) -> list[str]:
             rest = rest.replace(name, " ")
         for regex in IDENTIFIERS:
             rest = re.sub(regex, " ", rest)
-        if LETTERS.search(rest) and not CJK.search(rest):
+        if LETTERS.search(rest) and not CJK.search(rest) or ENGLISH_SENTENCE.search(rest):
             leaks.append(text)
     return leaks
 
@@ -244,6 +247,8 @@ def test_the_leak_check_would_see_english() -> None:
     with Amazon's own screen names in it is not."""
     assert english_leaks(["Connect your store", "连接 *US Main* ", "Seller ID", "<@U0ABC> 12", "`amzn1.x`",
                           "Apps and Services（应用和内容）", ":x: *US Main*"], ("US Main",)) == ["Connect your store"]
+    glued = "已连接。Amazon did not accept these credentials, try again later"
+    assert english_leaks([glued]) == [glued]
     assert list(text_elements({"text": "a", "blocks": [{"type": "section", "text": {"type": "mrkdwn", "text": "b"},
                                                         "block_id": "c", "accessory": {"type": "button", "value": "d",
                                                         "text": {"type": "plain_text", "text": "e"}}}]})) == \
