@@ -32,18 +32,19 @@ def _texts(value: Any) -> Iterator[str]:
 
 
 @cache
-def _pieces(key: str) -> tuple[tuple[str, ...], tuple[str, ...], tuple[str, ...]]:
+def _pieces(key: str, locale: str = "en") -> tuple[tuple[str, ...], tuple[str, ...], tuple[str, ...]]:
     """The template's literal runs, and the placeholder names (and their ``!r``/``:spec``) between them."""
-    template = catalog()[key]  # a KeyError here is a test naming a key the catalog does not have
+    template = catalog(locale)[key]  # a KeyError here is a test naming a key the catalog does not have
     found = _PLACEHOLDER.findall(template)
     names, formats = tuple(n for n, _f in found), tuple(f for _n, f in found)
     return tuple(_PLACEHOLDER.split(template)[::3]), names, formats
 
 
-def pattern(key: str, **known: object) -> re.Pattern[str]:
-    """A regex matching any rendering of ``key`` (placeholders in ``known`` fixed to their value). Around a
-    placeholder left open, blanks are optional: it may be empty and the view may have trimmed them."""
-    literals, names, formats = _pieces(key)
+def pattern(key: str, locale: str = "en", **known: object) -> re.Pattern[str]:
+    """A regex matching any rendering of ``key`` in ``locale`` (placeholders in ``known`` fixed to their
+    value). Around a placeholder left open, blanks are optional: it may be empty and the view may have
+    trimmed them."""
+    literals, names, formats = _pieces(key, locale)
     unknown = set(known) - set(names)
     if unknown:
         raise KeyError(f"{key} has no placeholder {sorted(unknown)}")
@@ -67,12 +68,13 @@ def pattern(key: str, **known: object) -> re.Pattern[str]:
     return re.compile("".join(parts), re.S)
 
 
-def says(message: Any, key: str, **known: object) -> bool:
-    """True when some text in ``message`` contains catalog sentence ``key`` (see the module docstring)."""
-    regex = pattern(key, **known)
+def says(message: Any, key: str, locale: str = "en", **known: object) -> bool:
+    """True when some text in ``message`` contains catalog sentence ``key`` in ``locale`` (see the module
+    docstring)."""
+    regex = pattern(key, locale, **known)
     return any(regex.search(text) for text in _texts(message))
 
 
-def all_say(messages: list[Any], key: str, **known: object) -> list[Any]:
-    """The messages that say ``key``."""
-    return [m for m in messages if says(m, key, **known)]
+def all_say(messages: list[Any], key: str, locale: str = "en", **known: object) -> list[Any]:
+    """The messages that say ``key`` (in ``locale``)."""
+    return [m for m in messages if says(m, key, locale, **known)]

@@ -459,12 +459,13 @@ class BotHarness:
         return proc.stdout
 
     def sweep_here(self, now: datetime) -> str:
-        """One pass in this process, through the real Slack outbox (HTTP to the fake Slack)."""
-        from bot.app import build_web_client
+        """One pass in this process, through the bot's real Slack outbox (HTTP to the fake Slack)."""
+        from bot.app import build_outbox, build_web_client
         from bot.flows.sweep import run_sweep
-        from bot.outbox import SlackOutbox
+        from bot.locales import Locales
 
-        report = run_sweep(self.services, SlackOutbox(build_web_client(self.settings), NOTIFY_CHANNEL), now)
+        client = build_web_client(self.settings)  # as the bot's own: TEAM_LANGUAGE, each DM's reader's language
+        report = run_sweep(self.services, build_outbox(self.services, client, Locales(self.services.db, client)), now)
         assert report.ok, report.summary()
         return report.summary()
 

@@ -29,6 +29,7 @@ from storage.db import Database, migrate
 from tests.catalog import says
 from tests.fakes.fake_amazon import make_credentials
 from tests.harness import BotHarness
+from tests.views.limits import ALL_LOCALES, block_kit_problems
 
 KNOWN_BLOCK_TYPES = {"section", "header", "context", "actions", "divider", "input"}
 
@@ -59,19 +60,19 @@ def summary(**kw: Any) -> flow.ConnectionSummary:
     return flow.ConnectionSummary(**values)
 
 
-def every_view_and_message() -> list[tuple[str, dict[str, Any]]]:
+def every_view_and_message(locale: str = "en") -> list[tuple[str, dict[str, Any]]]:
     prefill = flow.Prefill(account_type="vendor", selling_partner_id="ABC12",
                            client_id="amzn1.application-oa2-client.x",
                            marketplace_id="A1PA6795UKMFR9", connection_name="DE", secret_created_on="2026-01-02")
-    words = Words()
+    words = Words(locale)
     views: list[tuple[str, dict[str, Any]]] = [
         ("form", credentials_modal(words, prefill, date(2026, 5, 1))),
         ("empty form", credentials_modal(words, flow.Prefill(), date(2026, 5, 1))),
         ("verifying", verifying_view(words)),
         ("refused", refused_view(words)),
         ("home", home_view(cl.ChecklistState("T", "U", "seller", ("roles",)), [summary(), summary(id=2, status="x")],
-                           Words(), date(2026, 6, 1))),
-        ("home empty", home_view(cl.ChecklistState("T", "U"), [], Words())),
+                           words, date(2026, 6, 1))),
+        ("home empty", home_view(cl.ChecklistState("T", "U"), [], words)),
     ]
     for outcome in (
         flow.SubmissionOutcome(kind="connected", connection=summary(),
@@ -102,18 +103,38 @@ def every_view_and_message() -> list[tuple[str, dict[str, Any]]]:
     return views
 
 
-@pytest.mark.parametrize("name,view", every_view_and_message(), ids=lambda v: v if isinstance(v, str) else "")
-def test_every_view_and_message_parses_with_block_kit_models(name: str, view: dict[str, Any]) -> None:
+EVERY_VIEW = [(locale, name, view) for locale in ALL_LOCALES for name, view in every_view_and_message(locale)]
+
+
+@pytest.mark.parametrize("locale,name,view", EVERY_VIEW, ids=lambda v: v if isinstance(v, str) else "")
+def test_every_view_and_message_parses_with_block_kit_models(locale: str, name: str, view: dict[str, Any]) -> None:
     if view["type"] == "message":
         parse_blocks(view["blocks"])
         assert len(view["blocks"]) <= 50
     else:
         parse_view(view)
+    assert block_kit_problems(view) == [], (locale, name)
 
 
-def test_what_the_bot_really_sent_parses(tmp_path: Path) -> None:
-    """The same check on the recorded traffic of a full run (DM, form, result, status, home)."""
-    with BotHarness(tmp_path) as h:
+def test_the_chinese_views_are_chinese() -> None:
+    """The parametrized walk above really renders Chinese for zh-CN (a view not given the reader's
+    Words would still pass the limits in English)."""
+    import re
+
+    from tests.i18n.test_zh_cn_http import english_leaks, text_elements
+
+    for name, view in every_view_and_message("zh-CN"):
+        texts = [text for text in text_elements(view) if text.strip()]
+        assert re.search(r"[\u4e00-\u9fff]", "".join(texts)), name
+        assert english_leaks(texts, ("US <Main> & Co", "US &lt;Main&gt; &amp; Co", "Acme", "DE")) == [], name
+
+
+@pytest.mark.parametrize("locale", ALL_LOCALES)
+def test_what_the_bot_really_sent_parses(tmp_path: Path, locale: str) -> None:
+    """The same check on the recorded traffic of a full run (DM, form, result, status, home), for a reader
+    of each language (the channel post follows TEAM_LANGUAGE: the same language here)."""
+    with BotHarness(tmp_path, env={"TEAM_LANGUAGE": locale}) as h:
+        h.slack.set_locale("U0MEMBER", locale)
         creds = h.amazon.register(make_credentials())
         h.command("")
         h.wait_dm()
@@ -121,7 +142,7 @@ def test_what_the_bot_really_sent_parses(tmp_path: Path) -> None:
         h.wait_dm(lambda m: "step_roles" in json.dumps(m))
         view = h.open_credentials()
         h.submit(view, h.form_values(creds))
-        h.wait_view(view["id"], lambda v: says(v, "onboarding.result.connected"))
+        h.wait_view(view["id"], lambda v: says(v, "onboarding.result.connected", locale))
         h.command("status")
         h.wait_for_slack("response_url")
         h.open_home()
@@ -130,9 +151,11 @@ def test_what_the_bot_really_sent_parses(tmp_path: Path) -> None:
         for call in h.slack.calls:
             if call.method in ("views.open", "views.update", "views.publish"):
                 parse_view(call.params["view"])
+                assert block_kit_problems(call.params["view"]) == []
                 checked += 1
             elif call.method in ("chat.postMessage", "chat.update", "response_url") and call.params.get("blocks"):
                 parse_blocks(call.params["blocks"])
+                assert block_kit_problems(call.params) == []
                 checked += 1
         assert checked >= 7  # DM, its update, form, result, status, home, channel post
 

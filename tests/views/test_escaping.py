@@ -51,6 +51,7 @@ from bot.views.notices import known_kinds, render
 from storage.models import Connection
 from tests.catalog import says
 from tests.views.lifecycle_samples import lifecycle_payload, sample_summary
+from tests.views.limits import ALL_LOCALES, block_kit_problems
 
 EN = Words()  # English, the catalog the expected sentences are rendered from
 
@@ -230,19 +231,19 @@ def test_exposed_alert_reads_the_lwa_client_secret_not_the_an() -> None:
                     who="<@U0MEMBER>")
 
 
-def _builders() -> dict[str, Any]:
-    """Every modal and message builder of bot/views, called with hostile values."""
+def _builders(locale: str = "en") -> dict[str, Any]:
+    """Every modal and message builder of bot/views, called with hostile values (in ``locale``)."""
     summary = hostile_summary()
     today = date(2026, 1, 5)
     target = sample_summary(HOSTILE, marketplace=HOSTILE, region=HOSTILE)
-    words = Words()
+    words = Words(locale)
     states = [ChecklistState("T0", "U0MEMBER"), ChecklistState("T0", "U0MEMBER", account_type="seller",
                                                                completed=("profile_submitted",),
                                                                nudge_due_at=datetime(2026, 1, 9, tzinfo=UTC)),
               ChecklistState("T0", "U0MEMBER", account_type="vendor")]
     prefill = Prefill(account_type="seller", selling_partner_id=HOSTILE, client_id=HOSTILE,
                       marketplace_id="ATVPDKIKX0DER", connection_name=HOSTILE, secret_created_on="2026-01-01")
-    words = Words()
+    words = Words(locale)
     announce_error = Message("onboarding.announce.failed", channel=Channel("C0NOTIFY01"), reason=HOSTILE_TEXT)
     note = Message("onboarding.result.still_exposed", what=HOSTILE_TEXT, name=Strong(HOSTILE))
     hostile = Message("onboarding.confirm.not_allowed_lookup_failed", name=Strong(HOSTILE), owner=User(HOSTILE_ID),
@@ -265,7 +266,7 @@ def _builders() -> dict[str, Any]:
         audit.AuditRow(datetime(2026, 1, 1, tzinfo=UTC), HOSTILE_ID, "exposed", HOSTILE, Message(
             "guard.leak.last_error", what=Message("guard.leak.label.client_secret"), channel=Channel("C0X><!here"))),
     ]
-    words = Words()
+    words = Words(locale)
     warnings = [LeakWarning("T0", "C0TEAM", "U0MEMBER", None, ("client_secret", "refresh_token"), (HOSTILE, "Main"),
                             edited=e) for e in (True, False)]
     built: dict[str, Any] = {
@@ -273,9 +274,9 @@ def _builders() -> dict[str, Any]:
         "checklist.nudge_message": checklist.nudge_message(ChecklistNudge(), words),
         "checklist.open_credentials_button": checklist.open_credentials_button(words),
         "connections.status_message": connections.status_message([summary, hostile_summary(store_name=None)],
-                                                                 Words(), today),
-        "connections.connections_blocks": connections.connections_blocks([summary], Words()),
-        "connections.connection_line": connections.connection_line(summary, Words(), today),
+                                                                 words, today),
+        "connections.connections_blocks": connections.connections_blocks([summary], words),
+        "connections.connection_line": connections.connection_line(summary, words, today),
         "home.home_view": [home.home_view(s, [summary], words, today) for s in states],
         "connections.connected_announcement": connections.connected_announcement(
             hostile_connected("U0MEMBER"), words),
@@ -316,14 +317,30 @@ NOT_BUILDERS = {
 }
 
 
-def test_every_view_builder_escapes_hostile_values() -> None:
-    built = _builders()
+@pytest.mark.parametrize("locale", ALL_LOCALES)
+def test_every_view_builder_escapes_hostile_values(locale: str) -> None:
+    built = _builders(locale)
     for name, output in built.items():
         everything = assert_safe(output)
         if name not in ("checklist.nudge_message", "checklist.open_credentials_button", "credentials.verifying_view",
                         "credentials.refused_view", "help.help_message", "checklist.checklist_message",
                         "credentials.credentials_modal"):  # the modal holds the name only as the input's value
             assert ESCAPED in everything or escape(HOSTILE[:80]) in everything, name
+
+
+@pytest.mark.parametrize("locale", ALL_LOCALES)
+def test_every_view_builder_keeps_block_kit_limits_with_hostile_values(locale: str) -> None:
+    """Long hostile names, escaped, in either language: no text object outgrows Slack's limits."""
+    for name, output in _builders(locale).items():
+        assert block_kit_problems(output, name) == [], name
+
+
+@pytest.mark.parametrize("locale", ALL_LOCALES)
+@pytest.mark.parametrize("kind", notice_kinds())
+def test_every_notice_kind_keeps_block_kit_limits(kind: str, locale: str) -> None:
+    audience = Audience.DM if kind.endswith("_dm") else Audience.CHANNEL
+    text, blocks = render(hostile_notice(kind, audience, NOTICE_DATA, user_id="U0OWNER"), Words(locale))
+    assert text and block_kit_problems((text, blocks), kind) == []
 
 
 def test_the_walk_covers_every_builder_in_bot_views() -> None:

@@ -22,6 +22,7 @@ from bot.views.lifecycle import renew_modal
 from tests.fakes.fake_amazon import make_credentials
 from tests.harness import BotHarness, wait_until
 from tests.views.lifecycle_samples import sample_summary
+from tests.views.limits import ALL_LOCALES, block_kit_problems
 
 SLACK_LIMIT = 3000  # plain_text_input max_length can be at most 3000
 # The longest value a person may legitimately paste into each field (validators accept these). Refresh tokens:
@@ -56,23 +57,31 @@ def check(view: dict[str, Any], where: str) -> int:
     return checked
 
 
-def test_builders() -> None:
+@pytest.mark.parametrize("locale", ALL_LOCALES)
+def test_builders(locale: str) -> None:
     today = date(2026, 3, 1)
+    words = Words(locale)
     prefill = Prefill(account_type="seller", selling_partner_id="A1B2C3D4E5F6G7", connection_name="US Main")
-    assert check(credentials_modal(Words(), Prefill(), today), "credentials (empty)") >= 5
-    assert check(credentials_modal(Words(), prefill, today), "credentials (prefilled)") >= 5
+    views = [credentials_modal(words, Prefill(), today), credentials_modal(words, prefill, today)]
+    assert check(views[0], "credentials (empty)") >= 5
+    assert check(views[1], "credentials (prefilled)") >= 5
     target = sample_summary("US Main")
     for kind in RenewKind:
-        assert check(renew_modal(kind, target, today, Words()), f"renew {kind}") == 1
+        views.append(renew_modal(kind, target, today, words))
+        assert check(views[-1], f"renew {kind}") == 1
+    for view in views:  # titles, labels, hints, placeholders, options and buttons fit in this language too
+        assert block_kit_problems(view) == [], (locale, view.get("callback_id"))
 
 
-def test_one_table_of_limits_for_every_modal() -> None:
+@pytest.mark.parametrize("locale", ALL_LOCALES)
+def test_one_table_of_limits_for_every_modal(locale: str) -> None:
     """The connect form and the rotate/re-authorize modals take each field's limit from the one table, so the
     same secret is never accepted by one modal and cut short by another."""
     today = date(2026, 3, 1)
     target = sample_summary("US Main")
-    views = [credentials_modal(Words(), Prefill(), today), renew_modal(RenewKind.rotate, target, today, Words()),
-             renew_modal(RenewKind.reauthorize, target, today, Words())]
+    words = Words(locale)
+    views = [credentials_modal(words, Prefill(), today), renew_modal(RenewKind.rotate, target, today, words),
+             renew_modal(RenewKind.reauthorize, target, today, words)]
     seen: dict[str, set[int]] = {}
     for view in views:
         for element in inputs(view):
@@ -97,7 +106,9 @@ def h(tmp_path: Path) -> Iterator[BotHarness]:
         yield harness
 
 
-def test_every_view_really_sent(h: BotHarness) -> None:
+@pytest.mark.parametrize("locale", ALL_LOCALES)
+def test_every_view_really_sent(h: BotHarness, locale: str) -> None:
+    h.slack.set_locale("U0MEMBER", locale)
     creds = h.amazon.register(make_credentials())
     h.command("", user="U0MEMBER")
     h.wait_dm(user="U0MEMBER")
@@ -110,6 +121,7 @@ def test_every_view_really_sent(h: BotHarness) -> None:
         wait_until(lambda b=before: h.slack.calls_for("views.open")[b:], 10, f"no {word} modal")
     sent = [c for m in ("views.open", "views.update", "views.push") for c in h.slack.calls_for(m)]
     assert len(sent) >= 4
-    total = sum(check(c.params["view"] if isinstance(c.params["view"], dict) else json.loads(c.params["view"]),
-                      c.method) for c in sent)
+    shown = [c.params["view"] if isinstance(c.params["view"], dict) else json.loads(c.params["view"]) for c in sent]
+    total = sum(check(view, call.method) for view, call in zip(shown, sent, strict=True))
+    assert [p for view in shown for p in block_kit_problems(view)] == []
     assert total >= 7  # the credential form's five text inputs and the two renew modals' one each
