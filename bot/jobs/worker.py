@@ -284,8 +284,8 @@ class Worker:
 def run_worker(settings: Settings, *, nice: int = 0, parent_pid: int | None = None) -> int:
     """``python -m bot worker``: one worker until SIGTERM/SIGINT, then exit 0 after the job in hand (a signal
     that comes while it starts up stops it as soon as it is ready, without claiming anything)."""
-    from bot.app import build_web_client
-    from bot.outbox import SlackOutbox
+    from bot.app import build_outbox, build_web_client
+    from bot.locales import Locales
     from bot.services import build_services
 
     workers: list[Worker] = []
@@ -303,7 +303,8 @@ def run_worker(settings: Settings, *, nice: int = 0, parent_pid: int | None = No
         os.nice(nice)
     services = build_services(settings, check_keys=True)
     try:
-        outbox = SlackOutbox(build_web_client(settings), settings.notify_channel)
+        client = build_web_client(settings)
+        outbox = build_outbox(services, client, Locales(services.db, client))  # DMs in their reader's language
         workers.append(Worker(services, outbox, sweep_interval=settings.sweep_interval_seconds, parent_pid=parent_pid))
         if stop_requested.is_set():
             return 0
