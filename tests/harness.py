@@ -139,6 +139,7 @@ class BotHarness:
         users: dict[str, dict[str, Any]] | None = None,
         amazon_sleep: Callable[[float], None] = time.sleep,
         serve: bool = True,
+        workers: int | None = None,
     ) -> None:
         self.tmp_path = Path(tmp_path)
         self.database = database
@@ -147,6 +148,7 @@ class BotHarness:
         self.amazon_deadline = amazon_deadline
         self.amazon_sleep = amazon_sleep
         self.serve = serve
+        self.workers = workers  # job worker threads here (None: HARNESS_WORKERS, or WORKERS from ``env``)
         self.signing_secret = secrets.token_hex(16)
         self.slack = FakeSlack(users=users)
         if users is None:
@@ -206,7 +208,9 @@ class BotHarness:
         locales = Locales(self.services.db, client)
         self.outbox = build_outbox(self.services, client, locales)
         self.app = build_app(self.services, client=client, outbox=self.outbox, locales=locales)
-        self.start_workers(self.settings.workers if "WORKERS" in self.extra_env else HARNESS_WORKERS)
+        if self.workers is None:
+            self.workers = self.settings.workers if "WORKERS" in self.extra_env else HARNESS_WORKERS
+        self.start_workers(self.workers)
         if not self.serve:  # in-process only: requests go through :meth:`dispatch`
             self.url = self.base_url = ""
             return self
