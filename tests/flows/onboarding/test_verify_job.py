@@ -150,3 +150,27 @@ def test_a_verification_killed_midway_resumes_by_itself_after_a_restart(h: BotHa
     finally:
         h.amazon.set_latency(0, path=SP_API_PATH)
         bot.stop()
+
+
+def test_a_separate_worker_process_does_the_queued_job_in_the_readers_language(queued: BotHarness) -> None:
+    """WORKERS=0 (web tier only), then ``python -m bot worker`` alone: it verifies the queued submission
+    and shows the result in the modal, in the language the person reads (zh-CN here)."""
+    import signal
+    import subprocess
+    import sys
+
+    h = queued
+    h.slack.set_locale(USER, "zh-CN")
+    view, _ = open_and_submit(h, "Worker Store")
+    assert h.amazon.calls(SP_API_PATH) == 0
+    worker = subprocess.Popen([sys.executable, "-m", "bot", "worker"], env=h.subprocess_env(), cwd=h.tmp_path,
+                              stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    try:
+        title = t("onboarding.modal.title_done", "zh-CN")
+        final = h.wait_view(str(view["id"]), lambda v: title in json.dumps(v, ensure_ascii=False), 40)
+        assert "Worker Store" in json.dumps(final, ensure_ascii=False)
+    finally:
+        worker.send_signal(signal.SIGTERM)
+        out, _ = worker.communicate(timeout=60)
+    assert worker.returncode == 0, out[-2000:]
+    assert state_of(h, "Worker Store") == "complete"
