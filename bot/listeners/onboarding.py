@@ -21,7 +21,7 @@ from bot.flows import checklist as checklist_flow
 from bot.flows import onboarding as flow
 from bot.flows.ports import Outbox
 from bot.i18n import Message
-from bot.jobs.verify import enqueue_verification
+from bot.jobs.verify import enqueue_verification, unexpected
 from bot.listeners.commands import SUBCOMMANDS, CommandRequest, subcommand
 from bot.listeners.context import Actor, actor_of, form_values
 from bot.payload import first_action, get_str, obj, selected_option_values, text
@@ -168,9 +168,14 @@ def register(app: App, services: Services, outbox: Outbox) -> None:
             return
         ack(response_action="update", view=verifying_view(actor.words))
         # The verification runs in a worker (bot.jobs.verify): it shows the outcome in this modal.
-        enqueue_verification(services, team_id=team_id, user_id=user_id, view_id=text(view.get("id")),
-                             view_hash=text(view.get("hash")), raw=raw, today=services.clock().date(),
-                             locale=actor.locale)
+        try:
+            enqueue_verification(services, team_id=team_id, user_id=user_id, view_id=text(view.get("id")),
+                                 view_hash=text(view.get("hash")), raw=raw, today=services.clock().date(),
+                                 locale=actor.locale)
+        except Exception:  # nothing was queued: the modal must not stay on "verifying"
+            log.exception("queueing the verification for team %s failed", team_id)
+            failed = outcome_view(actor.words, unexpected(form.prefill()))
+            client.views_update(view_id=text(view.get("id")), view=failed)
 
     @app.action(RETRY_ACTION)
     def on_retry(ack: Ack, body: dict[str, Any], client: WebClient, context: BoltContext) -> None:
