@@ -167,7 +167,7 @@ def test_a_separate_worker_process_does_the_queued_job_in_the_readers_language(q
                               stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
     try:
         title = t("onboarding.modal.title_done", "zh-CN")
-        final = h.wait_view(str(view["id"]), lambda v: title in json.dumps(v, ensure_ascii=False), 40)
+        final = h.wait_view(str(view["id"]), lambda v: title in json.dumps(v, ensure_ascii=False), 90)
         assert "Worker Store" in json.dumps(final, ensure_ascii=False)
     finally:
         worker.send_signal(signal.SIGTERM)
