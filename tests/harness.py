@@ -63,7 +63,10 @@ from slack_bolt import BoltRequest, BoltResponse
 from sqlmodel import Session
 
 from bot.amazon.client import AmazonClient, Credentials
-from bot.app import build_app
+from bot.app import build_app, build_outbox, build_web_client
+from bot.jobs import JobKind
+from bot.jobs.worker import Worker
+from bot.locales import Locales
 from bot.logs import setup_logging
 from bot.server import BotWSGI, make_server
 from bot.services import Services, build_services
@@ -113,6 +116,17 @@ class _Records(logging.Handler):
             self.lines.append(f"{record.levelname} {record.name}: {text}")
 
 
+# The job kinds the listeners queue, run by the harness's worker threads (HARNESS_WORKERS of them, or
+# WORKERS when the test's env sets it: WORKERS=0 starts none, and ``start_workers`` starts some later).
+LISTENER_JOB_KINDS = (JobKind.VERIFY_SUBMISSION,)
+HARNESS_WORKERS = 4
+
+
+class _ThreadWorker(Worker):
+    def _upkeep(self) -> None:  # heartbeats, purges and reaping belong to the tests of the queue
+        pass
+
+
 class BotHarness:
     def __init__(
         self,
@@ -125,6 +139,7 @@ class BotHarness:
         users: dict[str, dict[str, Any]] | None = None,
         amazon_sleep: Callable[[float], None] = time.sleep,
         serve: bool = True,
+        workers: int | None = None,
     ) -> None:
         self.tmp_path = Path(tmp_path)
         self.database = database
@@ -133,6 +148,7 @@ class BotHarness:
         self.amazon_deadline = amazon_deadline
         self.amazon_sleep = amazon_sleep
         self.serve = serve
+        self.workers = workers  # job worker threads here (None: HARNESS_WORKERS, or WORKERS from ``env``)
         self.signing_secret = secrets.token_hex(16)
         self.slack = FakeSlack(users=users)
         if users is None:
@@ -143,6 +159,7 @@ class BotHarness:
         self._log_stream = io.StringIO()
         self._server: Any = None
         self._thread: threading.Thread | None = None
+        self._workers: list[tuple[Worker, threading.Thread]] = []
         self.env: dict[str, str] = {}
         self.sweep_outputs: list[str] = []
         self.settings: Settings
@@ -187,7 +204,13 @@ class BotHarness:
             deadline=self.amazon_deadline,
             sleep=self.amazon_sleep,
         )
-        self.app = build_app(self.services)
+        client = build_web_client(self.settings)
+        locales = Locales(self.services.db, client)
+        self.outbox = build_outbox(self.services, client, locales)
+        self.app = build_app(self.services, client=client, outbox=self.outbox, locales=locales)
+        if self.workers is None:
+            self.workers = self.settings.workers if "WORKERS" in self.extra_env else HARNESS_WORKERS
+        self.start_workers(self.workers)
         if not self.serve:  # in-process only: requests go through :meth:`dispatch`
             self.url = self.base_url = ""
             return self
@@ -197,6 +220,26 @@ class BotHarness:
         self._thread = threading.Thread(target=self._serve, name="bot-http", daemon=True)
         self._thread.start()
         return self
+
+    def start_workers(self, count: int = 1) -> list[Worker]:
+        """``count`` job workers on threads in this process, as ``run`` starts worker processes (only the
+        kinds the listeners queue; no upkeep, so tests of the queue itself keep their jobs to themselves)."""
+        started = []
+        for n in range(count):
+            worker = _ThreadWorker(self.services, self.outbox, kinds=set(LISTENER_JOB_KINDS),
+                                   worker_id=f"harness-{len(self._workers)}-{n}")
+            thread = threading.Thread(target=worker.run, name=f"harness-worker-{n}", daemon=True)
+            thread.start()
+            self._workers.append((worker, thread))
+            started.append(worker)
+        return started
+
+    def stop_workers(self) -> None:
+        for worker, _ in self._workers:
+            worker.stop()
+        for _, thread in self._workers:
+            thread.join(timeout=30)
+        self._workers = []
 
     def _serve(self) -> None:
         try:
@@ -213,6 +256,7 @@ class BotHarness:
             self._server.close()
         if self._thread is not None:
             self._thread.join(timeout=3)
+        self.stop_workers()
         executor = getattr(self.app, "_listener_runner", None)
         executor = getattr(executor, "listener_executor", None)
         if executor is not None:

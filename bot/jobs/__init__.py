@@ -43,6 +43,7 @@ if TYPE_CHECKING:
 
 class JobKind(StrEnum):
     SWEEP = "sweep"  # one pass of bot.flows.sweep (reminders, health checks, nudges)
+    VERIFY_SUBMISSION = "verify_submission"  # a credential submission: verify, save, announce (bot.jobs.verify)
 
 
 @dataclass(frozen=True)

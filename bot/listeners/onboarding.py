@@ -2,15 +2,15 @@
 modal and its result views.
 
 Each listener acks first (Slack's 3-second rule), turns the payload into plain values, calls
-``bot.flows`` and sends Block Kit built by ``bot.views``. Work that waits on Amazon runs after the
-ack, in the same listener thread (Bolt sends the HTTP answer as soon as ``ack()`` is called).
+``bot.flows`` and sends Block Kit built by ``bot.views``. A credential submission is acked with the
+"verifying" view and queued as a job (``bot.jobs.verify``): a worker verifies it with Amazon, saves it
+and updates the modal.
 """
 
 from __future__ import annotations
 
 import logging
 import re
-import time
 from typing import Any
 
 from slack_bolt import Ack, App, BoltContext
@@ -21,6 +21,7 @@ from bot.flows import checklist as checklist_flow
 from bot.flows import onboarding as flow
 from bot.flows.ports import Outbox
 from bot.i18n import Message
+from bot.jobs.verify import enqueue_verification, unexpected
 from bot.listeners.commands import SUBCOMMANDS, CommandRequest, subcommand
 from bot.listeners.context import Actor, actor_of, form_values
 from bot.payload import first_action, get_str, obj, selected_option_values, text
@@ -43,13 +44,6 @@ from bot.views.credentials import (
 from bot.views.help import help_message
 
 log = logging.getLogger(__name__)
-
-# How long a duplicate submission waits for a first one whose process is alive (it renews its lease)
-# but has not finished: longer than a verification can take (the Amazon client's 30 s deadline plus the
-# save). A first one whose process died is noticed within flow.LEASE instead.
-FOLLOW_TIMEOUT = 90.0
-FOLLOW_POLL = 0.25
-
 
 # --------------------------------------------------------------------------- the checklist DM
 
@@ -115,20 +109,6 @@ def help_(services: Services, request: CommandRequest, client: WebClient, respon
 # --------------------------------------------------------------------------- the modal
 
 
-def unexpected(prefill: flow.Prefill) -> flow.SubmissionOutcome:
-    """Our own error: nothing was saved, and Amazon's answer (if any) is not what the user is told."""
-    return flow.SubmissionOutcome(kind=flow.OutcomeKind.FAILED, verdict_kind="unexpected",
-                                  cause=Message("general.unexpected_error"),
-                                  next_step=Message("onboarding.result.unexpected_step"), prefill=prefill)
-
-
-def interrupted(prefill: flow.Prefill) -> flow.SubmissionOutcome:
-    """The check this submission waited for did not finish in time: nothing was saved, Amazon said nothing."""
-    return flow.SubmissionOutcome(kind=flow.OutcomeKind.FAILED, verdict_kind="interrupted",
-                                  cause=Message("onboarding.result.stuck_cause"),
-                                  next_step=Message("onboarding.result.interrupted_step"), prefill=prefill)
-
-
 def register(app: App, services: Services, outbox: Outbox) -> None:
     connect_allowed = services.settings.connect_allowed
 
@@ -186,66 +166,16 @@ def register(app: App, services: Services, outbox: Outbox) -> None:
         if not form.ok:
             ack(response_action="errors", errors=field_errors(actor.words, form.errors))
             return
-        sub = flow.Submission(team_id=team_id, user_id=user_id, view_id=text(view.get("id")),
-                              view_hash=text(view.get("hash")), form=form)
-        ack(response_action="update", view=verifying_view(actor.words))  # the ack does not depend on the claim
+        ack(response_action="update", view=verifying_view(actor.words))
+        # The verification runs in a worker (bot.jobs.verify): it shows the outcome in this modal.
         try:
-            outcome = settle(sub, actor)
-        except Exception:
-            log.exception("saving a connection for team %s failed", team_id)
-            outcome = unexpected(form.prefill())
-        client.views_update(view_id=sub.view_id, view=outcome_view(actor.words, outcome))
-
-    def settle(sub: flow.Submission, actor: Actor) -> flow.SubmissionOutcome:
-        """Do the work (verify, save, announce) or, for a duplicate, wait for the outcome of the request
-        it duplicates, taking its claim over if that request's process died."""
-        prefill = sub.form.prefill()
-        claim = flow.claim_submission(services.db, services.crypto, sub, services.clock())
-        deadline = time.monotonic() + FOLLOW_TIMEOUT
-        while not claim.first:
-            if time.monotonic() >= deadline:
-                return interrupted(prefill)
-            with flow.LeaseKeeper(services.db, claim) as keeper:  # keeps this request's own view row held
-                outcome = follow(claim.follow_key, deadline, prefill)
-                claim = keeper.claim
-            if outcome is not None:
-                if claim.markers:  # a duplicate of this modal shows the same outcome
-                    try:
-                        flow.finish_claim(services.db, claim, outcome)
-                    except Exception:
-                        log.exception("recording a submission's outcome failed")
-                return outcome
-            # The request it followed died: claim again (taking its lapsed claim over) and do the work.
-            if claim.follow_key is None:
-                time.sleep(FOLLOW_POLL)  # the claim changed hands a moment ago: look again shortly
-            claim = flow.claim_submission(services.db, services.crypto, sub, services.clock(), owner=claim.owner)
-        with flow.LeaseKeeper(services.db, claim) as keeper:
-            try:
-                if not actor.may_connect(connect_allowed):
-                    outcome = flow.SubmissionOutcome(kind=flow.OutcomeKind.REFUSED, cause=Message("onboarding.refused"))
-                else:
-                    outcome = flow.verify_and_save(services, outbox, sub, actor.lookup)
-            except Exception:
-                log.exception("saving a connection for team %s failed", sub.team_id)
-                outcome = unexpected(prefill)
-        try:
-            flow.finish_claim(services.db, keeper.claim, outcome)
-        except Exception:  # the outcome is real: show it; the claim's lease lapses on its own
-            log.exception("recording a submission's outcome failed")
-        return outcome
-
-    def follow(key: str | None, deadline: float, prefill: flow.Prefill) -> flow.SubmissionOutcome | None:
-        """Wait for the outcome of the submission this one duplicates. None when nobody is working on it
-        any more (its process died: the lease lapsed), so the caller takes over. If a live holder never
-        finishes, the outcome says so truthfully: the check did not finish and nothing was saved."""
-        while time.monotonic() < deadline:
-            state = flow.follow_state(services.db, key) if key else flow.Followed()
-            if state.outcome is not None:
-                return state.outcome
-            if not state.alive:
-                return None
-            time.sleep(FOLLOW_POLL)
-        return interrupted(prefill)
+            enqueue_verification(services, team_id=team_id, user_id=user_id, view_id=text(view.get("id")),
+                                 view_hash=text(view.get("hash")), raw=raw, today=services.clock().date(),
+                                 locale=actor.locale)
+        except Exception:  # nothing was queued: the modal must not stay on "verifying"
+            log.exception("queueing the verification for team %s failed", team_id)
+            failed = outcome_view(actor.words, unexpected(form.prefill()))
+            client.views_update(view_id=text(view.get("id")), view=failed)
 
     @app.action(RETRY_ACTION)
     def on_retry(ack: Ack, body: dict[str, Any], client: WebClient, context: BoltContext) -> None:

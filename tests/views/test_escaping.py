@@ -25,7 +25,7 @@ import bot.views as views_package
 from bot.flows.authz import Actor, refusal_for
 from bot.flows.checklist import ChecklistNudge, ChecklistState
 from bot.flows.leak_guard import ConnectionExposed, LeakWarning, Secret
-from bot.flows.onboarding import ConnectionConnected, Prefill, SubmissionOutcome
+from bot.flows.onboarding import ConnectionConnected, OutcomeKind, Prefill, SubmissionOutcome
 from bot.flows.ports import Audience, Notice, Payload
 from bot.flows.problems import Problem
 from bot.flows.rotation import RenewKind, RenewResult
@@ -125,6 +125,11 @@ def hostile_payload(kind: str, *, secret: str = "refresh_token", user_id: str = 
         return JobProblem(message=Message("lifecycle.refused", name=HOSTILE, owner=User(user_id)))
     if kind == ConnectionConnected.KIND:
         return hostile_connected(user_id)
+    from bot.jobs.verify import SubmissionResult
+
+    if kind == SubmissionResult.KIND:  # a submission's result as a DM (its modal was closed)
+        connected = hostile_connected(user_id)
+        return SubmissionResult(outcome=SubmissionOutcome(kind=OutcomeKind.CONNECTED, connection=connected.summary))
     if kind == ChecklistNudge.KIND:
         return ChecklistNudge(account_type="vendor")
     if kind == ConnectionExposed.KIND:

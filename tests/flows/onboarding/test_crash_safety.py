@@ -1,7 +1,8 @@
 """Crash safety (issue 7): the bot runs as a real process (``python -m bot run``, HTTP mode) against the
 fake Slack and fake Amazon; a user submits credentials and the process is SIGKILLed right after
 Amazon answered the SP-API call, i.e. between verification and the commit, with a different delay
-each round (the race may fall either side: both are fine). Afterwards the database holds either a
+each round (the race may fall either side: both are fine). (Every bot process: ``run`` and the
+worker processes it started, which do the verification.) Afterwards the database holds either a
 complete connection (both secrets decrypt, audit entry present) or nothing of it; a restarted bot
 then lets the user retry, and the retry ends with exactly one working connection.
 
@@ -60,6 +61,7 @@ class BotProcess:
             cwd=h.tmp_path,
             stdout=log.open("ab"),
             stderr=subprocess.STDOUT,
+            start_new_session=True,  # its worker processes share its process group: kill() ends them all
         )
         self.url = f"http://127.0.0.1:{self.port}/slack/events"
         deadline = time.monotonic() + 30
@@ -74,22 +76,33 @@ class BotProcess:
             time.sleep(0.05)
 
     def kill(self) -> None:
-        if self.proc.poll() is None:
-            os.kill(self.proc.pid, signal.SIGKILL)
+        """SIGKILL every bot process: ``run`` and the workers it started (one process group)."""
+        try:
+            os.killpg(self.proc.pid, signal.SIGKILL)
+        except ProcessLookupError:
+            pass
         self.proc.wait(10)
+        deadline = time.monotonic() + 10
+        while time.monotonic() < deadline:  # until the workers are gone too
+            try:
+                os.killpg(self.proc.pid, 0)
+            except ProcessLookupError:
+                return
+            time.sleep(0.05)
 
     def stop(self) -> None:
         if self.proc.poll() is None:
             self.proc.send_signal(signal.SIGTERM)
             try:
-                self.proc.wait(10)
+                self.proc.wait(70)  # the workers finish their job in hand first
             except subprocess.TimeoutExpired:
-                self.kill()
+                pass
+        self.kill()
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])
 def h(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[BotHarness]:
-    with BotHarness(tmp_path, database=request.param) as harness:
+    with BotHarness(tmp_path, database=request.param, workers=0) as harness:  # the bot process's workers
         yield harness
 
 

@@ -357,7 +357,7 @@ def test_a_duplicate_whose_first_check_never_finishes_is_told_to_try_again(
 ) -> None:
     """Regression: a duplicate submission used to stay on "checking" forever when the first check
     (e.g. in a process that died) never reported an outcome."""
-    import bot.listeners.onboarding as listener
+    import bot.jobs.verify as listener
 
     monkeypatch.setattr(listener, "FOLLOW_TIMEOUT", 0.5)
     h = shared_bot
