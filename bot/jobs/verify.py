@@ -19,12 +19,13 @@ import logging
 import time
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from slack_sdk.errors import SlackApiError
 
 from bot.flows import onboarding as flow
+from bot.flows.onboarding.claims import lease_clock
 from bot.flows.ports import Audience, Notice, Outbox, Payload
 from bot.i18n import DEFAULT_LOCALE, Message, supported
 from bot.jobs import EXHAUSTED, JobContext, JobKind, JobProblem, Outcome, done, enqueue_job, handler
@@ -75,7 +76,7 @@ def enqueue_verification(services: Services, *, team_id: str, user_id: str, view
     submitted twice (same id and hash) is one job."""
     payload = {
         "user_id": user_id, "team_id": team_id, "view_id": view_id, "view_hash": view_hash, "locale": locale,
-        "today": today.isoformat(),
+        "today": today.isoformat(), "submitted_at": lease_clock().isoformat(),
         "form": {k: v for k, v in raw.items() if k not in flow.SECRET_FIELDS},
     }
     secrets = {k: v for k in flow.SECRET_FIELDS if (v := raw.get(k))}
@@ -108,6 +109,13 @@ def _prefill(job: JobContext) -> flow.Prefill:
     form = job.payload.get("form")
     raw = form if isinstance(form, dict) else {}
     return flow.check_form(raw, _today(job)).prefill(raw)
+
+
+def _submitted_at(job: JobContext) -> datetime | None:
+    try:
+        return datetime.fromisoformat(str(job.payload["submitted_at"]))
+    except (KeyError, ValueError):
+        return None  # queued before this was recorded
 
 
 def _today(job: JobContext) -> date:
@@ -180,7 +188,7 @@ def verify_submission(services: Services, job: JobContext) -> Outcome:
         show(services, job, unexpected(prefill))
         return done()
     sub = flow.Submission(team_id=team_id, user_id=user_id, view_id=str(p.get("view_id") or ""),
-                          view_hash=str(p.get("view_hash") or ""), form=form)
+                          view_hash=str(p.get("view_hash") or ""), form=form, submitted_at=_submitted_at(job))
     actor = Actor(user_id=user_id, team_id=team_id, client=_client(job, services),
                   admin_user_ids=services.settings.admin_user_ids, locale=str(p.get("locale") or DEFAULT_LOCALE))
     try:

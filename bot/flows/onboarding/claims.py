@@ -29,9 +29,12 @@ log = logging.getLogger(__name__)
 # check runs, each row's ``result`` is a "verifying" marker holding a lease (``lease_until``, wall-clock
 # UTC) and the holder's random token; :class:`LeaseKeeper` renews both leases every
 # :data:`LEASE_RENEW_EVERY` while the holder is alive. At the end the view row's ``result`` becomes the
-# outcome (for duplicates to show) and the content row is deleted. A duplicate waits while the lease it
-# follows is renewed; a lease that lapsed was left by a process that died, and the duplicate takes the
-# claim over (a compare-and-set UPDATE on the marker) and does the work itself.
+# outcome (for duplicates to show) and the content row becomes a "done" marker with the finishing time and
+# the view row to read the outcome from. A duplicate waits while the lease it follows is renewed; a lease
+# that lapsed was left by a process that died, and the duplicate takes the claim over (a compare-and-set
+# UPDATE on the marker) and does the work itself. The same values submitted *before* the first finished
+# are its duplicate even when a worker reaches them only afterwards (the queue runs jobs in turn); the
+# same values submitted after it finished are a new attempt (a retry after a failure) and do the work.
 
 LEASE = timedelta(seconds=10)
 LEASE_RENEW_EVERY = 3.0  # seconds; several renewals fit in one lease, so a slow database write is no lapse
@@ -39,6 +42,7 @@ LEASE_RENEW_EVERY = 3.0  # seconds; several renewals fit in one lease, so a slow
 # ``created_at``, as the old code did.
 LEGACY_CLAIM_HOLD = timedelta(seconds=60)
 VERIFYING = "verifying"
+DONE = "done"
 
 
 def lease_clock() -> datetime:
@@ -80,6 +84,17 @@ def _parse_marker(text: str | None) -> dict[str, Any] | None:
     except ValueError:
         return None
     return data if isinstance(data, dict) and data.get("state") == VERIFYING else None
+
+
+def _parse_done(text: str | None) -> tuple[str, datetime] | None:
+    """(view key holding the outcome, finished at) of a content row whose submission finished."""
+    try:
+        data = json.loads(text or "")
+        if isinstance(data, dict) and data.get("state") == DONE:
+            return str(data["view_key"]), datetime.fromisoformat(str(data["finished_at"]))
+    except (ValueError, KeyError, TypeError):
+        pass
+    return None
 
 
 def _held_until(marker: Mapping[str, Any], created_at: datetime) -> datetime:
@@ -138,6 +153,22 @@ def claim_submission(db: Database, crypto: Crypto, sub: Submission, now: datetim
             return Claim(first=True, view_key=view_key, content_key=content_key, owner=owner,
                          markers=(*held, (content_key, content_marker)))
         row = _fresh(session, content_key)
+        finished = _parse_done(row.result) if row is not None else None
+        if row is not None and finished is not None:
+            done_view, finished_at = finished
+            if sub.submitted_at is not None and sub.submitted_at <= finished_at:
+                return Claim(first=False, view_key=view_key, follow_key=done_view, owner=owner, markers=held)
+            taken = session.execute(  # a new attempt after the earlier one finished: this one does the work
+                sa.update(IdempotencyKey)
+                .where(col(IdempotencyKey.key) == content_key, col(IdempotencyKey.result) == row.result)
+                .values(result=content_marker)
+            )
+            session.commit()
+            # sqlmodel types execute() as Result; an UPDATE/DELETE gives a CursorResult, which has rowcount:
+            if int(taken.rowcount or 0) == 1:  # type: ignore[attr-defined]
+                return Claim(first=True, view_key=view_key, content_key=content_key, owner=owner,
+                             markers=(*held, (content_key, content_marker)))
+            row = _fresh(session, content_key)  # another attempt took it a moment ago: follow that one
         marker = _parse_marker(row.result) if row is not None else None
         follow = marker.get("view_key") if marker else None
         return Claim(first=False, view_key=view_key, follow_key=str(follow) if follow else None, owner=owner,
@@ -198,17 +229,20 @@ class LeaseKeeper:
 
 
 def finish_claim(db: Database, claim: Claim, outcome: SubmissionOutcome) -> None:
-    """Record the outcome for duplicates to pick up, and free the content key for a later retry (only
-    if this request still holds it: a claim taken over after a lapsed lease belongs to its new holder)."""
+    """Record the outcome for duplicates to pick up, and mark the content key done with the time (only if
+    this request still holds it: a claim taken over after a lapsed lease belongs to its new holder). The
+    same values submitted before now follow this outcome; submitted later, they are a new attempt."""
     held = dict(claim.markers)
+    done = json.dumps({"state": DONE, "view_key": claim.view_key, "finished_at": lease_clock().isoformat()},
+                      sort_keys=True)
     with db.session(write=True) as session:
         repo.set_idempotency_result(session, claim.view_key, outcome.to_json())
         session.commit()
         if claim.content_key:
-            stmt = sa.delete(IdempotencyKey).where(col(IdempotencyKey.key) == claim.content_key)
+            stmt = sa.update(IdempotencyKey).where(col(IdempotencyKey.key) == claim.content_key)
             if claim.content_key in held:
                 stmt = stmt.where(col(IdempotencyKey.result) == held[claim.content_key])
-            session.execute(stmt)
+            session.execute(stmt.values(result=done))
             session.commit()
 
 

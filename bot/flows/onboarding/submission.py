@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
+from datetime import datetime
 from enum import StrEnum
 from typing import Any
 
@@ -131,6 +132,9 @@ class Submission:
     view_id: str
     view_hash: str
     form: FormCheck
+    # When the person submitted (wall-clock UTC, at the ack): a submission made before an identical one
+    # finished is its duplicate, however late a worker gets to it. None: not known (do the work).
+    submitted_at: datetime | None = None
 
     def __repr__(self) -> str:
         return f"Submission(team_id={self.team_id!r}, user_id={self.user_id!r}, view_id={self.view_id!r})"

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import threading
+from dataclasses import replace
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
@@ -89,8 +90,19 @@ def test_a_live_claim_is_followed_and_a_lapsed_one_is_taken_over_once(db: Databa
 
     flow.finish_claim(db, winners[0], flow.SubmissionOutcome(kind="expired"))
     with db.session() as s:
-        assert s.get(IdempotencyKey, winners[0].content_key) is None  # freed for a later retry
+        row = s.get(IdempotencyKey, winners[0].content_key)
+        assert row is not None and json.loads(row.result or "{}")["state"] == "done"
     assert flow.follow_state(db, loser.follow_key or "").outcome == flow.SubmissionOutcome(kind="expired")
+
+    # The same values submitted before it finished (a worker reaches them late) follow its outcome; the
+    # same values submitted after it finished are a new attempt, which does the work again.
+    early = flow.claim_submission(db, crypto, replace(submission("V4"), submitted_at=later - timedelta(seconds=1)), NOW)
+    assert not early.first and early.follow_key == winners[0].view_key
+    after = replace(submission("V5"), submitted_at=later + timedelta(seconds=1))
+    retry_later = flow.claim_submission(db, crypto, after, NOW)
+    assert retry_later.first and retry_later.content_key == winners[0].content_key
+    unknown = flow.claim_submission(db, crypto, submission("V6"), NOW)  # no submission time: follows the live one
+    assert not unknown.first and unknown.follow_key == retry_later.view_key
 
 
 def test_a_claim_written_before_leases_counts_as_held_for_a_minute(db: Database) -> None:
