@@ -1,53 +1,27 @@
 """The audit trail: entries (details redacted when written), the trail newest first, counts per action.
 
 A detail is a meaning, not a sentence: the JSON form of a ``bot.i18n.Message`` (the flows pass
-``bot.flows.audit.audit_detail(Message(...))``; storage's own writers build the same JSON with
-``meaning(key, **params)``, as storage does not import the bot's i18n). The trail's view words it.
+``bot.flows.audit.audit_detail(Message(...))``; storage's own writers call ``meaning(key, **params)``,
+the same ``bot.meanings.Message`` codec without the catalogs). The trail's view words it.
 """
 
 from __future__ import annotations
 
-import json
 from collections.abc import Sequence
-from datetime import date, datetime
-from typing import Any
+from datetime import datetime
 
 import sqlalchemy as sa
 from sqlmodel import Session, col, select
 
+from bot.meanings import Message, Param
 from bot.redaction import redact
 from storage.models import AuditEntry, Connection
 from storage.repo._shared import _aware
 
-StoredParam = str | int | date | dict[str, Any] | None
 
-
-def _stored(value: StoredParam) -> Any:
-    if isinstance(value, datetime):
-        return {"$dt": value.isoformat()}
-    if isinstance(value, date):
-        return {"$d": value.isoformat()}
-    return value
-
-
-def meaning_part(key: str, /, **params: StoredParam) -> dict[str, Any]:
-    """A nested meaning (``Message(key, **params)``) for a parameter of ``meaning``."""
-    return {"$m": key, "p": {name: _stored(value) for name, value in params.items()}}
-
-
-def region_ref(code: str) -> dict[str, str]:
-    """``bot.i18n.Region(code)``, as a parameter of ``meaning``."""
-    return {"$region": code}
-
-
-def marketplace_ref(marketplace_id: str) -> dict[str, str]:
-    """``bot.i18n.Marketplace(id)``, as a parameter of ``meaning``."""
-    return {"$mkt": marketplace_id}
-
-
-def meaning(key: str, /, **params: StoredParam) -> str:
-    """The JSON ``bot.i18n.Message(key, **params).to_json()`` gives (plain values, dates, the refs above)."""
-    return json.dumps(meaning_part(key, **params), ensure_ascii=False, sort_keys=True)
+def meaning(key: str, /, **params: Param) -> str:
+    """The stored form of ``Message(key, **params)`` (its one JSON codec, ``bot.meanings``)."""
+    return Message(key, **params).to_json()
 
 
 def add_audit(

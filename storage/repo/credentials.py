@@ -10,11 +10,12 @@ from datetime import date, datetime, timedelta
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session
 
+from bot.meanings import Marketplace, Message, Region
 from bot.redaction import mask, redact
 from storage.crypto import Crypto
 from storage.models import ACCOUNT_TYPES, REGIONS, Connection, IdempotencyKey, leaked_fingerprints
 from storage.repo._shared import CLIENT_SECRET, REFRESH_TOKEN, _aware
-from storage.repo.audit import add_audit, marketplace_ref, meaning, meaning_part, region_ref
+from storage.repo.audit import add_audit, meaning
 from storage.repo.connections import (
     ConnectionNameTaken,
     ConnectionNotFound,
@@ -155,9 +156,9 @@ def create_or_update_connection(
         action=action,
         connection=conn,
         detail=meaning("guard.audit.detail.connected",
-                       account=meaning_part(f"guard.audit.detail.account.{v.account_type}"),
-                       seller=v.selling_partner_id, region=region_ref(v.region),
-                       marketplace=marketplace_ref(v.marketplace_id)),
+                       account=Message(f"guard.audit.detail.account.{v.account_type}"),
+                       seller=v.selling_partner_id, region=Region(v.region),
+                       marketplace=Marketplace(v.marketplace_id)),
         now=now,
     )
     return conn

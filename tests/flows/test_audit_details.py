@@ -16,7 +16,6 @@ from bot.views.blocks import Words
 from storage import repo
 from storage.crypto import Crypto, generate_key
 from storage.db import Database
-from storage.repo.audit import marketplace_ref, meaning, meaning_part, region_ref
 from tests.catalog import says
 from tests.db_fixtures import sqlite_url
 
@@ -33,17 +32,6 @@ def db(tmp_path: Path) -> Iterator[Database]:
         yield database
     finally:
         database.dispose()
-
-
-def test_storage_writes_the_json_a_message_reads_back() -> None:
-    stored = meaning("guard.audit.detail.connected", account=meaning_part("guard.audit.detail.account.seller"),
-                     seller="A1SELLER", region=region_ref("EU"), marketplace=marketplace_ref("A1PA6795UKMFR9"))
-    expected = Message("guard.audit.detail.connected", account=Message("guard.audit.detail.account.seller"),
-                       seller="A1SELLER", region=Region("EU"), marketplace=Marketplace("A1PA6795UKMFR9"))
-    assert Message.from_json(stored) == expected and stored == expected.to_json()
-    dated = meaning("guard.audit.detail.rotated_secret", generation=2, expires=date(2026, 8, 28))
-    assert Message.from_json(dated) == Message("guard.audit.detail.rotated_secret", generation=2,
-                                               expires=date(2026, 8, 28))
 
 
 def test_read_detail_keeps_an_earlier_versions_sentence() -> None:

@@ -75,3 +75,15 @@ def test_flows_and_amazon_return_meanings_not_words() -> None:
         if bad:
             offenders[str(p.relative_to(ROOT))] = bad
     assert offenders == {}
+
+
+def test_storage_stores_meanings_without_the_words() -> None:
+    """storage/ writes meanings through ``bot.meanings`` (the one JSON codec of ``Message``) and never
+    imports the catalogs (``bot.i18n``) or the views: what it stores is read in each reader's language."""
+    files = _modules("storage")
+    offenders = {
+        str(p.relative_to(ROOT)): sorted(m for m in imported_modules(p)
+                                         if m.startswith(("bot.i18n", "bot.views", "bot.flows", "bot.listeners")))
+        for p in files
+    }
+    assert {name: mods for name, mods in offenders.items() if mods} == {}
