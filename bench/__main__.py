@@ -1,14 +1,17 @@
-"""python -m bench: every benchmark of issue 8 in one run (see BENCHMARKS.md).
+"""python -m bench: every benchmark of issue 14 in one run (see BENCHMARKS.md).
 
-1. Ack latency: the bot (``python -m bot run``, HTTP mode, SQLite) and a bare Bolt app
-   (``python -m bench.bare_bolt``) take turns under the same bursts of signed requests; the fake
-   Slack and fake Amazon run in a third process. Figures per kind and the bot/bare ratio.
-2. Slow Amazon: the same load with the fake Amazon answering after 10 s; plus a burst of commands
-   while those verifications wait.
-3. Peak RSS of the bot (VmHWM) over both.
-4. The sweep at 10k and 100k connections with 1,000 due, on SQLite and PostgreSQL.
+1. Ack latency: the bot (``python -m bot run``, HTTP mode, SQLite, its WORKERS worker processes) and a
+   bare Bolt app (``python -m bench.bare_bolt``) take turns under the same bursts of 50 signed
+   commands, clicks and submissions; the fake Slack and fake Amazon run in a third process. Figures
+   per kind, the bot/bare p99 ratio per kind, command -> DM and submission -> result times.
+2. Sustained: 20 commands/s for 60 s, open loop (bot only).
+3. Slow Amazon: the same bursts with the fake Amazon answering after 10 s, plus commands while those
+   verifications wait.
+4. Peak RSS (VmHWM) of the web process and of each worker.
+5. The sweep at 10k and 100k connections with 1,000 due, on SQLite and PostgreSQL.
 
-Writes bench/results/latest.json (and latest.md, the tables) and prints the tables.
+The load average is recorded at the start and end of each measurement. Writes
+bench/results/latest.json (and latest.md, the tables) and prints the tables.
 """
 
 from __future__ import annotations
