@@ -276,3 +276,10 @@ def report(total: RoundResult) -> dict[str, Any]:
     figures["missing"] = total.missing
     figures["submissions_not_updated"] = total.rejected
     return figures
+
+
+def command_users(fakes: FakesClient, n: int, prefix: str = "U0BS") -> list[User]:
+    """``n`` fresh Slack users who only send a command (no credentials at the fake Amazon)."""
+    users = [User(f"{prefix}{i:05d}", f"sustain{i:05d}", {}) for i in range(n)]
+    fakes.call("add_users", [u.user_id for u in users])
+    return users

@@ -108,3 +108,47 @@ def summary(results: list[Result]) -> dict[str, Any]:
                                  else f"slow ack {r.latency:.2f}s" for r in errors})[:5],
         "over_3s": sum(1 for r in results if r.latency >= ACK_DEADLINE),
     }
+
+
+def paced(url: str, bodies: list[str], signing_secret: str, *, rate: float, content_type: str = FORM,
+          timeout: float = 30.0, threads: int = 64) -> tuple[list[Result], float]:
+    """Open-loop load: send ``bodies`` at ``rate`` requests per second (request i is due at i / rate
+    seconds after the start, whatever became of the earlier ones), each on a connection of its own.
+
+    Returns the results in the order of ``bodies`` and the seconds from the first send to the last.
+    A request whose time came while every sending thread was busy goes out late, and its lateness
+    counts in its latency (it is measured from when it was due), so a server that falls behind cannot
+    slow the load down and hide its queue (no coordinated omission).
+    """
+    from concurrent.futures import ThreadPoolExecutor
+
+    parts = urlsplit(url)
+    host, port, path = parts.hostname or "127.0.0.1", parts.port or 80, parts.path or "/"
+    results: list[Result | None] = [None] * len(bodies)
+
+    def one(i: int, body: str, due: float) -> None:
+        data = body.encode()
+        headers = {"Content-Type": content_type, "Content-Length": str(len(data)),
+                   "User-Agent": "Slackbot 1.0 (+https://api.slack.com/robots)", **sign(signing_secret, body)}
+        sent_at = time.time()
+        conn = http.client.HTTPConnection(host, port, timeout=timeout)
+        try:
+            conn.request("POST", path, body=data, headers=headers)
+            response = conn.getresponse()
+            text = response.read().decode("utf-8", errors="replace")
+            results[i] = Result(time.perf_counter() - due, response.status, text, sent_at)
+        except Exception as exc:  # noqa: BLE001 - every failure is a measured error
+            results[i] = Result(time.perf_counter() - due, 0, "", sent_at, f"{type(exc).__name__}: {exc}")
+        finally:
+            conn.close()
+
+    with ThreadPoolExecutor(max_workers=threads, thread_name_prefix="paced") as pool:
+        start = time.perf_counter()
+        for i, body in enumerate(bodies):
+            due = start + i / rate
+            delay = due - time.perf_counter()
+            if delay > 0:
+                time.sleep(delay)
+            pool.submit(one, i, body, due)
+        last = time.perf_counter()
+    return [r if r is not None else Result(timeout, 0, "", 0.0, "no result") for r in results], last - start

@@ -87,6 +87,10 @@ class Server:
         """Peak (VmHWM) and current (VmRSS) resident set size in MB, from /proc/PID/status."""
         return read_memory(self.pid)
 
+    def worker_memory(self) -> dict[str, dict[str, float]]:
+        """The same for each child process (the workers of ``bot run``), by pid."""
+        return {str(child): read_memory(child) for child in children(self.pid)}
+
     def stop(self, timeout: float = 15) -> int:
         if self.proc.poll() is None:
             self.proc.send_signal(signal.SIGTERM)
@@ -140,3 +144,25 @@ def read_memory(pid: int) -> dict[str, float]:
         if key in ("VmHWM", "VmRSS"):
             values[key] = round(int(rest.split()[0]) / 1024, 1)  # kB -> MB
     return values
+
+
+def children(pid: int) -> list[int]:
+    """The live child processes of ``pid`` (Linux /proc), e.g. the worker processes ``bot run`` started."""
+    out: list[int] = []
+    try:
+        for task in Path(f"/proc/{pid}/task").iterdir():
+            try:
+                out += [int(c) for c in (task / "children").read_text().split()]
+            except OSError:
+                continue
+    except OSError:
+        return []
+    return sorted(set(out))
+
+
+def loadavg() -> list[float]:
+    """The 1-, 5- and 15-minute load averages from /proc/loadavg (other work on the machine)."""
+    try:
+        return [float(x) for x in Path("/proc/loadavg").read_text().split()[:3]]
+    except (OSError, ValueError):
+        return [round(x, 2) for x in os.getloadavg()]

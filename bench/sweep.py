@@ -37,11 +37,12 @@ from typing import Any
 
 import sqlalchemy as sa
 
-from bench.procs import REPO, bot_env, pin
+from bench.procs import REPO, bot_env, loadavg, pin, read_memory
 from bot.amazon.client import Credentials
 from storage.crypto import Crypto, parse_keys
 from storage.db import Database
 from storage.models import AuditEntry, Connection, ReminderLedger
+from storage.names import name_key
 
 TEAM_ID = "T0FAKETEAM"
 LEAD_TIMES = (30, 14, 7, 3, 1, 0)  # 0: already expired -> the one "expired" alert
@@ -117,7 +118,7 @@ class Seeder:
         name = f"Store {i:06d}"
         owner = f"U0OWNER{i % 97:03d}"
         out["connections"].append({
-            "id": i, "team_id": TEAM_ID, "name": name, "account_type": "seller",
+            "id": i, "team_id": TEAM_ID, "name": name, "name_key": name_key(name), "account_type": "seller",
             "selling_partner_id": sp_id, "region": "NA", "marketplace_id": "ATVPDKIKX0DER",
             "client_id": client_id, "store_name": f"Store {sp_id}",
             "client_secret_enc": enc(secret, table="connections", row_id=i, field="client_secret") if live else None,
@@ -282,7 +283,8 @@ def _pass_main(now: datetime, profile: str | None) -> int:
         again = run_sweep(services, outbox, now=now + timedelta(seconds=1))
         second = time.perf_counter() - started
         print(json.dumps({"seconds": first, "summary": report.summary(), "ok": report.ok, "idle_seconds": second,
-                          "idle_summary": again.summary()}))
+                          "idle_summary": again.summary(),
+                          "peak_rss_mb": read_memory(os.getpid()).get("VmHWM")}))
         return 0
     finally:
         services.close()
@@ -351,6 +353,7 @@ def bench_database(fakes: Any, workdir: Path, dialect: str, *, sizes: tuple[int,
                 profile = None
                 if profile_dir is not None and attempt == 0:
                     profile = str(profile_dir / f"sweep-{dialect}-{'steady' if steady else 'outside'}-{size}.txt")
+                load_start = loadavg()
                 answer = run_pass_process(env, now + timedelta(seconds=1), workdir, profile=profile, cpus=cpus)
                 counts = fakes.call("counts")
                 one = {
@@ -358,7 +361,8 @@ def bench_database(fakes: Any, workdir: Path, dialect: str, *, sizes: tuple[int,
                     "slack_posts": counts["slack"].get("chat.postMessage", 0),
                     "slack_errors": counts["slack_errors"],
                     "lwa_calls": counts["amazon"].get("/auth/o2/token", 0),
-                    "summary": answer["summary"],
+                    "summary": answer["summary"], "loadavg": {"start": load_start, "end": loadavg()},
+                    "peak_rss_mb": answer.get("peak_rss_mb"),
                 }
                 # A pass that stopped early or skipped due work is not a figure: say so instead of timing it.
                 one["complete"] = (answer.get("ok", True) and one["slack_posts"] == reminders_due
@@ -378,6 +382,8 @@ def bench_database(fakes: Any, workdir: Path, dialect: str, *, sizes: tuple[int,
                 "slack_errors": passes[-1]["slack_errors"], "summary": passes[-1]["summary"],
                 "complete": all(p["complete"] for p in passes),
                 "seed_seconds_total": round(seeder.seconds, 1),
+                "loadavg": {"start": passes[0]["loadavg"]["start"], "end": passes[-1]["loadavg"]["end"]},
+                "peak_rss_mb": max((p["peak_rss_mb"] or 0) for p in passes) or None,
             }
             log(f"  sweep {dialect:10} {row['population']:7} {size:>7,} connections, {seeder.due} due: "
                 f"median {row['seconds']:.2f} s of {row['all_seconds']} (idle pass {row['idle_seconds']:.2f} s, "

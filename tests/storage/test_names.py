@@ -7,6 +7,7 @@ import threading
 import pytest
 import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
+from sqlmodel import col
 
 from storage import repo
 from storage.crypto import Crypto
@@ -185,3 +186,26 @@ def test_exposure_follows_the_leaked_value_through_a_key_rotation(db: Database, 
         repo.replace_client_secret(s, rotated, row, SECRET_A, NOW.date(), "U1", NOW)  # back to the leaked one
         assert exposed_kinds(row) == ("client_secret",)
     assert TOKEN_A  # the refresh token was never exposed
+
+
+def test_an_update_that_keeps_the_name_keeps_its_key(db: Database, crypto: Crypto) -> None:
+    """The key is computed again only when the name (or the key) changes: an update of other columns (the
+    sweep's health checks) leaves it as it is, e.g. the suffixed key 0004 gave an older look-alike."""
+    conn = make_connection(db, crypto, name="Main")
+    with db.session() as s:
+        row = s.get(Connection, conn.id)
+        assert row is not None and row.name_key == name_key("Main")
+        s.execute(sa.update(Connection).where(col(Connection.id) == conn.id).values(name_key="main\x1f7"))
+        s.commit()
+        row = s.get(Connection, conn.id)
+        assert row is not None
+        row.transient_failures = 2
+        s.add(row)
+        s.commit()
+        assert s.get(Connection, conn.id).name_key == "main\x1f7"  # type: ignore[union-attr]
+        row = s.get(Connection, conn.id)
+        assert row is not None
+        row.name = "Ｍａｉｎ ＥＵ"
+        s.add(row)
+        s.commit()
+        assert s.get(Connection, conn.id).name_key == name_key("Main EU")  # type: ignore[union-attr]
