@@ -41,6 +41,22 @@ class Result:
         return value if isinstance(value, dict) else None
 
 
+def _exchange(conn: http.client.HTTPConnection, path: str, data: bytes, headers: dict[str, str], start: float,
+              sent_at: float, connect_error: str | None = None) -> Result:
+    """One POST on ``conn`` (closed after), timed from ``start``; every failure is a measured error."""
+    try:
+        if connect_error is not None:
+            raise ConnectionError(connect_error)
+        conn.request("POST", path, body=data, headers=headers)
+        response = conn.getresponse()
+        text = response.read().decode("utf-8", errors="replace")
+        return Result(time.perf_counter() - start, response.status, text, sent_at)
+    except Exception as exc:  # noqa: BLE001 - every failure is a measured error
+        return Result(time.perf_counter() - start, 0, "", sent_at, f"{type(exc).__name__}: {exc}")
+    finally:
+        conn.close()
+
+
 def burst(url: str, bodies: list[str], signing_secret: str, *, content_type: str = FORM,
           timeout: float = 30.0) -> list[Result]:
     """POST every body at once (one thread + connection each); results in the order of ``bodies``."""
@@ -62,17 +78,7 @@ def burst(url: str, bodies: list[str], signing_secret: str, *, content_type: str
         barrier.wait()
         sent_at = time.time()
         start = time.perf_counter()
-        try:
-            if connect_error is not None:
-                raise ConnectionError(connect_error)
-            conn.request("POST", path, body=data, headers=headers)
-            response = conn.getresponse()
-            text = response.read().decode("utf-8", errors="replace")
-            results[i] = Result(time.perf_counter() - start, response.status, text, sent_at)
-        except Exception as exc:  # noqa: BLE001 - every failure is a measured error
-            results[i] = Result(time.perf_counter() - start, 0, "", sent_at, f"{type(exc).__name__}: {exc}")
-        finally:
-            conn.close()
+        results[i] = _exchange(conn, path, data, headers, start, sent_at, connect_error)
 
     threads = [threading.Thread(target=one, args=(i, b), daemon=True) for i, b in enumerate(bodies)]
     for t in threads:
@@ -132,15 +138,7 @@ def paced(url: str, bodies: list[str], signing_secret: str, *, rate: float, cont
                    "User-Agent": "Slackbot 1.0 (+https://api.slack.com/robots)", **sign(signing_secret, body)}
         sent_at = time.time()
         conn = http.client.HTTPConnection(host, port, timeout=timeout)
-        try:
-            conn.request("POST", path, body=data, headers=headers)
-            response = conn.getresponse()
-            text = response.read().decode("utf-8", errors="replace")
-            results[i] = Result(time.perf_counter() - due, response.status, text, sent_at)
-        except Exception as exc:  # noqa: BLE001 - every failure is a measured error
-            results[i] = Result(time.perf_counter() - due, 0, "", sent_at, f"{type(exc).__name__}: {exc}")
-        finally:
-            conn.close()
+        results[i] = _exchange(conn, path, data, headers, due, sent_at)
 
     with ThreadPoolExecutor(max_workers=threads, thread_name_prefix="paced") as pool:
         start = time.perf_counter()

@@ -109,6 +109,17 @@ def _fresh(session: Session, key: str) -> IdempotencyKey | None:
     return session.get(IdempotencyKey, key)
 
 
+def _swap(session: Session, key: str, old: str | None, new: str) -> bool:
+    """Compare-and-set ``key``'s result from ``old`` to ``new``; True for exactly one caller. Commits."""
+    current = col(IdempotencyKey.result)
+    stmt = sa.update(IdempotencyKey).where(col(IdempotencyKey.key) == key)
+    stmt = stmt.where(current.is_(None) if old is None else current == old)
+    taken = session.execute(stmt.values(result=new))
+    session.commit()
+    # sqlmodel types execute() as Result; an UPDATE/DELETE gives a CursorResult, which has rowcount:
+    return int(taken.rowcount or 0) == 1  # type: ignore[attr-defined]
+
+
 def _take(session: Session, key: str, marker: str, owner: str, now: datetime, wall: datetime) -> bool:
     """Hold ``key``: insert it, or keep it if this owner holds it, or take it over when its lease lapsed."""
     if repo.claim_idempotency_key(session, key, now, result=marker):
@@ -121,13 +132,7 @@ def _take(session: Session, key: str, marker: str, owner: str, now: datetime, wa
         return False  # finished: its outcome is there to follow
     if not (owner and seen.get("owner") == owner) and _held_until(seen, row.created_at) > wall:
         return False  # its holder is alive
-    current = col(IdempotencyKey.result)
-    stmt = sa.update(IdempotencyKey).where(col(IdempotencyKey.key) == key)
-    stmt = stmt.where(current.is_(None) if row.result is None else current == row.result)
-    taken = session.execute(stmt.values(result=marker))
-    session.commit()
-    # sqlmodel types execute() as Result; an UPDATE/DELETE gives a CursorResult, which has rowcount:
-    if int(taken.rowcount or 0) == 1:  # type: ignore[attr-defined]
+    if _swap(session, key, row.result, marker):
         if seen.get("owner") != owner:
             log.info("took over the claim %s: its holder stopped renewing the lease", key.split(":", 1)[0])
         return True
@@ -158,14 +163,8 @@ def claim_submission(db: Database, crypto: Crypto, sub: Submission, now: datetim
             done_view, finished_at = finished
             if sub.submitted_at is not None and sub.submitted_at <= finished_at:
                 return Claim(first=False, view_key=view_key, follow_key=done_view, owner=owner, markers=held)
-            taken = session.execute(  # a new attempt after the earlier one finished: this one does the work
-                sa.update(IdempotencyKey)
-                .where(col(IdempotencyKey.key) == content_key, col(IdempotencyKey.result) == row.result)
-                .values(result=content_marker)
-            )
-            session.commit()
-            # sqlmodel types execute() as Result; an UPDATE/DELETE gives a CursorResult, which has rowcount:
-            if int(taken.rowcount or 0) == 1:  # type: ignore[attr-defined]
+            # a new attempt after the earlier one finished: this one does the work
+            if _swap(session, content_key, row.result, content_marker):
                 return Claim(first=True, view_key=view_key, content_key=content_key, owner=owner,
                              markers=(*held, (content_key, content_marker)))
             row = _fresh(session, content_key)  # another attempt took it a moment ago: follow that one
