@@ -630,12 +630,19 @@ def socket_mode_bot(tmp_path: Path) -> Iterator[tuple[FakeSlack, io.StringIO]]:
             env_file=tmp_path / "none.env",
         )
         services = build_services(settings)
-        socket = SocketModeHandler(build_app(services), settings.slack_app_token)
+        app = build_app(services)
+        worker = _ThreadWorker(services, build_outbox(services, app.client, Locales(services.db, app.client)),
+                               kinds=set(LISTENER_JOB_KINDS), worker_id="socket-mode-worker")
+        thread = threading.Thread(target=worker.run, name="socket-mode-worker", daemon=True)
+        thread.start()  # the listeners' work after the ack
+        socket = SocketModeHandler(app, settings.slack_app_token)
         socket.connect()
         assert fake.socket_connected.wait(10)
         try:
             yield fake, log
         finally:
             socket.close()
+            worker.stop()
+            thread.join(timeout=30)
             services.close()
             logging.getLogger().removeHandler(handler)

@@ -31,7 +31,6 @@ from bot.jobs.slack_work import SlackJob, defer, queue_from_listener, work
 from bot.listeners.commands import CommandRequest, subcommand
 from bot.listeners.context import Actor, actor_of, form_values
 from bot.payload import first_action, get_str, obj, text
-from bot.response_url import GuardedRespond
 from bot.services import Services
 from bot.slack_errors import slack_error
 from bot.views import lifecycle as views
@@ -42,15 +41,6 @@ MAX_ROW_ID = 2_147_483_647  # ids from payloads beyond a database integer are no
 
 
 # --- helpers ------------------------------------------------------------------------------------------
-
-
-def _say(respond: Any, client: Any, body: dict[str, Any], text: str, user_id: str, **extra: Any) -> None:
-    """An ephemeral answer through ``respond``: Bolt's is a GuardedRespond (bot.response_url), which uses the
-    response_url only when it is Slack's own, else chat.postEphemeral, else a DM."""
-    if not isinstance(respond, GuardedRespond):  # not built by Bolt's middleware: answer with the Web API
-        channel = get_str(body, "channel", "id") or get_str(body, "channel_id")
-        respond = GuardedRespond(response_url=None, client=client, user_id=user_id or None, channel_id=channel or None)
-    respond(text=text, response_type="ephemeral", **extra)
 
 
 def _find(services: Services, who: Actor, *, name: str | None = None, connection_id: int | None = None) -> Lookup:
@@ -259,12 +249,12 @@ def disconnect_confirm(services: Services, job: SlackJob) -> None:
     words = who.words
     connection_id = _action_connection_id(body)
     if connection_id is None or not who.user_id:
-        _say(job.respond, job.client, body, words.md(NOT_FOUND_ANY), who.user_id, replace_original=True)
+        job.respond(text=words.md(NOT_FOUND_ANY), response_type="ephemeral", replace_original=True)
         return
     actor, lookup_error = who.lookup()
     result = disconnect_flow.disconnect(services, job.outbox, team_id=who.team_id, connection_id=connection_id,
                                         actor=actor, now=services.clock(), lookup_error=lookup_error)
-    _say(job.respond, job.client, body, words.render(result.message), who.user_id, replace_original=result.ok)
+    job.respond(text=words.render(result.message), response_type="ephemeral", replace_original=result.ok)
 
 
 @work("disconnect_cancel")
@@ -273,4 +263,4 @@ def disconnect_cancel(services: Services, job: SlackJob) -> None:
     connection_id = _action_connection_id(body)
     name = disconnect_flow.connection_name(services, who.team_id, connection_id) if connection_id else None
     kept = Message("lifecycle.disconnect.kept", name=name) if name else Message(NOT_FOUND_ANY)
-    _say(job.respond, job.client, body, who.words.render(kept), who.user_id, replace_original=True)
+    job.respond(text=who.words.render(kept), response_type="ephemeral", replace_original=True)
