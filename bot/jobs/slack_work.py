@@ -21,6 +21,8 @@ Amazon) hands that work to a worker through this module:
   first (the checklist DM does). Channel posts and DMs made by the flows are claimed by the flows.
 - **Failure.** An exception is a retry (up to ``MAX_ATTEMPTS`` tries, with the queue's backoff); a job
   that still fails DMs the person ``general.job_failed`` (``JobProblem``): what happened and what to do.
+  A Slack error that another try cannot fix (``message_not_found``, ``channel_not_found`` …) gives up at
+  once and DMs ``general.listener_failed``.
 
 What stays in the web tier: calls bound to a ``trigger_id`` (``views.open``, ``views.push``, with the
 quick look-up that decides which modal), and ``response_action`` answers. See the README, "Jobs and
@@ -38,10 +40,13 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import TYPE_CHECKING, Any
 
+from slack_sdk.errors import SlackApiError
+
 from bot.i18n import Message
-from bot.jobs import JobContext, JobKind, Outcome, done, enqueue_job, handler
+from bot.jobs import JobContext, JobKind, Outcome, done, enqueue_job, give_up, handler, retry
 from bot.payload import get_str
 from bot.services import Services
+from bot.slack_errors import slack_error
 from storage import repo
 
 if TYPE_CHECKING:
@@ -52,6 +57,10 @@ log = logging.getLogger(__name__)
 
 MAX_ATTEMPTS = 3
 LEASE = timedelta(seconds=30)
+# Slack errors worth another try (429s, 5xx and dropped connections are already retried by the client;
+# these are what is left of them); any other Slack error is final: the job gives up and says so.
+TRANSIENT_SLACK_ERRORS = frozenset({"ratelimited", "internal_error", "fatal_error", "service_unavailable",
+                                    "request_timeout", "unknown_error", "team_added_to_org"})
 MAX_BODY_CHARS = 400_000  # Slack's payloads are far smaller; a body past this is not queued
 
 # name -> fn(services, job); filled by @work in the listener modules (bot.listeners.*)
@@ -297,7 +306,16 @@ def slack_work(services: Services, job: JobContext) -> Outcome:
     except ValueError:
         log.error("job %s (%s): the queued Slack payload is not JSON", job.id, name)
         return done()
-    fn(services, rebuild(services, job, body if isinstance(body, dict) else {}))
+    try:
+        fn(services, rebuild(services, job, body if isinstance(body, dict) else {}))
+    except SlackApiError as exc:
+        error = slack_error(exc)
+        if error in TRANSIENT_SLACK_ERRORS:
+            return retry(f"slack:{error}"[:40])
+        # Slack refused the call itself (a message or view gone, a channel the bot cannot post in): trying
+        # again would be refused again.
+        log.warning("job %s (%s): Slack answered %s; giving up", job.id, name, error)
+        return give_up(Message("general.listener_failed"), kind=f"slack:{error}"[:40])
     return done()
 
 

@@ -34,7 +34,6 @@ from bot.payload import first_action, get_str, obj, text
 from bot.services import Services
 from bot.slack_errors import slack_error
 from bot.views import lifecycle as views
-from bot.views.blocks import Words
 
 log = logging.getLogger(__name__)
 MAX_ROW_ID = 2_147_483_647  # ids from payloads beyond a database integer are nobody's
@@ -57,14 +56,14 @@ def _find(services: Services, who: Actor, *, name: str | None = None, connection
 
 
 def _open_renew(services: Services, client: Any, trigger_id: str, kind: RenewKind, lookup: Lookup,
-                words: Words) -> bool:
+                who: Actor) -> bool:
     """``views.open`` with the renew modal (web tier: the trigger_id expires in 3 s); False when there is
     no modal to open or Slack refused it (a worker then tells the person)."""
     if lookup.target is None or not trigger_id:
         return False
     try:
         client.views_open(trigger_id=trigger_id,
-                          view=views.renew_modal(kind, lookup.target, services.clock().date(), words))
+                          view=views.renew_modal(kind, lookup.target, services.clock().date(), who.words))
     except SlackClientError as exc:
         log.warning("views.open failed: %s", slack_error(exc))
         return False
@@ -76,7 +75,7 @@ def _renew_modal(kind: RenewKind) -> Callable[[Services, CommandRequest, Any], b
         if not request.args or not request.user_id:
             return False
         lookup = _find(services, request.actor, name=request.args)
-        return _open_renew(services, client, request.trigger_id, kind, lookup, request.actor.words)
+        return _open_renew(services, client, request.trigger_id, kind, lookup, request.actor)
 
     return open_modal
 
@@ -134,7 +133,7 @@ def register(app: App, services: Services, outbox: Outbox) -> None:
             connection_id = _action_connection_id(body)
             if connection_id is not None and who.user_id:
                 lookup = _find(services, who, connection_id=connection_id)
-                if _open_renew(services, client, get_str(body, "trigger_id"), kind, lookup, who.words):
+                if _open_renew(services, client, get_str(body, "trigger_id"), kind, lookup, who):
                     return
             queue_from_listener(services, "renew_refused", body, who)
 
