@@ -1,7 +1,8 @@
 """/connect-amazon and its subcommands.
 
 The command is acknowledged at once (Slack's 3-second rule) with the subcommand's short note
-(``ack_text``, worded in the language known without asking Slack); its work then runs in a worker
+(``ack_text``, in the person's language: the one Slack call a note may cost, ``users.info`` for a person
+whose language this process does not know yet, cached for later requests); its work then runs in a worker
 process as a durable job (``bot.jobs.slack_work``, work ``command``). Routing is one dict on the first
 word (``SUBCOMMANDS``): adding a subcommand is one ``@subcommand("name")`` entry, in whichever listeners
 module owns the feature::
@@ -142,12 +143,12 @@ def register(app: App, services: Services, outbox: Outbox) -> None:
     @app.command(COMMAND)
     def on_command(ack: Ack, body: dict[str, Any], client: Any, context: BoltContext) -> None:
         actor = actor_of(context)
-        entry, request = resolve(body, actor.offline())  # the ack's note costs no Slack call
-        note = entry.ack_text(request)
+        entry, request = resolve(body, actor)
+        note = entry.ack_text(request)  # in the person's language: when not known yet, one users.info (cached)
         if note:
             ack(text=note, response_type="ephemeral")
         else:
             ack()
-        if entry.modal is not None and entry.modal(services, to_request(body, request.args, actor), client):
+        if entry.modal is not None and entry.modal(services, request, client):
             return  # the modal is open: nothing left for a worker
         queue_from_listener(services, "command", body, actor)
