@@ -51,7 +51,7 @@ import subprocess
 import sys
 import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from datetime import UTC, date, datetime
 from pathlib import Path
@@ -221,12 +221,13 @@ class BotHarness:
         self._thread.start()
         return self
 
-    def start_workers(self, count: int = 1) -> list[Worker]:
+    def start_workers(self, count: int = 1, kinds: Iterable[str] = LISTENER_JOB_KINDS) -> list[Worker]:
         """``count`` job workers on threads in this process, as ``run`` starts worker processes (only the
-        kinds the listeners queue; no upkeep, so tests of the queue itself keep their jobs to themselves)."""
+        kinds the listeners queue, or ``kinds``; no upkeep, so tests of the queue itself keep their jobs to
+        themselves)."""
         started = []
         for n in range(count):
-            worker = _ThreadWorker(self.services, self.outbox, kinds=set(LISTENER_JOB_KINDS),
+            worker = _ThreadWorker(self.services, self.outbox, kinds=set(kinds),
                                    worker_id=f"harness-{len(self._workers)}-{n}")
             thread = threading.Thread(target=worker.run, name=f"harness-worker-{n}", daemon=True)
             thread.start()

@@ -43,7 +43,7 @@ from typing import TYPE_CHECKING, Any
 from slack_sdk.errors import SlackApiError
 
 from bot.i18n import Message
-from bot.jobs import JobContext, JobKind, Outcome, done, enqueue_job, give_up, handler, retry
+from bot.jobs import EXHAUSTED, JobContext, JobKind, Outcome, done, enqueue_job, give_up, handler, retry
 from bot.payload import get_str
 from bot.services import Services
 from bot.slack_errors import slack_error
@@ -81,12 +81,17 @@ def work(name: str) -> Callable[[Work], Work]:
     return decorator
 
 
-def registered_work() -> dict[str, Work]:
-    """Every registered Slack work (importing the listener modules that register it)."""
-    import bot.listeners as package
+_IMPORTED = threading.Event()
 
-    package.import_all()
-    return dict(_WORK)
+
+def registered_work() -> dict[str, Work]:
+    """Every registered Slack work (importing the listener modules that register it, once)."""
+    if not _IMPORTED.is_set():
+        import bot.listeners as package
+
+        package.import_all()
+        _IMPORTED.set()
+    return _WORK
 
 
 # --------------------------------------------------------------------------- the web tier
@@ -298,9 +303,9 @@ def slack_work(services: Services, job: JobContext) -> Outcome:
         log.error("job %s: no Slack work named %r (a newer bot queued it?)", job.id, name)
         return done()
     secrets = job.secrets()
-    if secrets is None or "body" not in secrets:  # past its 15 minutes: Slack's request is too old to answer
-        log.warning("job %s (%s): Slack's request is gone (over 15 minutes old); nothing to answer", job.id, name)
-        return done()
+    if secrets is None or "body" not in secrets:  # past its 15 minutes: Slack's request is gone
+        log.warning("job %s (%s): Slack's request is gone (queued over 15 minutes ago)", job.id, name)
+        return give_up(EXHAUSTED, kind="expired")  # the person is told it was not done, and to try again
     try:
         body = json.loads(secrets["body"])
     except ValueError:
@@ -317,20 +322,3 @@ def slack_work(services: Services, job: JobContext) -> Outcome:
         log.warning("job %s (%s): Slack answered %s; giving up", job.id, name, error)
         return give_up(Message("general.listener_failed"), kind=f"slack:{error}"[:40])
     return done()
-
-
-# --------------------------------------------------------------------------- small shared work
-
-
-def tell_later(services: Services, body: Mapping[str, Any], actor: Actor, message: Message) -> None:
-    """Queue an ephemeral answer (``message``, in the person's language) from the web tier."""
-    enqueue_work(services, "tell", body, user_id=actor.user_id, team_id=actor.team_id,
-                 locale=actor.known_locale(), extra={"message": message.to_json()},
-                 dedupe_key=dedupe_key_of(f"tell:{message.key}", body))
-
-
-@work("tell")
-def _tell(services: Services, job: SlackJob) -> None:
-    raw = job.extra.get("message")
-    message = Message.from_json(raw) if isinstance(raw, str) else Message("general.unexpected_error")
-    job.respond(text=job.actor.words.render(message), response_type="ephemeral", replace_original=False)

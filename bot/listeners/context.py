@@ -52,7 +52,8 @@ class Actor:
     """The person a request comes from, read once per request by the middleware.
 
     ``lookup()`` asks ``users.info`` on first use only and keeps the answer for the rest of the request
-    (a lazy listener shares it: Bolt's deep copy of the context returns this same object). A person in
+    (a listener run after the ack shares it: Bolt's deep copy of the context returns this same object; a
+    worker rebuilds the actor from its job, with the language the web tier knew). A person in
     ADMIN_USER_IDS, or a request without a user, needs no lookup for that.
 
     ``locale`` (the reader's language) is worked out on first read, not before: the person's own choice

@@ -258,3 +258,17 @@ def test_with_no_workers_a_command_and_a_click_wait_and_a_separate_worker_does_e
         assert len(answers) == 1 and says(answers[0].params, "lifecycle.disconnect.kept", name="Kept Store")
         assert h.connection(cid).status == "connected"
         assert repo.get_job(h.services.db, jobs(h)[0]["id"]).state == JobState.DONE  # type: ignore[union-attr]
+
+
+def test_work_whose_request_expired_in_the_queue_tells_the_person_it_was_not_done(web: BotHarness) -> None:
+    h = web
+    h.dispatch(slash_command_body(COMMAND, "status", OWNER, trigger_id=h.slack.new_trigger_id(user_id=OWNER),
+                                  response_url=h.slack.response_url()))
+    job_id = wait_until(lambda: jobs(h) and jobs(h)[-1]["id"], 10, "nothing queued")
+    # No worker ran for over 15 minutes: the purge erased Slack's request with the job's secrets.
+    assert repo.purge_job_secrets(h.services.db, h.services.clock() + timedelta(minutes=16)) == 1
+    h.start_workers(1)
+    wait_until(lambda: jobs(h)[-1]["state"] == "failed", 10, "the job did not end")
+    assert h.slack.calls_for("response_url") == []  # nothing half-done
+    told = h.wait_dm(lambda m: says(m, "general.job_failed"))
+    assert told and repo.get_job(h.services.db, job_id).state == JobState.FAILED  # type: ignore[union-attr]
