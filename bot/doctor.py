@@ -3,7 +3,10 @@
 Checks, in order: the settings; the database (it answers, its migrations); the keys (every key id the
 stored secrets use is in ENCRYPTION_KEYS or the key file); Slack (SLACK_BOT_TOKEN with ``auth.test``,
 SLACK_APP_TOKEN in Socket Mode, and that the bot is a member of NOTIFY_CHANNEL); and that Amazon's
-Login with Amazon token URL and SP-API endpoints answer over the network.
+Login with Amazon token URL and SP-API endpoints answer over the network. After the database: the job
+queue, as ``/healthz`` reports it (``bot.jobs.health``: jobs waiting, the oldest one's wait, running
+jobs, live workers); a warning (``!``, not a failure: the bot may simply be stopped) when jobs have
+waited over 60 s with no live worker.
 
 The doctor changes nothing: it migrates nothing, makes no key file, creates no SQLite file and posts
 nothing to Slack. Membership of NOTIFY_CHANNEL is read with ``conversations.history`` (limit 1), the
@@ -51,6 +54,7 @@ from storage.keycheck import key_ids_in_use
 
 PASS = "✓"
 FAIL = "✗"
+WARN = "!"
 AMAZON_TIMEOUT = 10.0
 _QUIET = logging.getLogger("bot.doctor.slack")
 _QUIET.setLevel(logging.CRITICAL)
@@ -59,10 +63,11 @@ _QUIET.setLevel(logging.CRITICAL)
 @dataclass(frozen=True)
 class Check:
     ok: bool
-    line: str  # what was found; for a failure, also what to do
+    line: str  # what was found; for a failure or a warning, also what to do
+    warn: bool = False  # passes, but something needs a look
 
     def render(self) -> str:
-        return f"{PASS if self.ok else FAIL} {self.line}"
+        return f"{(WARN if self.warn else PASS) if self.ok else FAIL} {self.line}"
 
 
 def _where(settings: Settings) -> str:
@@ -241,6 +246,28 @@ def check_amazon(settings: Settings) -> list[Check]:
         return list(pool.map(_probe, endpoints))
 
 
+def check_queue(db: Database | None, *, database_ok: bool) -> Check:
+    """The job queue as ``/healthz`` reports it; a warning when jobs wait with no live worker."""
+    from datetime import UTC, datetime
+
+    from sqlalchemy.exc import SQLAlchemyError
+
+    from bot.jobs.health import queue_health_in
+
+    unchecked = Check(True, t("general.doctor.queue_unchecked"), warn=True)
+    if db is None or not database_ok:
+        return unchecked
+    try:
+        health = queue_health_in(db, datetime.now(UTC))
+    except SQLAlchemyError:  # no jobs table yet (migrations due), or the database stopped answering
+        return unchecked
+    oldest = f"{health.oldest_waiting_seconds:g}"
+    if not health.ok:
+        return Check(True, t("general.doctor.queue_stuck", depth=health.depth, oldest=oldest), warn=True)
+    return Check(True, t("general.doctor.queue_ok", depth=health.depth, oldest=oldest, running=health.running,
+                         workers=health.live_workers))
+
+
 def run_doctor(environ: Mapping[str, str] | None = None, *, env_file: str | Path = ".env",
                out: TextIO | None = None) -> int:
     stream = out or sys.stdout
@@ -263,6 +290,8 @@ def run_doctor(environ: Mapping[str, str] | None = None, *, env_file: str | Path
     say(database)
     try:
         checks.append(check_keys(settings, db, database_ok=database.ok))
+        say(checks[-1])
+        checks.append(check_queue(db, database_ok=database.ok))
         say(checks[-1])
     finally:
         if db is not None:

@@ -51,7 +51,7 @@ import subprocess
 import sys
 import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from datetime import UTC, date, datetime
 from pathlib import Path
@@ -118,7 +118,7 @@ class _Records(logging.Handler):
 
 # The job kinds the listeners queue, run by the harness's worker threads (HARNESS_WORKERS of them, or
 # WORKERS when the test's env sets it: WORKERS=0 starts none, and ``start_workers`` starts some later).
-LISTENER_JOB_KINDS = (JobKind.VERIFY_SUBMISSION,)
+LISTENER_JOB_KINDS = (JobKind.VERIFY_SUBMISSION, JobKind.SLACK_WORK)
 HARNESS_WORKERS = 4
 
 
@@ -221,12 +221,13 @@ class BotHarness:
         self._thread.start()
         return self
 
-    def start_workers(self, count: int = 1) -> list[Worker]:
+    def start_workers(self, count: int = 1, kinds: Iterable[str] = LISTENER_JOB_KINDS) -> list[Worker]:
         """``count`` job workers on threads in this process, as ``run`` starts worker processes (only the
-        kinds the listeners queue; no upkeep, so tests of the queue itself keep their jobs to themselves)."""
+        kinds the listeners queue, or ``kinds``; no upkeep, so tests of the queue itself keep their jobs to
+        themselves)."""
         started = []
         for n in range(count):
-            worker = _ThreadWorker(self.services, self.outbox, kinds=set(LISTENER_JOB_KINDS),
+            worker = _ThreadWorker(self.services, self.outbox, kinds=set(kinds),
                                    worker_id=f"harness-{len(self._workers)}-{n}")
             thread = threading.Thread(target=worker.run, name=f"harness-worker-{n}", daemon=True)
             thread.start()
@@ -630,12 +631,19 @@ def socket_mode_bot(tmp_path: Path) -> Iterator[tuple[FakeSlack, io.StringIO]]:
             env_file=tmp_path / "none.env",
         )
         services = build_services(settings)
-        socket = SocketModeHandler(build_app(services), settings.slack_app_token)
+        app = build_app(services)
+        worker = _ThreadWorker(services, build_outbox(services, app.client, Locales(services.db, app.client)),
+                               kinds=set(LISTENER_JOB_KINDS), worker_id="socket-mode-worker")
+        thread = threading.Thread(target=worker.run, name="socket-mode-worker", daemon=True)
+        thread.start()  # the listeners' work after the ack
+        socket = SocketModeHandler(app, settings.slack_app_token)
         socket.connect()
         assert fake.socket_connected.wait(10)
         try:
             yield fake, log
         finally:
             socket.close()
+            worker.stop()
+            thread.join(timeout=30)
             services.close()
             logging.getLogger().removeHandler(handler)

@@ -216,3 +216,48 @@ def test_a_key_made_again_under_the_same_id_fails(fakes: tuple[FakeSlack, FakeAm
     assert code == 1
     bad = said(lines, "general.doctor.keys_wrong_material", kid="kidA")
     assert bad.startswith("✗ ")
+
+
+def test_the_job_queue_is_shown_and_jobs_waiting_with_no_live_worker_warn(
+    fakes: tuple[FakeSlack, FakeAmazon], tmp_path: Path
+) -> None:
+    from datetime import UTC, datetime, timedelta
+
+    from storage import repo
+
+    url = sqlite_url(tmp_path)
+    key = generate_key("kidA")
+    db = seal(url, "kidA", key=key)
+    keys = format_keys([key])
+    code, lines = doctor(fakes, tmp_path, url, ENCRYPTION_KEYS=keys)
+    assert code == 0, lines
+    assert said(lines, "general.doctor.queue_ok", depth=0, running=0, workers=0).startswith("✓ ")
+
+    # Two jobs queued 2 minutes ago, and no worker alive: a warning that says to start one (not a failure:
+    # the bot may simply be stopped while the doctor runs).
+    with db.session(write=True) as s:
+        for n in range(2):
+            repo.enqueue(s, "slack_work", {"work": "home"}, now=datetime.now(UTC) - timedelta(minutes=2),
+                         dedupe_key=f"doctor-test-{n}")
+        s.commit()
+    code, lines = doctor(fakes, tmp_path, url, ENCRYPTION_KEYS=keys)
+    assert code == 0, lines
+    stuck = said(lines, "general.doctor.queue_stuck", depth=2)
+    assert stuck.startswith("! ") and "python -m bot worker" in stuck
+    waited = float(re.search(r"up to ([0-9.]+) s", stuck).group(1))  # type: ignore[union-attr]
+    assert 110 <= waited <= 200
+
+    # A live worker (its heartbeat): the queue is being worked, whatever waits.
+    repo.heartbeat(db, "doctor-test-worker", "host", 1, datetime.now(UTC))
+    code, lines = doctor(fakes, tmp_path, url, ENCRYPTION_KEYS=keys)
+    assert said(lines, "general.doctor.queue_ok", depth=2, workers=1).startswith("✓ ")
+    db.dispose()
+
+
+def test_the_queue_is_not_checked_when_the_database_is_not_migrated(
+    fakes: tuple[FakeSlack, FakeAmazon], tmp_path: Path
+) -> None:
+    url = sqlite_url(tmp_path)
+    Database(url).dispose()
+    code, lines = doctor(fakes, tmp_path, url, ENCRYPTION_KEYS=format_keys([generate_key("kidA")]))
+    assert said(lines, "general.doctor.queue_unchecked").startswith("! ")

@@ -975,4 +975,18 @@ MESSAGES: dict[str, str] = {
         "(`auto`: your Slack language)."
     ),
     # --- end general.language --------------------------------------------------------------------
+    # --- jobs and workers: the doctor's queue line ------------------------------------------------
+    "general.doctor.queue_ok": (
+        "job queue: {depth} job(s) waiting (the oldest for {oldest} s), {running} running, "
+        "{workers} live worker(s)."
+    ),
+    "general.doctor.queue_stuck": (
+        "job queue: {depth} job(s) have waited up to {oldest} s and no worker is alive, so nobody is answered: "
+        "start the bot with `python -m bot run` (WORKERS at least 1) or start `python -m bot worker`."
+    ),
+    "general.doctor.queue_unchecked": (
+        "job queue: not checked, because the database check failed or its migrations are not current "
+        "(see the lines above)."
+    ),
+    # --- end jobs and workers ----------------------------------------------------------------------
 }

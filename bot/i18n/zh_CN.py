@@ -960,4 +960,16 @@ MESSAGES: dict[str, str] = {
     ),
     "onboarding.help.outro": "千万不要把密钥或令牌粘贴到频道或私信中：只能填在私密表单里。",
     # --- end onboarding --------------------------------------------------------------------------
+    # --- jobs and workers: the doctor's queue line ------------------------------------------------
+    "general.doctor.queue_ok": (
+        "任务队列：{depth} 个任务在等待（最久的已等 {oldest} 秒），{running} 个正在运行，{workers} 个工作进程在线。"
+    ),
+    "general.doctor.queue_stuck": (
+        "任务队列：{depth} 个任务最长已等待 {oldest} 秒，且没有在线的工作进程，所以没有人会得到回复："
+        "用 `python -m bot run` 启动机器人（WORKERS 至少为 1），或启动 `python -m bot worker`。"
+    ),
+    "general.doctor.queue_unchecked": (
+        "任务队列：未检查，因为数据库检查失败或其迁移不是最新的（见上面几行）。"
+    ),
+    # --- end jobs and workers ----------------------------------------------------------------------
 }

@@ -44,6 +44,7 @@ if TYPE_CHECKING:
 class JobKind(StrEnum):
     SWEEP = "sweep"  # one pass of bot.flows.sweep (reminders, health checks, nudges)
     VERIFY_SUBMISSION = "verify_submission"  # a credential submission: verify, save, announce (bot.jobs.verify)
+    SLACK_WORK = "slack_work"  # a listener's work after the ack (bot.jobs.slack_work)
 
 
 @dataclass(frozen=True)

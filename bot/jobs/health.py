@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass
+from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 from storage import repo
 
 if TYPE_CHECKING:
     from bot.services import Services
+    from storage.db import Database
 
 STUCK_AFTER_SECONDS = 60.0
 LIVE_WITHIN_SECONDS = 15.0
@@ -29,9 +31,12 @@ class QueueHealth:
 
 
 def queue_health(services: Services) -> QueueHealth:
-    from datetime import timedelta
+    return queue_health_in(services.db, services.clock())
 
-    stats = repo.queue_stats(services.db, services.clock(), live_within=timedelta(seconds=LIVE_WITHIN_SECONDS))
+
+def queue_health_in(db: Database, now: datetime) -> QueueHealth:
+    """The queue of the bot's database ``db`` at ``now`` (``doctor`` has a database, not the services)."""
+    stats = repo.queue_stats(db, now, live_within=timedelta(seconds=LIVE_WITHIN_SECONDS))
     stuck = stats.oldest_waiting_seconds > STUCK_AFTER_SECONDS and stats.live_workers == 0
     return QueueHealth(ok=not stuck, depth=stats.depth, oldest_waiting_seconds=stats.oldest_waiting_seconds,
                        running=stats.running, live_workers=stats.live_workers)

@@ -15,6 +15,14 @@ from bot.flows.ports import Outbox
 from bot.services import Services
 
 
+def import_all() -> None:
+    """Import every listener module (their ``@subcommand`` and ``@work`` entries register on import)."""
+    import bot.listeners as package
+
+    for info in sorted(pkgutil.iter_modules(package.__path__), key=lambda i: i.name):
+        importlib.import_module(f"bot.listeners.{info.name}")
+
+
 def register(app: App, services: Services, outbox: Outbox) -> None:
     """Register every listener module in this package (each defines ``register(app, services, outbox)``);
     ``outbox`` is the one the app posts notices through."""

@@ -1,21 +1,40 @@
 """/connect-amazon and its subcommands.
 
-The command is acknowledged at once (Slack's 3-second rule) with the subcommand's short note;
-its work then runs as a Bolt lazy listener. Routing is one dict on the first word (``SUBCOMMANDS``):
-adding a subcommand is one ``@subcommand("name")`` entry, in whichever listeners module owns the
-feature. Handlers answer in the reader's language: ``request.actor.words``.
+The command is acknowledged at once (Slack's 3-second rule) with the subcommand's short note
+(``ack_text``, in the person's language: the one Slack call a note may cost, ``users.info`` for a person
+whose language this process does not know yet, cached for later requests); its work then runs in a worker
+process as a durable job (``bot.jobs.slack_work``, work ``command``). Routing is one dict on the first
+word (``SUBCOMMANDS``): adding a subcommand is one ``@subcommand("name")`` entry, in whichever listeners
+module owns the feature::
+
+    @subcommand("status", ack_text=lambda request: None)
+    def status(services, request, client, respond) -> None: ...
+
+The handler runs in the worker, with the same signature as ever: ``request`` is rebuilt from the job
+(its ``actor`` speaks the person's language: ``request.actor.words``), ``client`` is the worker's Web API
+client and ``respond`` answers on the command's response_url (each answer sent once, even when the job
+runs again after a crash). A handler must be idempotent in its other effects (``request.once(services, what)``
+claims a send first). An exception is retried; a job that keeps failing tells the person.
+
+A subcommand that opens a modal needs Slack's ``trigger_id``, which expires 3 s after the command: give
+it ``modal=fn``. ``fn(services, request, client) -> bool`` runs in the web tier right after the ack, with
+the trigger_id; it makes the quick look-up that decides which modal and calls ``views.open``, and returns
+True when it did. It returns False when there is nothing to open (a refusal, a usage note): the handler
+then runs in a worker as usual and explains. Nothing else slow belongs in ``modal``.
 """
 
 from __future__ import annotations
 
 import logging
 from collections.abc import Callable
+from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from typing import Any
 
 from slack_bolt import Ack, App, BoltContext
 
 from bot.flows.ports import Outbox
+from bot.jobs.slack_work import SlackJob, claimed, queue_from_listener, work
 from bot.listeners.context import Actor, actor_of, team_id_of, user_id_of
 from bot.payload import get_str
 from bot.services import Services
@@ -36,10 +55,20 @@ class CommandRequest:
     response_url: str
     args: str  # the text after the subcommand name, trimmed; never echoed to a channel
     actor: Actor  # who sent it (team_id and user_id above are its ids)
+    job_id: int | None = None  # the job it runs in (None in the web tier)
+
+    def once(self, services: Services, what: str) -> AbstractContextManager[bool]:
+        """``with request.once(services, "dm") as first:`` claims ``what`` for this command before a send
+        that a rerun of its job could repeat (``first`` is False when an earlier run claimed it; the claim
+        is released when the block raises, so the retry sends it)."""
+        key = f"slack:{self.job_id}:{what}" if self.job_id is not None else f"slack:{self.trigger_id}:{what}"
+        return claimed(services, key)
 
 
-# handler(services, request, client, respond) -> None; runs after the ack.
+# handler(services, request, client, respond) -> None; runs in a worker after the ack.
 Handler = Callable[[Services, CommandRequest, Any, Any], None]
+# modal(services, request, client) -> True when it opened a modal (web tier, right after the ack).
+ModalHook = Callable[[Services, CommandRequest, Any], bool]
 
 
 @dataclass(frozen=True)
@@ -47,6 +76,7 @@ class Subcommand:
     name: str
     handler: Handler
     ack_text: Callable[[CommandRequest], str | None]  # ephemeral note sent with the ack, or None
+    modal: ModalHook | None = None  # opens a modal with the trigger_id, in the web tier
 
 
 # The dispatch point: first word of the command text (lowercased) -> its entry; filled by @subcommand.
@@ -56,9 +86,9 @@ HELP_SUBCOMMAND = "help"
 
 
 def subcommand(name: str, *, aliases: tuple[str, ...] = (), ack_text: Callable[[CommandRequest], str | None]
-               = lambda _r: None) -> Callable[[Handler], Handler]:
+               = lambda _r: None, modal: ModalHook | None = None) -> Callable[[Handler], Handler]:
     def decorator(fn: Handler) -> Handler:
-        entry = Subcommand(name=name, handler=fn, ack_text=ack_text)
+        entry = Subcommand(name=name, handler=fn, ack_text=ack_text, modal=modal)
         for key in (name, *aliases):
             SUBCOMMANDS[key] = entry
         return fn
@@ -77,7 +107,8 @@ def parse(text: str | None) -> tuple[Subcommand | None, str]:
     return entry, rest
 
 
-def to_request(body: dict[str, Any], args: str, actor: Actor | None = None) -> CommandRequest:
+def to_request(body: dict[str, Any], args: str, actor: Actor | None = None, job_id: int | None = None
+               ) -> CommandRequest:
     """The command as plain values; ``actor`` is the request's (``context["actor"]``)."""
     if actor is None:
         actor = Actor(user_id=user_id_of(body), team_id=team_id_of(body), client=None, admin_user_ids=())
@@ -89,26 +120,35 @@ def to_request(body: dict[str, Any], args: str, actor: Actor | None = None) -> C
         response_url=get_str(body, "response_url"),
         args=args,
         actor=actor,
+        job_id=job_id,
     )
 
 
-def register(app: App, services: Services, outbox: Outbox) -> None:
-    def resolve(body: dict[str, Any], context: BoltContext) -> tuple[Subcommand, CommandRequest]:
-        entry, args = parse(body.get("text"))
-        if entry is None:
-            entry, args = SUBCOMMANDS[HELP_SUBCOMMAND], ""
-        return entry, to_request(body, args, actor_of(context))
+def resolve(body: dict[str, Any], actor: Actor | None, job_id: int | None = None) -> tuple[Subcommand, CommandRequest]:
+    """The subcommand the body names (the help for an unknown word) and its request."""
+    entry, args = parse(body.get("text"))
+    if entry is None:
+        entry, args = SUBCOMMANDS[HELP_SUBCOMMAND], ""
+    return entry, to_request(body, args, actor, job_id)
 
-    def acknowledge(ack: Ack, body: dict[str, Any], context: BoltContext) -> None:
-        entry, request = resolve(body, context)
-        note = entry.ack_text(request)
+
+@work("command")
+def run_command(services: Services, job: SlackJob) -> None:
+    """The worker side: the subcommand's handler, as it ran after the ack before jobs."""
+    entry, request = resolve(job.body, job.actor, job.job.id)
+    entry.handler(services, request, job.client, job.respond)
+
+
+def register(app: App, services: Services, outbox: Outbox) -> None:
+    @app.command(COMMAND)
+    def on_command(ack: Ack, body: dict[str, Any], client: Any, context: BoltContext) -> None:
+        actor = actor_of(context)
+        entry, request = resolve(body, actor)
+        note = entry.ack_text(request)  # in the person's language: when not known yet, one users.info (cached)
         if note:
             ack(text=note, response_type="ephemeral")
         else:
             ack()
-
-    def work(body: dict[str, Any], client: Any, respond: Any, context: BoltContext) -> None:
-        entry, request = resolve(body, context)
-        entry.handler(services, request, client, respond)
-
-    app.command(COMMAND)(ack=acknowledge, lazy=[work])
+        if entry.modal is not None and entry.modal(services, request, client):
+            return  # the modal is open: nothing left for a worker
+        queue_from_listener(services, "command", body, actor)

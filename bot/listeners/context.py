@@ -52,7 +52,8 @@ class Actor:
     """The person a request comes from, read once per request by the middleware.
 
     ``lookup()`` asks ``users.info`` on first use only and keeps the answer for the rest of the request
-    (a lazy listener shares it: Bolt's deep copy of the context returns this same object). A person in
+    (a listener run after the ack shares it: Bolt's deep copy of the context returns this same object; a
+    worker rebuilds the actor from its job, with the language the web tier knew). A person in
     ADMIN_USER_IDS, or a request without a user, needs no lookup for that.
 
     ``locale`` (the reader's language) is worked out on first read, not before: the person's own choice
@@ -83,6 +84,24 @@ class Actor:
             if self._locale is None:
                 self._locale = self._resolve_locale()
             return self._locale
+
+    def known_locale(self) -> str | None:
+        """The reader's language when it is known without asking Slack (worked out already, their own
+        choice, or their cached Slack locale), else None. What the web tier puts in a job's payload."""
+        with self._lock:
+            if self._locale is not None:
+                return self._locale
+        if not self.user_id:
+            return DEFAULT_LOCALE
+        if self._locales is None:
+            return None
+        return self._locales.choice(self.team_id, self.user_id) or self._locales.cached(self.team_id, self.user_id)
+
+    def offline(self) -> Actor:
+        """This person without a Web API client: their language is the known one, else English, and no
+        answer costs a Slack call (what the web tier uses before an ack)."""
+        return Actor(user_id=self.user_id, team_id=self.team_id, client=None, admin_user_ids=self._admin_user_ids,
+                     locale=self.known_locale() or DEFAULT_LOCALE, locales=self._locales)
 
     def forget_locale(self) -> None:
         """Work the language out again on the next read (the person just changed their choice)."""

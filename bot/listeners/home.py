@@ -1,4 +1,5 @@
-"""App Home: publish the user's checklist progress and the team's connections when the tab opens."""
+"""App Home: publish the user's checklist progress and the team's connections when the tab opens (in a
+worker: the event is acked and queued)."""
 
 from __future__ import annotations
 
@@ -12,6 +13,7 @@ from slack_sdk.errors import SlackClientError
 from bot.flows import checklist as checklist_flow
 from bot.flows import onboarding as flow
 from bot.flows.ports import Outbox
+from bot.jobs.slack_work import SlackJob, queue_from_listener, work
 from bot.listeners.context import actor_of
 from bot.services import Services
 from bot.slack_errors import slack_error
@@ -31,13 +33,18 @@ def publish_home(services: Services, client: WebClient, team_id: str, user_id: s
 
 def register(app: App, services: Services, outbox: Outbox) -> None:
     @app.event("app_home_opened")
-    def on_home_opened(event: dict[str, Any], client: WebClient, context: BoltContext) -> None:
+    def on_home_opened(event: dict[str, Any], body: dict[str, Any], context: BoltContext) -> None:
+        """Acked by Bolt before this runs; the publishing is a job (one per ``event_id``)."""
         if event.get("tab", "home") != "home":
             return
-        actor = actor_of(context)
-        try:
-            publish_home(services, client, actor.team_id, actor.user_id, actor.words)
-        except SlackClientError as exc:
-            log.warning("could not publish the Home tab for %s: %s", actor.user_id, slack_error(exc))
-        except Exception:
-            log.exception("publishing the Home tab failed")
+        queue_from_listener(services, "home", body, actor_of(context))
+
+
+@work("home")
+def publish(services: Services, job: SlackJob) -> None:
+    """``views.publish`` replaces the whole tab: a rerun publishes the same view again, harmlessly."""
+    actor = job.actor
+    try:
+        publish_home(services, job.client, actor.team_id, actor.user_id, actor.words)
+    except SlackClientError as exc:
+        log.warning("could not publish the Home tab for %s: %s", actor.user_id, slack_error(exc))

@@ -1,7 +1,9 @@
 """The leak guard's Slack edge: ``message`` events (new and edited) in channels the bot is in.
 
-Bolt acknowledges the event at once; the scan runs in a lazy listener. The parsing below turns an
-Events API body into a plain :class:`PostedMessage` and never raises, whatever the body holds.
+Bolt acknowledges the event at once; the web tier parses it (a message that is not a person's is dropped
+there, so the bot's own posts queue nothing) and queues the scan as a job (``leak_guard``, one per
+``event_id``; the message's text travels only in the job's encrypted secrets). The parsing below turns
+an Events API body into a plain :class:`PostedMessage` and never raises, whatever the body holds.
 """
 
 from __future__ import annotations
@@ -11,10 +13,10 @@ from collections.abc import Iterator
 from typing import Any
 
 from slack_bolt import Ack, App, BoltContext
-from slack_sdk import WebClient
 
 from bot.flows.leak_guard import MAX_SCAN_CHARS, LeakWarning, PostedMessage, handle_message
 from bot.flows.ports import Outbox
+from bot.jobs.slack_work import SlackJob, queue_from_listener, work
 from bot.listeners.context import actor_of
 from bot.services import Services
 from bot.views.leak_guard import warning_message
@@ -114,29 +116,40 @@ def parse_message_event(
 
 
 def register(app: App, services: Services, outbox: Outbox) -> None:
-    def acknowledge(ack: Ack) -> None:
+    def acknowledge(ack: Ack, body: dict[str, Any], context: BoltContext) -> None:
         ack()
-
-    def guard(body: dict[str, Any], client: WebClient, context: BoltContext) -> None:
-        event_id = body.get("event_id") if isinstance(body, dict) else None
         message = parse_message_event(body, bot_user_id=context.bot_user_id, bot_id=context.bot_id)
         if message is None:
-            log.debug("leak guard: event %s is not a person's channel message; skipped", event_id)
+            log.debug("leak guard: event %s is not a person's channel message; skipped", body.get("event_id"))
             return
+        queue_from_listener(services, "leak_guard", body, actor_of(context),
+                            extra={"bot_user_id": context.bot_user_id, "bot_id": context.bot_id})
 
-        words = actor_of(context).words  # the poster's language (the channel alert is worded by the outbox)
+    app.event("message")(acknowledge)
 
-        def warn(warning: LeakWarning) -> None:
-            text, blocks = warning_message(warning, words)
-            kwargs: dict[str, Any] = {"thread_ts": warning.thread_ts} if warning.thread_ts else {}
-            client.chat_postEphemeral(
-                channel=warning.channel_id, user=warning.user_id, text=text, blocks=blocks, **kwargs
-            )
 
-        outcome = handle_message(services.db, services.crypto, outbox, message, now=services.clock(), warn=warn)
-        log.debug(
-            "leak guard: event %s done: found=%s duplicate=%s warned=%s exposed=%d",
-            event_id, ",".join(outcome.found) or "nothing", outcome.duplicate, outcome.warned, len(outcome.exposed),
+@work("leak_guard")
+def guard(services: Services, job: SlackJob) -> None:
+    """The scan. Idempotent: ``handle_message`` records the event before it warns (a rerun is a
+    duplicate: no second warning, no second alert)."""
+    body, client = job.body, job.client
+    event_id = body.get("event_id")
+    bot_user_id, bot_id = job.extra.get("bot_user_id"), job.extra.get("bot_id")
+    message = parse_message_event(body, bot_user_id=bot_user_id if isinstance(bot_user_id, str) else None,
+                                  bot_id=bot_id if isinstance(bot_id, str) else None)
+    if message is None:
+        return
+    words = job.actor.words  # the poster's language (the channel alert is worded by the outbox)
+
+    def warn(warning: LeakWarning) -> None:
+        text, blocks = warning_message(warning, words)
+        kwargs: dict[str, Any] = {"thread_ts": warning.thread_ts} if warning.thread_ts else {}
+        client.chat_postEphemeral(
+            channel=warning.channel_id, user=warning.user_id, text=text, blocks=blocks, **kwargs
         )
 
-    app.event("message")(ack=acknowledge, lazy=[guard])
+    outcome = handle_message(services.db, services.crypto, job.outbox, message, now=services.clock(), warn=warn)
+    log.debug(
+        "leak guard: event %s done: found=%s duplicate=%s warned=%s exposed=%d",
+        event_id, ",".join(outcome.found) or "nothing", outcome.duplicate, outcome.warned, len(outcome.exposed),
+    )

@@ -1,16 +1,18 @@
 """The Slack edge of onboarding: /connect-amazon start|status|help, the DM checklist, the credential
 modal and its result views.
 
-Each listener acks first (Slack's 3-second rule), turns the payload into plain values, calls
-``bot.flows`` and sends Block Kit built by ``bot.views``. A credential submission is acked with the
-"verifying" view and queued as a job (``bot.jobs.verify``): a worker verifies it with Amazon, saves it
-and updates the modal.
+Each listener acks first (Slack's 3-second rule) and queues its work as a job (``bot.jobs.slack_work``):
+a worker turns the payload into plain values, calls ``bot.flows`` and sends Block Kit built by
+``bot.views``. Only "Enter credentials" opens its modal in the web tier (``views.open`` needs the
+trigger_id). A credential submission is acked with the "verifying" view (``response_action``) and queued
+as a job (``bot.jobs.verify``): a worker verifies it with Amazon, saves it and updates the modal.
 """
 
 from __future__ import annotations
 
 import logging
 import re
+from contextlib import AbstractContextManager, nullcontext
 from typing import Any
 
 from slack_bolt import Ack, App, BoltContext
@@ -21,6 +23,7 @@ from bot.flows import checklist as checklist_flow
 from bot.flows import onboarding as flow
 from bot.flows.ports import Outbox
 from bot.i18n import Message
+from bot.jobs.slack_work import SlackJob, defer, work
 from bot.jobs.verify import enqueue_verification, unexpected
 from bot.listeners.commands import SUBCOMMANDS, CommandRequest, subcommand
 from bot.listeners.context import Actor, actor_of, form_values
@@ -48,13 +51,19 @@ log = logging.getLogger(__name__)
 # --------------------------------------------------------------------------- the checklist DM
 
 
-def send_checklist(services: Services, client: WebClient, team_id: str, user_id: str, words: Words) -> None:
-    """Post the user's checklist (with saved progress) as a new DM and remember where it is."""
+def send_checklist(services: Services, client: WebClient, team_id: str, user_id: str, words: Words,
+                   once: AbstractContextManager[bool] | None = None) -> None:
+    """Post the user's checklist (with saved progress) as a new DM and remember where it is. ``once``
+    claims the DM first (a job that runs again sends none)."""
     with services.db.session() as session:
         state = checklist_flow.load_state(session, team_id, user_id)
     text, blocks = checklist_message(words, state)
     channel = client.conversations_open(users=user_id)["channel"]["id"]
-    posted = client.chat_postMessage(channel=channel, text=text, blocks=blocks, unfurl_links=False)
+    with once if once is not None else nullcontext(True) as first:
+        if not first:
+            log.info("the checklist DM to %s was sent by an earlier run of this job", user_id)
+            return
+        posted = client.chat_postMessage(channel=channel, text=text, blocks=blocks, unfurl_links=False)
     with services.db.session(write=True) as session:
         checklist_flow.remember_dm(session, team_id, user_id, posted["channel"], posted["ts"], services.clock())
 
@@ -86,7 +95,8 @@ def start(services: Services, request: CommandRequest, client: WebClient, respon
         respond(text=words.md("onboarding.start.refused"), response_type="ephemeral")
         return
     try:
-        send_checklist(services, client, request.team_id, request.user_id, words)
+        send_checklist(services, client, request.team_id, request.user_id, words,
+                       once=request.once(services, "checklist-dm"))
     except SlackClientError as exc:
         log.warning("could not DM the checklist to %s: %s", request.user_id, slack_error(exc))
         respond(text=words.md("onboarding.start.dm_failed", error=slack_error(exc)), response_type="ephemeral")
@@ -128,28 +138,8 @@ def register(app: App, services: Services, outbox: Outbox) -> None:
         ack()
         open_form(client, body, actor_of(context))
 
-    @app.action(re.compile(f"^{PATH_ACTION_PREFIX}(seller|vendor)$"))
-    def on_choose_path(ack: Ack, body: dict[str, Any], client: WebClient, context: BoltContext) -> None:
-        ack()
-        actor = actor_of(context)
-        path = text(first_action(body).get("action_id"))[len(PATH_ACTION_PREFIX):]
-        with services.db.session(write=True) as session:
-            state = checklist_flow.choose_path(session, actor.team_id, actor.user_id, path, services.clock())
-        _update_checklist(services, client, state, body, actor.words)
-
-    @app.action(STEP_ACTION)
-    def on_step(ack: Ack, body: dict[str, Any], client: WebClient, context: BoltContext) -> None:
-        ack()
-        actor = actor_of(context)
-        action = first_action(body)
-        block_id = text(action.get("block_id"))
-        if not block_id.startswith("step_"):
-            return
-        step_id = block_id[len("step_"):]
-        done = step_id in selected_option_values(action)
-        with services.db.session(write=True) as session:
-            state = checklist_flow.set_step(session, actor.team_id, actor.user_id, step_id, done, services.clock())
-        _update_checklist(services, client, state, body, actor.words)
+    app.action(re.compile(f"^{PATH_ACTION_PREFIX}(seller|vendor)$"))(defer(services, "checklist_path"))
+    app.action(STEP_ACTION)(defer(services, "checklist_step"))
 
     @app.view(CALLBACK_ID)
     def on_submit(ack: Ack, body: dict[str, Any], client: WebClient, context: BoltContext) -> None:
@@ -177,33 +167,67 @@ def register(app: App, services: Services, outbox: Outbox) -> None:
             failed = outcome_view(actor.words, unexpected(form.prefill()))
             client.views_update(view_id=text(view.get("id")), view=failed)
 
-    @app.action(RETRY_ACTION)
-    def on_retry(ack: Ack, body: dict[str, Any], client: WebClient, context: BoltContext) -> None:
-        ack()
-        view = obj(body.get("view"))
-        prefill = flow.Prefill.from_json(text(view.get("private_metadata")))
-        form = credentials_modal(actor_of(context).words, prefill, services.clock().date())
-        client.views_update(view_id=text(view.get("id")), view=form)
+    app.action(RETRY_ACTION)(defer(services, "credentials_retry"))
+    app.action(CONFIRM_ACTION)(defer(services, "reconnect_confirm"))
+    app.action(CANCEL_ACTION)(defer(services, "reconnect_cancel"))
 
-    @app.action(CONFIRM_ACTION)
-    def on_confirm(ack: Ack, body: dict[str, Any], client: WebClient, context: BoltContext) -> None:
-        ack()
-        actor = actor_of(context)
-        view_id = get_str(body, "view", "id")
-        pending_id = text(first_action(body).get("value"))
-        client.views_update(view_id=view_id, view=verifying_view(actor.words))
-        try:
-            outcome = flow.confirm_pending(services, outbox, pending_id, actor.team_id, actor.user_id, actor.lookup)
-        except Exception:  # the modal must not stay on "verifying"; what happened is not known for sure
-            log.exception("confirming a reconnect for team %s failed", actor.team_id)
-            outcome = flow.SubmissionOutcome(kind=flow.OutcomeKind.ERROR, cause=Message("general.listener_failed"))
-        if outcome is not None:
-            client.views_update(view_id=view_id, view=outcome_view(actor.words, outcome))
 
-    @app.action(CANCEL_ACTION)
-    def on_cancel(ack: Ack, body: dict[str, Any], client: WebClient, context: BoltContext) -> None:
-        ack()
-        actor = actor_of(context)
-        pending_id = text(first_action(body).get("value"))
-        outcome = flow.cancel_pending(services.db, pending_id, actor.team_id, actor.user_id)
-        client.views_update(view_id=get_str(body, "view", "id"), view=outcome_view(actor.words, outcome))
+# --------------------------------------------------------------------------- in a worker
+
+
+@work("checklist_path")
+def choose_path(services: Services, job: SlackJob) -> None:
+    actor, body = job.actor, job.body
+    path = text(first_action(body).get("action_id"))[len(PATH_ACTION_PREFIX):]
+    if path not in ("seller", "vendor"):
+        return
+    with services.db.session(write=True) as session:
+        state = checklist_flow.choose_path(session, actor.team_id, actor.user_id, path, services.clock())
+    _update_checklist(services, job.client, state, body, actor.words)
+
+
+@work("checklist_step")
+def tick_step(services: Services, job: SlackJob) -> None:
+    actor, body = job.actor, job.body
+    action = first_action(body)
+    block_id = text(action.get("block_id"))
+    if not block_id.startswith("step_"):
+        return
+    step_id = block_id[len("step_"):]
+    done = step_id in selected_option_values(action)
+    with services.db.session(write=True) as session:
+        state = checklist_flow.set_step(session, actor.team_id, actor.user_id, step_id, done, services.clock())
+    _update_checklist(services, job.client, state, body, actor.words)
+
+
+@work("credentials_retry")
+def retry_form(services: Services, job: SlackJob) -> None:
+    view = obj(job.body.get("view"))
+    prefill = flow.Prefill.from_json(text(view.get("private_metadata")))
+    form = credentials_modal(job.actor.words, prefill, services.clock().date())
+    job.client.views_update(view_id=text(view.get("id")), view=form)
+
+
+@work("reconnect_confirm")
+def confirm_reconnect(services: Services, job: SlackJob) -> None:
+    """The reconnect the person confirmed. A rerun finds the pending row used up (``confirm_pending``
+    answers it) and updates the same modal: one connection, one announcement."""
+    actor, body = job.actor, job.body
+    view_id = get_str(body, "view", "id")
+    pending_id = text(first_action(body).get("value"))
+    job.client.views_update(view_id=view_id, view=verifying_view(actor.words))
+    try:
+        outcome = flow.confirm_pending(services, job.outbox, pending_id, actor.team_id, actor.user_id, actor.lookup)
+    except Exception:  # the modal must not stay on "verifying"; what happened is not known for sure
+        log.exception("confirming a reconnect for team %s failed", actor.team_id)
+        outcome = flow.SubmissionOutcome(kind=flow.OutcomeKind.ERROR, cause=Message("general.listener_failed"))
+    if outcome is not None:
+        job.client.views_update(view_id=view_id, view=outcome_view(actor.words, outcome))
+
+
+@work("reconnect_cancel")
+def cancel_reconnect(services: Services, job: SlackJob) -> None:
+    actor, body = job.actor, job.body
+    pending_id = text(first_action(body).get("value"))
+    outcome = flow.cancel_pending(services.db, pending_id, actor.team_id, actor.user_id)
+    job.client.views_update(view_id=get_str(body, "view", "id"), view=outcome_view(actor.words, outcome))

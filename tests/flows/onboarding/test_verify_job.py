@@ -38,6 +38,8 @@ def connected(view: dict[str, object]) -> bool:
 
 def open_and_submit(h: BotHarness, name: str, user: str = USER) -> tuple[dict[str, object], object]:
     creds = h.amazon.register(make_credentials(), store_name=f"{name} store")
+    if not h._workers:  # the checklist DM is a listener's job too; verifications still wait for a worker
+        h.start_workers(1, kinds=[JobKind.SLACK_WORK])
     h.command("", user=user)
     h.wait_dm(user=user)
     view = h.open_credentials(user)
