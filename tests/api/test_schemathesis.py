@@ -36,16 +36,21 @@ def test_no_5xx_and_no_answer_contradicts_the_document(tmp_path, mode: Generatio
         h.seed("Other", created_on=date(2026, 11, 1), creds=make_credentials())
         key = make_key(h, "fuzz", "Main", export=True)
         for operation in _operations(h):
-            seen: list[int] = []
-
-            @settings(max_examples=EXAMPLES, deadline=None, suppress_health_check=list(HealthCheck), database=None)
-            @given(case=operation.as_strategy(mode))
-            def run(case: schemathesis.Case) -> None:
-                with_key = len(seen) % 3 != 2  # two in three with the key, the rest with whatever was generated
-                headers = {"Authorization": f"Bearer {key}"} if with_key else None
-                response = case.call_and_validate(base_url=h.base_url, headers=headers)
-                assert response.status_code < 500, response.text
-                seen.append(response.status_code)
-
-            run()
+            seen = _fuzz(h, key, operation, mode)
             assert seen, operation.label
+
+
+def _fuzz(h: BotHarness, key: str, operation: schemathesis.APIOperation, mode: GenerationMode) -> list[int]:
+    seen: list[int] = []
+
+    @settings(max_examples=EXAMPLES, deadline=None, suppress_health_check=list(HealthCheck), database=None)
+    @given(case=operation.as_strategy(mode))
+    def run(case: schemathesis.Case) -> None:
+        with_key = len(seen) % 3 != 2  # two in three with the key, the rest with whatever was generated
+        headers = {"Authorization": f"Bearer {key}"} if with_key else None
+        response = case.call_and_validate(base_url=h.base_url, headers=headers)
+        assert response.status_code < 500, response.text
+        seen.append(response.status_code)
+
+    run()
+    return seen
