@@ -254,6 +254,9 @@ class BotWSGI:
     reach a response. ``serve_events=False`` (Socket Mode, where Slack's events come over the socket) answers
     ``/slack/events`` with 404."""
 
+    api: Callable[..., Iterable[bytes]] | None = None
+    serve_events: bool = True
+
     def __init__(self, app: App, ping: Callable[[], bool], max_body: int = MAX_BODY_BYTES,
                  queue: Callable[[], QueueHealth] | None = None, api: Callable[..., Iterable[bytes]] | None = None,
                  serve_events: bool = True) -> None:
