@@ -1097,5 +1097,9 @@ MESSAGES: dict[str, str] = {
         "minute."
     ),
     "guard.api.internal": "The bot failed to answer; retry in a minute, and tell its operator if it persists.",
+    "guard.keys.cli.not_found": "There is no connection {name}: `python -m bot token` takes a connection's name.",
+    "guard.keys.cli.ambiguous": (
+        "Several workspaces have a connection {name}: add `--team` and the workspace's ID (T…)."
+    ),
     # --- end tool keys ----------------------------------------------------------------------------
 }

@@ -1057,5 +1057,7 @@ MESSAGES: dict[str, str] = {
     ),
     "guard.api.amazon_unavailable": "Login with Amazon 暂时没有给出令牌：{cause} 连接本身没有问题；请一分钟后重试。",
     "guard.api.internal": "机器人未能应答；请一分钟后重试，如果持续出现请告知其运维人员。",
+    "guard.keys.cli.not_found": "没有连接 {name} ： `python -m bot token` 需要连接名称。",
+    "guard.keys.cli.ambiguous": "多个工作区都有连接 {name} ：请加上 `--team` 和工作区 ID（T…）。",
     # --- end tool keys ----------------------------------------------------------------------------
 }

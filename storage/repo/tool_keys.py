@@ -220,3 +220,16 @@ def token_view(session: Session, team_id: str, name: str) -> sa.Row[Any] | None:
         .limit(1)
     )
     return session.execute(stmt).first()
+
+
+def connections_named(session: Session, name: str, team_id: str | None = None) -> list[Connection]:
+    """Connections called ``name`` (exactly, else by ``name_key``) in ``team_id``, or in any workspace
+    (``python -m bot token NAME`` on the bot's own host)."""
+    for clause in (col(Connection.name) == name, col(Connection.name_key) == name_key(name)):
+        stmt = select(Connection).where(clause)
+        if team_id is not None:
+            stmt = stmt.where(Connection.team_id == team_id)
+        found = list(session.exec(stmt.order_by(col(Connection.team_id), col(Connection.id))).all())
+        if found:
+            return found
+    return []
