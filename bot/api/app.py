@@ -26,7 +26,7 @@ export is audited and remembered for the rotation reminders.
 """
 
 # No ``from __future__ import annotations`` here: FastAPI reads the routes' annotations at definition time, and
-# they name the closure's own dependency (``Key``).
+# they name the closure's own dependency type (``Key``).
 import logging
 import math
 import threading
@@ -176,9 +176,9 @@ def build_api(services: Services, *, broker: TokenBroker | None = None,
         log.error("the API failed on %s: %s", request.url.path, type(exc).__name__)
         return _error_response("internal_error", Message("guard.api.internal"))
 
-    def authenticated(
-        credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)],
-    ) -> keys_flow.KeyIdentity:
+    def authenticated(credentials: HTTPAuthorizationCredentials | None) -> keys_flow.KeyIdentity:
+        """The request's key, or the 401/429 to answer. Called at the start of each route (a plain function, not
+        a sync dependency: that would cost each request one more hop through Starlette's thread pool)."""
         presented = keys_flow.bearer_key(f"{credentials.scheme} {credentials.credentials}" if credentials else None)
         if presented is None:  # refused before the database is asked
             raise ApiError("unauthorized", Message("guard.api.no_key"))
@@ -194,7 +194,7 @@ def build_api(services: Services, *, broker: TokenBroker | None = None,
             raise ApiError("unauthorized", Message("guard.api.unknown_key"))
         return identity
 
-    Key = Annotated[keys_flow.KeyIdentity, Depends(authenticated)]
+    Key = Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)]  # documents the bearer scheme
 
     def find(session: Any, key: keys_flow.KeyIdentity, name: str, *, lean: bool = False) -> Any:
         """The connection ``name`` means for this key (a ``Connection``, or with ``lean`` the few columns of
@@ -238,7 +238,8 @@ def build_api(services: Services, *, broker: TokenBroker | None = None,
     @api.post(f"{PREFIX}/connections/{{name}}/access-token", response_model=AccessToken,
               responses=_doc("forbidden", "not_found", "connection_unusable", "amazon_unavailable"),
               summary="A Login with Amazon access token for a connection, and where to use it")
-    def access_token(name: str, key: Key) -> AccessToken:
+    def access_token(name: str, bearer_key: Key) -> AccessToken:
+        key = authenticated(bearer_key)
         with services.db.session() as session:
             conn = find(session, key, name, lean=True)
             require_usable(conn)
@@ -264,7 +265,8 @@ def build_api(services: Services, *, broker: TokenBroker | None = None,
 
     @api.get(f"{PREFIX}/connections", response_model=ConnectionList, responses=_doc(),
              summary="The connections this key may use, with their status (no secret)")
-    def connections(key: Key) -> ConnectionList:
+    def connections(bearer_key: Key) -> ConnectionList:
+        key = authenticated(bearer_key)
         with services.db.session() as session:
             rows = repo.list_connections(session, key.team_id, include_disconnected=not key.all_connections)
             return ConnectionList(connections=[
@@ -276,7 +278,8 @@ def build_api(services: Services, *, broker: TokenBroker | None = None,
     @api.get(f"{PREFIX}/connections/{{name}}/credentials", response_model=ExportedCredentials,
              responses=_doc("forbidden", "not_found", "connection_unusable"),
              summary="The full credentials of a connection (export keys only; every call is audited)")
-    def credentials(name: str, key: Key) -> ExportedCredentials:
+    def credentials(name: str, bearer_key: Key) -> ExportedCredentials:
+        key = authenticated(bearer_key)
         if not key.export:
             raise ApiError("forbidden", Message("guard.api.not_export", name=Strong(redact(name[:80]))))
         now = services.clock()

@@ -252,3 +252,28 @@ def test_the_openapi_document_is_generated_and_valid(bot: BotHarness, path: str)
                                  "/v1/connections/{name}/credentials"}
     responses = doc["paths"]["/v1/connections/{name}/access-token"]["post"]["responses"]
     assert {"200", "401", "403", "404", "409", "429", "503"} <= set(responses)
+
+
+def test_the_rotation_reminder_names_the_tools_that_exported_the_current_secret(world: BotHarness) -> None:
+    """Only tools that fetched the secret now in use are named; token users and revoked keys are not."""
+    from datetime import date, timedelta
+
+    from tests.catalog import says
+
+    created = date(2026, 1, 1)
+    conn_id, _ = world.seed("Main", created_on=created)
+    exporter = make_key(world, "legacy-sync", "Main", export=True)
+    make_key(world, "etl", "Main")  # a token user: needs nothing after a rotation
+    gone = make_key(world, "old-tool", "Main", export=True)
+    for key in (exporter, gone):
+        assert api(world, "GET", "/v1/connections/Main/credentials", key).status_code == 200
+    revoke(world, "old-tool")
+    expires = world.connection(conn_id).secret_expires_on
+    world.sweep_here(datetime.combine(expires - timedelta(days=7), datetime.min.time(), tzinfo=UTC))
+    posts = [p for p in world.channel_post_calls() if says(str(p.get("text", "")), "lifecycle.reminder.text",
+                                                           days=7)]
+    assert posts, world.channel_post_calls()
+    named = [b for b in posts[-1]["blocks"] if says(b.get("text", {}).get("text", ""), "guard.keys.reminder.exporters")]
+    assert len(named) == 1
+    text = named[0]["text"]["text"]
+    assert "legacy-sync" in text and "etl" not in text.replace("legacy-sync", "") and "old-tool" not in text
