@@ -43,6 +43,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from bot.amazon.client import Credentials
 from bot.amazon.marketplaces import endpoint_for_region
+from bot.amazon.verdicts import Verdict, VerdictKind, explain
 from bot.api.models import (
     AccessToken,
     ConnectionInfo,
@@ -217,7 +218,7 @@ def build_api(services: Services, *, broker: TokenBroker | None = None,
         if conn.status == "failing":
             problem = Problem.stored(conn.last_problem_kind, conn.last_problem_params)
             explained = explain_problem(problem) if problem is not None else None
-            cause, step = explained if explained else (Message("guard.api.internal"), Message("guard.api.internal"))
+            cause, step = explained if explained else explain(Verdict(VerdictKind.unexpected))
             raise ApiError("connection_unusable", Message("guard.api.failing", name=name, cause=cause, next=step))
 
     def where(conn: Any) -> dict[str, Any]:

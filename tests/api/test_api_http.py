@@ -17,6 +17,7 @@ from storage import repo
 from storage.models import AuditEntry, Connection, ToolKeyExport
 from tests.api.helpers import CREATED_ON, api, make_key, revoke, token
 from tests.fakes.fake_amazon import TOKEN_PATH, make_credentials
+from tests.fakes.slack_signing import TEAM_ID
 from tests.harness import BotHarness
 
 
@@ -277,3 +278,20 @@ def test_the_rotation_reminder_names_the_tools_that_exported_the_current_secret(
     assert len(named) == 1
     text = named[0]["text"]["text"]
     assert "legacy-sync" in text and "etl" not in text.replace("legacy-sync", "") and "old-tool" not in text
+
+
+def test_on_postgresql_tokens_exports_and_revocation(pg_world: BotHarness) -> None:
+    h = pg_world
+    conn_id, creds = h.seed("Main", created_on=CREATED_ON)
+    key = make_key(h, "etl", "Main", export=True)
+    h.amazon.set_latency(0.3, TOKEN_PATH)
+    with ThreadPoolExecutor(20) as pool:
+        results = list(pool.map(lambda _i: token(h, "Main", key), range(20)))
+    assert {r.status_code for r in results} == {200} and h.amazon.calls(TOKEN_PATH) == 1
+    got = api(h, "GET", "/v1/connections/Main/credentials", key).json()
+    assert got["refresh_token"] == creds.refresh_token
+    with h.db_session() as s:
+        assert repo.exporters_of_current_secret(s, [conn_id]) == {conn_id: ["etl"]}
+        assert repo.tools_by_connection(s, TEAM_ID, [conn_id]) == {conn_id: ["etl"]}
+    revoke(h, "etl")
+    _error(token(h, "Main", key), 401, "unauthorized")
