@@ -1,4 +1,4 @@
-"""python -m bot [run | worker | sweep | doctor | rotate-key | verify | gen-key] (or ``amazon-connect``)"""
+"""python -m bot [run | worker | sweep | doctor | rotate-key | verify | gen-key | token] (or ``amazon-connect``)"""
 
 from __future__ import annotations
 
@@ -38,6 +38,9 @@ def build_parser() -> argparse.ArgumentParser:
     rot.add_argument("--batch-size", type=int, default=200)
     sub.add_parser("verify", help="verify Amazon credentials without Slack (see --help)", add_help=False)
     sub.add_parser("doctor", help="check the settings, database, keys, Slack and Amazon before `run`")
+    tok = sub.add_parser("token", help="print a fresh access token for connection NAME, and nothing else")
+    tok.add_argument("name", help="the connection's name")
+    tok.add_argument("--team", default=None, help="the workspace (T…) when several have a connection of that name")
     gen = sub.add_parser("gen-key", help="print a new ENCRYPTION_KEYS entry")
     gen.add_argument("--kid", default=None, help="key id (default: today's date)")
     return parser
@@ -61,7 +64,7 @@ def main(argv: list[str] | None = None) -> int:
         print(format_keys([generate_key(args.kid)]))
         return 0
     try:
-        settings = load_settings(need_slack=command != "rotate-key")
+        settings = load_settings(need_slack=command not in ("rotate-key", "token"))
     except SettingsError as exc:
         print(t("general.startup.cannot_start"), file=sys.stderr)
         for problem in exc.problems:
@@ -80,6 +83,10 @@ def main(argv: list[str] | None = None) -> int:
             return run_worker(settings, nice=args.nice, parent_pid=args.parent)
         if command == "sweep":
             return runtime.run_sweep_once(settings, args.now)
+        if command == "token":
+            from bot.cli_token import print_token
+
+            return print_token(settings, args.name, args.team)
         return runtime.rotate_key(settings, args.batch_size)
     except StartupError as exc:
         print(t("general.startup.cannot_start"), file=sys.stderr)

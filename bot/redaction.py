@@ -20,6 +20,9 @@ _PATTERNS: list[re.Pattern[str]] = [
     # Slack tokens: bot/user/config/refresh (xox?-), app-level (xapp-), and signing-like xoxe.
     re.compile(r"xox[abposer]-[A-Za-z0-9\-]{6,}"),
     re.compile(r"xapp-[A-Za-z0-9\-]{6,}"),
+    # The bot's own tool keys (``amzc_`` and 43 URL-safe characters; storage.repo.tool_keys). The 8-character
+    # recognition prefix ``keys list`` shows is too short to match.
+    re.compile(r"amzc_[A-Za-z0-9_\-]{16,}"),
     # A bare 64-hex string (legacy client secrets, raw keys).
     re.compile(r"(?<![0-9A-Fa-f])[0-9A-Fa-f]{64}(?![0-9A-Fa-f])"),
 ]
@@ -47,7 +50,7 @@ def mask(secret: str | None, keep: int = 4) -> str:
     if not secret:
         return ""
     prefix = ""
-    for known in ("amzn1.oa2-cs.v1.", "Atzr|", "Atza|", "xoxb-", "xoxp-", "xapp-", "xoxe-", "xoxa-"):
+    for known in ("amzn1.oa2-cs.v1.", "Atzr|", "Atza|", "xoxb-", "xoxp-", "xapp-", "xoxe-", "xoxa-", "amzc_"):
         if secret.startswith(known):
             prefix = known
             break

@@ -6,9 +6,10 @@ import logging
 import signal
 import sys
 import threading
+from collections.abc import Callable
 from datetime import datetime
 from types import FrameType
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from slack_sdk.errors import SlackClientError
 
@@ -94,13 +95,16 @@ def run_bot(settings: Settings, *, host: str = "0.0.0.0") -> int:  # noqa: S104 
             except (SlackClientError, OSError) as exc:
                 raise StartupError(app_token_problem(settings, exc)) from None
             log.info("connected to Slack in Socket Mode")
+            # The tools' API and /healthz listen on PORT in Socket Mode too (Slack's events come over the socket).
+            http = make_http(services, app, host, queue_health, serve_events=False)
+            serving = threading.Thread(target=http.run, name="http", daemon=True)
+            serving.start()
+            log.info("listening for the tools' API on http://%s:%s/v1/", host, http.effective_port)
             stop.wait()
             handler.close()
+            http.close()
         else:
-            from bot.server import BotWSGI, make_server
-
-            wsgi = BotWSGI(app, services.db.ping, queue=lambda: queue_health(services))
-            server = make_server(wsgi, host, settings.port, settings.http_threads)
+            server = make_http(services, app, host, queue_health)
             log.info("listening for Slack on http://%s:%s/slack/events", host, server.effective_port)
             try:
                 server.run()
@@ -114,6 +118,17 @@ def run_bot(settings: Settings, *, host: str = "0.0.0.0") -> int:  # noqa: S104 
         services.close()
         log.info("stopped")
     return 0
+
+
+def make_http(services: Services, app: Any, host: str, queue_health: Callable[[Services], Any], *,
+              serve_events: bool = True) -> Any:
+    """The waitress server on PORT: /healthz, the tools' API (/v1/…, bot.api) and, in HTTP mode, /slack/events."""
+    from bot.api.app import wsgi_api
+    from bot.server import BotWSGI, make_server
+
+    wsgi = BotWSGI(app, services.db.ping, queue=lambda: queue_health(services), api=wsgi_api(services),
+                   serve_events=serve_events)
+    return make_server(wsgi, host, services.settings.port, services.settings.http_threads)
 
 
 def run_sweep_once(settings: Settings, now: datetime | None) -> int:

@@ -31,6 +31,7 @@ log = logging.getLogger(__name__)
 
 EVENTS_PATH = "/slack/events"
 HEALTH_PATH = "/healthz"
+API_PREFIX = "/v1/"  # the tools' HTTP API (bot.api), a WSGI app handed every path under it
 MAX_BODY_BYTES = 1024 * 1024  # Slack's largest payloads (big views) are far below this.
 FORM_TYPE = "application/x-www-form-urlencoded"
 JSON_TYPE = "application/json"
@@ -249,14 +250,22 @@ def _headers(environ: dict[str, Any]) -> dict[str, str]:
 
 
 class BotWSGI:
-    """Routes the two paths; anything else is 404. Never lets a traceback reach a response."""
+    """Routes the two paths (and ``/v1/…`` to ``api`` when given); anything else is 404. Never lets a traceback
+    reach a response. ``serve_events=False`` (Socket Mode, where Slack's events come over the socket) answers
+    ``/slack/events`` with 404."""
+
+    api: Callable[..., Iterable[bytes]] | None = None
+    serve_events: bool = True
 
     def __init__(self, app: App, ping: Callable[[], bool], max_body: int = MAX_BODY_BYTES,
-                 queue: Callable[[], QueueHealth] | None = None) -> None:
+                 queue: Callable[[], QueueHealth] | None = None, api: Callable[..., Iterable[bytes]] | None = None,
+                 serve_events: bool = True) -> None:
         self.slack = SlackRequestHandler(app, path=EVENTS_PATH)
         self.ping = ping
         self.max_body = max_body
         self.queue = queue
+        self.api = api
+        self.serve_events = serve_events
 
     def health(self) -> tuple[bool, str]:
         """``/healthz``: the database answers, and no job has waited over a minute with no worker alive."""
@@ -279,7 +288,9 @@ class BotWSGI:
             if path == HEALTH_PATH and method in ("GET", "HEAD"):
                 ok, health = self.health()
                 return _plain(start_response, "200 OK" if ok else "503 Service Unavailable", health, "application/json")
-            if path == EVENTS_PATH:
+            if self.api is not None and path.startswith(API_PREFIX):
+                return self.api(environ, start_response)
+            if path == EVENTS_PATH and self.serve_events:
                 if method != "POST":
                     return _plain(start_response, "405 Method Not Allowed", "POST only")
                 try:

@@ -72,6 +72,7 @@ class Settings:
     workers: int = 1  # worker processes `run` starts (0: none; run `python -m bot worker` separately)
     data_dir: Path = Path("./data")
     team_language: str = "en"  # TEAM_LANGUAGE: the language of channel posts (a bot.i18n.LOCALES key)
+    api_rate_limit: int = 120  # API_RATE_LIMIT: requests a minute per tool key (per replica), bot.api
 
     @property
     def socket_mode(self) -> bool:
@@ -288,6 +289,16 @@ def load_settings(
                 "Slack language or /connect-amazon language)."
             )
 
+    api_rate_limit = 120
+    if get("API_RATE_LIMIT"):
+        if get("API_RATE_LIMIT").isdigit() and 1 <= int(get("API_RATE_LIMIT")) <= 1_000_000:
+            api_rate_limit = int(get("API_RATE_LIMIT"))
+        else:
+            problems.append(
+                "API_RATE_LIMIT must be a whole number of requests a minute per tool key, between 1 and "
+                "1000000 (default 120)."
+            )
+
     if problems:
         raise SettingsError(problems)
     return Settings(
@@ -312,4 +323,5 @@ def load_settings(
         workers=workers,
         data_dir=data_dir,
         team_language=team_language,
+        api_rate_limit=api_rate_limit,
     )

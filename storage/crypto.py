@@ -36,6 +36,7 @@ NONCE_BYTES = 12
 KEY_BYTES = 32
 _KID_RE = re.compile(r"^[A-Za-z0-9_-]{1,32}$")
 _FINGERPRINT_INFO = b"amazon-connect-bot/fingerprint/v1"
+_TOOL_KEY_INFO = b"amazon-connect-bot/tool-key/v1"
 GEN_KEY_HINT = "generate one with `python -m bot gen-key`"
 
 
@@ -182,6 +183,7 @@ class Crypto:
         self._by_kid: dict[str, Key] = {k.kid: k for k in keys}
         self._aead: dict[str, AESGCM] = {k.kid: AESGCM(k.material) for k in keys}
         self._fp_keys: dict[str, bytes] = {k.kid: _fingerprint_key(k) for k in keys}
+        self._tool_keys: dict[str, bytes] = {k.kid: _derive(k, _TOOL_KEY_INFO) for k in keys}
 
     def __repr__(self) -> str:
         return f"Crypto(kids={self.kids!r})"
@@ -266,6 +268,18 @@ class Crypto:
     def fingerprints(self, secret: str) -> list[str]:
         """One fingerprint per known key, newest first, so matching works during a key rotation."""
         return [_hmac_hex(self._fp_keys[k.kid], secret) for k in self._keys]
+
+
+    def tool_key_hash(self, tool_key: str, kid: str | None = None) -> str | None:
+        """HMAC-SHA256 (hex) of a tool key (``amzc_…``) under the tool-key hash key derived from key ``kid``
+        (default: the newest). None when ``kid`` is not in ENCRYPTION_KEYS (the stored hash cannot be checked).
+        Its own HKDF label, so it never equals a secret's fingerprint."""
+        material = self._tool_keys.get(kid or self.newest_kid)
+        return None if material is None else _hmac_hex(material, tool_key)
+
+
+def _derive(key: Key, info: bytes) -> bytes:
+    return HKDF(algorithm=hashes.SHA256(), length=32, salt=None, info=info).derive(key.material)
 
 
 def _fingerprint_key(key: Key) -> bytes:

@@ -345,3 +345,91 @@ def _update_name_key(mapper: Any, connection: Any, target: Connection) -> None:
 
 event.listen(Connection, "before_insert", _set_name_key)
 event.listen(Connection, "before_update", _update_name_key)
+
+
+class ToolKey(SQLModel, table=True):
+    """A team tool's key for the HTTP API (``storage.repo.tool_keys``, ``bot.flows.tool_keys``).
+
+    The key itself (``amzc_…``) is never stored: only ``prefix`` (its first characters, for recognition and
+    look-up) and ``key_hash``, HMAC-SHA256 under a key derived from ``ENCRYPTION_KEYS`` entry ``hash_kid``.
+    ``active_name`` is ``name`` while the key is live and NULL once revoked, so a workspace has at most one
+    live key per tool name (NULLs never collide in a unique constraint) while revoked rows stay for the trail.
+    ``all_connections``: the key reaches every connection of the workspace, present and future (``*``);
+    otherwise its scope is its ``tool_key_scopes`` rows.
+    """
+
+    __tablename__ = "tool_keys"
+    __table_args__ = (
+        sa.UniqueConstraint("team_id", "active_name", name="uq_tool_keys_team_id_active_name"),
+        sa.UniqueConstraint("key_hash", name="uq_tool_keys_key_hash"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    team_id: str = Field(index=True)
+    name: str
+    active_name: str | None = Field(default=None)
+    prefix: str = Field(index=True)
+    key_hash: str
+    hash_kid: str
+    export: bool = Field(default=False)
+    all_connections: bool = Field(default=False)
+    created_by: str
+    created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+    last_used_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    revoked_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    revoked_by: str | None = Field(default=None)
+
+    def __repr__(self) -> str:
+        return (f"ToolKey(id={self.id!r}, team_id={self.team_id!r}, name={self.name!r}, prefix={self.prefix!r}, "
+                f"export={self.export!r}, revoked={self.revoked_at is not None!r})")
+
+    __str__ = __repr__
+
+
+class ToolKeyScope(SQLModel, table=True):
+    """One connection a tool key (without ``all_connections``) may use."""
+
+    __tablename__ = "tool_key_scopes"
+
+    tool_key_id: int = Field(
+        sa_column=sa.Column(
+            sa.Integer,
+            sa.ForeignKey("tool_keys.id", ondelete="CASCADE", name="fk_tool_key_scopes_tool_key_id"),
+            primary_key=True,
+        ),
+    )
+    connection_id: int = Field(
+        sa_column=sa.Column(
+            sa.Integer,
+            sa.ForeignKey("connections.id", ondelete="CASCADE", name="fk_tool_key_scopes_connection_id"),
+            primary_key=True,
+            index=True,
+        ),
+    )
+
+
+class ToolKeyExport(SQLModel, table=True):
+    """The last time a tool fetched a connection's full credentials (``GET …/credentials``), and which client
+    secret it got (its keyed fingerprint, as in ``connections.client_secret_fp``): a rotation reminder names
+    the tools whose copy is the current secret."""
+
+    __tablename__ = "tool_key_exports"
+
+    tool_key_id: int = Field(
+        sa_column=sa.Column(
+            sa.Integer,
+            sa.ForeignKey("tool_keys.id", ondelete="CASCADE", name="fk_tool_key_exports_tool_key_id"),
+            primary_key=True,
+        ),
+    )
+    connection_id: int = Field(
+        sa_column=sa.Column(
+            sa.Integer,
+            sa.ForeignKey("connections.id", ondelete="CASCADE", name="fk_tool_key_exports_connection_id"),
+            primary_key=True,
+            index=True,
+        ),
+    )
+    client_secret_fp: str | None = Field(default=None)
+    secret_generation: int = Field(default=1)
+    exported_at: datetime = Field(sa_type=UTCDateTime)

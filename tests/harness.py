@@ -32,7 +32,9 @@ connected the store, :data:`STRANGER` another plain member, :data:`ADMIN` a work
 Slack also knows ``U0OWNER``, the primary owner (tests/fakes/fake_slack.py ``default_users``).
 
 Attributes: ``slack`` (FakeSlack), ``amazon`` (FakeAmazon), ``settings``, ``services``, ``app``,
-``url`` (the bot's /slack/events), ``env`` (the environment that reproduces this bot, e.g. for
+``url`` (the bot's /slack/events),
+``base_url`` (the same server: ``/healthz``, the tools' API ``/v1/…``), ``env`` (the environment that
+reproduces this bot, e.g. for
 ``python -m bot sweep`` in a subprocess: see :meth:`run_cli`), ``log_text()`` (everything the bot
 logged, as its own redacting handler wrote it), ``records`` (every log record's message).
 
@@ -214,7 +216,10 @@ class BotHarness:
         if not self.serve:  # in-process only: requests go through :meth:`dispatch`
             self.url = self.base_url = ""
             return self
-        self._server = make_server(BotWSGI(self.app, self.services.db.ping), "127.0.0.1", 0, threads=8)
+        from bot.api.app import wsgi_api
+
+        self._server = make_server(BotWSGI(self.app, self.services.db.ping, api=wsgi_api(self.services)),
+                                   "127.0.0.1", 0, threads=8)
         self.url = f"http://127.0.0.1:{self._server.effective_port}/slack/events"
         self.base_url = f"http://127.0.0.1:{self._server.effective_port}"
         self._thread = threading.Thread(target=self._serve, name="bot-http", daemon=True)

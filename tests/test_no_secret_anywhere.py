@@ -13,6 +13,8 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+import httpx
+
 from bot.amazon.client import Credentials
 from bot.i18n import t
 from storage import repo
@@ -141,6 +143,26 @@ def test_no_secret_in_any_log_slack_call_cli_output_or_db_bytes(tmp_path: Path) 
         wait_until(lambda: connection(h, "Vendor One").status == "disconnected", 10, "not disconnected")
         assert connection(h, "Vendor One").client_secret_enc is None
 
+        # A tool key (issue 15): made in Slack, used for an access token and an export, tried wrong, revoked.
+        before = len(h.slack.calls_for("response_url"))
+        h.command("keys create etl \"Seller One\" --export", user="U0ADMIN")
+        made = wait_until(lambda: [c for c in h.slack.calls_for("response_url")[before:]
+                                   if "amzc_" in text_of(c.params)], 10, "no key")[0]
+        found_key = re.search(r"amzc_[A-Za-z0-9_-]{32,}", text_of(made.params))
+        assert found_key is not None, text_of(made.params)
+        tool_key = found_key.group(0)
+        auth = {"Authorization": f"Bearer {tool_key}"}
+        got = httpx.post(f"{h.base_url}/v1/connections/Seller One/access-token", headers=auth, timeout=30)
+        assert got.status_code == 200, got.text
+        access_token = got.json()["access_token"]
+        assert httpx.get(f"{h.base_url}/v1/connections/Seller One/credentials", headers=auth,
+                         timeout=30).status_code == 200
+        assert httpx.post(f"{h.base_url}/v1/connections/Seller One/access-token", timeout=30,
+                          headers={"Authorization": f"Bearer {tool_key[:-2]}xy"}).status_code == 401
+        h.command("keys revoke etl", user="U0ADMIN")
+        wait_until(lambda: httpx.post(f"{h.base_url}/v1/connections/Seller One/access-token", headers=auth,
+                                      timeout=30).status_code == 401, 10, "the key still works")
+
         # Rotate the encryption key (a subprocess), then the bot still reads the seller with the new key.
         keys = format_keys([generate_key("test2"), *parse_keys(h.env["ENCRYPTION_KEYS"])])
         done = h.run_cli("rotate-key", ENCRYPTION_KEYS=keys)
@@ -157,5 +179,17 @@ def test_no_secret_in_any_log_slack_call_cli_output_or_db_bytes(tmp_path: Path) 
         # Shapes too: nothing secret-shaped was written unmasked anywhere.
         assert not re.search(r"amzn1\.oa2-cs\.v1\.[0-9a-fA-F]{12}", everything)
         assert not re.search(r"Atz[ra]\|[A-Za-z0-9_\-]{12}", everything)
+        # The tool key was shown once, in the one ephemeral answer to its maker; the access token nowhere.
+        from urllib.parse import unquote_plus
+
+        from tests.fakes.fake_slack import _text_leaves
+
+        shown_once = "\n".join([made.raw_body, unquote_plus(made.raw_body), *_text_leaves(made.params)])
+        elsewhere = everything.replace(shown_once, "")
+        for value in (tool_key, tool_key[13:], tool_key[13:25], tool_key[-12:], access_token, access_token[-16:]):
+            assert value not in elsewhere
+        # Only the 8-character recognition prefix is kept (in the SQLite file it sits next to the hex hash).
+        for found in re.finditer(r"amzc_[A-Za-z0-9_\-]{9,}", elsewhere):
+            assert found.group(0).startswith(tool_key[:13]) and tool_key[13:17] not in found.group(0)
         assert h.signing_secret not in h.log_text() and h.signing_secret not in "\n".join(cli_output)
         assert h.slack.bot_token not in h.log_text() and h.slack.bot_token not in "\n".join(cli_output)

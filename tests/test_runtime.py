@@ -116,12 +116,29 @@ def test_http_mode_serves_health_verifies_signatures_and_stops_on_sigterm(
         assert signed.status_code == 200
 
         assert httpx.get(f"{base}/nothing-here", timeout=5).status_code == 404
+
+        # The tools' API is served by the same server (issue 15); the web process stays small.
+        for _ in range(20):
+            assert httpx.get(f"{base}/v1/openapi.json", timeout=5).status_code == 200
+            assert httpx.get(f"{base}/v1/connections", timeout=5,
+                             headers={"Authorization": "Bearer amzc_" + "Q" * 43}).status_code == 401
+        peak_kb = _peak_rss_kb(bot.proc.pid)
+        print(f"peak RSS of the web process: {peak_kb / 1024:.1f} MB")
+        assert peak_kb < 120 * 1024
         started = time.monotonic()
     finally:
         code = bot.stop()
     assert code == 0, bot.output()
     assert time.monotonic() - started < 10
     assert "Traceback" not in bot.output()
+
+
+def _peak_rss_kb(pid: int) -> int:
+    """VmHWM (the peak resident set) of a process, in kB, from /proc."""
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmHWM:"):
+            return int(line.split()[1])
+    raise AssertionError("no VmHWM")
 
 
 def test_healthz_reports_a_database_that_does_not_answer(fake_slack: FakeSlack, tmp_path: Path) -> None:
@@ -141,11 +158,19 @@ def test_healthz_reports_a_database_that_does_not_answer(fake_slack: FakeSlack, 
 
 
 def test_socket_mode_connects_and_acknowledges_an_envelope(fake_slack: FakeSlack, tmp_path: Path) -> None:
-    env = bot_env(fake_slack, tmp_path, SLACK_APP_TOKEN=fake_slack.app_token)
+    port = free_port()
+    env = bot_env(fake_slack, tmp_path, SLACK_APP_TOKEN=fake_slack.app_token, PORT=str(port))
     del env["SLACK_SIGNING_SECRET"]
     bot = BotProcess(env, tmp_path)
     try:
         assert fake_slack.socket_connected.wait(30), bot.output()
+        # Socket Mode listens on PORT too: /healthz and the tools' API, but not /slack/events (issue 15).
+        base = f"http://127.0.0.1:{port}"
+        assert wait_healthy(f"{base}/healthz", bot).json()["ok"] is True
+        assert httpx.get(f"{base}/v1/openapi.json", timeout=5).json()["openapi"].startswith("3.")
+        refused = httpx.post(f"{base}/v1/connections/Main/access-token", timeout=5)
+        assert refused.status_code == 401 and refused.json()["error"] == "unauthorized"
+        assert httpx.post(f"{base}/slack/events", content=b"x=1", timeout=5).status_code == 404
         assert fake_slack.calls_for("apps.connections.open")
         payload = slash_command_payload("/connect-amazon", "help", "U0MEMBER")
         envelope_id = fake_slack.socket_send_envelope("slash_commands", payload)

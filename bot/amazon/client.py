@@ -23,7 +23,7 @@ import httpx
 
 from bot.amazon.credentials import Credentials
 from bot.amazon.http import Attempt, RetryPolicy, clean_token, json_body, request_id, send
-from bot.amazon.lwa import DEFAULT_LWA_TOKEN_URL, TokenCache, exchange
+from bot.amazon.lwa import DEFAULT_LWA_TOKEN_URL, TokenCache, exchange, exchange_grant
 from bot.amazon.marketplaces import REGION_HOSTS, REGION_NAMES, endpoint_for_region, marketplace_by_id
 from bot.amazon.sp_errors import Denial, describe_sp_errors, read_refusal, seller_verdict, sp_errors
 from bot.amazon.verdicts import Verdict, VerdictKind
@@ -113,6 +113,16 @@ class AmazonClient:
 
     def __repr__(self) -> str:
         return f"AmazonClient(lwa_token_url={self.lwa_token_url!r}, sp_api_endpoint={self.sp_api_endpoint!r})"
+
+    def access_token(self, creds: Credentials) -> tuple[str, float] | Verdict:
+        """A new LWA access token for ``creds`` and the seconds it lives (one exchange, retried as every call
+        here is; not cached here: the tools' API keeps its own cache, ``bot.flows.tokens``), or the verdict
+        saying why not. Never raises."""
+        try:
+            return exchange_grant(self._http, self._policy, self.lwa_token_url, creds, self._clock() + self.deadline)
+        except Exception as exc:  # noqa: BLE001 - the promise is a token or a Verdict, always
+            log.error("the token exchange failed inside the client: %s", type(exc).__name__)
+            return Verdict(VerdictKind.unexpected, detail=f"internal error ({type(exc).__name__})")
 
     def cached_token_count(self) -> int:
         """How many unexpired access tokens are held in memory (for tests and metrics)."""

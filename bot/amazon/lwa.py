@@ -79,6 +79,18 @@ def exchange(
     cache: TokenCache,
 ) -> str | Verdict:
     """The access token for ``creds`` (remembered in ``cache``), or the verdict saying why LWA refused."""
+    got = exchange_grant(http, policy, token_url, creds, deadline_at)
+    if isinstance(got, Verdict):
+        return got
+    token, expires_in = got
+    cache.remember(creds, token, expires_in)
+    return token
+
+
+def exchange_grant(
+    http: httpx.Client, policy: RetryPolicy, token_url: str, creds: Credentials, deadline_at: float,
+) -> tuple[str, float] | Verdict:
+    """(access token, seconds it lives as LWA says, 3600 when it does not), or the verdict saying why not."""
     data = {
         "grant_type": "refresh_token",
         "refresh_token": creds.refresh_token,
@@ -99,8 +111,7 @@ def exchange(
         expires_in = body.get("expires_in", 3600)
         if not isinstance(expires_in, int | float) or isinstance(expires_in, bool):
             expires_in = 3600
-        cache.remember(creds, token, float(expires_in))
-        return token
+        return token, float(expires_in)
     error = str(body.get("error") or "")
     description = str(body.get("error_description") or "")
     log.info("LWA token exchange refused: HTTP %s %s", resp.status_code, error or "(no error code)")

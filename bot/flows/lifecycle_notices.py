@@ -45,6 +45,7 @@ class ExpiryReminder(AboutConnection):
 
     KIND: ClassVar[str] = "expiry_reminder"
     days_left: int
+    exporters: tuple[str, ...] = ()  # tools that exported the current secret and need the new one (issue 15)
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -52,6 +53,7 @@ class SecretExpired(AboutConnection):
     """The client secret expired (on ``expires_on``)."""
 
     KIND: ClassVar[str] = "secret_expired"
+    exporters: tuple[str, ...] = ()  # tools that exported the current secret and need the new one (issue 15)
 
 
 @dataclass(frozen=True, kw_only=True)

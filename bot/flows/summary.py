@@ -9,7 +9,7 @@ turns it into a notice's typed facts.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 from datetime import date, datetime
 from typing import Any
 
@@ -38,6 +38,7 @@ class ConnectionSummary:
     last_problem: Problem | None
     created_by: str
     exposed: tuple[str, ...] = ()  # secrets in use that were seen in Slack (storage.models.exposed_kinds)
+    tools: tuple[str, ...] = ()  # names of the live tool keys that may use it (bot.flows.tool_keys; list_summaries)
 
     @classmethod
     def of(cls, conn: Connection | sa.Row[Any]) -> ConnectionSummary:
@@ -77,6 +78,7 @@ class ConnectionSummary:
         lva = values.get("last_verified_at")
         values["last_verified_at"] = datetime.fromisoformat(lva) if lva else None
         values["exposed"] = tuple(str(k) for k in values.get("exposed") or ())
+        values["tools"] = tuple(str(k) for k in values.get("tools") or ())
         problem = values.pop("last_problem", None) or values.pop("last_error", None)
         values["last_problem"] = (Problem(str(problem["kind"]), dict(problem.get("params") or {}))
                                   if isinstance(problem, dict) else None)
@@ -84,4 +86,7 @@ class ConnectionSummary:
 
 
 def list_summaries(session: Session, team_id: str) -> list[ConnectionSummary]:
-    return [ConnectionSummary.of(c) for c in repo.list_connections(session, team_id)]
+    """The workspace's live connections, each with the tool keys that may use it (``status``, the App Home)."""
+    conns = repo.list_connections(session, team_id)
+    tools = repo.tools_by_connection(session, team_id, [c.id for c in conns if c.id is not None])
+    return [replace(ConnectionSummary.of(c), tools=tuple(tools.get(c.id or 0, ()))) for c in conns]

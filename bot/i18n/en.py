@@ -989,4 +989,131 @@ MESSAGES: dict[str, str] = {
         "(see the lines above)."
     ),
     # --- end jobs and workers ----------------------------------------------------------------------
+    # --- tool keys and the tools' API (issue 15) ----------------------------------------------
+    "onboarding.help.extra.keys": (
+        "• `/connect-amazon keys create TOOL CONNECTION...|* [--export]`, `keys list`, `keys revoke TOOL`: "
+        "API keys for the team's tools, which then get short-lived access tokens from the bot (admins only)."
+    ),
+    "guard.keys.usage": (
+        "Type `/connect-amazon keys create TOOL CONNECTION...` (or `*` for every connection; add `--export` "
+        "only for a tool that needs the full credentials), `/connect-amazon keys list` or "
+        "`/connect-amazon keys revoke TOOL`."
+    ),
+    "guard.keys.usage.quotes": (
+        "A quote is not closed: put a connection name w"
+        "ith spaces in \"double quotes\" and try again."
+    ),
+    "guard.keys.bad_tool_name": (
+        "{tool} cannot be a tool name: use 1 to 40 letters, digits, `.`, `_` or `-`, starting with a letter "
+        "or a digit."
+    ),
+    "guard.keys.all_alone": "`*` already means every connection: type it alone, without connection names.",
+    "guard.keys.too_many": "A key can name at most {limit} connections; use `*` for every connection instead.",
+    "guard.keys.refused": (
+        "Only workspace admins and owners, and the people in ADMIN_USER_IDS, can manage tool keys. "
+        "Nothing was changed: ask one of them."
+    ),
+    "guard.keys.lookup_failed": (
+        "Slack could not tell whether you are a workspace admin ({error}), so nothing was changed: "
+        "try again in a minute."
+    ),
+    "guard.keys.unknown_connection": (
+        "There is no connection {name} in this workspace, so no key was made: "
+        "`/connect-amazon status` lists the connections."
+    ),
+    "guard.keys.disconnected_connection": (
+        "The connection {name} is disconnected, so no key was made: connect it again first, or leave it out."
+    ),
+    "guard.keys.name_taken": (
+        "A key for {tool} already exists, so no new one was made. To replace it, "
+        "`/connect-amazon keys revoke {tool}` first, then create it again."
+    ),
+    "guard.keys.scope.all": "every connection of the workspace (also later ones)",
+    "guard.keys.kind.token": "access tokens only",
+    "guard.keys.kind.export": "access tokens and the full credentials (export)",
+    "guard.keys.created.title": "New key for {tool}",
+    "guard.keys.created.fallback": "New key for {tool}: shown once, only to you.",
+    "guard.keys.created.scope": "*Connections:* {scope}\n*Allows:* {kind}",
+    "guard.keys.created.usage": (
+        "Put it in the tool's secret store (an environment variable, a password manager) and have the tool "
+        "call {path} on the bot's address with the header `Authorization: Bearer` and the key. The answer "
+        "holds an access token (valid up to an hour) and the SP-API endpoint to use it with; the README shows "
+        "examples."
+    ),
+    "guard.keys.created.once": (
+        "This is the only time the key is shown, and only to you: the bot keeps just a keyed hash of it. "
+        "Lost it? Revoke it and create a new one."
+    ),
+    "guard.keys.list.title": "Tool keys",
+    "guard.keys.list.empty": "There are no tool keys yet: `/connect-amazon keys create TOOL CONNECTION...` makes one.",
+    "guard.keys.list.never_used": "never",
+    "guard.keys.list.row": (
+        "{tool} ({prefix})\n{scope} · {kind}\nMade by {creator} on {created} · last used: {used}"
+    ),
+    "guard.keys.list.more": "Showing {shown} of {total} keys.",
+    "guard.keys.revoke.unknown": "There is no key for {tool}: `/connect-amazon keys list` shows the keys.",
+    "guard.keys.revoke.done": (
+        "The key for {tool} is revoked: every copy of the bot refuses it within {seconds} seconds. "
+        "Access tokens it already got stay valid until they expire (at most an hour)."
+    ),
+    "guard.keys.audit.created": "key for {tool}: {scope}; {kind}",
+    "guard.keys.audit.revoked": "key for {tool} revoked",
+    "guard.keys.audit.exported": "credentials fetched by the tool {tool}",
+    "guard.audit.action.tool_key_created": "made a tool key",
+    "guard.audit.action.tool_key_revoked": "revoked a tool key",
+    "guard.audit.action.credentials_exported": "credentials exported to a tool",
+    "guard.keys.status.tools": "Used by: {tools}",
+    "guard.keys.reminder.exporters": (
+        "These tools fetched the current secret and must be given the new one after the rotation: {tools}. "
+        "Tools that take access tokens from the bot need nothing."
+    ),
+    # the HTTP API's error messages (English only: they are read by a tool's developer, in logs)
+    "guard.api.no_key": (
+        "Send a tool key: `Authorization: Bearer amzc_…`. A workspace admin makes one with "
+        "/connect-amazon keys create in Slack."
+    ),
+    "guard.api.unknown_key": (
+        "This key is unknown or was revoked: ask a workspace admin for a new one "
+        "(/connect-amazon keys create in Slack)."
+    ),
+    "guard.api.scope": (
+        "This key may not use the connection {name}: GET /v1/connections lists the ones it may use; a "
+        "workspace admin can make a key that includes it."
+    ),
+    "guard.api.not_export": (
+        "This key may not fetch full credentials: ask for an access token "
+        "(POST /v1/connections/{name}/access-token), or have an admin make a key with --export."
+    ),
+    "guard.api.not_found": (
+        "There is no connection {name} in this key's workspace: GET /v1/connections lists the ones it may use."
+    ),
+    "guard.api.no_route": "There is no such endpoint: GET /v1/openapi.json describes the API.",
+    "guard.api.method": "This endpoint does not take this method: GET /v1/openapi.json describes the API.",
+    "guard.api.bad_request": "The request is malformed: GET /v1/openapi.json describes the API.",
+    "guard.api.disconnected": (
+        "The connection {name} is disconnected and its secrets are erased: someone must connect it again "
+        "with /connect-amazon in Slack."
+    ),
+    "guard.api.failing": (
+        "The connection {name} is failing its health checks: {cause} {next} Until then it gives no tokens."
+    ),
+    "guard.api.refused": "Amazon did not accept the stored credentials of {name}: {cause} {next}",
+    "guard.api.unreadable": (
+        "The bot cannot read the stored secrets of {name} (an encryption key is missing): the bot's operator "
+        "should run `python -m bot doctor`."
+    ),
+    "guard.api.rate_limited": (
+        "Too many requests with this key: retry after {seconds} s (at most {limit} requests a minute, "
+        "API_RATE_LIMIT)."
+    ),
+    "guard.api.amazon_unavailable": (
+        "Login with Amazon gave no token just now: {cause} Nothing is wrong with the connection; retry in a "
+        "minute."
+    ),
+    "guard.api.internal": "The bot failed to answer; retry in a minute, and tell its operator if it persists.",
+    "guard.keys.cli.not_found": "There is no connection {name}: `python -m bot token` takes a connection's name.",
+    "guard.keys.cli.ambiguous": (
+        "Several workspaces have a connection {name}: add `--team` and the workspace's ID (T…)."
+    ),
+    # --- end tool keys ----------------------------------------------------------------------------
 }

@@ -972,4 +972,104 @@ MESSAGES: dict[str, str] = {
         "任务队列：未检查，因为数据库检查失败或其迁移不是最新的（见上面几行）。"
     ),
     # --- end jobs and workers ----------------------------------------------------------------------
+    # --- tool keys and the tools' API (issue 15) ----------------------------------------------
+    "onboarding.help.extra.keys": (
+        "• `/connect-amazon keys create TOOL CONNECTION...|* [--export]`、`keys list`、`keys revoke TOOL` ："
+        "为团队工具创建 API 密钥，工具随后从机器人获取短期访问令牌（仅限管理员）。"
+    ),
+    "guard.keys.usage": (
+        "请输入 `/connect-amazon keys create TOOL CONNECTION...` （用 `*` 表示所有连接；只有需要完整凭证的工具"
+        "才加 `--export` ）、 `/connect-amazon keys list` 或 `/connect-amazon keys revoke TOOL` 。"
+    ),
+    "guard.keys.usage.quotes": "有引号没有闭合：含空格的连接名称请放在 \"双引号\" 中，然后重试。",
+    "guard.keys.bad_tool_name": (
+        "{tool} 不能作为工具名称：请使用 1 到 40 个字母、"
+        "数字、 `.` 、 `_` 或 `-` ，并以字母或数字开头。"
+    ),
+    "guard.keys.all_alone": "`*` 已表示所有连接：请单独输入它，不要再加连接名称。",
+    "guard.keys.too_many": "一个密钥最多可指定 {limit} 个连接；如需所有连接，请改用 `*` 。",
+    "guard.keys.refused": (
+        "只有工作区管理员和所有者，以及 ADMIN_USER_I"
+        "DS 中的人员可以管理工具密钥。未做任何更改：请联系他们。"
+    ),
+    "guard.keys.lookup_failed": "Slack 无法确认你是否为工作区管理员（{error}），因此未做任何更改：请一分钟后重试。",
+    "guard.keys.unknown_connection": (
+        "此工作区中没有连接 {name} ，因此未创建密钥： `/c"
+        "onnect-amazon status` 会列出所有连接。"
+    ),
+    "guard.keys.disconnected_connection": "连接 {name} 已断开连接，因此未创建密钥：请先重新连接，或不要包含它。",
+    "guard.keys.name_taken": (
+        "{tool} 的密钥已存在，因此未创建新密钥。如需替换，请先 `/connect-amazon keys revoke {tool}` ，然后重新创建。"
+    ),
+    "guard.keys.scope.all": "工作区的所有连接（包括以后新增的）",
+    "guard.keys.kind.token": "仅访问令牌",
+    "guard.keys.kind.export": "访问令牌和完整凭证（导出）",
+    "guard.keys.created.title": "{tool} 的新密钥",
+    "guard.keys.created.fallback": "{tool} 的新密钥：只显示一次，且只有你能看到。",
+    "guard.keys.created.scope": "*连接：* {scope}\n*允许：* {kind}",
+    "guard.keys.created.usage": (
+        "请把它存入工具的密钥存储（环境变量或密码管理器），并让工具在机器人的地址上调用 {path} ，"
+        "请求头为 `Authorization: Bearer` 加上该密钥。响应中包含访问令牌（最长有效一小时）以及使用它的 SP-API "
+        "端点；README 中有示例。"
+    ),
+    "guard.keys.created.once": (
+        "密钥只在此显示这一次，且只有你能看到：机器人只"
+        "保存它的带密钥哈希。丢失了？请撤销后重新创建。"
+    ),
+    "guard.keys.list.title": "工具密钥",
+    "guard.keys.list.empty": "还没有工具密钥： `/connect-amazon keys create TOOL CONNECTION...` 可以创建一个。",
+    "guard.keys.list.never_used": "从未使用",
+    "guard.keys.list.row": "{tool}（{prefix}）\n{scope} · {kind}\n由 {creator} 于 {created} 创建 · 最近使用：{used}",
+    "guard.keys.list.more": "显示 {total} 个密钥中的 {shown} 个。",
+    "guard.keys.revoke.unknown": "没有 {tool} 的密钥： `/connect-amazon keys list` 会列出所有密钥。",
+    "guard.keys.revoke.done": (
+        "{tool} 的密钥已撤销：机器人的每个副本都会在 {seconds} 秒内拒绝它。"
+        "它已获取的访问令牌在到期前仍然有效（最长一小时）。"
+    ),
+    "guard.keys.audit.created": "{tool} 的密钥：{scope}；{kind}",
+    "guard.keys.audit.revoked": "{tool} 的密钥已撤销",
+    "guard.keys.audit.exported": "工具 {tool} 获取了凭证",
+    "guard.audit.action.tool_key_created": "创建了工具密钥",
+    "guard.audit.action.tool_key_revoked": "撤销了工具密钥",
+    "guard.audit.action.credentials_exported": "凭证已导出给工具",
+    "guard.keys.status.tools": "使用它的工具：{tools}",
+    "guard.keys.reminder.exporters": (
+        "以下工具获取过当前密钥，轮换后必须更新为新密钥：{tools}。从机器人获取访问令牌的工具无需任何操作。"
+    ),
+    # the HTTP API's error messages (English only: they are read by a tool's developer, in logs)
+    "guard.api.no_key": (
+        "请发送工具密钥： `Authorization: Bearer amzc_…` 。工作区管"
+        "理员可在 Slack 中用 /connect-amazon keys create 创建。"
+    ),
+    "guard.api.unknown_key": (
+        "此密钥未知或已被撤销：请向工作区管理员索取新密钥（在 Slack"
+        " 中用 /connect-amazon keys create）。"
+    ),
+    "guard.api.scope": (
+        "此密钥不能使用连接 {name} ：GET /v1/connections 会列出它可以使用的连接；工作区管理员可以创建包含该连接的密钥。"
+    ),
+    "guard.api.not_export": (
+        "此密钥不能获取完整凭证：请改为获取访问令牌（POST /v1/connections/{name}/access-token），"
+        "或请管理员创建带 --export 的密钥。"
+    ),
+    "guard.api.not_found": "此密钥所属的工作区中没有连接 {name} ：GET /v1/connections 会列出它可以使用的连接。",
+    "guard.api.no_route": "没有这个端点：GET /v1/openapi.json 描述了此 API。",
+    "guard.api.method": "此端点不接受这种请求方法：GET /v1/openapi.json 描述了此 API。",
+    "guard.api.bad_request": "请求格式不正确：GET /v1/openapi.json 描述了此 API。",
+    "guard.api.disconnected": "连接 {name} 已断开连接，其密钥已删除：需要有人在 Slack 中用 /connect-amazon 重新连接。",
+    "guard.api.failing": "连接 {name} 未通过健康检查：{cause} {next} 在此之前它不提供令牌。",
+    "guard.api.refused": "Amazon 不接受 {name} 已保存的凭证：{cause} {next}",
+    "guard.api.unreadable": (
+        "机器人无法读取 {name} 已保存的密钥（缺少加密密钥）：机器人"
+        "的运维人员应运行 `python -m bot doctor` 。"
+    ),
+    "guard.api.rate_limited": (
+        "此密钥的请求过多：请在 {seconds} 秒后重试（每分钟"
+        "最多 {limit} 个请求，API_RATE_LIMIT）。"
+    ),
+    "guard.api.amazon_unavailable": "Login with Amazon 暂时没有给出令牌：{cause} 连接本身没有问题；请一分钟后重试。",
+    "guard.api.internal": "机器人未能应答；请一分钟后重试，如果持续出现请告知其运维人员。",
+    "guard.keys.cli.not_found": "没有连接 {name} ： `python -m bot token` 需要连接名称。",
+    "guard.keys.cli.ambiguous": "多个工作区都有连接 {name} ：请加上 `--team` 和工作区 ID（T…）。",
+    # --- end tool keys ----------------------------------------------------------------------------
 }

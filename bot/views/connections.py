@@ -8,7 +8,7 @@ from datetime import date
 from bot.flows.leak_guard import exposure_label
 from bot.flows.onboarding.save import ConnectionConnected
 from bot.flows.summary import ConnectionSummary
-from bot.i18n import Marketplace, Message, User, catalog
+from bot.i18n import Items, Marketplace, Message, Strong, User, catalog
 from bot.views.blocks import Markup, Words, context, escape, fields, mention, section
 from bot.views.credentials import region_label
 from bot.views.health import problem_words
@@ -53,6 +53,8 @@ def connection_line(c: ConnectionSummary, words: Words, today: date | None = Non
     cause, next_step = problem_words(c.last_problem, words)
     if cause:
         line += "\n" + words.md("onboarding.status.last_problem", cause=cause, next_step=next_step).strip()
+    if c.tools:  # the tools' API keys that may use it (issue 15)
+        line += "\n" + words.md("guard.keys.status.tools", tools=Items(tuple(Strong(t) for t in c.tools)))
     return line
 
 

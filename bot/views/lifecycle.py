@@ -20,7 +20,7 @@ from bot.flows.lifecycle_notices import (
 )
 from bot.flows.rotation import RenewKind, RenewResult
 from bot.flows.summary import ConnectionSummary
-from bot.i18n import Marketplace, Message, Region
+from bot.i18n import Items, Marketplace, Message, Region, Strong
 from bot.views.blocks import Markup, Words, button, context, plain, section
 from bot.views.notices import Blocks, speaks
 from storage.models import SECRET_KINDS
@@ -97,7 +97,15 @@ def _rotate_blocks(c: AboutConnection, words: Words) -> Blocks:
          "elements": [button(words.text("lifecycle.button.rotate"), ROTATE_NOW_ACTION, str(c.connection_id),
                              "primary")]},
         *still_exposed_blocks(c, words),
+        *exporters_blocks(getattr(c, "exporters", ()), words),
     ]
+
+
+def exporters_blocks(exporters: tuple[str, ...], words: Words) -> Blocks:
+    """The tools that fetched the current secret (``keys create --export``) must be given the new one."""
+    if not exporters:
+        return []
+    return [section(words.md("guard.keys.reminder.exporters", tools=Items(tuple(Strong(t) for t in exporters))))]
 
 
 # --- rotation / re-authorization modal ---------------------------------------------------------------

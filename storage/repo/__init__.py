@@ -7,6 +7,7 @@
 - ``audit``: the audit trail; ``checklist``: the DM checklist; ``health``: the health-check schedule;
 - ``expiry``: client-secret expiry and due reminders; ``claims``: idempotency keys and the reminder ledger;
 - ``jobs``: the job queue (enqueue, claim with a lease, settle, heartbeats, stats; own sessions);
+- ``tool_keys``: the tools' API keys (issue 15), their scopes and exports;
 - ``keys``: key rotation; ``preferences``: each person's own choices (their language). ``_shared`` holds
   what they share (field names, ``_aware``).
 
@@ -130,6 +131,11 @@ from storage.repo.preferences import (
     get_language_any_team,
     set_language,
 )
+from storage.repo.tool_keys import (
+    ToolKeyNameTaken,
+    exporters_of_current_secret,
+    tools_by_connection,
+)
 
 __all__ = [
     "CLIENT_SECRET",
@@ -147,6 +153,7 @@ __all__ = [
     "RotationFailure",
     "SYSTEM_ACTOR",
     "SecretsErased",
+    "ToolKeyNameTaken",
     "add_audit",
     "checklist_steps",
     "claim_health_checks",
@@ -168,6 +175,7 @@ __all__ = [
     "due_health_checks_statement",
     "enqueue",
     "erase_secrets",
+    "exporters_of_current_secret",
     "fail",
     "find_connection_by_name",
     "find_connection_by_partner",
@@ -213,4 +221,5 @@ __all__ = [
     "set_idempotency_result",
     "set_language",
     "settle_reminder_claims",
+    "tools_by_connection",
 ]

@@ -31,7 +31,8 @@ from bot.flows.problems import Problem
 from bot.flows.rotation import RenewKind, RenewResult
 from bot.flows.summary import ConnectionSummary
 from bot.i18n import Channel, Marketplace, Message, Region, Strong, User, t
-from bot.views import audit, checklist, connections, credentials, help, home, leak_guard, lifecycle
+from bot.flows.tool_keys import CreatedKey, KeyRow
+from bot.views import audit, checklist, connections, credentials, help, home, leak_guard, lifecycle, tool_keys
 from bot.views.blocks import (
     Markup,
     Words,
@@ -95,7 +96,7 @@ def hostile_summary(**overrides: Any) -> ConnectionSummary:
         id=7, name=HOSTILE, account_type="seller", selling_partner_id="A1B2C3D4E5F6G7", region="NA",
         marketplace_id="ATVPDKIKX0DER", store_name=HOSTILE_STORE, status="exposed",
         secret_expires_on=date(2026, 6, 30), last_verified_at=datetime(2026, 1, 2, 3, 4, tzinfo=UTC),
-        last_problem=Problem("legacy", {"text": HOSTILE_TEXT}), created_by="U0OWNER",
+        last_problem=Problem("legacy", {"text": HOSTILE_TEXT}), created_by="U0OWNER", tools=(HOSTILE, "etl"),
     )
     values.update(overrides)
     return ConnectionSummary(**values)
@@ -305,6 +306,18 @@ def _builders(locale: str = "en") -> dict[str, Any]:
                               audit.audit_trail([], HOSTILE, words, truncated=False)],
         "audit.audit_line": [audit.audit_line(r, words) for r in rows],
         "audit.refusal": audit.refusal(Message("guard.audit.lookup_failed", error=HOSTILE), words),
+        # issue 15: tool keys (tool names are checked, connection names are anything)
+        "lifecycle.exporters_blocks": lifecycle.exporters_blocks((HOSTILE, "etl"), words),
+        "tool_keys.created_key": [tool_keys.created_key(CreatedKey(
+            tool="etl", text="amzc_" + "A" * 43, connections=(HOSTILE, "Main"), all_connections=all_, export=all_),
+            words) for all_ in (False, True)],
+        "tool_keys.key_list": [tool_keys.key_list(tuple(KeyRow(
+            tool="etl", prefix="amzc_AAAAAAAA", connections=(HOSTILE,), all_connections=all_, export=all_,
+            created_by=HOSTILE_ID, created_at=datetime(2026, 1, 1, tzinfo=UTC),
+            last_used_at=None if all_ else datetime(2026, 1, 2, tzinfo=UTC)) for all_ in (False, True)), words),
+            tool_keys.key_list((), words)],
+        "tool_keys.keys_sentence": tool_keys.keys_sentence(Message("guard.keys.unknown_connection",
+                                                                   name=Strong(HOSTILE)), words),
     }
     return built
 

@@ -77,6 +77,7 @@ def _start_reminders(
         report.reminders_superseded += superseded
     with services.db.session() as session:  # closed (no read snapshot held) before Slack is asked
         facts = repo.connection_summaries(session, [cid for cid, _g, _k in claimed])
+        exporters = repo.exporters_of_current_secret(session, list(facts))
     stale: list[int] = []  # rotated or disconnected since the query: the claim stays recorded for that generation
     to_post: list[tuple[int, str, Notice]] = []
     for (connection_id, generation, kind), ledger_id in claimed.items():
@@ -85,8 +86,10 @@ def _start_reminders(
             stale.append(ledger_id)
             continue
         about = AboutConnection.facts(ConnectionSummary.of(conn))
-        payload: Payload = (SecretExpired(**about) if kind == "expired"
-                            else ExpiryReminder(**about, days_left=(conn.secret_expires_on - today).days))
+        tools = tuple(exporters.get(connection_id, ()))
+        payload: Payload = (SecretExpired(**about, exporters=tools) if kind == "expired"
+                            else ExpiryReminder(**about, days_left=(conn.secret_expires_on - today).days,
+                                                exporters=tools))
         to_post.append((ledger_id, kind, Notice.of(Audience.CHANNEL, payload)))
     return _RemindersUnderWay(stale, to_post, network.start(lambda item: post(outbox, item[2]), to_post))
 
