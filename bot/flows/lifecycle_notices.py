@@ -45,6 +45,7 @@ class ExpiryReminder(AboutConnection):
 
     KIND: ClassVar[str] = "expiry_reminder"
     days_left: int
+    via_amazon: bool = False  # the rotation queue is configured: offer "Rotate now via Amazon"
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -52,6 +53,7 @@ class SecretExpired(AboutConnection):
     """The client secret expired (on ``expires_on``)."""
 
     KIND: ClassVar[str] = "secret_expired"
+    via_amazon: bool = False  # the rotation queue is configured: offer "Rotate now via Amazon"
 
 
 @dataclass(frozen=True, kw_only=True)

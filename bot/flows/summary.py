@@ -38,6 +38,7 @@ class ConnectionSummary:
     last_problem: Problem | None
     created_by: str
     exposed: tuple[str, ...] = ()  # secrets in use that were seen in Slack (storage.models.exposed_kinds)
+    autorotate: bool = False  # automatic rotation through Amazon is on (``/connect-amazon autorotate``)
 
     @classmethod
     def of(cls, conn: Connection | sa.Row[Any]) -> ConnectionSummary:
@@ -59,6 +60,7 @@ class ConnectionSummary:
                                         getattr(conn, "last_problem_params", None)),
             created_by=conn.created_by,
             exposed=exposed_kinds(conn),
+            autorotate=bool(getattr(conn, "autorotate", False)),
         )
 
     def to_dict(self) -> dict[str, Any]:

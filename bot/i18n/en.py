@@ -975,4 +975,93 @@ MESSAGES: dict[str, str] = {
         "(`auto`: your Slack language)."
     ),
     # --- end general.language --------------------------------------------------------------------
+    # --- automatic rotation (issue 16: Amazon's Application Management API and its SQS notifications) ---
+    "lifecycle.autorotate.rotated": (
+        ":repeat: Amazon rotated the LWA client secret of {name} ({marketplace}, {region}) automatically. The bot "
+        "verified the new secret and stored it encrypted; it expires {expires_on}. The old secret works until "
+        "{old_until}. Tools that get their access tokens from the bot need no change."
+    ),
+    "lifecycle.autorotate.rotated.text": (
+        "The LWA client secret of {name} was rotated automatically; the old secret works until {old_until}."
+    ),
+    "lifecycle.autorotate.unverified": (
+        ":warning: Amazon sent a new LWA client secret for {name} ({marketplace}, {region}), but it did not verify: "
+        "{cause} Nothing was stored: the connection keeps its current secret, which works until {old_until}."
+    ),
+    "lifecycle.autorotate.unverified.text": (
+        "The new client secret Amazon sent for {name} did not verify; nothing was changed."
+    ),
+    "lifecycle.autorotate.unverified.next": (
+        "Next: in Developer Central → LWA credentials → View, copy the app's current client secret and give it to "
+        "the bot with `/connect-amazon rotate {name}`, then check with `/connect-amazon status`."
+    ),
+    "lifecycle.autorotate.request_failed": (
+        ":warning: The bot asked Amazon to rotate the LWA client secret of {name} ({marketplace}, {region}), and "
+        "it was not done: {cause}"
+    ),
+    "lifecycle.autorotate.request_failed.text": "Automatic rotation of the client secret of {name} did not go through.",
+    "lifecycle.autorotate.request.not_enrolled": (
+        "Amazon answers that the app is not enrolled for rotation notifications. In Developer Central → "
+        "Notification preferences, send both \"Application Client Secret Expiry\" and \"Application Client New "
+        "Secret\" to the bot's SQS queue (the checklist's automatic rotation section), or rotate by hand with "
+        "`/connect-amazon rotate {name}`. (Amazon request {request})"
+    ),
+    "lifecycle.autorotate.request.secret_refused": (
+        "Login with Amazon did not accept the stored client secret. Rotate it by hand in Developer Central → LWA "
+        "credentials and give the new one to the bot with `/connect-amazon rotate {name}`. (Amazon request "
+        "{request})"
+    ),
+    "lifecycle.autorotate.request.not_allowed": (
+        "Amazon refused the rotation call for this app. Rotate by hand in Developer Central → LWA credentials and "
+        "give the new secret to the bot with `/connect-amazon rotate {name}`. (Amazon request {request})"
+    ),
+    "lifecycle.autorotate.request.unavailable": (
+        "Amazon did not answer the rotation request after several tries. Click \"Rotate now via Amazon\" on a "
+        "reminder later, or rotate by hand with `/connect-amazon rotate {name}`. (Amazon request {request})"
+    ),
+    "lifecycle.autorotate.request.unexpected": (
+        "The bot could not read Amazon's answer to the rotation request. Check `/connect-amazon status`; if the "
+        "secret is close to expiry, rotate by hand with `/connect-amazon rotate {name}`. (Amazon request {request})"
+    ),
+    "lifecycle.autorotate.command.on": (
+        "Automatic rotation is on for {name}: when Amazon says its client secret expires within {days} days, the "
+        "bot asks Amazon to rotate it, verifies the new secret, stores it and tells the team channel."
+    ),
+    "lifecycle.autorotate.command.on_no_queue": (
+        "Automatic rotation is on for {name}, but this bot has no rotation queue yet (`ROTATION_QUEUE_URL`): "
+        "nothing happens until it is set up (the checklist's automatic rotation section)."
+    ),
+    "lifecycle.autorotate.command.off": (
+        "Automatic rotation is off for {name}: rotate its client secret by hand with `/connect-amazon rotate "
+        "NAME`. Amazon's expiry notices still keep its expiry date right."
+    ),
+    "lifecycle.autorotate.command.usage": (
+        "Type `/connect-amazon autorotate NAME on` or `/connect-amazon autorotate NAME off`. Nothing was changed."
+    ),
+    "lifecycle.autorotate.command.failed": (
+        "Automatic rotation could not be changed just now, and nothing was changed: try again."
+    ),
+    "onboarding.help.extra.autorotate": (
+        "• `/connect-amazon autorotate NAME on|off`: let the bot rotate the client secret through Amazon "
+        "(owner or admin)."
+    ),
+    "lifecycle.autorotate.status.on": ":repeat: automatic rotation on",
+    "lifecycle.autorotate.button.now": "Rotate now via Amazon",
+    "lifecycle.autorotate.now.queued": (
+        "Asking Amazon to rotate the client secret of {name}. The new secret arrives within minutes; the bot "
+        "verifies it and tells the team channel."
+    ),
+    "lifecycle.autorotate.now.already": (
+        "The rotation of {name} was asked a moment ago; Amazon allows one request a minute."
+    ),
+    "lifecycle.autorotate.now.no_queue": (
+        "Rotation through Amazon is not set up for this bot (`ROTATION_QUEUE_URL` is unset): use Rotate now."
+    ),
+    "guard.audit.action.autorotate_on": "turned automatic rotation on",
+    "guard.audit.action.autorotate_off": "turned automatic rotation off",
+    "guard.audit.action.secret_expiry_from_amazon": "took the client secret's expiry from Amazon",
+    "guard.audit.action.rotation_requested": "asked Amazon to rotate the client secret",
+    "lifecycle.autorotate.audit.detail.expiry": "expiry {before} → {expires}",
+    "lifecycle.autorotate.audit.detail.requested": "Amazon request {request}",
+    # --- end automatic rotation ------------------------------------------------------------------
 }

@@ -44,6 +44,7 @@ if TYPE_CHECKING:
 class JobKind(StrEnum):
     SWEEP = "sweep"  # one pass of bot.flows.sweep (reminders, health checks, nudges)
     VERIFY_SUBMISSION = "verify_submission"  # a credential submission: verify, save, announce (bot.jobs.verify)
+    ROTATE_CLIENT_SECRET = "rotate_client_secret"  # ask Amazon to rotate an app's secret (bot.jobs.autorotate)
 
 
 @dataclass(frozen=True)

@@ -67,7 +67,7 @@ def set_amazon_expiry(session: Session, connection: Connection, expires_on: date
     connection.updated_at = now
     session.add(connection)
     add_audit(session, team_id=connection.team_id, actor=AMAZON_ACTOR, action="secret_expiry_from_amazon",
-              connection=connection, detail=meaning("autorotate.audit.detail.expiry", before=before,
+              connection=connection, detail=meaning("lifecycle.autorotate.audit.detail.expiry", before=before,
                                                     expires=expires_on), now=now)
     return True
 

@@ -85,8 +85,10 @@ def _start_reminders(
             stale.append(ledger_id)
             continue
         about = AboutConnection.facts(ConnectionSummary.of(conn))
-        payload: Payload = (SecretExpired(**about) if kind == "expired"
-                            else ExpiryReminder(**about, days_left=(conn.secret_expires_on - today).days))
+        via_amazon = bool(services.settings.rotation_queue_url)
+        payload: Payload = (SecretExpired(**about, via_amazon=via_amazon) if kind == "expired"
+                            else ExpiryReminder(**about, days_left=(conn.secret_expires_on - today).days,
+                                                via_amazon=via_amazon))
         to_post.append((ledger_id, kind, Notice.of(Audience.CHANNEL, payload)))
     return _RemindersUnderWay(stale, to_post, network.start(lambda item: post(outbox, item[2]), to_post))
 
