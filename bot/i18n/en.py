@@ -1063,5 +1063,45 @@ MESSAGES: dict[str, str] = {
     "guard.audit.action.rotation_requested": "asked Amazon to rotate the client secret",
     "lifecycle.autorotate.audit.detail.expiry": "expiry {before} → {expires}",
     "lifecycle.autorotate.audit.detail.requested": "Amazon request {request}",
+    "onboarding.checklist.rotation.intro": (
+        "*Optional: automatic rotation.* The bot can rotate the LWA client secret itself before it expires, "
+        "through Amazon's Application Management API, and tell the team channel. The bot's administrator does "
+        "these steps once per app; then `/connect-amazon autorotate NAME on` turns it on per connection."
+    ),
+    "onboarding.step.rotation.rotation_queue.title": "Create an SQS queue",
+    "onboarding.step.rotation.rotation_queue.body": (
+        "In the AWS console → Amazon SQS → *Create queue*: a Standard queue (for example `amazon-connect-rotation`) "
+        "in your AWS account. Note its URL and its ARN (`arn:aws:sqs:REGION:ACCOUNT:NAME`)."
+    ),
+    "onboarding.step.rotation.rotation_policy.title": "Let Amazon's SP-API send to it",
+    "onboarding.step.rotation.rotation_policy.body": (
+        "On the queue → *Access policy* → Edit, add a statement that allows the principal `437568002678` (Amazon's "
+        "SP-API notifications account) the actions `sqs:SendMessage` and `sqs:GetQueueAttributes` on the queue's "
+        "ARN, as Amazon's notifications guide documents. Encrypted with your own KMS key? Let that principal "
+        "use the key too."
+    ),
+    "onboarding.step.rotation.rotation_preferences.title": "Route the two rotation notifications to the queue",
+    "onboarding.step.rotation.rotation_preferences.body": (
+        "In Developer Central → Developer Console → *Notification preferences*, for this app: on the "
+        "\"Application Client Secret Expiry\" row and on the \"Application Client New Secret\" row, *Add new "
+        "destination (SQS ARN)* with the queue's ARN, then *Subscribe*."
+    ),
+    "onboarding.step.rotation.rotation_settings.title": "Give the bot the queue",
+    "onboarding.step.rotation.rotation_settings.body": (
+        "Set `ROTATION_QUEUE_URL` to the queue's URL and give the bot's worker AWS credentials that may receive and "
+        "delete its messages (`sqs:ReceiveMessage`, `sqs:DeleteMessage`, `sqs:GetQueueAttributes`) the usual AWS "
+        "way (an instance role, `AWS_PROFILE`, or `AWS_ACCESS_KEY_ID`/`AWS_SECRET_ACCESS_KEY`, and `AWS_REGION`). "
+        "`ROTATE_BEFORE_DAYS` (7) is how long before expiry it rotates. `python -m bot doctor` checks the queue."
+    ),
+    "general.doctor.rotation_queue_ok": "Rotation queue {url}: answers ({waiting} message(s) waiting).",
+    "general.doctor.rotation_queue_down": "Rotation queue {url}: does not answer ({reason}). {hint}",
+    "general.doctor.rotation_queue_hint": (
+        "Check ROTATION_QUEUE_URL (the queue's URL in the AWS console), AWS_REGION, and that the bot's AWS "
+        "credentials may call sqs:GetQueueAttributes, sqs:ReceiveMessage and sqs:DeleteMessage on it."
+    ),
+    "general.doctor.rotation_queue_credentials": (
+        "Give the bot AWS credentials the usual AWS way: an instance or task role, AWS_PROFILE, or "
+        "AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY (or unset ROTATION_QUEUE_URL to turn automatic rotation off)."
+    ),
     # --- end automatic rotation ------------------------------------------------------------------
 }

@@ -1034,5 +1034,44 @@ MESSAGES: dict[str, str] = {
     "guard.audit.action.rotation_requested": "请求 Amazon 轮换客户端密钥",
     "lifecycle.autorotate.audit.detail.expiry": "到期时间 {before} → {expires}",
     "lifecycle.autorotate.audit.detail.requested": "Amazon 请求 {request}",
+    "onboarding.checklist.rotation.intro": (
+        "*可选：自动轮换。* 机器人可以在 LWA 客户端密钥到期前，通过 Amazon 的 Application Management API 自行轮换，"
+        "并告知团队频道。机器人管理员为每个应用做一次以下步骤；"
+        "之后用 `/connect-amazon autorotate NAME on` 为每个连接开启。"
+    ),
+    "onboarding.step.rotation.rotation_queue.title": "创建一个 SQS 队列",
+    "onboarding.step.rotation.rotation_queue.body": (
+        "在 AWS 控制台 → Amazon SQS → *Create queue*：在你的 AWS 账户中创建一个 Standard 队列"
+        "（例如 `amazon-connect-rotation`）。记下它的 URL 和 ARN（`arn:aws:sqs:REGION:ACCOUNT:NAME`）。"
+    ),
+    "onboarding.step.rotation.rotation_policy.title": "允许 Amazon 的 SP-API 向它发送消息",
+    "onboarding.step.rotation.rotation_policy.body": (
+        "在队列 → *Access policy* → Edit 中添加一条语句：按 Amazon 通知指南的说明，允许主体 `437568002678`"
+        "（Amazon 的 SP-API 通知账户）对该队列的 ARN 执行 `sqs:SendMessage` 和 `sqs:GetQueueAttributes`。"
+        "如果队列用你自己的 KMS 密钥加密，也要允许该主体使用这个密钥。"
+    ),
+    "onboarding.step.rotation.rotation_preferences.title": "把两种轮换通知发送到该队列",
+    "onboarding.step.rotation.rotation_preferences.body": (
+        "在开发者中心 → Developer Console → *Notification preferences* 中，为该应用的 “Application Client Secret "
+        "Expiry” 行和 “Application Client New Secret” 行分别 *Add new destination (SQS ARN)*，填入队列的 ARN，"
+        "然后点击 *Subscribe*。"
+    ),
+    "onboarding.step.rotation.rotation_settings.title": "把队列告诉机器人",
+    "onboarding.step.rotation.rotation_settings.body": (
+        "把 `ROTATION_QUEUE_URL` 设为队列的 URL，并以常规 AWS 方式（实例角色、`AWS_PROFILE`，或 "
+        "`AWS_ACCESS_KEY_ID`/`AWS_SECRET_ACCESS_KEY` 加 `AWS_REGION`）给机器人的 worker 可以接收和删除其消息的 AWS 凭证"
+        "（`sqs:ReceiveMessage`、`sqs:DeleteMessage`、`sqs:GetQueueAttributes`）。`ROTATE_BEFORE_DAYS`（7）"
+        "是到期前多少天轮换。`python -m bot doctor` 会检查该队列。"
+    ),
+    "general.doctor.rotation_queue_ok": "轮换队列 {url}：有响应（{waiting} 条消息等待中）。",
+    "general.doctor.rotation_queue_down": "轮换队列 {url}：没有响应（{reason}）。{hint}",
+    "general.doctor.rotation_queue_hint": (
+        "请检查 ROTATION_QUEUE_URL（AWS 控制台中队列的 URL）、AWS_REGION，以及机器人的 AWS 凭证是否可以对该队列调用 "
+        "sqs:GetQueueAttributes、sqs:ReceiveMessage 和 sqs:DeleteMessage。"
+    ),
+    "general.doctor.rotation_queue_credentials": (
+        "请以常规 AWS 方式给机器人 AWS 凭证：实例或任务角色、AWS_PROFILE，或 AWS_ACCESS_KEY_ID 和 "
+        "AWS_SECRET_ACCESS_KEY（或取消设置 ROTATION_QUEUE_URL 以关闭自动轮换）。"
+    ),
     # --- 自动轮换结束 ------------------------------------------------------------------------------
 }

@@ -41,7 +41,7 @@ ERROR_PAUSE = 5.0
 _REGION_IN_URL = re.compile(r"^https?://sqs[.-]([a-z0-9-]+)\.amazonaws\.com", re.IGNORECASE)
 
 
-def sqs_client(queue_url: str) -> Any:
+def sqs_client(queue_url: str, config: Any = None) -> Any:
     """boto3's SQS client from its standard chain; the region, when none is configured, from the queue URL."""
     import boto3
 
@@ -50,7 +50,7 @@ def sqs_client(queue_url: str) -> Any:
     if not region:
         m = _REGION_IN_URL.match(queue_url)
         region = m.group(1) if m else "us-east-1"
-    return session.client("sqs", region_name=region)
+    return session.client("sqs", region_name=region, config=config)
 
 
 class RotationQueueConsumer:
