@@ -64,6 +64,7 @@ class SecretExpiry:
     client_id: str
     expires_at: datetime
     reason: str
+    event_time: datetime | None = None  # when Amazon produced it (eventTime), if it says
 
 
 @dataclass(frozen=True)
@@ -153,9 +154,10 @@ def parse_notification(body: str) -> Notification:
         if not isinstance(inner, dict):
             raise Malformed("payload.applicationOAuthClientSecretExpiry is missing")
         where = "applicationOAuthClientSecretExpiry"
+        event_time = _time(doc, "eventTime", "notification") if isinstance(doc.get("eventTime"), str) else None
         return SecretExpiry(notification_id, _short(_text(inner, "clientId", where), "clientId"),
                             _time(inner, "clientSecretExpiryTime", where),
-                            str(inner.get("clientSecretExpiryReason") or "")[:40])
+                            str(inner.get("clientSecretExpiryReason") or "")[:40], event_time)
     if kind == NEW_SECRET:
         inner = payload.get("applicationOAuthClientNewSecret")
         if not isinstance(inner, dict):
@@ -193,6 +195,12 @@ def on_secret_expiry(services: Services, note: SecretExpiry, now: datetime,
         if not store.record_processed(session, note.notification_id, SECRET_EXPIRY, note.client_id, now):
             session.rollback()
             return Handled(Disposition.duplicate, SECRET_EXPIRY)
+        if note.event_time is not None and store.new_secret_since(session, note.client_id, note.event_time):
+            # Produced before a new secret the bot already stored (a late delivery): it is about the old one.
+            session.commit()
+            log.info("rotation queue: expiry notification %s predates the new secret; nothing changed",
+                     note.notification_id)
+            return Handled(Disposition.applied, SECRET_EXPIRY)
         changed = sum(store.set_amazon_expiry(session, c, expires_on, now) for c in conns)
         requested = False
         wanting = [c for c in conns if c.autorotate]

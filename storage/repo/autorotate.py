@@ -56,6 +56,16 @@ def record_processed(session: Session, notification_id: str, kind: str, client_i
     return True
 
 
+def new_secret_since(session: Session, client_id: str, since: datetime) -> bool:
+    """Did the bot store a new secret Amazon sent for ``client_id`` after ``since``?"""
+    stmt = (select(ProcessedNotification.notification_id)
+            .where(ProcessedNotification.client_id == client_id,
+                   ProcessedNotification.kind == "APPLICATION_OAUTH_CLIENT_NEW_SECRET",
+                   col(ProcessedNotification.processed_at) > _aware(since))
+            .limit(1))
+    return session.exec(stmt).first() is not None
+
+
 def set_amazon_expiry(session: Session, connection: Connection, expires_on: date, now: datetime) -> bool:
     """Amazon says when the client secret expires: the typed "created on" date was a guess. The reminders
     follow ``secret_expires_on``. False when it already said so."""
@@ -95,6 +105,7 @@ __all__ = [
     "connections_for_client",
     "is_processed",
     "record_processed",
+    "new_secret_since",
     "set_amazon_expiry",
     "set_autorotate",
     "store_rotated_secret",

@@ -157,3 +157,24 @@ def test_malformed_and_unknown_messages_are_removed_and_the_consumer_goes_on(tmp
         everything = h.everything_sent_and_logged()
         assert secret_like not in everything and ("ab" * 16) not in everything
         assert "not json at all" not in everything  # no message body is logged
+
+
+def test_a_late_expiry_notice_about_the_old_secret_changes_nothing(tmp_path):
+    from datetime import UTC, datetime, timedelta
+
+    with rotation_world(tmp_path) as (h, sqs, queue):
+        cid, creds = seed_enrolled(h, sqs, queue)
+        before_rotation = datetime.now(UTC) - timedelta(minutes=5)
+        h.amazon.send_secret_expiry(creds.client_id, expires_in(5))
+        wait_for(lambda: h.connection(cid).secret_generation == 2 or None)
+        settle(h, sqs, queue)
+        stored_expiry = h.connection(cid).secret_expires_on
+        late = json.loads(h.amazon.notification_body(creds.client_id, "APPLICATION_OAUTH_CLIENT_SECRET_EXPIRY", {
+            "applicationOAuthClientSecretExpiry": {"clientId": creds.client_id,
+                                                   "clientSecretExpiryTime": "2020-01-01T00:00:00.000Z",
+                                                   "clientSecretExpiryReason": "PERIODIC_ROTATION"}}))
+        late["eventTime"] = before_rotation.isoformat().replace("+00:00", "Z")
+        sqs.send(queue, json.dumps(late))
+        settle(h, sqs, queue)
+        assert h.connection(cid).secret_expires_on == stored_expiry
+        assert h.amazon.rotation_count(creds.client_id) == 1
