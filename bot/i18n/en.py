@@ -1071,7 +1071,8 @@ MESSAGES: dict[str, str] = {
     "onboarding.step.rotation.rotation_queue.title": "Create an SQS queue",
     "onboarding.step.rotation.rotation_queue.body": (
         "In the AWS console → Amazon SQS → *Create queue*: a Standard queue (for example `amazon-connect-rotation`) "
-        "in your AWS account. Note its URL and its ARN (`arn:aws:sqs:REGION:ACCOUNT:NAME`)."
+        "in your AWS account, with a visibility timeout of 5 minutes (checking a new secret with Amazon may take a "
+        "while). Note its URL and its ARN (`arn:aws:sqs:REGION:ACCOUNT:NAME`)."
     ),
     "onboarding.step.rotation.rotation_policy.title": "Let Amazon's SP-API send to it",
     "onboarding.step.rotation.rotation_policy.body": (

@@ -1042,7 +1042,9 @@ MESSAGES: dict[str, str] = {
     "onboarding.step.rotation.rotation_queue.title": "创建一个 SQS 队列",
     "onboarding.step.rotation.rotation_queue.body": (
         "在 AWS 控制台 → Amazon SQS → *Create queue*：在你的 AWS 账户中创建一个 Standard 队列"
-        "（例如 `amazon-connect-rotation`）。记下它的 URL 和 ARN（`arn:aws:sqs:REGION:ACCOUNT:NAME`）。"
+        "（例如 `amazon-connect-rotation`），可见性超时（visibility timeout）设为 5 分钟"
+        "（向 Amazon 验证新密钥可能需要一些时间）。"
+        "记下它的 URL 和 ARN（`arn:aws:sqs:REGION:ACCOUNT:NAME`）。"
     ),
     "onboarding.step.rotation.rotation_policy.title": "允许 Amazon 的 SP-API 向它发送消息",
     "onboarding.step.rotation.rotation_policy.body": (

@@ -305,6 +305,8 @@ def _builders(locale: str = "en") -> dict[str, Any]:
                               audit.audit_trail([], HOSTILE, words, truncated=False)],
         "audit.audit_line": [audit.audit_line(r, words) for r in rows],
         "audit.refusal": audit.refusal(Message("guard.audit.lookup_failed", error=HOSTILE), words),
+        "connections.connection_line:autorotate": connections.connection_line(
+            hostile_summary(autorotate=True), words, today),
     }
     return built
 
@@ -313,6 +315,7 @@ def _builders(locale: str = "en") -> dict[str, Any]:
 NOT_BUILDERS = {
     "blocks.*", "notices.render", "notices.speaks", "notices.known_kinds",
     "lifecycle.renew_metadata", "lifecycle.still_exposed_blocks",  # walked through the notices
+    "autorotate.via_amazon_button",  # walked through the expiry reminder notices (no text of its own)
     "lifecycle.field_error",  # plain text for a form field's error (Slack shows it as typed): no markup to escape
     "connections.status_label", "connections.status_text", "checklist.step_title", "checklist.step_body",
     "credentials.marketplace_option", "credentials.marketplace_option_groups",
