@@ -296,7 +296,10 @@ def run_doctor(environ: Mapping[str, str] | None = None, *, env_file: str | Path
     finally:
         if db is not None:
             db.dispose()
-    for check in check_slack(settings) + check_amazon(settings):
+    from bot.doctor_rotation import check_rotation_queue
+
+    queue = [Check(ok, sentence) for ok, sentence in check_rotation_queue(settings)]
+    for check in check_slack(settings) + check_amazon(settings) + queue:
         checks.append(check)
         say(check)
     failed = [c for c in checks if not c.ok]

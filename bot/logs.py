@@ -9,7 +9,10 @@ from typing import TextIO
 from bot.redaction import redact
 
 # alembic logs seven INFO lines on every start (plugins set-up, "Context impl", each upgrade step).
+# boto3/botocore at DEBUG print whole SQS message bodies (a rotation notification carries a new client secret):
+# the AWS libraries stay at WARNING whatever LOG_LEVEL says.
 QUIET_LOGGERS = ("slack_bolt", "slack_sdk", "httpx", "httpcore", "urllib3", "waitress", "websockets", "alembic")
+AWS_LOGGERS = ("boto3", "botocore", "s3transfer", "urllib3")
 
 
 class RedactingFilter(logging.Filter):
@@ -80,5 +83,7 @@ def setup_logging(level: str = "INFO", stream: TextIO | None = None) -> logging.
     root.setLevel(numeric)
     quiet = max(numeric, logging.WARNING)
     for name in QUIET_LOGGERS:
+        logging.getLogger(name).setLevel(quiet)
+    for name in AWS_LOGGERS:
         logging.getLogger(name).setLevel(quiet)
     return handler

@@ -60,13 +60,20 @@ def mask(secret: str | None, keep: int = 4) -> str:
     return f"{prefix}{ELLIPSIS}{rest[-keep:]}"
 
 
+# The new secret in an Application Management notification (APPLICATION_OAUTH_CLIENT_NEW_SECRET), whatever its
+# shape: the JSON member's value, also inside an escaped JSON string (an SQS body quoted in an error text).
+_NEW_SECRET_MEMBER = re.compile(r'(newClientSecret\\?"\s*:\s*\\?")([^"\\]+)')
+
+
 def redact(text: object) -> str:
     """Return ``text`` with every secret-shaped run replaced by its mask."""
     s = hide_password(text if isinstance(text, str) else str(text))
+    s = _NEW_SECRET_MEMBER.sub(lambda m: m.group(1) + mask(m.group(2)), s)
     for pattern in _PATTERNS:
         s = pattern.sub(lambda m: mask(m.group(0)), s)
     return s
 
 
 def contains_secret_shape(text: str) -> bool:
-    return any(p.search(text) for p in _PATTERNS) or hide_password(text) != text
+    return (any(p.search(text) for p in _PATTERNS) or hide_password(text) != text
+            or _NEW_SECRET_MEMBER.search(text) is not None)

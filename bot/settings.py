@@ -73,6 +73,10 @@ class Settings:
     data_dir: Path = Path("./data")
     team_language: str = "en"  # TEAM_LANGUAGE: the language of channel posts (a bot.i18n.LOCALES key)
     api_rate_limit: int = 120  # API_RATE_LIMIT: requests a minute per tool key (per replica), bot.api
+    # Automatic client-secret rotation (bot.jobs.rotation_queue): the SQS queue Amazon sends the
+    # rotation notifications to; unset, none of it runs. AWS credentials and region: boto3's own chain.
+    rotation_queue_url: str = ""
+    rotate_before_days: int = 7
 
     @property
     def socket_mode(self) -> bool:
@@ -299,6 +303,22 @@ def load_settings(
                 "1000000 (default 120)."
             )
 
+    rotation_queue_url = get("ROTATION_QUEUE_URL")
+    if rotation_queue_url and not _URL.match(rotation_queue_url):
+        problems.append(
+            "ROTATION_QUEUE_URL must be the URL of the SQS queue Amazon sends the rotation notifications to "
+            "(https://sqs.REGION.amazonaws.com/ACCOUNT/NAME, on the queue's page in the AWS console), or unset."
+        )
+    rotate_before_days = 7
+    if get("ROTATE_BEFORE_DAYS"):
+        if get("ROTATE_BEFORE_DAYS").isdigit() and 1 <= int(get("ROTATE_BEFORE_DAYS")) <= 179:
+            rotate_before_days = int(get("ROTATE_BEFORE_DAYS"))
+        else:
+            problems.append(
+                "ROTATE_BEFORE_DAYS must be a whole number of days between 1 and 179 (default 7): how long before "
+                "the client secret expires the bot asks Amazon to rotate it."
+            )
+
     if problems:
         raise SettingsError(problems)
     return Settings(
@@ -324,4 +344,6 @@ def load_settings(
         data_dir=data_dir,
         team_language=team_language,
         api_rate_limit=api_rate_limit,
+        rotation_queue_url=rotation_queue_url,
+        rotate_before_days=rotate_before_days,
     )

@@ -100,6 +100,8 @@ class Connection(SQLModel, table=True):
     # JSON {"client_secret": [fingerprint, ...], "refresh_token": [...]}: the keyed fingerprints of secret
     # values the leak guard saw in Slack (never a secret). Exposure is derived from it: see exposed_kinds.
     exposed_secrets: str | None = Field(default=None)
+    # Automatic rotation through Amazon's Application Management API (``/connect-amazon autorotate NAME on``).
+    autorotate: bool = Field(default=False, sa_column_kwargs={"server_default": sa.false()})
     created_by: str
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
     updated_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
@@ -234,6 +236,18 @@ class ReminderLedger(SQLModel, table=True):
     claimed_at: datetime = Field(sa_type=UTCDateTime)
     claimed_by: str
     sent_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+
+
+class ProcessedNotification(SQLModel, table=True):
+    """An Amazon notification (from the rotation queue) whose effect is committed: a redelivery of the same
+    ``notificationId`` changes nothing and posts nothing. Never holds a secret."""
+
+    __tablename__ = "processed_notifications"
+
+    notification_id: str = Field(primary_key=True)
+    kind: str  # notificationType
+    client_id: str
+    processed_at: datetime = Field(default_factory=utcnow, index=True, sa_type=UTCDateTime)
 
 
 class IdempotencyKey(SQLModel, table=True):

@@ -120,7 +120,7 @@ class _Records(logging.Handler):
 
 # The job kinds the listeners queue, run by the harness's worker threads (HARNESS_WORKERS of them, or
 # WORKERS when the test's env sets it: WORKERS=0 starts none, and ``start_workers`` starts some later).
-LISTENER_JOB_KINDS = (JobKind.VERIFY_SUBMISSION, JobKind.SLACK_WORK)
+LISTENER_JOB_KINDS = (JobKind.VERIFY_SUBMISSION, JobKind.SLACK_WORK, JobKind.ROTATE_CLIENT_SECRET)
 HARNESS_WORKERS = 4
 
 
@@ -213,6 +213,12 @@ class BotHarness:
         if self.workers is None:
             self.workers = self.settings.workers if "WORKERS" in self.extra_env else HARNESS_WORKERS
         self.start_workers(self.workers)
+        self.rotation_queue = None
+        if self.settings.rotation_queue_url:  # as run_worker does: Amazon's rotation notifications (short polls)
+            from bot.jobs.rotation_queue import RotationQueueConsumer
+
+            self.rotation_queue = RotationQueueConsumer(self.services, self.outbox, self.settings.rotation_queue_url,
+                                                        wait_seconds=1, error_pause=0.2).start()
         if not self.serve:  # in-process only: requests go through :meth:`dispatch`
             self.url = self.base_url = ""
             return self
@@ -262,6 +268,8 @@ class BotHarness:
             self._server.close()
         if self._thread is not None:
             self._thread.join(timeout=3)
+        if getattr(self, "rotation_queue", None) is not None:
+            self.rotation_queue.stop(join=10)
         self.stop_workers()
         executor = getattr(self.app, "_listener_runner", None)
         executor = getattr(executor, "listener_executor", None)

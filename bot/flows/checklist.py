@@ -34,6 +34,9 @@ NUDGE_BUSINESS_DAYS = 3
 _STAGES = ("prerequisites", "prepare_info", "roles", PROFILE_STEP, "create_app", "find_credentials",
            "refresh_token", "per_region")
 STEPS: dict[str, tuple[str, ...]] = {SELLER: _STAGES, VENDOR: _STAGES}
+# The optional "automatic rotation" section (README "Automatic rotation"), shown after either path's steps and
+# not counted in its progress; catalog keys onboarding.step.rotation.<id>.
+ROTATION_STEPS = ("rotation_queue", "rotation_policy", "rotation_preferences", "rotation_settings")
 
 
 @dataclass(frozen=True)
@@ -129,7 +132,7 @@ def set_step(
 ) -> ChecklistState:
     """Tick or untick one step. Unknown step ids are ignored (an old message may carry one)."""
     progress = _load_or_new(session, team_id, user_id, now)
-    known = {s for path in PATHS for s in STEPS[path]}
+    known = {s for path in PATHS for s in STEPS[path]} | set(ROTATION_STEPS)
     if step_id not in known:
         return _state(progress, team_id, user_id)
     completed = [s for s in repo.checklist_steps(progress) if s in known]

@@ -46,6 +46,7 @@ class ExpiryReminder(AboutConnection):
     KIND: ClassVar[str] = "expiry_reminder"
     days_left: int
     exporters: tuple[str, ...] = ()  # tools that exported the current secret and need the new one (issue 15)
+    via_amazon: bool = False  # the rotation queue is configured: offer "Rotate now via Amazon"
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -54,6 +55,7 @@ class SecretExpired(AboutConnection):
 
     KIND: ClassVar[str] = "secret_expired"
     exporters: tuple[str, ...] = ()  # tools that exported the current secret and need the new one (issue 15)
+    via_amazon: bool = False  # the rotation queue is configured: offer "Rotate now via Amazon"
 
 
 @dataclass(frozen=True, kw_only=True)

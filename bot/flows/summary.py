@@ -39,6 +39,7 @@ class ConnectionSummary:
     created_by: str
     exposed: tuple[str, ...] = ()  # secrets in use that were seen in Slack (storage.models.exposed_kinds)
     tools: tuple[str, ...] = ()  # names of the live tool keys that may use it (bot.flows.tool_keys; list_summaries)
+    autorotate: bool = False  # automatic rotation through Amazon is on (``/connect-amazon autorotate``)
 
     @classmethod
     def of(cls, conn: Connection | sa.Row[Any]) -> ConnectionSummary:
@@ -60,6 +61,7 @@ class ConnectionSummary:
                                         getattr(conn, "last_problem_params", None)),
             created_by=conn.created_by,
             exposed=exposed_kinds(conn),
+            autorotate=bool(getattr(conn, "autorotate", False)),
         )
 
     def to_dict(self) -> dict[str, Any]:

@@ -1116,4 +1116,134 @@ MESSAGES: dict[str, str] = {
         "Several workspaces have a connection {name}: add `--team` and the workspace's ID (T…)."
     ),
     # --- end tool keys ----------------------------------------------------------------------------
+    # --- automatic rotation (issue 16: Amazon's Application Management API and its SQS notifications) ---
+    "lifecycle.autorotate.rotated": (
+        ":repeat: Amazon rotated the LWA client secret of {name} ({marketplace}, {region}) automatically. The bot "
+        "verified the new secret and stored it encrypted; it expires {expires_on}. The old secret works until "
+        "{old_until}. Tools that get their access tokens from the bot need no change."
+    ),
+    "lifecycle.autorotate.rotated.text": (
+        "The LWA client secret of {name} was rotated automatically; the old secret works until {old_until}."
+    ),
+    "lifecycle.autorotate.unverified": (
+        ":warning: Amazon sent a new LWA client secret for {name} ({marketplace}, {region}), but it did not verify: "
+        "{cause} Nothing was stored: the connection keeps its current secret, which works until {old_until}."
+    ),
+    "lifecycle.autorotate.unverified.text": (
+        "The new client secret Amazon sent for {name} did not verify; nothing was changed."
+    ),
+    "lifecycle.autorotate.unverified.next": (
+        "Next: in Developer Central → LWA credentials → View, copy the app's current client secret and give it to "
+        "the bot with `/connect-amazon rotate {name}`, then check with `/connect-amazon status`."
+    ),
+    "lifecycle.autorotate.request_failed": (
+        ":warning: The bot asked Amazon to rotate the LWA client secret of {name} ({marketplace}, {region}), and "
+        "it was not done: {cause}"
+    ),
+    "lifecycle.autorotate.request_failed.text": "Automatic rotation of the client secret of {name} did not go through.",
+    "lifecycle.autorotate.request.not_enrolled": (
+        "Amazon answers that the app is not enrolled for rotation notifications. In Developer Central → "
+        "Notification preferences, send both \"Application Client Secret Expiry\" and \"Application Client New "
+        "Secret\" to the bot's SQS queue (the checklist's automatic rotation section), or rotate by hand with "
+        "`/connect-amazon rotate {name}`. (Amazon request {request})"
+    ),
+    "lifecycle.autorotate.request.secret_refused": (
+        "Login with Amazon did not accept the stored client secret. Rotate it by hand in Developer Central → LWA "
+        "credentials and give the new one to the bot with `/connect-amazon rotate {name}`. (Amazon request "
+        "{request})"
+    ),
+    "lifecycle.autorotate.request.not_allowed": (
+        "Amazon refused the rotation call for this app. Rotate by hand in Developer Central → LWA credentials and "
+        "give the new secret to the bot with `/connect-amazon rotate {name}`. (Amazon request {request})"
+    ),
+    "lifecycle.autorotate.request.unavailable": (
+        "Amazon did not answer the rotation request after several tries. Click \"Rotate now via Amazon\" on a "
+        "reminder later, or rotate by hand with `/connect-amazon rotate {name}`. (Amazon request {request})"
+    ),
+    "lifecycle.autorotate.request.unexpected": (
+        "The bot could not read Amazon's answer to the rotation request. Check `/connect-amazon status`; if the "
+        "secret is close to expiry, rotate by hand with `/connect-amazon rotate {name}`. (Amazon request {request})"
+    ),
+    "lifecycle.autorotate.command.on": (
+        "Automatic rotation is on for {name}: when Amazon says its client secret expires within {days} days, the "
+        "bot asks Amazon to rotate it, verifies the new secret, stores it and tells the team channel."
+    ),
+    "lifecycle.autorotate.command.on_no_queue": (
+        "Automatic rotation is on for {name}, but this bot has no rotation queue yet (`ROTATION_QUEUE_URL`): "
+        "nothing happens until it is set up (the checklist's automatic rotation section)."
+    ),
+    "lifecycle.autorotate.command.off": (
+        "Automatic rotation is off for {name}: rotate its client secret by hand with `/connect-amazon rotate "
+        "NAME`. Amazon's expiry notices still keep its expiry date right."
+    ),
+    "lifecycle.autorotate.command.usage": (
+        "Type `/connect-amazon autorotate NAME on` or `/connect-amazon autorotate NAME off`. Nothing was changed."
+    ),
+    "lifecycle.autorotate.command.failed": (
+        "Automatic rotation could not be changed just now, and nothing was changed: try again."
+    ),
+    "onboarding.help.extra.autorotate": (
+        "• `/connect-amazon autorotate NAME on|off`: let the bot rotate the client secret through Amazon "
+        "(owner or admin)."
+    ),
+    "lifecycle.autorotate.status.on": ":repeat: automatic rotation on",
+    "lifecycle.autorotate.button.now": "Rotate now via Amazon",
+    "lifecycle.autorotate.now.queued": (
+        "Asking Amazon to rotate the client secret of {name}. The new secret arrives within minutes; the bot "
+        "verifies it and tells the team channel."
+    ),
+    "lifecycle.autorotate.now.already": (
+        "The rotation of {name} was asked a moment ago; Amazon allows one request a minute."
+    ),
+    "lifecycle.autorotate.now.no_queue": (
+        "Rotation through Amazon is not set up for this bot (`ROTATION_QUEUE_URL` is unset): use Rotate now."
+    ),
+    "guard.audit.action.autorotate_on": "turned automatic rotation on",
+    "guard.audit.action.autorotate_off": "turned automatic rotation off",
+    "guard.audit.action.secret_expiry_from_amazon": "took the client secret's expiry from Amazon",
+    "guard.audit.action.rotation_requested": "asked Amazon to rotate the client secret",
+    "lifecycle.autorotate.audit.detail.expiry": "expiry {before} → {expires}",
+    "lifecycle.autorotate.audit.detail.requested": "Amazon request {request}",
+    "onboarding.checklist.rotation.intro": (
+        "*Optional: automatic rotation.* The bot can rotate the LWA client secret itself before it expires, "
+        "through Amazon's Application Management API, and tell the team channel. The bot's administrator does "
+        "these steps once per app; then `/connect-amazon autorotate NAME on` turns it on per connection."
+    ),
+    "onboarding.step.rotation.rotation_queue.title": "Create an SQS queue",
+    "onboarding.step.rotation.rotation_queue.body": (
+        "In the AWS console → Amazon SQS → *Create queue*: a Standard queue (for example `amazon-connect-rotation`) "
+        "in your AWS account, with a visibility timeout of 5 minutes (checking a new secret with Amazon may take a "
+        "while). Note its URL and its ARN (`arn:aws:sqs:REGION:ACCOUNT:NAME`)."
+    ),
+    "onboarding.step.rotation.rotation_policy.title": "Let Amazon's SP-API send to it",
+    "onboarding.step.rotation.rotation_policy.body": (
+        "On the queue → *Access policy* → Edit, add a statement that allows the principal `437568002678` (Amazon's "
+        "SP-API notifications account) the actions `sqs:SendMessage` and `sqs:GetQueueAttributes` on the queue's "
+        "ARN, as Amazon's notifications guide documents. Encrypted with your own KMS key? Let that principal "
+        "use the key too."
+    ),
+    "onboarding.step.rotation.rotation_preferences.title": "Route the two rotation notifications to the queue",
+    "onboarding.step.rotation.rotation_preferences.body": (
+        "In Developer Central → Developer Console → *Notification preferences*, for this app: on the "
+        "\"Application Client Secret Expiry\" row and on the \"Application Client New Secret\" row, *Add new "
+        "destination (SQS ARN)* with the queue's ARN, then *Subscribe*."
+    ),
+    "onboarding.step.rotation.rotation_settings.title": "Give the bot the queue",
+    "onboarding.step.rotation.rotation_settings.body": (
+        "Set `ROTATION_QUEUE_URL` to the queue's URL and give the bot's worker AWS credentials that may receive and "
+        "delete its messages (`sqs:ReceiveMessage`, `sqs:DeleteMessage`, `sqs:GetQueueAttributes`) the usual AWS "
+        "way (an instance role, `AWS_PROFILE`, or `AWS_ACCESS_KEY_ID`/`AWS_SECRET_ACCESS_KEY`, and `AWS_REGION`). "
+        "`ROTATE_BEFORE_DAYS` (7) is how long before expiry it rotates. `python -m bot doctor` checks the queue."
+    ),
+    "general.doctor.rotation_queue_ok": "Rotation queue {url}: answers ({waiting} message(s) waiting).",
+    "general.doctor.rotation_queue_down": "Rotation queue {url}: does not answer ({reason}). {hint}",
+    "general.doctor.rotation_queue_hint": (
+        "Check ROTATION_QUEUE_URL (the queue's URL in the AWS console), AWS_REGION, and that the bot's AWS "
+        "credentials may call sqs:GetQueueAttributes, sqs:ReceiveMessage and sqs:DeleteMessage on it."
+    ),
+    "general.doctor.rotation_queue_credentials": (
+        "Give the bot AWS credentials the usual AWS way: an instance or task role, AWS_PROFILE, or "
+        "AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY (or unset ROTATION_QUEUE_URL to turn automatic rotation off)."
+    ),
+    # --- end automatic rotation ------------------------------------------------------------------
 }

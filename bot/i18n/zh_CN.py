@@ -1072,4 +1072,120 @@ MESSAGES: dict[str, str] = {
     "guard.keys.cli.not_found": "没有连接 {name} ： `python -m bot token` 需要连接名称。",
     "guard.keys.cli.ambiguous": "多个工作区都有连接 {name} ：请加上 `--team` 和工作区 ID（T…）。",
     # --- end tool keys ----------------------------------------------------------------------------
+    # --- 自动轮换（issue 16：Amazon 的 Application Management API 及其 SQS 通知）---
+    "lifecycle.autorotate.rotated": (
+        ":repeat: Amazon 已自动轮换 {name}（{marketplace}，{region}）的 LWA 客户端密钥。机器人已验证新密钥并加密保存，"
+        "新密钥 {expires_on} 到期。旧密钥在 {old_until} 之前仍可使用。从机器人获取访问令牌的工具无需任何改动。"
+    ),
+    "lifecycle.autorotate.rotated.text": "{name} 的 LWA 客户端密钥已自动轮换；旧密钥在 {old_until} 之前仍可使用。",
+    "lifecycle.autorotate.unverified": (
+        ":warning: Amazon 为 {name}（{marketplace}，{region}）发来了新的 LWA 客户端密钥，但验证未通过：{cause}"
+        "没有保存任何内容：该连接继续使用当前密钥，它在 {old_until} 之前仍可使用。"
+    ),
+    "lifecycle.autorotate.unverified.text": "Amazon 为 {name} 发来的新客户端密钥验证未通过；没有任何改动。",
+    "lifecycle.autorotate.unverified.next": (
+        "下一步：在开发者中心 → LWA credentials → View 中复制应用当前的客户端密钥，用 `/connect-amazon rotate {name}` "
+        "交给机器人，然后用 `/connect-amazon status` 检查。"
+    ),
+    "lifecycle.autorotate.request_failed": (
+        ":warning: 机器人已请求 Amazon 轮换 {name}（{marketplace}，{region}）的 LWA 客户端密钥，但未能完成：{cause}"
+    ),
+    "lifecycle.autorotate.request_failed.text": "{name} 的客户端密钥自动轮换未能完成。",
+    "lifecycle.autorotate.request.not_enrolled": (
+        "Amazon 回复该应用未登记轮换通知。请在开发者中心 → Notification preferences 中，把 “Application Client Secret "
+        "Expiry” 和 “Application Client New Secret” 都发送到机器人的 SQS 队列（见清单中的自动轮换部分），"
+        "或用 `/connect-amazon rotate {name}` 手动轮换。（Amazon 请求 {request}）"
+    ),
+    "lifecycle.autorotate.request.secret_refused": (
+        "Login with Amazon 不接受已保存的客户端密钥。请在开发者中心 → LWA credentials 中手动轮换，"
+        "并用 `/connect-amazon rotate {name}` 把新密钥交给机器人。（Amazon 请求 {request}）"
+    ),
+    "lifecycle.autorotate.request.not_allowed": (
+        "Amazon 拒绝了该应用的轮换请求。请在开发者中心 → LWA credentials 中手动轮换，"
+        "并用 `/connect-amazon rotate {name}` 把新密钥交给机器人。（Amazon 请求 {request}）"
+    ),
+    "lifecycle.autorotate.request.unavailable": (
+        "多次尝试后 Amazon 仍未响应轮换请求。请稍后在提醒中点击“通过 Amazon 立即轮换”，"
+        "或用 `/connect-amazon rotate {name}` 手动轮换。（Amazon 请求 {request}）"
+    ),
+    "lifecycle.autorotate.request.unexpected": (
+        "机器人无法读取 Amazon 对轮换请求的回复。请用 `/connect-amazon status` 检查；如果密钥即将到期，"
+        "请用 `/connect-amazon rotate {name}` 手动轮换。（Amazon 请求 {request}）"
+    ),
+    "lifecycle.autorotate.command.on": (
+        "已为 {name} 开启自动轮换：当 Amazon 通知其客户端密钥将在 {days} 天内到期时，机器人会请求 Amazon 轮换，"
+        "验证并保存新密钥，并在团队频道中告知。"
+    ),
+    "lifecycle.autorotate.command.on_no_queue": (
+        "已为 {name} 开启自动轮换，但本机器人尚未配置轮换队列（`ROTATION_QUEUE_URL`）：在配置好之前不会有任何动作"
+        "（见清单中的自动轮换部分）。"
+    ),
+    "lifecycle.autorotate.command.off": (
+        "已为 {name} 关闭自动轮换：请用 `/connect-amazon rotate NAME` 手动轮换其客户端密钥。"
+        "Amazon 的到期通知仍会让到期日期保持准确。"
+    ),
+    "lifecycle.autorotate.command.usage": (
+        "请输入 `/connect-amazon autorotate NAME on` 或 `/connect-amazon autorotate NAME off`。没有任何改动。"
+    ),
+    "lifecycle.autorotate.command.failed": "暂时无法更改自动轮换设置，没有任何改动：请重试。",
+    "onboarding.help.extra.autorotate": (
+        "• `/connect-amazon autorotate NAME on|off`：让机器人通过 Amazon 轮换客户端密钥（所有者或管理员）。"
+    ),
+    "lifecycle.autorotate.status.on": ":repeat: 已开启自动轮换",
+    "lifecycle.autorotate.button.now": "通过 Amazon 立即轮换",
+    "lifecycle.autorotate.now.queued": (
+        "正在请求 Amazon 轮换 {name} 的客户端密钥。新密钥几分钟内送达；机器人会验证它并告知团队频道。"
+    ),
+    "lifecycle.autorotate.now.already": "刚刚已请求轮换 {name}；Amazon 每分钟只允许一次请求。",
+    "lifecycle.autorotate.now.no_queue": (
+        "本机器人未配置通过 Amazon 轮换（`ROTATION_QUEUE_URL` 未设置）：请使用“立即轮换”。"
+    ),
+    "guard.audit.action.autorotate_on": "开启了自动轮换",
+    "guard.audit.action.autorotate_off": "关闭了自动轮换",
+    "guard.audit.action.secret_expiry_from_amazon": "采用了 Amazon 给出的客户端密钥到期时间",
+    "guard.audit.action.rotation_requested": "请求 Amazon 轮换客户端密钥",
+    "lifecycle.autorotate.audit.detail.expiry": "到期时间 {before} → {expires}",
+    "lifecycle.autorotate.audit.detail.requested": "Amazon 请求 {request}",
+    "onboarding.checklist.rotation.intro": (
+        "*可选：自动轮换。* 机器人可以在 LWA 客户端密钥到期前，通过 Amazon 的 Application Management API 自行轮换，"
+        "并告知团队频道。机器人管理员为每个应用做一次以下步骤；"
+        "之后用 `/connect-amazon autorotate NAME on` 为每个连接开启。"
+    ),
+    "onboarding.step.rotation.rotation_queue.title": "创建一个 SQS 队列",
+    "onboarding.step.rotation.rotation_queue.body": (
+        "在 AWS 控制台 → Amazon SQS → *Create queue*：在你的 AWS 账户中创建一个 Standard 队列"
+        "（例如 `amazon-connect-rotation`），可见性超时（visibility timeout）设为 5 分钟"
+        "（向 Amazon 验证新密钥可能需要一些时间）。"
+        "记下它的 URL 和 ARN（`arn:aws:sqs:REGION:ACCOUNT:NAME`）。"
+    ),
+    "onboarding.step.rotation.rotation_policy.title": "允许 Amazon 的 SP-API 向它发送消息",
+    "onboarding.step.rotation.rotation_policy.body": (
+        "在队列 → *Access policy* → Edit 中添加一条语句：按 Amazon 通知指南的说明，允许主体 `437568002678`"
+        "（Amazon 的 SP-API 通知账户）对该队列的 ARN 执行 `sqs:SendMessage` 和 `sqs:GetQueueAttributes`。"
+        "如果队列用你自己的 KMS 密钥加密，也要允许该主体使用这个密钥。"
+    ),
+    "onboarding.step.rotation.rotation_preferences.title": "把两种轮换通知发送到该队列",
+    "onboarding.step.rotation.rotation_preferences.body": (
+        "在开发者中心 → Developer Console → *Notification preferences* 中，为该应用的 “Application Client Secret "
+        "Expiry” 行和 “Application Client New Secret” 行分别 *Add new destination (SQS ARN)*，填入队列的 ARN，"
+        "然后点击 *Subscribe*。"
+    ),
+    "onboarding.step.rotation.rotation_settings.title": "把队列告诉机器人",
+    "onboarding.step.rotation.rotation_settings.body": (
+        "把 `ROTATION_QUEUE_URL` 设为队列的 URL，并以常规 AWS 方式（实例角色、`AWS_PROFILE`，或 "
+        "`AWS_ACCESS_KEY_ID`/`AWS_SECRET_ACCESS_KEY` 加 `AWS_REGION`）给机器人的 worker 可以接收和删除其消息的 AWS 凭证"
+        "（`sqs:ReceiveMessage`、`sqs:DeleteMessage`、`sqs:GetQueueAttributes`）。`ROTATE_BEFORE_DAYS`（7）"
+        "是到期前多少天轮换。`python -m bot doctor` 会检查该队列。"
+    ),
+    "general.doctor.rotation_queue_ok": "轮换队列 {url}：有响应（{waiting} 条消息等待中）。",
+    "general.doctor.rotation_queue_down": "轮换队列 {url}：没有响应（{reason}）。{hint}",
+    "general.doctor.rotation_queue_hint": (
+        "请检查 ROTATION_QUEUE_URL（AWS 控制台中队列的 URL）、AWS_REGION，以及机器人的 AWS 凭证是否可以对该队列调用 "
+        "sqs:GetQueueAttributes、sqs:ReceiveMessage 和 sqs:DeleteMessage。"
+    ),
+    "general.doctor.rotation_queue_credentials": (
+        "请以常规 AWS 方式给机器人 AWS 凭证：实例或任务角色、AWS_PROFILE，或 AWS_ACCESS_KEY_ID 和 "
+        "AWS_SECRET_ACCESS_KEY（或取消设置 ROTATION_QUEUE_URL 以关闭自动轮换）。"
+    ),
+    # --- 自动轮换结束 ------------------------------------------------------------------------------
 }

@@ -6,6 +6,7 @@ import logging
 from datetime import datetime, timedelta
 
 from bot.jobs import JobContext, JobKind, Outcome, done, handler
+from bot.jobs import autorotate as _autorotate  # noqa: F401 - registers rotate_client_secret
 from bot.jobs import slack_work as _slack_work  # noqa: F401 - registers slack_work
 from bot.jobs import verify as _verify  # noqa: F401 - registers verify_submission
 from bot.services import Services

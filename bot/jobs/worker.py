@@ -290,6 +290,7 @@ def run_worker(settings: Settings, *, nice: int = 0, parent_pid: int | None = No
 
     workers: list[Worker] = []
     stop_requested = threading.Event()
+    consumer: Any = None
 
     def on_signal(signum: int, frame: FrameType | None) -> None:
         log.info("worker received %s: finishing the job in hand", signal.Signals(signum).name)
@@ -308,6 +309,14 @@ def run_worker(settings: Settings, *, nice: int = 0, parent_pid: int | None = No
         workers.append(Worker(services, outbox, sweep_interval=settings.sweep_interval_seconds, parent_pid=parent_pid))
         if stop_requested.is_set():
             return 0
-        return workers[0].run()
+        if settings.rotation_queue_url:  # automatic rotation: Amazon's notifications, read beside the jobs
+            from bot.jobs.rotation_queue import RotationQueueConsumer
+
+            consumer = RotationQueueConsumer(services, outbox, settings.rotation_queue_url).start()
+        try:
+            return workers[0].run()
+        finally:
+            if consumer is not None:
+                consumer.stop(join=30)
     finally:
         services.close()

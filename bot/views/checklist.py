@@ -5,7 +5,16 @@ from __future__ import annotations
 
 from typing import Any
 
-from bot.flows.checklist import PATHS, PROFILE_STEP, SELLER, STEPS, VENDOR, ChecklistNudge, ChecklistState
+from bot.flows.checklist import (
+    PATHS,
+    PROFILE_STEP,
+    ROTATION_STEPS,
+    SELLER,
+    STEPS,
+    VENDOR,
+    ChecklistNudge,
+    ChecklistState,
+)
 from bot.views.blocks import Markup, Words, button, context, header, mrkdwn, section
 from bot.views.notices import Blocks, speaks
 
@@ -55,15 +64,16 @@ def checklist_message(words: Words, state: ChecklistState) -> tuple[str, Blocks]
     )
     for step_id in STEPS[path]:
         done = step_id in state.completed
-        option = {"text": mrkdwn(words.md("onboarding.checklist.done")), "value": step_id}
-        checkbox: dict[str, Any] = {"type": "checkboxes", "action_id": STEP_ACTION, "options": [option]}
-        if done:
-            checkbox["initial_options"] = [option]
-        mark = ":white_check_mark:" if done else ":white_large_square:"
-        text = f"{mark} *{step_title(words, path, step_id)}*\n{step_body(words, path, step_id)}"
-        blocks.append(section(text, block_id=f"step_{step_id}", accessory=checkbox))
+        blocks.append(_step_block(words, step_id, done, step_title(words, path, step_id),
+                                  step_body(words, path, step_id)))
         if step_id == PROFILE_STEP and done and state.nudge_due_at and state.nudge_sent_at is None:
             blocks.append(context(words.md("onboarding.checklist.nudge_scheduled", date=state.nudge_due_at.date())))
+    blocks.append({"type": "divider"})
+    blocks.append(section(words.md("onboarding.checklist.rotation.intro")))
+    for step_id in ROTATION_STEPS:
+        blocks.append(_step_block(words, step_id, step_id in state.completed,
+                                  words.md(f"onboarding.step.rotation.{step_id}.title"),
+                                  words.md(f"onboarding.step.rotation.{step_id}.body")))
     other = VENDOR if path == SELLER else SELLER
     blocks.append({"type": "divider"})
     blocks.append(section(words.md("onboarding.checklist.ready")))
@@ -79,6 +89,15 @@ def checklist_message(words: Words, state: ChecklistState) -> tuple[str, Blocks]
     )
     fallback = words.md("onboarding.checklist.fallback", path=path_name, done=state.done_count, total=state.total)
     return fallback, blocks
+
+
+def _step_block(words: Words, step_id: str, done: bool, title: Markup, body: Markup) -> dict[str, Any]:
+    option = {"text": mrkdwn(words.md("onboarding.checklist.done")), "value": step_id}
+    checkbox: dict[str, Any] = {"type": "checkboxes", "action_id": STEP_ACTION, "options": [option]}
+    if done:
+        checkbox["initial_options"] = [option]
+    mark = ":white_check_mark:" if done else ":white_large_square:"
+    return section(f"{mark} *{title}*\n{body}", block_id=f"step_{step_id}", accessory=checkbox)
 
 
 @speaks(ChecklistNudge)

@@ -48,6 +48,8 @@ def connection_line(c: ConnectionSummary, words: Words, today: date | None = Non
         days = (c.secret_expires_on - today).days
         line += " " + (words.md("onboarding.status.expired") if days < 0
                        else words.md("onboarding.status.days_left", days=days))
+    if c.autorotate:
+        line += "\n" + words.md("lifecycle.autorotate.status.on")
     if c.store_name:
         line += "\n" + words.md("onboarding.status.store", store=c.store_name)
     cause, next_step = problem_words(c.last_problem, words)

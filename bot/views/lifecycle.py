@@ -90,12 +90,16 @@ def still_exposed_blocks(c: AboutConnection, words: Words) -> Blocks:
 
 
 def _rotate_blocks(c: AboutConnection, words: Words) -> Blocks:
-    """How to rotate, the "Rotate now" button, and the exposure warning (reminders and the expired alert)."""
+    """How to rotate, the "Rotate now" button (and "Rotate now via Amazon" when the rotation queue is
+    configured), and the exposure warning (reminders and the expired alert)."""
+    elements = [button(words.text("lifecycle.button.rotate"), ROTATE_NOW_ACTION, str(c.connection_id), "primary")]
+    if getattr(c, "via_amazon", False):
+        from bot.views.autorotate import via_amazon_button
+
+        elements.append(via_amazon_button(c.connection_id, words))
     return [
         section(words.md("lifecycle.rotate_how", steps=Message("lifecycle.rotate_steps"), name=c.name)),
-        {"type": "actions", "block_id": "lifecycle_rotate",
-         "elements": [button(words.text("lifecycle.button.rotate"), ROTATE_NOW_ACTION, str(c.connection_id),
-                             "primary")]},
+        {"type": "actions", "block_id": "lifecycle_rotate", "elements": elements},
         *still_exposed_blocks(c, words),
         *exporters_blocks(getattr(c, "exporters", ()), words),
     ]

@@ -27,6 +27,17 @@ follows Amazon's documented contract, each answer with its source in a comment b
   Amazon's gateway answers during incidents (MissingAuthenticationToken, InvalidSignature, "The
   security token included in the request is expired", an empty body with only x-amzn-ErrorType).
 
+- Application Management (application_2023-11-30.json, Amazon's "Rotate your application's client secret"
+  guide and its lwa-rotation sample): LWA's grantless grant (grant_type=client_credentials,
+  scope=sellingpartnerapi::client_credential:rotation) answers ``{"access_token", "scope", "token_type",
+  "expires_in"}``; ``POST /applications/2023-11-30/clientSecret`` with that token answers 204 with an empty
+  body, 400 InvalidInput when the app has no rotation queue (the model's sandbox answer), 403 Unauthorized
+  for a token without the scope, 429 QuotaExceeded beyond one call per ``rotation_interval`` seconds (the
+  model's usage plan: 0.0167 requests per second, burst 1). A rotation sends
+  APPLICATION_OAUTH_CLIENT_NEW_SECRET to the app's queue (SQS via boto3, ``enroll_rotation``) in the
+  documented shape (../shared/amazon/lwa-rotation-notifications.md); the old secret keeps working until
+  oldClientSecretExpiryTime (7 days). ``send_secret_expiry`` sends APPLICATION_OAUTH_CLIENT_SECRET_EXPIRY.
+
 Control: Python methods, and the same operations as ``POST /__control/<name>`` with a JSON body
 (``GET /__control/log`` for the request log), so an out-of-process bot or benchmark can drive it.
 Run standalone with ``python -m tests.fakes.fake_amazon --port N``.
@@ -42,6 +53,7 @@ import secrets
 import signal
 import string
 import threading
+import time
 import uuid
 from collections import Counter
 from dataclasses import dataclass, field
@@ -58,6 +70,13 @@ from tests.fakes.http_server import FakeHTTPServer
 TOKEN_PATH = "/auth/o2/token"
 SELLERS_PATH = "/sellers/v1/marketplaceParticipations"
 VENDOR_ORDERS_PATH = "/vendor/orders/v1/purchaseOrders"
+CLIENT_SECRET_PATH = "/applications/2023-11-30/clientSecret"
+ROTATION_SCOPE = "sellingpartnerapi::client_credential:rotation"
+# The scopes LWA's grantless grant knows for SP-API (Amazon's "Connecting to the Selling Partner API":
+# notifications and client-credential rotation).
+GRANTLESS_SCOPES = (ROTATION_SCOPE, "sellingpartnerapi::notifications")
+NOT_ENROLLED = ("InvalidInput", "Application is not enrolled for rotation notification. Please update application "
+                "notification preference in Developer console.")  # application_2023-11-30.json, 400 sandbox answer
 REGIONS = ("na", "eu", "fe")
 
 SELLER_DEFAULT_ROLES = ("Product Listing", "Selling Partner Insights", "Inventory and Order Tracking")
@@ -188,6 +207,9 @@ class _App:
     secret_expired: bool = False
     unauthorized: bool = False  # LWA answers unauthorized_client for this app
     old_secrets: dict[str, bool] = field(default_factory=dict)  # old secret -> still in its grace period
+    rotation_queue: tuple[str, str | None, str] | None = None  # (queue URL, SQS endpoint URL, AWS region)
+    last_rotation: float | None = None  # time.monotonic() of the last accepted rotation call
+    rotations: int = 0
 
 
 @dataclass
@@ -245,6 +267,8 @@ class FakeAmazon:
         self._grants: dict[str, _Grant] = {}
         self._access: dict[str, _AccessToken] = {}
         self._failures: list[_Failure] = []
+        self._grantless: dict[str, tuple[str, str, datetime]] = {}  # access token -> (client id, scope, expiry)
+        self.rotation_interval = 60.0  # seconds between accepted rotation calls per app (usage plan 0.0167/s)
         self._latency: dict[str | None, float] = {}
         self._log: list[dict[str, Any]] = []
 
@@ -362,6 +386,82 @@ class FakeAmazon:
             app.old_secrets[app.secret] = old_valid
             app.secret = new_secret
             app.secret_expired = False
+
+    # -- Application Management: rotation through the API and its notifications ------------------------
+
+    def enroll_rotation(self, client_id: str, queue_url: str, endpoint_url: str | None = None,
+                        region: str = "us-east-1") -> None:
+        """Developer Central's Notification preferences: both rotation rows of the app send to ``queue_url``
+        (an SQS queue at ``endpoint_url``, e.g. a local moto server)."""
+        with self._lock:
+            self._apps[client_id].rotation_queue = (queue_url, endpoint_url, region)
+
+    def set_rotation_interval(self, seconds: float) -> None:
+        with self._lock:
+            self.rotation_interval = float(seconds)
+
+    def rotation_count(self, client_id: str) -> int:
+        with self._lock:
+            return self._apps[client_id].rotations
+
+    def current_secret(self, client_id: str) -> str:
+        """The app's current client secret (for tests to compare what the bot stored)."""
+        with self._lock:
+            return self._apps[client_id].secret
+
+    def send_secret_expiry(self, client_id: str, expires_at: datetime | str, reason: str = "PERIODIC_ROTATION",
+                           notification_id: str | None = None) -> str:
+        """Amazon's APPLICATION_OAUTH_CLIENT_SECRET_EXPIRY to the app's queue; returns its notificationId."""
+        if isinstance(expires_at, str):
+            expires_at = _parse_iso(expires_at)
+        payload = {"applicationOAuthClientSecretExpiry": {
+            "clientId": client_id, "clientSecretExpiryTime": _iso_ms(expires_at), "clientSecretExpiryReason": reason}}
+        return self._notify(client_id, "APPLICATION_OAUTH_CLIENT_SECRET_EXPIRY", payload, notification_id)
+
+    def send_new_secret(self, client_id: str, new_secret: str, new_expires_at: datetime, old_expires_at: datetime,
+                        notification_id: str | None = None) -> str:
+        """Amazon's APPLICATION_OAUTH_CLIENT_NEW_SECRET to the app's queue (``rotate`` sends it by itself; a test
+        sends one by hand for a secret Amazon does not know)."""
+        payload = {"applicationOAuthClientNewSecret": {
+            "clientId": client_id, "newClientSecret": new_secret, "newClientSecretExpiryTime": _iso_ms(new_expires_at),
+            "oldClientSecretExpiryTime": _iso_ms(old_expires_at)}}
+        return self._notify(client_id, "APPLICATION_OAUTH_CLIENT_NEW_SECRET", payload, notification_id)
+
+    def notification_body(self, client_id: str, notification_type: str, payload: dict[str, Any],
+                          notification_id: str | None = None) -> str:
+        """The SQS message body Amazon sends: the notification JSON (lwa-rotation-notifications.md)."""
+        now = datetime.now(UTC)
+        return json.dumps({
+            "notificationVersion": "1.0",
+            "notificationType": notification_type,
+            "payloadVersion": "2023-11-30",
+            "eventTime": _iso_ms(now),
+            "payload": payload,
+            "notificationMetadata": {
+                "applicationId": "amzn1.sp.solution." + client_id.rsplit(".", 1)[-1][:32],
+                "subscriptionId": str(uuid.uuid4()),
+                "publishTime": _iso_ms(now),
+                "notificationId": notification_id or str(uuid.uuid4()),
+            },
+        })
+
+    def _notify(self, client_id: str, notification_type: str, payload: dict[str, Any],
+                notification_id: str | None) -> str:
+        import boto3
+
+        with self._lock:
+            target = self._apps[client_id].rotation_queue
+        if target is None:
+            raise ValueError(f"app {client_id} has no rotation queue (enroll_rotation first)")
+        queue_url, endpoint_url, region = target
+        notification_id = notification_id or str(uuid.uuid4())
+        body = self.notification_body(client_id, notification_type, payload, notification_id)
+        sqs = boto3.client("sqs", endpoint_url=endpoint_url, region_name=region)
+        try:
+            sqs.send_message(QueueUrl=queue_url, MessageBody=body)
+        finally:
+            sqs.close()
+        return notification_id
 
     def end_grace_period(self, client_id: str) -> None:
         with self._lock:
@@ -484,8 +584,10 @@ class FakeAmazon:
             return error("invalid_request", "The request is missing a required parameter : grant_type")
         if grant_type not in ("refresh_token", "client_credentials", "authorization_code"):
             return error("unsupported_grant_type")
+        if grant_type == "client_credentials":
+            return self._lwa_grantless(form, error)
         if grant_type != "refresh_token":
-            return error("invalid_request", "The fake only implements grant_type=refresh_token")
+            return error("invalid_request", "The fake only implements the refresh_token and client_credentials grants")
         for name in ("refresh_token", "client_id"):
             if not form.get(name):
                 return error("invalid_request", f"The request is missing a required parameter : {name}")
@@ -511,6 +613,60 @@ class FakeAmazon:
             "token_type": "bearer",
             "expires_in": self.token_lifetime,
         }
+
+    def _lwa_grantless(self, form: dict[str, str], error: Any) -> tuple[int, dict[str, Any]]:
+        """LWA's client_credentials grant (Amazon's "Connecting to the Selling Partner API", grantless
+        operations): form grant_type, scope, client_id, client_secret; the answer has no refresh token."""
+        for name in ("scope", "client_id"):
+            if not form.get(name):
+                return error("invalid_request", f"The request is missing a required parameter : {name}")
+        client_id, secret, scope = form["client_id"], form.get("client_secret", ""), form["scope"]
+        with self._lock:
+            app = self._apps.get(client_id)
+            if app is None or (secret != app.secret and not app.old_secrets.get(secret, False)):
+                return error("invalid_client")
+            if scope not in GRANTLESS_SCOPES:
+                return 400, _lwa_error("invalid_scope", "The request has an invalid parameter : scope")
+            if app.unauthorized:
+                return error("unauthorized_client")
+            token = "Atza|" + _token_chars(200)
+            self._grantless[token] = (client_id, scope, datetime.now(UTC) + timedelta(seconds=self.token_lifetime))
+        return 200, {"access_token": token, "scope": scope, "token_type": "bearer", "expires_in": self.token_lifetime}
+
+    def _rotate_via_api(self, token: str | None) -> tuple[int, Any, dict[str, str]]:
+        """``rotateApplicationClientSecret`` (application_2023-11-30.json)."""
+        limit = {"x-amzn-RateLimit-Limit": "0.0167"}
+        denied = {"x-amzn-ErrorType": SP_UNAUTHORIZED_TYPE}
+        if not token:
+            return 403, _sp_error(*SP_UNAUTHORIZED, DETAIL_MISSING_TOKEN), denied
+        with self._lock:
+            held = self._grantless.get(token)
+            if held is None:
+                # A token from the refresh-token grant (or none Amazon issued) does not carry the rotation scope.
+                return 403, _sp_error(*SP_UNAUTHORIZED, "" if token in self._access else DETAIL_BAD_TOKEN), denied
+            client_id, scope, expires = held
+            if expires <= datetime.now(UTC):
+                return 403, _sp_error(*SP_UNAUTHORIZED, DETAIL_EXPIRED_TOKEN), denied
+            if scope != ROTATION_SCOPE:
+                return 403, _sp_error(*SP_UNAUTHORIZED, ""), denied
+            app = self._apps[client_id]
+            if app.rotation_queue is None:
+                return 400, _sp_error(*NOT_ENROLLED, None), limit
+            now = time.monotonic()
+            if app.last_rotation is not None and now - app.last_rotation < self.rotation_interval:
+                # amzn/selling-partner-api-docs#86: Amazon's 429 has no Retry-After and no rate-limit header.
+                code, message = SP_FAILURE_BODIES[429]
+                return 429, _sp_error(code, message, None), {"x-amzn-ErrorType": "TooManyRequestsException"}
+            app.last_rotation = now
+            app.rotations += 1
+            new_secret = "amzn1.oa2-cs.v1." + secrets.token_hex(32)
+            app.old_secrets[app.secret] = True  # valid until oldClientSecretExpiryTime
+            app.secret = new_secret
+            app.secret_expired = False
+        # The new secret reaches the developer only through the queue (the answer is empty).
+        now_dt = datetime.now(UTC)
+        self.send_new_secret(client_id, new_secret, now_dt + timedelta(days=180), now_dt + timedelta(days=7))
+        return 204, _Raw(b"", ""), limit
 
     def _authorize_sp(self, token: str | None, region: str | None) -> tuple[_Grant | None, str | None]:
         """(grant, None) when the access token is good, else (None, details for the 403)."""
@@ -570,6 +726,11 @@ class FakeAmazon:
         if after is not None and before is not None and (before < after or before - after > timedelta(days=7)):
             return 400, _sp_error("InvalidInput", "The date range must not exceed 7 days.", "")
         return 200, {"payload": {"orders": []}}
+
+
+def _iso_ms(when: datetime) -> str:
+    """Amazon's notification timestamps: ISO 8601 UTC with milliseconds and a Z (2024-03-03T22:06:39.224Z)."""
+    return when.astimezone(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
 
 
 def _parse_iso(value: str) -> datetime:
@@ -732,6 +893,8 @@ class _Handler(BaseHTTPRequestHandler):
             self.fake._record("POST", path, region, status)
             self._send_json(status, payload, headers, request_id=False)
             return
+        elif path == CLIENT_SECRET_PATH:
+            status, payload, headers = self.fake._rotate_via_api(self.headers.get("x-amz-access-token"))
         else:
             status, payload, headers = _unknown_resource()
         self.fake._record("POST", path, region, status)
@@ -777,6 +940,9 @@ class _Handler(BaseHTTPRequestHandler):
         "set_latency": "set_latency",
         "hang": "hang",
         "fail_next": "fail_next",
+        "enroll_rotation": "enroll_rotation",
+        "set_rotation_interval": "set_rotation_interval",
+        "send_secret_expiry": "send_secret_expiry",
         "reset": "reset",
     }
 

@@ -84,8 +84,8 @@ def test_help_is_acked_empty_and_answered_with_every_subcommand(edge: BotHarness
     text = answer.params["blocks"][0]["text"]["text"]
     expected = [EN.md("onboarding.help.intro"),
                 *(EN.md(f"onboarding.help.command.{n}") for n in ("start", "status", "help")),
-                *(t(f"onboarding.help.extra.{n}") for n in ("audit", "disconnect", "keys", "language", "reauthorize",
-                                                                   "rotate")),
+                *(t(f"onboarding.help.extra.{n}") for n in ("audit", "autorotate", "disconnect", "keys", "language",
+                                                                   "reauthorize", "rotate")),
                 EN.md("onboarding.help.outro")]
     assert text == "\n".join(expected)
 

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import UTC, date, datetime
 from typing import Any
 
+from bot.flows.autorotate_notices import AutoRotated, AutoRotationUnverified, RotationRequestFailed
 from bot.flows.lifecycle_notices import (
     AboutConnection,
     ConnectionDisconnected,
@@ -15,7 +16,7 @@ from bot.flows.lifecycle_notices import (
 )
 from bot.flows.ports import Payload
 from bot.flows.summary import ConnectionSummary
-from bot.i18n import User
+from bot.i18n import Message, User
 
 LIFECYCLE_KINDS = (ExpiryReminder.KIND, SecretExpired.KIND, ConnectionRotated.KIND, ConnectionReauthorized.KIND,
                    ConnectionDisconnected.KIND)
@@ -34,9 +35,20 @@ def lifecycle_payload(kind: str, about: ConnectionSummary, *, actor: str = "U0AD
     """The payload of a lifecycle notice kind about ``about`` (None: not a lifecycle kind)."""
     facts: dict[str, Any] = AboutConnection.facts(about)
     if kind == ExpiryReminder.KIND:
-        return ExpiryReminder(**facts, days_left=days_left)
+        return ExpiryReminder(**facts, days_left=days_left, via_amazon=True)
     if kind == SecretExpired.KIND:
-        return SecretExpired(**facts)
+        return SecretExpired(**facts, via_amazon=True)
+    # automatic rotation (bot.views.autorotate)
+    old_until = datetime(2026, 7, 7, 22, 9, tzinfo=UTC)
+    if kind == AutoRotated.KIND:
+        return AutoRotated(**facts, old_works_until=old_until)
+    if kind == AutoRotationUnverified.KIND:
+        return AutoRotationUnverified(**facts, cause=Message("amazon.verdict.invalid_client.cause"),
+                                      next_step=Message("lifecycle.autorotate.unverified.next", name=about.name),
+                                      old_works_until=old_until)
+    if kind == RotationRequestFailed.KIND:
+        return RotationRequestFailed(**facts, cause=Message("lifecycle.autorotate.request.not_enrolled",
+                                                            name=about.name, request="r-1"))
     announcements: dict[str, type[ConnectionRotated | ConnectionReauthorized | ConnectionDisconnected]] = {
         ConnectionRotated.KIND: ConnectionRotated, ConnectionReauthorized.KIND: ConnectionReauthorized,
         ConnectionDisconnected.KIND: ConnectionDisconnected,

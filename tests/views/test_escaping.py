@@ -30,8 +30,8 @@ from bot.flows.ports import Audience, Notice, Payload
 from bot.flows.problems import Problem
 from bot.flows.rotation import RenewKind, RenewResult
 from bot.flows.summary import ConnectionSummary
-from bot.i18n import Channel, Marketplace, Message, Region, Strong, User, t
 from bot.flows.tool_keys import CreatedKey, KeyRow
+from bot.i18n import Channel, Marketplace, Message, Region, Strong, User, t
 from bot.views import audit, checklist, connections, credentials, help, home, leak_guard, lifecycle, tool_keys
 from bot.views.blocks import (
     Markup,
@@ -318,6 +318,8 @@ def _builders(locale: str = "en") -> dict[str, Any]:
             tool_keys.key_list((), words)],
         "tool_keys.keys_sentence": tool_keys.keys_sentence(Message("guard.keys.unknown_connection",
                                                                    name=Strong(HOSTILE)), words),
+        "connections.connection_line:autorotate": connections.connection_line(
+            hostile_summary(autorotate=True), words, today),
     }
     return built
 
@@ -326,6 +328,7 @@ def _builders(locale: str = "en") -> dict[str, Any]:
 NOT_BUILDERS = {
     "blocks.*", "notices.render", "notices.speaks", "notices.known_kinds",
     "lifecycle.renew_metadata", "lifecycle.still_exposed_blocks",  # walked through the notices
+    "autorotate.via_amazon_button",  # walked through the expiry reminder notices (no text of its own)
     "lifecycle.field_error",  # plain text for a form field's error (Slack shows it as typed): no markup to escape
     "connections.status_label", "connections.status_text", "checklist.step_title", "checklist.step_body",
     "credentials.marketplace_option", "credentials.marketplace_option_groups",

@@ -87,9 +87,10 @@ def _start_reminders(
             continue
         about = AboutConnection.facts(ConnectionSummary.of(conn))
         tools = tuple(exporters.get(connection_id, ()))
-        payload: Payload = (SecretExpired(**about, exporters=tools) if kind == "expired"
+        via_amazon = bool(services.settings.rotation_queue_url)
+        payload: Payload = (SecretExpired(**about, exporters=tools, via_amazon=via_amazon) if kind == "expired"
                             else ExpiryReminder(**about, days_left=(conn.secret_expires_on - today).days,
-                                                exporters=tools))
+                                                exporters=tools, via_amazon=via_amazon))
         to_post.append((ledger_id, kind, Notice.of(Audience.CHANNEL, payload)))
     return _RemindersUnderWay(stale, to_post, network.start(lambda item: post(outbox, item[2]), to_post))
 
