@@ -70,6 +70,7 @@ class Settings:
     http_threads: int = 16
     listener_threads: int = 64
     workers: int = 1  # worker processes `run` starts (0: none; run `python -m bot worker` separately)
+    worker_threads: int = 8  # WORKER_THREADS: jobs one worker process runs at a time (each waits on Amazon alone)
     data_dir: Path = Path("./data")
     team_language: str = "en"  # TEAM_LANGUAGE: the language of channel posts (a bot.i18n.LOCALES key)
     api_rate_limit: int = 120  # API_RATE_LIMIT: requests a minute per tool key (per replica), bot.api
@@ -261,7 +262,7 @@ def load_settings(
             )
         connect_allowed = ",".join(ids)
 
-    threads = {"HTTP_THREADS": 16, "LISTENER_THREADS": 64}
+    threads = {"HTTP_THREADS": 16, "LISTENER_THREADS": 64, "WORKER_THREADS": 8}
     for name in threads:
         if get(name):
             if get(name).isdigit() and 1 <= int(get(name)) <= 512:
@@ -341,6 +342,7 @@ def load_settings(
         http_threads=threads["HTTP_THREADS"],
         listener_threads=threads["LISTENER_THREADS"],
         workers=workers,
+        worker_threads=threads["WORKER_THREADS"],
         data_dir=data_dir,
         team_language=team_language,
         api_rate_limit=api_rate_limit,

@@ -311,7 +311,8 @@ class Job(SQLModel, table=True):
 
 
 class WorkerHeartbeat(SQLModel, table=True):
-    """One row per running worker process, touched every few seconds: "is a worker alive"."""
+    """One row per worker loop (a process runs WORKER_THREADS of them), touched every few seconds: "is a worker
+    alive" (``queue_stats`` counts the processes)."""
 
     __tablename__ = "worker_heartbeats"
 

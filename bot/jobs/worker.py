@@ -44,6 +44,7 @@ POSTGRES_POLL = 0.5
 HEARTBEAT_EVERY = 5.0
 UPKEEP_EVERY = 30.0
 FINISHED_RETENTION = timedelta(days=7)
+STOP_JOIN = 50.0  # after SIGTERM, the other loops' jobs in hand get this long (the pool waits 60 s in all)
 
 
 def new_worker_id() -> str:
@@ -74,8 +75,10 @@ class Worker:
 
     def __init__(self, services: Services, outbox: Outbox, *, sweep_interval: float | None = None,
                  kinds: set[str] | None = None, worker_id: str | None = None, poll: float | None = None,
-                 parent_pid: int | None = None) -> None:
+                 parent_pid: int | None = None, housekeeping: bool = True) -> None:
         self.services = services
+        self.housekeeping = housekeeping  # purge, reap and schedule the sweep (one loop per process does)
+        self.siblings: list[Worker] = []  # the other loops of this process, woken when this one takes a job
         self.outbox = outbox
         self.handlers: dict[str, HandlerSpec] = {
             k: spec for k, spec in load_handlers().items() if kinds is None or k in kinds
@@ -161,6 +164,8 @@ class Worker:
         job = repo.claim_next(db, self.worker_id, list(self.handlers), lease, now)
         if job is None:
             return False
+        for sibling in self.siblings:  # more may be waiting: the idle loops look now, not at their next poll
+            sibling.wake.set()
         spec = self.handlers[job.kind]
         if spec.lease != lease:
             repo.renew_lease(db, job.id, self.worker_id, spec.lease, now)
@@ -242,6 +247,8 @@ class Worker:
             self._next_heartbeat = clock + HEARTBEAT_EVERY
             self._guard("heartbeat", lambda now: repo.heartbeat(
                 self.services.db, self.worker_id, socket.gethostname()[:100], os.getpid(), now))
+        if not self.housekeeping:
+            return
         if clock >= self._next_upkeep:
             self._next_upkeep = clock + UPKEEP_EVERY
             self._guard("secrets purge", lambda now: repo.purge_job_secrets(self.services.db, now))
@@ -306,16 +313,37 @@ def run_worker(settings: Settings, *, nice: int = 0, parent_pid: int | None = No
     try:
         client = build_web_client(settings)  # channel posts in TEAM_LANGUAGE, each DM in its reader's language
         outbox = build_outbox(services, client, Locales(services.db, client))
-        workers.append(Worker(services, outbox, sweep_interval=settings.sweep_interval_seconds, parent_pid=parent_pid))
+        # WORKER_THREADS loops in this process, each claiming its own jobs: a verification waiting on a slow
+        # Amazon holds one of them, not the whole worker. The first runs in this thread (signals land here).
+        # On SQLite (no LISTEN) the loops take turns at polling: together they look every SQLITE_POLL.
+        base, count = new_worker_id(), max(1, settings.worker_threads)
+        poll = SQLITE_POLL * count if services.db.dialect == "sqlite" else None
+        for n in range(count):
+            workers.append(Worker(services, outbox, sweep_interval=settings.sweep_interval_seconds, poll=poll,
+                                  parent_pid=parent_pid, worker_id=f"{base}-{n}", housekeeping=n == 0))
+        for worker in workers:
+            worker.siblings = [w for w in workers if w is not worker]
         if stop_requested.is_set():
             return 0
         if settings.rotation_queue_url:  # automatic rotation: Amazon's notifications, read beside the jobs
             from bot.jobs.rotation_queue import RotationQueueConsumer
 
             consumer = RotationQueueConsumer(services, outbox, settings.rotation_queue_url).start()
+        others = [threading.Thread(target=w.run, name=f"worker-{n}", daemon=True)
+                  for n, w in enumerate(workers[1:], start=1)]
+        for thread in others:  # staggered, so their polls spread over the interval
+            if stop_requested.wait((poll or 0) / count):
+                break
+            thread.start()
         try:
             return workers[0].run()
         finally:
+            for worker in workers:  # the first loop returned: a signal, or the parent is gone
+                worker.stop()
+            deadline = time.monotonic() + STOP_JOIN
+            for thread in others:
+                if thread.ident is not None:  # started
+                    thread.join(timeout=max(0.0, deadline - time.monotonic()))
             if consumer is not None:
                 consumer.stop(join=30)
     finally:

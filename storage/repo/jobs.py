@@ -359,7 +359,7 @@ def forget_worker(db: Database, worker_id: str) -> None:
 
 
 def queue_stats(db: Database, now: datetime, live_within: timedelta = timedelta(seconds=15)) -> QueueStats:
-    """The queue at ``now``: due queued jobs, the oldest one's wait, running jobs, workers seen lately."""
+    """The queue at ``now``: due queued jobs, the oldest one's wait, running jobs, worker processes seen lately."""
     now = _aware(now)
     with db.session() as session:
         depth, oldest = session.execute(
@@ -369,9 +369,10 @@ def queue_stats(db: Database, now: datetime, live_within: timedelta = timedelta(
         running = session.execute(
             sa.select(sa.func.count()).where(col(Job.state) == JobState.RUNNING.value)
         ).scalar_one()
-        live = session.execute(
-            sa.select(sa.func.count()).where(col(WorkerHeartbeat.seen_at) >= now - live_within)
-        ).scalar_one()
+        # a worker process runs WORKER_THREADS loops, each with its own heartbeat: count the processes
+        seen = (sa.select(col(WorkerHeartbeat.host), col(WorkerHeartbeat.pid)).distinct()
+                .where(col(WorkerHeartbeat.seen_at) >= now - live_within).subquery())
+        live = session.execute(sa.select(sa.func.count()).select_from(seen)).scalar_one()
     waited = max(0.0, (now - _as_utc(oldest)).total_seconds()) if oldest is not None else 0.0
     return QueueStats(depth=int(depth), oldest_waiting_seconds=round(waited, 1), running=int(running),
                       live_workers=int(live))
