@@ -9,6 +9,8 @@
    verifications wait.
 4. Peak RSS (VmHWM) of the web process and of each worker.
 5. The sweep at 10k and 100k connections with 1,000 due, on SQLite and PostgreSQL.
+6. The tools' API (issue 15, ``bench/api_tokens.py``): p99 of cached access-token requests at 50
+   concurrent against a bare FastAPI endpoint in the same server stack returning a body of the same size.
 
 The load average is recorded at the start and end of each measurement. Writes
 bench/results/latest.json (and latest.md, the tables) and prints the tables.
@@ -293,6 +295,16 @@ def tables(results: dict[str, Any]) -> str:
                   f"{ack['bot_log_errors']} ERROR lines", "",
                   "Load average (1 min) at the start and end of each measurement: "
                   + "; ".join(f"{name} {_load(mark)}" for name, mark in ack.get("loadavg", {}).items()), ""]
+    api = results.get("api_tokens")
+    if api:
+        lines += [f"### Tools' API: cached access-token requests, {api['concurrency']} concurrent, "
+                  f"{api['requests_each']} each (bodies {api['body_bytes']['bot']} / {api['body_bytes']['bare']} "
+                  "bytes, ms)", "", "| server | p50 | p90 | p99 |", "|---|---|---|---|"]
+        for name in ("bot", "bare"):
+            ms = api[f"{name}_ms"]
+            lines.append(f"| {name} | {ms['p50']:.1f} | {ms['p90']:.1f} | {ms['p99']:.1f} |")
+        lines += ["", f"p99 ratio {api['p99_ratio']}, p50 ratio {api['p50_ratio']}; LWA exchanges during the run: "
+                  f"{api['lwa_exchanges']}; bot peak RSS {api['bot_peak_rss_mb']} MB", ""]
     sweep = results.get("sweep")
     if sweep:
         lines += ["### Sweep pass, 1,000 due (500 expiry reminders, 500 health checks); median of the passes", "",
@@ -314,7 +326,7 @@ def tables(results: dict[str, Any]) -> str:
 
 
 def judge(results: dict[str, Any]) -> dict[str, tuple[str, bool | None]]:
-    """The targets of issue 14, each with its measured figure and whether it was met (None: not measured)."""
+    """The targets of issues 14 and 15, each with its measured figure and whether it was met (None: not measured)."""
     out: dict[str, tuple[str, bool | None]] = {}
     ack = results.get("ack")
     if ack:
@@ -368,6 +380,11 @@ def judge(results: dict[str, Any]) -> dict[str, tuple[str, bool | None]]:
                 f"{big['seconds']} s (passes {', '.join(str(x) for x in big['all_seconds'])})"
                 + ("" if big.get("complete", True) else " INCOMPLETE"),
                 big["seconds"] < TARGETS["sweep_s"] and big.get("complete", True))
+    api = results.get("api_tokens")
+    if api:
+        out["tools' API: p99 of cached access-token requests <= 1.5 x bare FastAPI (issue 15)"] = (
+            f"{api['p99_ratio']} x ({api['bot_ms']['p99']:.1f} / {api['bare_ms']['p99']:.1f} ms)",
+            bool(api["target_met"]))
     return out
 
 
@@ -397,6 +414,9 @@ def main(argv: list[str] | None = None) -> int:
                         help="the sweep's databases (default sqlite,postgresql)")
     parser.add_argument("--skip-ack", action="store_true")
     parser.add_argument("--skip-sweep", action="store_true")
+    parser.add_argument("--skip-api", action="store_true", help="leave out the tools' API benchmark")
+    parser.add_argument("--api-rounds", type=int, default=6, help="API benchmark rounds, bot and bare alternating")
+    parser.add_argument("--api-per-round", type=int, default=3000, help="API requests per round and server")
     parser.add_argument("--profile", action="store_true",
                         help="write pyinstrument profiles of the sweep passes to bench/results/profiles/")
     parser.add_argument("--out", type=Path, default=RESULTS / "latest.json")
@@ -439,6 +459,12 @@ def main(argv: list[str] | None = None) -> int:
             results["ack"] = run_ack(fakes, work, args)
         if not args.skip_sweep:
             results["sweep"] = run_sweeps(fakes, work, args)
+    if not args.skip_api:
+        from bench import api_tokens
+
+        log(f"tools' API: {args.api_rounds} rounds x {args.api_per_round} cached access-token requests, "
+            f"{api_tokens.CONCURRENCY} concurrent, bot and bare FastAPI alternating")
+        results["api_tokens"] = api_tokens.run(args.api_rounds, args.api_per_round)
     results["seconds"] = round(time.monotonic() - started, 1)
     results["loadavg_start_end"] = [load_start, loadavg()]
     results["targets"] = judge(results)
