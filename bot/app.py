@@ -63,8 +63,19 @@ class _TokenFromEnvironmentWarning(logging.Filter):
         return record.getMessage() != warning_client_prioritized_and_token_skipped()
 
 
+class _OnlyWarnings(logging.Filter):
+    """Bolt's App logger at DEBUG prints every payload whole (response_url, what people typed in a modal);
+    bot.logs keeps ``slack_bolt`` at WARNING, but each ``App()`` built without a logger (Bolt's
+    ``get_bolt_logger``) copies the root logger's level onto ``slack_bolt.App`` itself, so LOG_LEVEL=DEBUG
+    would let it through. The level cannot be trusted; this filter can."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return record.levelno >= logging.WARNING
+
+
 BOLT_LOGGER = logging.getLogger("slack_bolt.App")
 BOLT_LOGGER.addFilter(_TokenFromEnvironmentWarning())
+BOLT_LOGGER.addFilter(_OnlyWarnings())
 
 
 def build_outbox(services: Services, client: WebClient, locales: Locales) -> SlackOutbox:

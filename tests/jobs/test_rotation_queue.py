@@ -76,9 +76,11 @@ def test_region_comes_from_the_queue_url_when_none_is_configured(monkeypatch) ->
 
 
 def test_aws_loggers_stay_at_warning_under_debug() -> None:
+    root_level = logging.getLogger().level
     handler = setup_logging("DEBUG")
     try:
         for name in ("boto3", "botocore", "urllib3"):
             assert logging.getLogger(name).getEffectiveLevel() == logging.WARNING
     finally:
         logging.getLogger().removeHandler(handler)
+        logging.getLogger().setLevel(root_level)  # later tests' Bolt apps copy the root level (slack_bolt.logger)

@@ -6,11 +6,13 @@ Every expected sentence is rendered from the catalog (``t``/``Words.md``), never
 from __future__ import annotations
 
 import json
+import logging
 import time
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
-from slack_bolt import BoltResponse
+import pytest
+from slack_bolt import App, BoltResponse
 
 from bot.flows.checklist import STEPS
 from bot.i18n import t
@@ -73,6 +75,27 @@ def test_a_request_signed_with_another_secret_is_refused_before_any_listener(edg
 
 
 # -------------------------------------------------------------------------------------- slash commands
+
+
+def test_bolt_never_logs_a_payload_even_at_debug(edge: BotHarness, caplog: pytest.LogCaptureFixture) -> None:
+    """LOG_LEVEL=DEBUG: Bolt's App logger would print each payload whole (its response_url, what was typed in
+    a modal). Any ``App()`` built without a logger copies the root level onto ``slack_bolt.App`` (Bolt's
+    get_bolt_logger), so the bot filters that logger rather than trusting its level."""
+    root = logging.getLogger()
+    old = root.level
+    try:
+        root.setLevel(logging.DEBUG)
+        App(token="xoxb-0-unused", signing_secret="0" * 32, token_verification_enabled=False)
+        assert logging.getLogger("slack_bolt.App").level == logging.DEBUG  # what Bolt does
+        caplog.set_level(logging.DEBUG)
+        body = slash_command_body(COMMAND, "help", OWNER, trigger_id=edge.slack.new_trigger_id(user_id=OWNER),
+                                  response_url=edge.slack.response_url("s3cr3tRespPath0"))
+        assert edge.dispatch(body).status == 200
+        answered(edge)
+    finally:
+        root.setLevel(old)
+    assert "s3cr3tRespPath0" not in caplog.text
+    assert not [r for r in caplog.records if r.name == "slack_bolt.App" and r.levelno < logging.WARNING]
 
 
 def test_help_is_acked_empty_and_answered_with_every_subcommand(edge: BotHarness) -> None:
