@@ -120,7 +120,8 @@ class _Records(logging.Handler):
 
 # The job kinds the listeners queue, run by the harness's worker threads (HARNESS_WORKERS of them, or
 # WORKERS when the test's env sets it: WORKERS=0 starts none, and ``start_workers`` starts some later).
-LISTENER_JOB_KINDS = (JobKind.VERIFY_SUBMISSION, JobKind.SLACK_WORK, JobKind.ROTATE_CLIENT_SECRET)
+LISTENER_JOB_KINDS = (JobKind.VERIFY_SUBMISSION, JobKind.SLACK_WORK, JobKind.ROTATE_CLIENT_SECRET,
+                      JobKind.ANNOUNCE_AUTOROTATION)
 HARNESS_WORKERS = 4
 
 

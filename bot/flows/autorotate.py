@@ -29,11 +29,11 @@ from typing import Any
 
 from sqlmodel import Session
 
-from bot.amazon.verdicts import REFUSED, Verdict, explain
+from bot.amazon.verdicts import REFUSED, Verdict, VerdictKind, explain
 from bot.flows.autorotate_notices import AutoRotated, AutoRotationUnverified
 from bot.flows.credentials import stored_credentials
 from bot.flows.lifecycle_notices import AboutConnection
-from bot.flows.ports import Audience, DeliveryError, Notice, Outbox, Payload
+from bot.flows.ports import Audience, Notice
 from bot.flows.summary import ConnectionSummary
 from bot.i18n import Message
 from bot.redaction import mask
@@ -110,6 +110,8 @@ class Handled:
 # (session, connection, reason, now) -> queue the rotation request in that session, once per reason
 # (bot.jobs.rotation_queue.request_rotation)
 RequestRotation = Callable[[Session, Connection, str, datetime], bool]
+# queue an Announcement in the session (the caller commits); bot.jobs.rotation_queue.announce
+Announce = Callable[[Session, "Announcement", datetime], None]
 
 
 def _text(obj: dict[str, Any], key: str, where: str) -> str:
@@ -169,8 +171,8 @@ def parse_notification(body: str) -> Notification:
     raise Malformed("notificationType is not one of the two rotation notifications")
 
 
-def handle_message(services: Services, outbox: Outbox, body: str, now: datetime,
-                   request_rotation: RequestRotation) -> Handled:
+def handle_message(services: Services, body: str, now: datetime, request_rotation: RequestRotation,
+                   announce: Announce) -> Handled:
     """The effect of one queue message; never raises for a bad message (``Handled(malformed)``)."""
     try:
         note = parse_notification(body)
@@ -179,7 +181,7 @@ def handle_message(services: Services, outbox: Outbox, body: str, now: datetime,
         return Handled(Disposition.malformed)
     if isinstance(note, SecretExpiry):
         return on_secret_expiry(services, note, now, request_rotation)
-    return on_new_secret(services, outbox, note, now)
+    return on_new_secret(services, note, now, announce)
 
 
 def on_secret_expiry(services: Services, note: SecretExpiry, now: datetime,
@@ -234,7 +236,7 @@ def _candidates(services: Services, session: Session, note: NewSecret) -> list[_
     return found
 
 
-def on_new_secret(services: Services, outbox: Outbox, note: NewSecret, now: datetime) -> Handled:
+def on_new_secret(services: Services, note: NewSecret, now: datetime, announce: Announce) -> Handled:
     with services.db.session() as session:
         if store.is_processed(session, note.notification_id):
             return Handled(Disposition.duplicate, NEW_SECRET)
@@ -250,8 +252,7 @@ def on_new_secret(services: Services, outbox: Outbox, note: NewSecret, now: date
         log.warning("rotation queue: the new secret of client id %s could not be checked (%s); the message "
                     "comes back later", note.client_id, ", ".join(sorted({verdicts[c].kind.value for c in unsure})))
         return Handled(Disposition.retry_later, NEW_SECRET)
-    stored: list[ConnectionSummary] = []
-    refused: list[tuple[ConnectionSummary, Verdict]] = []
+    stored = refused = 0
     interval = timedelta(hours=services.settings.health_check_hours)
     with services.db.session(write=True) as session:
         if not store.record_processed(session, note.notification_id, NEW_SECRET, note.client_id, now):
@@ -265,26 +266,56 @@ def on_new_secret(services: Services, outbox: Outbox, note: NewSecret, now: date
             if verdict.ok:
                 if store.store_rotated_secret(session, services.crypto, conn, note.new_secret,
                                               note.new_expires_at.date(), now, interval):
-                    stored.append(ConnectionSummary.of(conn))
+                    announce(session, Announcement(note.notification_id, c.connection_id, note.old_expires_at), now)
+                    stored += 1
             else:
-                refused.append((ConnectionSummary.of(conn), verdict))
-        session.commit()
-    for summary in stored:
-        _post(outbox, AutoRotated(**AboutConnection.facts(summary), old_works_until=note.old_expires_at))
-    for summary, verdict in refused:
-        cause, _ = explain(verdict)
-        log.warning("rotation queue: Amazon refused the new secret with connection %s (%s); nothing stored",
-                    summary.id, verdict.kind.value)
-        next_step = Message("lifecycle.autorotate.unverified.next", name=summary.name)
-        _post(outbox, AutoRotationUnverified(**AboutConnection.facts(summary), cause=cause, next_step=next_step,
-                                             old_works_until=note.old_expires_at))
+                log.warning("rotation queue: Amazon refused the new secret with connection %s (%s); nothing stored",
+                            c.connection_id, verdict.kind.value)
+                announce(session, Announcement(note.notification_id, c.connection_id, note.old_expires_at,
+                                               refused=verdict.kind.value), now)
+                refused += 1
+        session.commit()  # the effect, the notification id and the announcements: all or nothing
     log.info("rotation queue: new secret of client id %s stored for %d connection(s), refused for %d",
-             note.client_id, len(stored), len(refused))
-    return Handled(Disposition.applied, NEW_SECRET, len(stored), unverified=len(refused))
+             note.client_id, stored, refused)
+    return Handled(Disposition.applied, NEW_SECRET, stored, unverified=refused)
 
 
-def _post(outbox: Outbox, payload: Payload) -> None:
-    try:
-        outbox.send(Notice.of(Audience.CHANNEL, payload))
-    except DeliveryError as exc:
-        log.warning("rotation queue: could not post %s to the team channel (%s)", payload.KIND, type(exc).__name__)
+@dataclass(frozen=True)
+class Announcement:
+    """What the team channel is told about one connection after a new secret (no secret in it): queued in
+    the transaction that stores the effect, posted by a worker (``bot.jobs.autorotate``), so neither a crash
+    after the commit nor a Slack outage loses it, and a redelivered notification adds none."""
+
+    notification_id: str
+    connection_id: int
+    old_works_until: datetime
+    refused: str | None = None  # the verdict kind when Amazon refused the new secret
+
+    def to_payload(self) -> dict[str, Any]:
+        return {"notification_id": self.notification_id, "connection_id": self.connection_id,
+                "old_works_until": self.old_works_until.isoformat(), "refused": self.refused}
+
+    @classmethod
+    def from_payload(cls, payload: dict[str, Any]) -> Announcement | None:
+        try:
+            return cls(str(payload["notification_id"]), int(payload["connection_id"]),
+                       datetime.fromisoformat(str(payload["old_works_until"])),
+                       str(payload["refused"]) if payload.get("refused") else None)
+        except (KeyError, TypeError, ValueError):
+            return None
+
+    def notice(self, summary: ConnectionSummary) -> Notice:
+        """The channel post, from the connection as it is now."""
+        if self.refused is None:
+            return Notice.of(Audience.CHANNEL, AutoRotated(**AboutConnection.facts(summary),
+                                                           old_works_until=self.old_works_until))
+        try:
+            verdict = Verdict(VerdictKind(self.refused))
+        except ValueError:
+            verdict = Verdict(VerdictKind.unexpected)
+        cause, _ = explain(verdict)
+        next_step = Message("lifecycle.autorotate.unverified.next", name=summary.name)
+        return Notice.of(Audience.CHANNEL, AutoRotationUnverified(
+            **AboutConnection.facts(summary), cause=cause, next_step=next_step, old_works_until=self.old_works_until))
+
+

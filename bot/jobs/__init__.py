@@ -46,6 +46,7 @@ class JobKind(StrEnum):
     VERIFY_SUBMISSION = "verify_submission"  # a credential submission: verify, save, announce (bot.jobs.verify)
     SLACK_WORK = "slack_work"  # a listener's work after the ack (bot.jobs.slack_work)
     ROTATE_CLIENT_SECRET = "rotate_client_secret"  # ask Amazon to rotate an app's secret (bot.jobs.autorotate)
+    ANNOUNCE_AUTOROTATION = "announce_autorotation"  # a new secret's outcome, to the team channel (bot.jobs.autorotate)
 
 
 @dataclass(frozen=True)

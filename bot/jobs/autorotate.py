@@ -19,9 +19,10 @@ from bot.amazon.application import RotationOutcome
 from bot.flows import autorotate_request as flow
 from bot.flows.autorotate_notices import RotationRequestFailed
 from bot.flows.lifecycle_notices import AboutConnection
-from bot.flows.ports import Audience, Notice
+from bot.flows.ports import Audience, DeliveryError, Notice
 from bot.i18n import Message
 from bot.jobs import JobContext, JobKind, JobProblem, Outcome, done, give_up, handler, retry
+from bot.jobs.rotation_queue import ANNOUNCE_MAX_ATTEMPTS
 from bot.services import Services
 from storage import repo
 
@@ -80,3 +81,32 @@ def rotate_client_secret(services: Services, job: JobContext) -> Outcome:
     if result.outcome is RotationOutcome.unavailable:
         return retry("amazon_unavailable")
     return give_up(flow.cause_of(result, name), result.outcome.value)
+
+
+@handler(JobKind.ANNOUNCE_AUTOROTATION, max_attempts=ANNOUNCE_MAX_ATTEMPTS, lease=timedelta(seconds=60),
+         tell=lambda services, job, message: None)
+def announce_autorotation(services: Services, job: JobContext) -> Outcome:
+    """Post a new secret's outcome for one connection to the team channel, once (the post is claimed first; a
+    Slack failure releases the claim and the job is retried with backoff)."""
+    from bot.flows.autorotate import Announcement
+    from bot.flows.summary import ConnectionSummary
+    from bot.jobs.slack_work import claimed
+
+    announcement = Announcement.from_payload(job.payload)
+    if announcement is None:
+        log.warning("announcement job %s has no readable payload; dropped", job.id)
+        return done()
+    with services.db.session() as session:
+        conn = repo.get_connection_by_id(session, announcement.connection_id)
+        summary = ConnectionSummary.of(conn) if conn is not None else None
+    if summary is None:
+        return done()  # the connection was erased since
+    try:
+        with claimed(services, f"announce:{job.id}") as first:
+            if first:
+                job.outbox.send(announcement.notice(summary))
+    except DeliveryError as exc:
+        log.warning("announcement job %s: the team channel post failed (%s); it is tried again",
+                    job.id, type(exc).__name__)
+        return retry("slack_unavailable")
+    return done()

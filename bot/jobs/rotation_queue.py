@@ -36,6 +36,7 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
+ANNOUNCE_MAX_ATTEMPTS = 8  # Slack down for a while: the post waits (backoff up to 5 min) rather than vanish
 WAIT_SECONDS = 20  # SQS long polling: the longest wait ReceiveMessage allows
 ERROR_PAUSE = 5.0
 _REGION_IN_URL = re.compile(r"^https?://sqs[.-]([a-z0-9-]+)\.amazonaws\.com", re.IGNORECASE)
@@ -109,8 +110,8 @@ class RotationQueueConsumer:
         receipt = message.get("ReceiptHandle")
         body = message.get("Body")
         try:
-            handled = flow.handle_message(self.services, self.outbox, body if isinstance(body, str) else "",
-                                          self.services.clock(), request_rotation)
+            handled = flow.handle_message(self.services, body if isinstance(body, str) else "",
+                                          self.services.clock(), request_rotation, announce)
         except Exception as exc:  # noqa: BLE001 - the message stays and comes back; the consumer goes on
             log.warning("rotation queue: handling message %s failed (%s); it comes back later",
                         message.get("MessageId"), type(exc).__name__)
@@ -118,6 +119,16 @@ class RotationQueueConsumer:
         self.handled[handled.disposition.value] = self.handled.get(handled.disposition.value, 0) + 1
         if handled.delete and isinstance(receipt, str):
             self._sqs.delete_message(QueueUrl=self.queue_url, ReceiptHandle=receipt)
+
+
+def announce(session: Session, announcement: flow.Announcement, now: datetime) -> None:
+    """Queue the team channel's post about one connection's new secret in ``session`` (the caller commits
+    with the effect); once per notification and connection."""
+    from storage import repo
+
+    repo.enqueue(session, JobKind.ANNOUNCE_AUTOROTATION, announcement.to_payload(), now=now,
+                 dedupe_key=f"autorotated:{announcement.notification_id[:80]}:{announcement.connection_id}",
+                 max_attempts=ANNOUNCE_MAX_ATTEMPTS)
 
 
 def request_rotation(session: Session, connection: Connection, reason: str, now: datetime,

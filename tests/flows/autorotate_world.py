@@ -50,9 +50,18 @@ def wait_for(probe: Any, timeout: float = 20.0, message: str = "condition") -> A
 
 
 def settle(h: BotHarness, sqs: MotoSQS, queue: str, timeout: float = 15.0) -> None:
-    """Until the queue is empty (every message handled and deleted)."""
+    """Until the queue is empty (every message handled and deleted) and the jobs it queued (the channel
+    announcements, the rotation requests) have run."""
     wait_until(lambda: sqs.messages_left(queue) == 0 or None, timeout, "the queue to empty")
     time.sleep(0.3)
+    wait_until(lambda: _jobs_idle(h) or None, timeout, "the queued jobs to run")
+
+
+def _jobs_idle(h: BotHarness) -> bool:
+    from storage import repo
+
+    stats = repo.queue_stats(h.services.db, h.services.clock())
+    return stats.depth == 0 and stats.running == 0
 
 
 def expires_in(days: float) -> datetime:

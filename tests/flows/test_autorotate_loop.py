@@ -178,3 +178,18 @@ def test_a_late_expiry_notice_about_the_old_secret_changes_nothing(tmp_path):
         settle(h, sqs, queue)
         assert h.connection(cid).secret_expires_on == stored_expiry
         assert h.amazon.rotation_count(creds.client_id) == 1
+
+
+def test_a_slack_outage_at_the_announcement_delays_it_and_loses_nothing(tmp_path):
+    """The announcement is a job queued with the stored secret: Slack failing (500, past slack_sdk's own two
+    retries) retries the job, and the team still gets exactly one post; the message is deleted at once."""
+    with rotation_world(tmp_path) as (h, sqs, queue):
+        cid, creds = seed_enrolled(h, sqs, queue)
+        h.slack.fail_next("chat.postMessage", error="internal_error", status=500, times=3)
+        h.amazon.send_secret_expiry(creds.client_id, expires_in(5))
+        wait_for(lambda: h.connection(cid).secret_generation == 2 or None, message="the rotated secret stored")
+        wait_for(lambda: channel_posts_saying(h, ROTATED) or None, 30, "the announcement after Slack's outage")
+        settle(h, sqs, queue)
+        assert len(channel_posts_saying(h, ROTATED)) == 1
+        assert sqs.messages_left(queue) == 0
+        assert [r for r in h.records.lines if "announcement job" in r and "tried again" in r]
