@@ -74,6 +74,10 @@ def main(argv: list[str] | None = None) -> int:
     from bot import runtime
     from bot.preflight import StartupError
 
+    if command in ("run", "worker"):
+        from bot.memory import limit_malloc_arenas
+
+        limit_malloc_arenas()  # before any thread: see bot/memory.py
     try:
         if command == "run":
             return runtime.run_bot(settings)
