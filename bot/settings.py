@@ -68,7 +68,7 @@ class Settings:
     admin_user_ids: frozenset[str] = frozenset()
     connect_allowed: str = "everyone"
     http_threads: int = 16
-    listener_threads: int = 64
+    listener_threads: int = 16  # the web tier only acks and queues (the work is in the workers)
     workers: int = 1  # worker processes `run` starts (0: none; run `python -m bot worker` separately)
     worker_threads: int = 8  # WORKER_THREADS: jobs one worker process runs at a time (each waits on Amazon alone)
     data_dir: Path = Path("./data")
@@ -262,7 +262,7 @@ def load_settings(
             )
         connect_allowed = ",".join(ids)
 
-    threads = {"HTTP_THREADS": 16, "LISTENER_THREADS": 64, "WORKER_THREADS": 8}
+    threads = {"HTTP_THREADS": 16, "LISTENER_THREADS": 16, "WORKER_THREADS": 8}
     for name in threads:
         if get(name):
             if get(name).isdigit() and 1 <= int(get(name)) <= 512:
