@@ -315,11 +315,11 @@ def run_worker(settings: Settings, *, nice: int = 0, parent_pid: int | None = No
         outbox = build_outbox(services, client, Locales(services.db, client))
         # WORKER_THREADS loops in this process, each claiming its own jobs: a verification waiting on a slow
         # Amazon holds one of them, not the whole worker. The first runs in this thread (signals land here).
-        # On SQLite (no LISTEN) the loops take turns at polling: together they look every SQLITE_POLL.
+        # Each loop polls on its own (SQLite: every SQLITE_POLL, a read that takes no lock), so a new job is
+        # seen within that however many loops are busy; a loop that takes a job wakes the idle ones at once.
         base, count = new_worker_id(), max(1, settings.worker_threads)
-        poll = SQLITE_POLL * count if services.db.dialect == "sqlite" else None
         for n in range(count):
-            workers.append(Worker(services, outbox, sweep_interval=settings.sweep_interval_seconds, poll=poll,
+            workers.append(Worker(services, outbox, sweep_interval=settings.sweep_interval_seconds,
                                   parent_pid=parent_pid, worker_id=f"{base}-{n}", housekeeping=n == 0))
         for worker in workers:
             worker.siblings = [w for w in workers if w is not worker]
@@ -331,9 +331,7 @@ def run_worker(settings: Settings, *, nice: int = 0, parent_pid: int | None = No
             consumer = RotationQueueConsumer(services, outbox, settings.rotation_queue_url).start()
         others = [threading.Thread(target=w.run, name=f"worker-{n}", daemon=True)
                   for n, w in enumerate(workers[1:], start=1)]
-        for thread in others:  # staggered, so their polls spread over the interval
-            if stop_requested.wait((poll or 0) / count):
-                break
+        for thread in others:
             thread.start()
         try:
             return workers[0].run()
