@@ -39,7 +39,9 @@ def h(tmp_path_factory: pytest.TempPathFactory) -> Iterator[BotHarness]:
 
 def stored_connection(h: BotHarness, name: str) -> tuple[int, Any]:
     creds = make_credentials()
-    with h.db_session() as s:
+    # write=True: BEGIN IMMEDIATE waits for the harness's workers' writes; a deferred transaction that turns
+    # into a write while one holds the lock fails at once ("database is locked", seen in CI)
+    with h.services.db.session(write=True) as s:
         conn = repo.create_or_update_connection(
             s, h.services.crypto,
             repo.ConnectionValues(team_id=TEAM, name=name, account_type="seller",
