@@ -1,6 +1,7 @@
 """Automatic client-secret rotation: what a rotation-queue notification means, and its effect.
 
-Amazon sends two notifications to the app's SQS queue (``../shared/amazon/lwa-rotation-notifications.md``):
+Amazon sends two notifications to the app's SQS queue (Amazon's examples are copied in
+``tests/fakes/amazon_models/lwa-rotation-notifications.md``):
 
 - ``APPLICATION_OAUTH_CLIENT_SECRET_EXPIRY``: every connection on that client id takes Amazon's expiry time
   (the typed "created on" date was a guess), so the reminders follow it; when a connection on it has

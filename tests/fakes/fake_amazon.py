@@ -35,8 +35,9 @@ follows Amazon's documented contract, each answer with its source in a comment b
   for a token without the scope, 429 QuotaExceeded beyond one call per ``rotation_interval`` seconds (the
   model's usage plan: 0.0167 requests per second, burst 1). A rotation sends
   APPLICATION_OAUTH_CLIENT_NEW_SECRET to the app's queue (SQS via boto3, ``enroll_rotation``) in the
-  documented shape (../shared/amazon/lwa-rotation-notifications.md); the old secret keeps working until
-  oldClientSecretExpiryTime (7 days). ``send_secret_expiry`` sends APPLICATION_OAUTH_CLIENT_SECRET_EXPIRY.
+  documented shape (tests/fakes/amazon_models/lwa-rotation-notifications.md, a copy of Amazon's); the old
+  secret keeps working until oldClientSecretExpiryTime (7 days). ``send_secret_expiry`` sends
+  APPLICATION_OAUTH_CLIENT_SECRET_EXPIRY.
 
 Control: Python methods, and the same operations as ``POST /__control/<name>`` with a JSON body
 (``GET /__control/log`` for the request log), so an out-of-process bot or benchmark can drive it.

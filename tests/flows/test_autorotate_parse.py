@@ -11,7 +11,7 @@ import pytest
 from bot.flows.autorotate import Malformed, NewSecret, SecretExpiry, parse_notification
 from bot.redaction import contains_secret_shape, redact
 
-# ../shared/amazon/lwa-rotation-notifications.md (Amazon's lwa-rotation sample)
+# tests/fakes/amazon_models/lwa-rotation-notifications.md (a copy of Amazon's lwa-rotation sample)
 EXPIRY = {
     "notificationVersion": "1.0", "notificationType": "APPLICATION_OAUTH_CLIENT_SECRET_EXPIRY",
     "payloadVersion": "2023-11-30", "eventTime": "2024-01-10T02:15:10.045Z",
