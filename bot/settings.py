@@ -173,12 +173,16 @@ def load_settings(
     elif not slack_api_url.endswith("/"):
         slack_api_url += "/"
 
-    port = 3000
-    if get("PORT"):
-        if get("PORT").isdigit() and 1 <= int(get("PORT")) <= 65535:
-            port = int(get("PORT"))
-        else:
-            problems.append("PORT must be a TCP port number between 1 and 65535 (default 3000).")
+    def whole(name: str, default: int, low: int, high: int, problem: str) -> int:
+        """The setting ``name`` as a whole number in [low, high]; ``default`` when unset; else ``problem``."""
+        if not get(name):
+            return default
+        if get(name).isdigit() and low <= int(get(name)) <= high:
+            return int(get(name))
+        problems.append(problem)
+        return default
+
+    port = whole("PORT", 3000, 1, 65535, "PORT must be a TCP port number between 1 and 65535 (default 3000).")
 
     database_url = get("DATABASE_URL") or DEFAULT_DATABASE_URL
     if database_url.startswith("postgres://"):
@@ -235,12 +239,8 @@ def load_settings(
                 "(default 30,14,7,3,1)."
             )
 
-    health_hours = 24
-    if get("HEALTH_CHECK_HOURS"):
-        if get("HEALTH_CHECK_HOURS").isdigit() and 1 <= int(get("HEALTH_CHECK_HOURS")) <= 24 * 30:
-            health_hours = int(get("HEALTH_CHECK_HOURS"))
-        else:
-            problems.append("HEALTH_CHECK_HOURS must be a whole number of hours between 1 and 720 (default 24).")
+    health_hours = whole("HEALTH_CHECK_HOURS", 24, 1, 24 * 30,
+                         "HEALTH_CHECK_HOURS must be a whole number of hours between 1 and 720 (default 24).")
 
     admin_ids: list[str] = [p.strip() for p in get("ADMIN_USER_IDS").split(",") if p.strip()]
     bad_admins = [a for a in admin_ids if not _USER_OR_GROUP.match(a) or a.startswith("S")]
@@ -262,23 +262,12 @@ def load_settings(
             )
         connect_allowed = ",".join(ids)
 
-    threads = {"HTTP_THREADS": 16, "LISTENER_THREADS": 16, "WORKER_THREADS": 8}
-    for name in threads:
-        if get(name):
-            if get(name).isdigit() and 1 <= int(get(name)) <= 512:
-                threads[name] = int(get(name))
-            else:
-                problems.append(f"{name} must be a whole number between 1 and 512.")
+    threads = {name: whole(name, default, 1, 512, f"{name} must be a whole number between 1 and 512.")
+               for name, default in (("HTTP_THREADS", 16), ("LISTENER_THREADS", 16), ("WORKER_THREADS", 8))}
 
-    workers = 1
-    if get("WORKERS"):
-        if get("WORKERS").isdigit() and int(get("WORKERS")) <= 32:
-            workers = int(get("WORKERS"))
-        else:
-            problems.append(
-                "WORKERS must be a whole number of worker processes between 0 and 32 (default 1; 0 starts none, "
-                "for a deployment that runs `python -m bot worker` separately)."
-            )
+    workers = whole("WORKERS", 1, 0, 32,
+                    "WORKERS must be a whole number of worker processes between 0 and 32 (default 1; 0 starts none, "
+                    "for a deployment that runs `python -m bot worker` separately).")
 
     data_dir = Path(get("DATA_DIR") or "./data")
 
@@ -294,15 +283,9 @@ def load_settings(
                 "Slack language or /connect-amazon language)."
             )
 
-    api_rate_limit = 120
-    if get("API_RATE_LIMIT"):
-        if get("API_RATE_LIMIT").isdigit() and 1 <= int(get("API_RATE_LIMIT")) <= 1_000_000:
-            api_rate_limit = int(get("API_RATE_LIMIT"))
-        else:
-            problems.append(
-                "API_RATE_LIMIT must be a whole number of requests a minute per tool key, between 1 and "
-                "1000000 (default 120)."
-            )
+    api_rate_limit = whole("API_RATE_LIMIT", 120, 1, 1_000_000,
+                           "API_RATE_LIMIT must be a whole number of requests a minute per tool key, between 1 and "
+                           "1000000 (default 120).")
 
     rotation_queue_url = get("ROTATION_QUEUE_URL")
     if rotation_queue_url and not _URL.match(rotation_queue_url):
@@ -310,15 +293,9 @@ def load_settings(
             "ROTATION_QUEUE_URL must be the URL of the SQS queue Amazon sends the rotation notifications to "
             "(https://sqs.REGION.amazonaws.com/ACCOUNT/NAME, on the queue's page in the AWS console), or unset."
         )
-    rotate_before_days = 7
-    if get("ROTATE_BEFORE_DAYS"):
-        if get("ROTATE_BEFORE_DAYS").isdigit() and 1 <= int(get("ROTATE_BEFORE_DAYS")) <= 179:
-            rotate_before_days = int(get("ROTATE_BEFORE_DAYS"))
-        else:
-            problems.append(
-                "ROTATE_BEFORE_DAYS must be a whole number of days between 1 and 179 (default 7): how long before "
-                "the client secret expires the bot asks Amazon to rotate it."
-            )
+    rotate_before_days = whole("ROTATE_BEFORE_DAYS", 7, 1, 179,
+                               "ROTATE_BEFORE_DAYS must be a whole number of days between 1 and 179 (default 7): how "
+                               "long before the client secret expires the bot asks Amazon to rotate it.")
 
     if problems:
         raise SettingsError(problems)

@@ -401,26 +401,19 @@ class ToolKey(SQLModel, table=True):
     __str__ = __repr__
 
 
+def _cascade_key(target: str, name: str, *, index: bool = False) -> Any:
+    """A primary-key column of a link table that points at ``target`` and goes when its row goes."""
+    return Field(sa_column=sa.Column(sa.Integer, sa.ForeignKey(target, ondelete="CASCADE", name=name),
+                                     primary_key=True, index=index))
+
+
 class ToolKeyScope(SQLModel, table=True):
     """One connection a tool key (without ``all_connections``) may use."""
 
     __tablename__ = "tool_key_scopes"
 
-    tool_key_id: int = Field(
-        sa_column=sa.Column(
-            sa.Integer,
-            sa.ForeignKey("tool_keys.id", ondelete="CASCADE", name="fk_tool_key_scopes_tool_key_id"),
-            primary_key=True,
-        ),
-    )
-    connection_id: int = Field(
-        sa_column=sa.Column(
-            sa.Integer,
-            sa.ForeignKey("connections.id", ondelete="CASCADE", name="fk_tool_key_scopes_connection_id"),
-            primary_key=True,
-            index=True,
-        ),
-    )
+    tool_key_id: int = _cascade_key("tool_keys.id", "fk_tool_key_scopes_tool_key_id")
+    connection_id: int = _cascade_key("connections.id", "fk_tool_key_scopes_connection_id", index=True)
 
 
 class ToolKeyExport(SQLModel, table=True):
@@ -430,21 +423,8 @@ class ToolKeyExport(SQLModel, table=True):
 
     __tablename__ = "tool_key_exports"
 
-    tool_key_id: int = Field(
-        sa_column=sa.Column(
-            sa.Integer,
-            sa.ForeignKey("tool_keys.id", ondelete="CASCADE", name="fk_tool_key_exports_tool_key_id"),
-            primary_key=True,
-        ),
-    )
-    connection_id: int = Field(
-        sa_column=sa.Column(
-            sa.Integer,
-            sa.ForeignKey("connections.id", ondelete="CASCADE", name="fk_tool_key_exports_connection_id"),
-            primary_key=True,
-            index=True,
-        ),
-    )
+    tool_key_id: int = _cascade_key("tool_keys.id", "fk_tool_key_exports_tool_key_id")
+    connection_id: int = _cascade_key("connections.id", "fk_tool_key_exports_connection_id", index=True)
     client_secret_fp: str | None = Field(default=None)
     secret_generation: int = Field(default=1)
     exported_at: datetime = Field(sa_type=UTCDateTime)

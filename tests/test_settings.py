@@ -174,7 +174,8 @@ def test_run_subcommand_is_the_default(tmp_path: Path) -> None:
 
 def test_env_example_lists_every_setting() -> None:
     source = (REPO / "bot" / "settings.py").read_text()
-    read = set(re.findall(r'get\("([A-Z_]+)"\)', source)) | set(re.findall(r'"([A-Z]+_THREADS)"', source))
+    read = (set(re.findall(r'(?:get|whole)\("([A-Z_]+)"', source))
+            | set(re.findall(r'"([A-Z]+_THREADS)"', source)))
     assert {"SLACK_BOT_TOKEN", "HTTP_THREADS", "LISTENER_THREADS", "DATA_DIR"} <= read
     example = (REPO / ".env.example").read_text()
     listed = set(re.findall(r"^#?\s*([A-Z][A-Z_]+)=", example, re.MULTILINE))

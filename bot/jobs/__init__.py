@@ -169,6 +169,16 @@ def handler(kind: str, *, max_attempts: int = DEFAULT_MAX_ATTEMPTS, lease: timed
     return decorator
 
 
+def slack_client(job: JobContext, services: Services) -> Any:
+    """The Web API client a job answers with: its outbox's (the worker's one client), else a new one."""
+    client = getattr(job.outbox, "client", None)
+    if client is None:
+        from bot.app import build_web_client
+
+        client = build_web_client(services.settings)
+    return client
+
+
 def load_handlers() -> dict[str, HandlerSpec]:
     """Every registered handler (importing the modules that register them)."""
     import bot.jobs.handlers  # noqa: F401 - registers the bot's handlers

@@ -43,7 +43,18 @@ from typing import TYPE_CHECKING, Any
 from slack_sdk.errors import SlackApiError
 
 from bot.i18n import Message
-from bot.jobs import EXHAUSTED, JobContext, JobKind, Outcome, done, enqueue_job, give_up, handler, retry
+from bot.jobs import (
+    EXHAUSTED,
+    JobContext,
+    JobKind,
+    Outcome,
+    done,
+    enqueue_job,
+    give_up,
+    handler,
+    retry,
+    slack_client,
+)
 from bot.payload import get_str
 from bot.services import Services
 from bot.slack_errors import slack_error
@@ -261,21 +272,12 @@ def _locales(services: Services, job: JobContext, client: Any) -> Locales:
         return book
 
 
-def _client(job: JobContext, services: Services) -> Any:
-    client = getattr(job.outbox, "client", None)
-    if client is None:
-        from bot.app import build_web_client
-
-        client = build_web_client(services.settings)
-    return client
-
-
 def rebuild(services: Services, job: JobContext, body: dict[str, Any]) -> SlackJob:
     from bot.listeners.context import Actor
     from bot.response_url import GuardedRespond, ResponseUrlPolicy
 
     p = job.payload
-    client = _client(job, services)
+    client = slack_client(job, services)
     locale = p.get("locale")
     actor = Actor(user_id=str(p.get("user_id") or ""), team_id=str(p.get("team_id") or ""), client=client,
                   admin_user_ids=services.settings.admin_user_ids, locale=locale if isinstance(locale, str) else None,

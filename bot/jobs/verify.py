@@ -28,7 +28,7 @@ from bot.flows import onboarding as flow
 from bot.flows.onboarding.claims import lease_clock
 from bot.flows.ports import Audience, Notice, Outbox, Payload
 from bot.i18n import DEFAULT_LOCALE, Message, supported
-from bot.jobs import EXHAUSTED, JobContext, JobKind, JobProblem, Outcome, done, enqueue_job, handler
+from bot.jobs import EXHAUSTED, JobContext, JobKind, JobProblem, Outcome, done, enqueue_job, handler, slack_client
 from bot.services import Services
 from bot.slack_errors import slack_error
 from storage import repo
@@ -89,15 +89,6 @@ def enqueue_verification(services: Services, *, team_id: str, user_id: str, view
     return job_id
 
 
-def _client(job: JobContext, services: Services) -> Any:
-    client = getattr(job.outbox, "client", None)
-    if client is None:
-        from bot.app import build_web_client
-
-        client = build_web_client(services.settings)
-    return client
-
-
 def _words_of(job: JobContext) -> Any:
     from bot.views.blocks import Words
 
@@ -134,7 +125,7 @@ def show(services: Services, job: JobContext, outcome: flow.SubmissionOutcome) -
     words = _words_of(job)
     if view_id:
         try:
-            _client(job, services).views_update(view_id=view_id, view=outcome_view(words, outcome))
+            slack_client(job, services).views_update(view_id=view_id, view=outcome_view(words, outcome))
             return
         except SlackApiError as exc:
             if slack_error(exc) not in VIEW_GONE:
@@ -189,7 +180,7 @@ def verify_submission(services: Services, job: JobContext) -> Outcome:
         return done()
     sub = flow.Submission(team_id=team_id, user_id=user_id, view_id=str(p.get("view_id") or ""),
                           view_hash=str(p.get("view_hash") or ""), form=form, submitted_at=_submitted_at(job))
-    actor = Actor(user_id=user_id, team_id=team_id, client=_client(job, services),
+    actor = Actor(user_id=user_id, team_id=team_id, client=slack_client(job, services),
                   admin_user_ids=services.settings.admin_user_ids, locale=str(p.get("locale") or DEFAULT_LOCALE))
     try:
         outcome = settle(services, job.outbox, sub, actor)
