@@ -9,8 +9,9 @@ from __future__ import annotations
 import logging
 import os
 import time
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import sqlalchemy as sa
 from alembic import command
@@ -25,8 +26,11 @@ from bot.redaction import hide_password, redact
 
 log = logging.getLogger(__name__)
 
+T = TypeVar("T")
+
 MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
 SQLITE_BUSY_TIMEOUT_MS = 5000
+SQLITE_POOL_SIZE = 32
 SQLITE_BEGIN_OPTION = "sqlite_begin"
 # Any constant works; it only has to be the same in every replica. ("amzbot" as a 64-bit integer.)
 MIGRATION_LOCK_ID = 0x616D7A626F74
@@ -79,6 +83,9 @@ def make_engine(database_url: str) -> Engine:
         engine = sa.create_engine(
             url,
             connect_args={"check_same_thread": False, "timeout": SQLITE_BUSY_TIMEOUT_MS / 1000},
+            # Enough pooled connections for every thread of a process (HTTP, listeners, worker loops):
+            # an overflow connection is opened, set up (the PRAGMAs below) and closed per checkout.
+            pool_size=SQLITE_POOL_SIZE, max_overflow=SQLITE_POOL_SIZE,
         )
 
         @event.listens_for(engine, "connect")
@@ -196,6 +203,9 @@ class Database:
     def __init__(self, url: str) -> None:
         self.url = url
         self.engine: Engine = make_engine(url)
+        from storage.group_commit import GroupCommit
+
+        self._group = GroupCommit(self)
 
     def __repr__(self) -> str:
         return f"Database({hide_password(self.engine.url.render_as_string(hide_password=True))!r})"
@@ -212,6 +222,12 @@ class Database:
             return Session(self.engine.execution_options(**{SQLITE_BEGIN_OPTION: "IMMEDIATE"}),
                            expire_on_commit=False)
         return Session(self.engine, expire_on_commit=False)
+
+    def write_together(self, work: Callable[[Session], T]) -> T:
+        """``work(session)`` in a write transaction shared with the other threads' ``write_together``
+        calls waiting meanwhile (group commit, ``storage.group_commit``); returns once it is committed.
+        For small, independent inserts on a request path (``work`` must not commit)."""
+        return self._group.run(work)
 
     def migrate(self) -> None:
         migrate(self.engine)

@@ -141,10 +141,9 @@ def enqueue_work(services: Services, name: str, body: Mapping[str, Any], *, user
                "channel_id": get_str(body, "channel", "id") or get_str(body, "channel_id") or None,
                "extra": dict(extra or {})}
     key = dedupe_key if dedupe_key is not None else dedupe_key_of(name, body)
-    with services.db.session(write=True) as session:
-        job_id, created = enqueue_job(session, services, JobKind.SLACK_WORK, payload, dedupe_key=key,
-                                      secrets={"body": raw})
-        session.commit()
+    job_id, created = services.db.write_together(
+        lambda session: enqueue_job(session, services, JobKind.SLACK_WORK, payload, dedupe_key=key,
+                                    secrets={"body": raw}))
     if not created:
         log.info("Slack work %s (%s) is already queued as job %s", name, key, job_id)
     return job_id, created

@@ -80,10 +80,9 @@ def enqueue_verification(services: Services, *, team_id: str, user_id: str, view
         "form": {k: v for k, v in raw.items() if k not in flow.SECRET_FIELDS},
     }
     secrets = {k: v for k in flow.SECRET_FIELDS if (v := raw.get(k))}
-    with services.db.session(write=True) as session:
-        job_id, created = enqueue_job(session, services, JobKind.VERIFY_SUBMISSION, payload,
-                                      dedupe_key=f"verify:{view_id}:{view_hash}", secrets=secrets)
-        session.commit()
+    job_id, created = services.db.write_together(
+        lambda session: enqueue_job(session, services, JobKind.VERIFY_SUBMISSION, payload,
+                                    dedupe_key=f"verify:{view_id}:{view_hash}", secrets=secrets))
     if not created:
         log.info("submission of view %s is already queued as job %s", view_id, job_id)
     return job_id
