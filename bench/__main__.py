@@ -254,6 +254,16 @@ def tables(results: dict[str, Any]) -> str:
         lines += ["", "| ratio bot/bare | p50 | p95 | p99 | max |", "|---|---|---|---|---|"]
         for kind, r in fast["ratio"].items():
             lines.append(f"| {kind} | {r.get('p50')} | {r.get('p95')} | {r.get('p99')} | {r.get('max')} |")
+        cpu = fast.get("cpu_ms_per_request") or {}
+        if cpu:
+            lines += ["", "CPU per request while a burst is answered (ms; web = the server under test, workers ="
+                      " the bot's worker processes during the same burst):", "",
+                      "| target | kind | web | workers |", "|---|---|---|---|"]
+            for target, values in cpu.items():
+                for kind in ("command", "click", "submission"):
+                    if f"{kind}_web_ms" in values:
+                        lines.append(f"| {target} | {kind} | {values[f'{kind}_web_ms']} | "
+                                     f"{values.get(f'{kind}_workers_ms', 0.0)} |")
         lines += ["", f"p99 ratio of each round (all kinds): {fast.get('p99_ratio_per_round')}", "",
                   f"Time from the command to the DM at the fake Slack (s): {fast['time_to_dm']}",
                   f"Time from the submission to the result's views.update at the fake Slack (s): "

@@ -15,14 +15,15 @@ rounds, bot first in odd ones) and the bot is idle whenever the bare app is meas
 from __future__ import annotations
 
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
 from bench.fakes_host import FakesClient
 from bench.load import Result, burst, summary
-from bench.procs import SIGNING_SECRET, Server
+from bench.procs import SIGNING_SECRET, Server, children, cpu_seconds
 from bot.i18n import t
 from tests.fakes.fake_amazon import credential_fields, make_credentials
 from tests.fakes.slack_signing import (
@@ -57,9 +58,15 @@ class RoundResult:
     missing: dict[str, int] = field(default_factory=dict)
     rejected: int = 0
     rounds: list[dict[tuple[str, str], list[Result]]] = field(default_factory=list)
+    # CPU seconds used during the bursts, by (target, kind): "web" is the server under test itself,
+    # "workers" its children (the bot's worker processes), while the burst was being answered.
+    cpu: dict[tuple[str, str, str], float] = field(default_factory=dict)
 
     def add(self, target: str, kind: str, results: list[Result]) -> None:
         self.results.setdefault((target, kind), []).extend(results)
+
+    def add_cpu(self, target: str, kind: str, part: str, seconds: float) -> None:
+        self.cpu[(target, kind, part)] = self.cpu.get((target, kind, part), 0.0) + seconds
 
     def merge(self, other: RoundResult) -> None:
         self.rounds.append(other.results)
@@ -72,6 +79,8 @@ class RoundResult:
         for key, n in other.missing.items():
             self.missing[key] = self.missing.get(key, 0) + n
         self.rejected += other.rejected
+        for key, seconds in other.cpu.items():
+            self.cpu[key] = self.cpu.get(key, 0.0) + seconds
 
 
 def result_markers() -> tuple[list[str], dict[str, str]]:
@@ -151,10 +160,12 @@ class AckBench:
             if target == "bare":
                 if self.bare is None:
                     continue
-                out.add("bare", kind, burst(self.bare.url, bodies, SIGNING_SECRET))
+                with cpu_used(self.bare.pid, out, "bare", kind):
+                    out.add("bare", kind, burst(self.bare.url, bodies, SIGNING_SECRET))
             else:
                 sent = time.time()
-                out.add("bot", kind, burst(self.bot.url, bodies, SIGNING_SECRET))
+                with cpu_used(self.bot.pid, out, "bot", kind):
+                    out.add("bot", kind, burst(self.bot.url, bodies, SIGNING_SECRET))
                 if bot_first:
                     wait_bot()
         if not bot_first:
@@ -242,6 +253,25 @@ def seconds_summary(values: list[float]) -> dict[str, Any]:
             "max_s": round(max(values), 2)}
 
 
+@contextmanager
+def cpu_used(pid: int, out: RoundResult, target: str, kind: str) -> Iterator[None]:
+    """Adds the CPU time ``pid`` (and, apart, its children) used inside the block to ``out``."""
+    web, workers = cpu_seconds(pid), sum(cpu_seconds(c) for c in children(pid))
+    yield
+    out.add_cpu(target, kind, "web", cpu_seconds(pid) - web)
+    out.add_cpu(target, kind, "workers", sum(cpu_seconds(c) for c in children(pid)) - workers)
+
+
+def cpu_per_request(total: RoundResult) -> dict[str, dict[str, float]]:
+    """CPU milliseconds per request during the bursts, by target and kind (web process, its workers)."""
+    figures: dict[str, dict[str, float]] = {}
+    for (target, kind, part), seconds in sorted(total.cpu.items()):
+        n = len(total.results.get((target, kind), []))
+        if n:
+            figures.setdefault(target, {})[f"{kind}_{part}_ms"] = round(1000 * seconds / n, 2)
+    return figures
+
+
 def report(total: RoundResult) -> dict[str, Any]:
     """Per target and kind: latency summary; per kind and over all kinds: bot/bare ratio per percentile."""
     figures: dict[str, Any] = {"targets": {}, "ratio": {}}
@@ -275,6 +305,7 @@ def report(total: RoundResult) -> dict[str, Any]:
     figures["outcomes"] = total.outcomes
     figures["missing"] = total.missing
     figures["submissions_not_updated"] = total.rejected
+    figures["cpu_ms_per_request"] = cpu_per_request(total)
     return figures
 
 

@@ -13,6 +13,9 @@ Patches:
   a command, the verification and save of a submission); the others wait without holding the GIL,
   so acks compete with N threads instead of 50. (Bounds Amazon waits too: with a slow Amazon the
   results queue up; a real fix would bound CPU work only, e.g. a small worker pool.)
+- ``process-before-response``: Bolt's ``process_before_response=True``: each listener runs in the HTTP
+  thread and the response (the ack) goes out when it returns, so after the job is committed; no
+  hand-over to the listener pool and no 10 ms polling of the ack by the HTTP thread.
 - ``amazon-timeout-15``: the Amazon client's per-request timeout is 15 s instead of 10 s, so a
   10-second answer is not cut off at the very moment it arrives.
 """
@@ -42,6 +45,26 @@ def apply(patches: list[str]) -> None:
                     super().__init__(*args, **kwargs)
 
             bot.services.AmazonClient = SlowerTimeout  # type: ignore[misc]
+        elif patch == "process-before-response":
+            from slack_bolt import App
+
+            import bot.app
+
+            class AckAfterListener(App):
+                def __init__(self, *args: Any, **kwargs: Any) -> None:
+                    kwargs["process_before_response"] = True
+                    super().__init__(*args, **kwargs)
+
+            bot.app.App = AckAfterListener  # type: ignore[misc]
+        elif patch == "gc-freeze":
+            import gc
+            import threading
+
+            def freeze() -> None:
+                gc.collect()
+                gc.freeze()
+
+            threading.Timer(3.0, freeze).start()
         elif patch.startswith("switch-interval-"):
             # CPython hands the GIL over every 5 ms by default; a shorter interval lets a short ack
             # get in sooner between the slices of post-ack work running in other threads.

@@ -31,6 +31,7 @@ def build_parser() -> argparse.ArgumentParser:
     sub.add_parser("run", help="start the bot (Socket Mode if SLACK_APP_TOKEN is set, else HTTP mode on PORT)")
     worker = sub.add_parser("worker", help="run a worker alone: the jobs queued by `run` (WORKERS=0) and the sweep")
     worker.add_argument("--nice", type=int, default=0, help=argparse.SUPPRESS)
+    worker.add_argument("--idle", action="store_true", help=argparse.SUPPRESS)  # SCHED_IDLE (what run asks)
     worker.add_argument("--parent", type=int, default=None, help=argparse.SUPPRESS)
     sweep = sub.add_parser("sweep", help="run one pass of reminders, health checks and nudges, then exit")
     sweep.add_argument("--now", type=_parse_now, help="act as if the clock read this ISO 8601 time")
@@ -84,7 +85,7 @@ def main(argv: list[str] | None = None) -> int:
         if command == "worker":
             from bot.jobs.worker import run_worker
 
-            return run_worker(settings, nice=args.nice, parent_pid=args.parent)
+            return run_worker(settings, nice=args.nice, idle=args.idle, parent_pid=args.parent)
         if command == "sweep":
             return runtime.run_sweep_once(settings, args.now)
         if command == "token":

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import logging
 import os
+import threading
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -70,6 +71,68 @@ def _restrict_sqlite_files(path: Path) -> None:
             log.warning("could not make %s private (chmod 600): %s", candidate, exc.strerror)
 
 
+class _WriteTurn:
+    """This process's writers to one SQLite file, one at a time, in Python.
+
+    SQLite has one writer at a time; a connection that finds the lock taken sleeps in SQLite's busy
+    handler (1, 2, 5, 10 ... 100 ms between tries), so threads of one process queueing for the write lock
+    each lose tens of milliseconds after the lock is free again (py-spy in ``./dev bench``: most of a
+    burst's listener and worker time was ``BEGIN IMMEDIATE``). A ``BEGIN IMMEDIATE`` here first waits for
+    its turn on a Python lock, handed to the next thread the moment the transaction commits or rolls
+    back; only one thread per process then waits on SQLite (for another process). Correctness never
+    rests on this lock: a turn not given back within the busy timeout is taken anyway, with a warning,
+    and SQLite's own lock still decides."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._holder: int | None = None  # id() of the DBAPI connection whose transaction has the turn
+
+    def take(self, dbapi_connection: Any) -> None:
+        if not self._lock.acquire(timeout=SQLITE_BUSY_TIMEOUT_MS / 1000):
+            log.warning("a SQLite write turn was not given back in %d ms; going ahead", SQLITE_BUSY_TIMEOUT_MS)
+            return  # without the turn: this transaction gives nothing back
+        self._holder = id(dbapi_connection)
+
+    def give_back(self, dbapi_connection: Any) -> None:
+        if self._holder is not None and self._holder == id(dbapi_connection):
+            self._holder = None
+            self._lock.release()
+
+    def release_on_end(self, engine: Engine) -> None:
+        """Give the turn back after the DBAPI commit or rollback ends the transaction, and when the
+        connection is closed or thrown away in the middle of one."""
+        dialect = engine.dialect
+        commit, rollback = dialect.do_commit, dialect.do_rollback
+
+        def do_commit(dbapi_connection: Any) -> None:
+            try:
+                commit(dbapi_connection)
+            finally:
+                self.give_back(_raw(dbapi_connection))
+
+        def do_rollback(dbapi_connection: Any) -> None:
+            try:
+                rollback(dbapi_connection)
+            finally:
+                self.give_back(_raw(dbapi_connection))
+
+        dialect.do_commit = do_commit  # type: ignore[method-assign]
+        dialect.do_rollback = do_rollback  # type: ignore[method-assign]
+
+        @event.listens_for(engine, "close")
+        def _on_close(dbapi_connection: Any, connection_record: Any) -> None:
+            self.give_back(dbapi_connection)
+
+        @event.listens_for(engine, "invalidate")
+        def _on_invalidate(dbapi_connection: Any, connection_record: Any, exception: Any) -> None:
+            self.give_back(dbapi_connection)
+
+
+def _raw(connection: Any) -> Any:
+    """The DBAPI connection behind a pool proxy (SQLAlchemy passes either)."""
+    return getattr(connection, "dbapi_connection", connection)
+
+
 def make_engine(database_url: str) -> Engine:
     """An Engine for ``database_url`` (``sqlite:///path`` or ``postgresql+psycopg://...``)."""
     url = make_url(database_url)
@@ -103,13 +166,24 @@ def make_engine(database_url: str) -> Engine:
             if path is not None:  # the -wal/-shm now exist; a file replaced behind our back is caught too
                 _restrict_sqlite_files(path)
 
+        writers = _WriteTurn()
+
         @event.listens_for(engine, "begin")
         def _on_begin(conn: sa.Connection) -> None:
             # "IMMEDIATE" takes the write lock at BEGIN (waiting up to busy_timeout); the default
             # DEFERRED lets readers run alongside a writer.
-            mode = conn.get_execution_options().get(SQLITE_BEGIN_OPTION)
-            conn.exec_driver_sql("BEGIN IMMEDIATE" if mode == "IMMEDIATE" else "BEGIN")
+            if conn.get_execution_options().get(SQLITE_BEGIN_OPTION) != "IMMEDIATE":
+                conn.exec_driver_sql("BEGIN")
+                return
+            raw = conn.connection.dbapi_connection
+            writers.take(raw)
+            try:
+                conn.exec_driver_sql("BEGIN IMMEDIATE")
+            except BaseException:
+                writers.give_back(raw)
+                raise
 
+        writers.release_on_end(engine)
         return engine
     if backend == "postgresql":
         return sa.create_engine(url, pool_pre_ping=True, pool_size=5, max_overflow=10, pool_recycle=1800)

@@ -1,5 +1,6 @@
 """The worker processes ``python -m bot run`` starts: ``WORKERS`` of ``python -m bot worker``, at a lower
-CPU priority (nice 10) than the process answering Slack, restarted when one dies, stopped on shutdown
+CPU priority (nice 10 and, on Linux, the SCHED_IDLE class: they run when the process answering Slack leaves
+the CPU) than the process answering Slack, restarted when one dies, stopped on shutdown
 (SIGTERM forwarded, then a bounded wait for each to finish its job in hand, then SIGKILL)."""
 
 from __future__ import annotations
@@ -23,7 +24,7 @@ MAX_RESTART_DELAY = 30.0
 
 
 def worker_command(nice: int = WORKER_NICE) -> list[str]:
-    return [sys.executable, "-m", "bot", "worker", "--nice", str(nice), "--parent", str(os.getpid())]
+    return [sys.executable, "-m", "bot", "worker", "--nice", str(nice), "--idle", "--parent", str(os.getpid())]
 
 
 class _Slot:

@@ -288,7 +288,24 @@ class Worker:
             session.commit()
 
 
-def run_worker(settings: Settings, *, nice: int = 0, parent_pid: int | None = None) -> int:
+def lower_to_idle_class() -> bool:
+    """Linux's SCHED_IDLE for this process (its threads started from now on inherit it): it runs only when
+    nothing of normal priority wants the CPU, and a waking web process preempts it at once. What ``run``
+    asks of the workers it starts on the web process's machine: measured in ``./dev bench`` (BENCHMARKS.md),
+    nice 10 still let a worker take whole time slices from the web process in the middle of a burst of
+    acks. Returns False (and says why) where the OS has no such class or refuses."""
+    if not hasattr(os, "SCHED_IDLE"):
+        log.info("this OS has no SCHED_IDLE: the worker runs at its nice level only")
+        return False
+    try:
+        os.sched_setscheduler(0, os.SCHED_IDLE, os.sched_param(0))
+    except OSError as exc:
+        log.warning("could not lower the worker to SCHED_IDLE (%s): it runs at its nice level only", exc.strerror)
+        return False
+    return True
+
+
+def run_worker(settings: Settings, *, nice: int = 0, idle: bool = False, parent_pid: int | None = None) -> int:
     """``python -m bot worker``: one worker until SIGTERM/SIGINT, then exit 0 after the job in hand (a signal
     that comes while it starts up stops it as soon as it is ready, without claiming anything)."""
     from bot.app import build_outbox, build_web_client
@@ -309,6 +326,8 @@ def run_worker(settings: Settings, *, nice: int = 0, parent_pid: int | None = No
     signal.signal(signal.SIGINT, on_signal)
     if nice:
         os.nice(nice)
+    if idle:
+        lower_to_idle_class()
     services = build_services(settings, check_keys=True)
     try:
         client = build_web_client(settings)  # channel posts in TEAM_LANGUAGE, each DM in its reader's language
