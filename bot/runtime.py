@@ -65,6 +65,9 @@ def run_bot(settings: Settings, *, host: str = "0.0.0.0") -> int:  # noqa: S104 
     except BaseException:
         services.close()
         raise
+    from bot.warmup import warm_up
+
+    warm_up()
     # Work after the ack runs in WORKERS worker processes (bot.jobs), which also sweep; with WORKERS=0 the
     # sweep stays in this process (the Sweeper thread) and `python -m bot worker` runs the jobs elsewhere.
     from bot.jobs.health import queue_health

@@ -18,7 +18,7 @@ The key is only ever compared, never shown: people see the name as it was typed.
 
 from __future__ import annotations
 
-import functools
+import threading
 import unicodedata
 
 # Default_Ignorable_Code_Point, from Unicode's DerivedCoreProperties.txt (15.0.0), as (first, last).
@@ -45,8 +45,24 @@ def _visible(text: str) -> str:
     return "".join(ch for ch in text if not is_invisible(ch))
 
 
-@functools.cache
+_prototypes: dict[str, str] | None = None
+_prototypes_lock = threading.Lock()
+
+
 def prototypes() -> dict[str, str]:
+    """The confusables table (:func:`_build_prototypes`), built once per process: threads that ask while
+    it is being built wait for that build instead of each making their own."""
+    global _prototypes
+    table = _prototypes
+    if table is None:
+        with _prototypes_lock:
+            if _prototypes is None:
+                _prototypes = _build_prototypes()
+            table = _prototypes
+    return table
+
+
+def _build_prototypes() -> dict[str, str]:
     """Each confusable character -> its TS #39 prototype (a character or a short sequence).
 
     confusable-homoglyphs stores each line ``source → prototype`` of confusables.txt in both

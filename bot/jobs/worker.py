@@ -330,6 +330,9 @@ def run_worker(settings: Settings, *, nice: int = 0, idle: bool = False, parent_
         lower_to_idle_class()
     services = build_services(settings, check_keys=True)
     try:
+        from bot.warmup import warm_up
+
+        warm_up()
         client = build_web_client(settings)  # channel posts in TEAM_LANGUAGE, each DM in its reader's language
         outbox = build_outbox(services, client, Locales(services.db, client))
         # WORKER_THREADS loops in this process, each claiming its own jobs: a verification waiting on a slow

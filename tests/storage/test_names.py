@@ -209,3 +209,50 @@ def test_an_update_that_keeps_the_name_keeps_its_key(db: Database, crypto: Crypt
         s.add(row)
         s.commit()
         assert s.get(Connection, conn.id).name_key == name_key("Main EU")  # type: ignore[union-attr]
+
+
+def test_the_confusables_table_is_built_once_however_many_threads_ask_first(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A burst of first submissions after a start built it once each, at the same time (bench, yappi)."""
+    import time
+
+    import storage.names as names
+
+    built: list[int] = []
+    real = names._build_prototypes
+
+    def counted() -> dict[str, str]:
+        built.append(1)
+        time.sleep(0.05)  # long enough for every thread to arrive while it is being built
+        return real()
+
+    monkeypatch.setattr(names, "_prototypes", None)
+    monkeypatch.setattr(names, "_build_prototypes", counted)
+    barrier = threading.Barrier(8)
+    keys: list[str] = []
+
+    def submit() -> None:
+        barrier.wait()
+        keys.append(name_key("Mаin"))  # Cyrillic а
+
+    threads = [threading.Thread(target=submit) for _ in range(8)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(30)
+    assert built == [1]
+    assert keys == [name_key("Main")] * 8
+
+
+def test_warm_up_builds_the_table_and_freezes_what_start_up_made(monkeypatch: pytest.MonkeyPatch) -> None:
+    import gc
+
+    import storage.names as names
+    from bot.warmup import warm_up
+
+    monkeypatch.setattr(names, "_prototypes", None)
+    try:
+        warm_up()
+        assert names._prototypes is not None
+        assert gc.get_freeze_count() > 0
+    finally:
+        gc.unfreeze()
