@@ -223,3 +223,74 @@ def test_malformed_reason_accepts_what_slack_sends() -> None:
                                                {"text": {"type": "plain_text", "text": "x"}, "value": "s"}]},
                                            "name": {"type": "plain_text_input", "value": None}}}}})
     assert malformed_reason(FORM, block_actions_body(modal_click).encode(), {}) is None
+
+
+# --------------------------------------------------------------------- one parse of each body
+
+
+def _signed_environ(body: str, content_type: str = FORM) -> dict[str, Any]:
+    from tests.fakes.slack_signing import sign
+
+    env = _environ(body.encode(), str(len(body.encode())), content_type)
+    for name, value in sign("parse-once-secret", body).items():
+        env["HTTP_" + name.upper().replace("-", "_")] = value
+    return env
+
+
+def _recording_app() -> tuple[Any, list[dict[str, Any]]]:
+    from slack_bolt import App
+    from slack_bolt.authorization import AuthorizeResult
+
+    seen: list[dict[str, Any]] = []
+
+    def authorize(**_kwargs: Any) -> AuthorizeResult:  # no auth.test: nothing here reaches Slack
+        return AuthorizeResult(enterprise_id=None, team_id="T0FAKETEAM", bot_token="xoxb-test",
+                               bot_user_id="U0BOT", bot_id="B0BOT")
+
+    app = App(signing_secret="parse-once-secret", authorize=authorize, request_verification_enabled=True)
+
+    @app.action("rotate_now")
+    def on_click(ack: Any, body: dict[str, Any]) -> None:
+        seen.append(body)
+        ack()
+
+    @app.command("/connect-amazon")
+    def on_command(ack: Any, body: dict[str, Any]) -> None:
+        seen.append(body)
+        ack()
+
+    return app, seen
+
+
+def test_bolt_reads_the_checked_payload_without_parsing_the_body_again(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A submission is several KB of URL-encoded JSON; the check parses it and Bolt gets that parse (its own
+    parse_body is not called), the same body it would have made; a command's short form Bolt parses itself."""
+    import bot.server as server
+
+    parses: list[str] = []
+    real = server._bolt_parse_body
+    monkeypatch.setattr(server, "_bolt_parse_body", lambda body, ct: parses.append(body) or real(body, ct))
+    app, seen = _recording_app()
+    wsgi = BotWSGI(app, lambda: True)
+    payload = block_actions_payload("rotate_now", "U0ALICE", value="3")
+    body = block_actions_body(payload)
+
+    status, _ = _call(wsgi, _signed_environ(body))
+    assert status.startswith("200")
+    assert parses == []
+    assert seen[-1] == real(body, FORM) == json.loads(json.dumps(payload))  # exactly Bolt's own parse
+
+    command = slash_command_body("/connect-amazon", "status", "U0ALICE")
+    status, _ = _call(wsgi, _signed_environ(command))
+    assert status.startswith("200")
+    assert parses == [command]
+    assert seen[-1]["command"] == "/connect-amazon" and seen[-1]["text"] == "status"
+    assert server._checked.memo is None  # nothing of a request outlives it
+
+
+def test_a_body_with_two_payload_fields_is_refused() -> None:
+    """Bolt would read the last payload field: the check must not pass a body on the strength of the first."""
+    good = quote(json.dumps(block_actions_payload("rotate_now", "U1", value="3")))
+    bad = quote(json.dumps({"type": "block_actions", "user": 5, "actions": [{}]}))
+    problem = malformed_reason(FORM, f"payload={good}&payload={bad}".encode(), {})
+    assert problem is not None and problem.status.startswith("400")
