@@ -1,13 +1,15 @@
 """/connect-amazon and its subcommands.
 
 The command is acknowledged at once (Slack's 3-second rule) with the subcommand's short note
-(``ack_text``, in the person's language: the one Slack call a note may cost, ``users.info`` for a person
-whose language this process does not know yet, cached for later requests); its work then runs in a worker
-process as a durable job (``bot.jobs.slack_work``, work ``command``). Routing is one dict on the first
+(``ack_text``) in the person's language when this process knows it without asking Slack (their choice, or
+their Slack locale cached here); otherwise the ack goes without it and the handler, in the worker, which
+asks Slack, sends it (``request.send_note(respond, note)``, ephemeral on the response_url) once it knows the
+note holds (not before a refusal). No Slack call is made before an ack. Its work then runs in
+a worker process as a durable job (``bot.jobs.slack_work``, work ``command``). Routing is one dict on the first
 word (``SUBCOMMANDS``): adding a subcommand is one ``@subcommand("name")`` entry, in whichever listeners
 module owns the feature::
 
-    @subcommand("status", ack_text=lambda request: None)
+    @subcommand("status")
     def status(services, request, client, respond) -> None: ...
 
 The handler runs in the worker, with the same signature as ever: ``request`` is rebuilt from the job
@@ -28,7 +30,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 from contextlib import AbstractContextManager
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from slack_bolt import Ack, App, BoltContext
@@ -42,6 +44,7 @@ from bot.services import Services
 log = logging.getLogger(__name__)
 
 COMMAND = "/connect-amazon"
+NOTE_LATER = "note_later"  # in a command job's extra: the ack went without its note; the worker sends it
 
 
 @dataclass(frozen=True)
@@ -56,6 +59,13 @@ class CommandRequest:
     args: str  # the text after the subcommand name, trimmed; never echoed to a channel
     actor: Actor  # who sent it (team_id and user_id above are its ids)
     job_id: int | None = None  # the job it runs in (None in the web tier)
+    # The ack went without its note (the person's language was not known in the web tier): the handler
+    # sends it (``send_note``) once it knows the note is true, e.g. not before a refusal.
+    note_later: bool = False
+
+    def send_note(self, respond: Any, note: str | None) -> None:
+        if self.note_later and note:
+            respond(text=note, response_type="ephemeral")
 
     def once(self, services: Services, what: str) -> AbstractContextManager[bool]:
         """``with request.once(services, "dm") as first:`` claims ``what`` for this command before a send
@@ -85,8 +95,13 @@ DEFAULT_SUBCOMMAND = "start"
 HELP_SUBCOMMAND = "help"
 
 
+def no_note(_request: CommandRequest) -> str | None:
+    """The ``ack_text`` of a subcommand whose ack says nothing."""
+    return None
+
+
 def subcommand(name: str, *, aliases: tuple[str, ...] = (), ack_text: Callable[[CommandRequest], str | None]
-               = lambda _r: None, modal: ModalHook | None = None) -> Callable[[Handler], Handler]:
+               = no_note, modal: ModalHook | None = None) -> Callable[[Handler], Handler]:
     def decorator(fn: Handler) -> Handler:
         entry = Subcommand(name=name, handler=fn, ack_text=ack_text, modal=modal)
         for key in (name, *aliases):
@@ -136,6 +151,8 @@ def resolve(body: dict[str, Any], actor: Actor | None, job_id: int | None = None
 def run_command(services: Services, job: SlackJob) -> None:
     """The worker side: the subcommand's handler, as it ran after the ack before jobs."""
     entry, request = resolve(job.body, job.actor, job.job.id)
+    if job.extra.get(NOTE_LATER):
+        request = replace(request, note_later=True)
     entry.handler(services, request, job.client, job.respond)
 
 
@@ -144,11 +161,15 @@ def register(app: App, services: Services, outbox: Outbox) -> None:
     def on_command(ack: Ack, body: dict[str, Any], client: Any, context: BoltContext) -> None:
         actor = actor_of(context)
         entry, request = resolve(body, actor)
-        note = entry.ack_text(request)  # in the person's language: when not known yet, one users.info (cached)
+        # The note speaks the person's language. Known here (their choice, or Slack's locale cached in this
+        # process): it goes with the ack. Not known: the ack goes bare at once, and the handler, in the
+        # worker, which asks Slack (users.info), sends it (``request.send_note``); no Slack call before an ack.
+        later = entry.ack_text is not no_note and actor.known_locale() is None
+        note = None if later else entry.ack_text(request)
         if note:
             ack(text=note, response_type="ephemeral")
         else:
             ack()
         if entry.modal is not None and entry.modal(services, request, client):
             return  # the modal is open: nothing left for a worker
-        queue_from_listener(services, "command", body, actor)
+        queue_from_listener(services, "command", body, actor, extra={NOTE_LATER: True} if later else None)

@@ -95,7 +95,13 @@ class Actor:
             return DEFAULT_LOCALE
         if self._locales is None:
             return None
-        return self._locales.choice(self.team_id, self.user_id) or self._locales.cached(self.team_id, self.user_id)
+        known = self._locales.choice(self.team_id, self.user_id) or self._locales.cached(self.team_id, self.user_id)
+        if known is not None:
+            with self._lock:  # what ``locale`` would work out first (the same order): read once per request
+                if self._locale is None:
+                    self._locale = known
+                return self._locale
+        return None
 
     def offline(self) -> Actor:
         """This person without a Web API client: their language is the known one, else English, and no

@@ -94,6 +94,7 @@ def start(services: Services, request: CommandRequest, client: WebClient, respon
     if not request.actor.may_connect(services.settings.connect_allowed):
         respond(text=words.md("onboarding.start.refused"), response_type="ephemeral")
         return
+    request.send_note(respond, _start_ack(request))  # when the ack could not carry it
     try:
         send_checklist(services, client, request.team_id, request.user_id, words,
                        once=request.once(services, "checklist-dm"))

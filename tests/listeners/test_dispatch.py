@@ -17,10 +17,12 @@ from slack_bolt import App, BoltResponse
 from bot.flows.checklist import STEPS
 from bot.i18n import t
 from bot.views.blocks import Words
+from storage import repo
 from tests.fakes.fake_amazon import make_credentials
 from tests.fakes.fake_slack import Call
 from tests.fakes.slack_signing import (
     JSON,
+    TEAM_ID,
     block_actions_body,
     block_actions_payload,
     event_callback_body,
@@ -139,15 +141,28 @@ def test_status_lists_a_stored_connection_with_its_expiry(edge: BotHarness) -> N
     assert EN.md("onboarding.status.store", store="Acme US") in seen
 
 
-def test_start_acks_with_its_note_and_sends_the_checklist_dm(edge: BotHarness) -> None:
+def test_start_sends_its_note_and_the_checklist_dm_with_no_slack_call_before_the_ack(edge: BotHarness) -> None:
+    # The person's language is not known in the web tier yet: the ack goes bare, without asking Slack, and
+    # the worker (which asks) sends the note in their language, then the DM.
     ack = command(edge, "")
-    assert ack.status == 200
-    assert json.loads(ack.body) == {"text": t("onboarding.start.ack"), "response_type": "ephemeral"}
+    assert (ack.status, ack.body) == (200, "")
+    note = answered(edge)
+    assert (note.params["text"], note.params["response_type"]) == (t("onboarding.start.ack"), "ephemeral")
     dm = edge.wait_dm(lambda m: bool(m.get("blocks")))
     assert dm["text"] == EN.md("onboarding.checklist.fallback_choose")
     assert dm["blocks"][0]["text"]["text"] == t("onboarding.checklist.title")
     opened = edge.slack.calls_for("conversations.open")
     assert [c.params.get("users") for c in opened] == [OWNER]
+    # Once it is known here (their own choice), the note goes with the ack and is not sent twice.
+    with edge.db_session() as session:
+        repo.set_language(session, TEAM_ID, OWNER, "en", datetime.now(UTC))
+        session.commit()
+    answers = len(edge.slack.calls_for("response_url"))
+    ack = command(edge, "")
+    assert json.loads(ack.body) == {"text": t("onboarding.start.ack"), "response_type": "ephemeral"}
+    edge.wait_dm(lambda m: len(edge.slack.calls_for("chat.postMessage")) >= 2)
+    time.sleep(0.3)
+    assert len(edge.slack.calls_for("response_url")) == answers
 
 
 # -------------------------------------------------------------------------------------- the checklist
@@ -237,8 +252,9 @@ def test_format_errors_are_answered_in_the_ack_and_nothing_is_sent_anywhere(edge
     time.sleep(0.3)
     assert edge.slack.calls[calls_before:] == []  # no views.update, no post: the ack said it all
     assert edge.amazon.request_log() == []  # format errors never reach Amazon
+    answers = len(edge.slack.calls_for("response_url"))  # the start's note came before
     assert command(edge, "status").status == 200  # and nothing was saved
-    assert answered(edge).params["text"] == EN.md("onboarding.status.fallback", count=0)
+    assert answered(edge, answers).params["text"] == EN.md("onboarding.status.fallback", count=0)
 
 
 def test_a_name_already_taken_is_a_form_error_on_the_name(edge: BotHarness) -> None:
