@@ -2,10 +2,13 @@
 locale (``users.info`` with ``include_locale=true``, mapped by ``bot.i18n.resolve_locale``), else English.
 
 One :class:`Locales` per running bot, shared by the request context (``bot.listeners.context.Actor``) and
-the outbox (a DM speaks its reader's language: ``Locales.locale_of``). Slack's answer is kept in process
-per (team, user) for ``ttl`` seconds (10 minutes), at most ``max_entries`` people (the least recently used
-go first), behind one lock. The person's own choice is read from the database every time (one primary-key
-read), so a choice made through another process counts at once.
+the outbox (a DM speaks its reader's language: ``Locales.locale_of``). Slack's answer is trusted for ``ttl``
+seconds (10 minutes): kept in process per (team, user), at most ``max_entries`` people (the least recently
+used go first), behind one lock, and stored beside the person's choice (``user_preferences.slack_locale``)
+so the other processes need not ask again (a worker that looked a person up for their DM spares the web
+tier a ``users.info`` when they click in it). The person's own choice and that stored locale are read
+from the database every time (one primary-key read), so a choice made through another process counts at
+once.
 
 Nothing here raises: a database or Slack failure is logged (ids and Slack's error code only) and the
 person reads their stored choice, else English.
@@ -18,6 +21,7 @@ import threading
 import time
 from collections import OrderedDict
 from collections.abc import Callable
+from datetime import UTC, datetime
 from typing import Any
 
 from slack_sdk.errors import SlackApiError, SlackClientError
@@ -51,8 +55,10 @@ class Locales:
     """The language each person reads (see the module docstring)."""
 
     def __init__(self, db: Database | None, client: Any = None, *, ttl: float = SLACK_LOCALE_TTL,
-                 max_entries: int = MAX_CACHED, clock: Callable[[], float] = time.monotonic) -> None:
+                 max_entries: int = MAX_CACHED, clock: Callable[[], float] = time.monotonic,
+                 wall: Callable[[], datetime] = lambda: datetime.now(UTC)) -> None:
         self.db = db
+        self._wall = wall  # for the Slack locale stored in the database (shared by processes)
         self.client = client  # for look-ups outside a request (the outbox's DMs)
         self.ttl = ttl
         self.max_entries = max(1, max_entries)
@@ -82,6 +88,28 @@ class Locales:
             return None
         return chosen if chosen in LOCALES else None
 
+    def known(self, team_id: str | None, user_id: str) -> str | None:
+        """The person's language when it is known without asking Slack: their choice, else their Slack
+        locale as any process found it within ``ttl`` (the same database row as the choice: one read),
+        else as this process cached it; None when only Slack can say."""
+        if not user_id:
+            return None
+        if not team_id or self.db is None:
+            return self.choice(team_id, user_id) or self.cached(team_id, user_id)
+        try:
+            with self.db.session() as session:
+                reader = repo.get_reader(session, team_id, user_id)
+        except SQLAlchemyError as exc:
+            log.warning("could not read the language %s reads: %s", user_id, type(exc).__name__)
+            return self.cached(team_id, user_id)
+        if reader.language in LOCALES:
+            return reader.language
+        if reader.slack_locale_at is not None:
+            age = (self._wall() - reader.slack_locale_at).total_seconds()
+            if -self.ttl < age < self.ttl:  # a little ahead is another machine's clock, not a stale answer
+                return self._keep(team_id, user_id, reader.slack_locale, min(self.ttl, self.ttl - age))
+        return self.cached(team_id, user_id)
+
     # --- Slack's locale, cached ------------------------------------------------------------------
 
     def cached(self, team_id: str | None, user_id: str) -> str | None:
@@ -102,11 +130,23 @@ class Locales:
             return locale
 
     def remember(self, team_id: str, user_id: str, slack_locale: object) -> str:
-        """Keep Slack's locale for the person (the raw ``user.locale``); returns its catalog."""
-        locale = resolve_locale(slack_locale if isinstance(slack_locale, str) else None)
+        """Keep Slack's locale for the person (the raw ``user.locale``), here and in the database for the
+        other processes; returns its catalog."""
+        raw = slack_locale if isinstance(slack_locale, str) else None
+        if self.db is not None and team_id and user_id:
+            try:
+                with self.db.session(write=True) as session:
+                    repo.remember_slack_locale(session, team_id, user_id, raw, self._wall())
+                    session.commit()
+            except SQLAlchemyError as exc:  # this process still remembers it
+                log.warning("could not store the Slack locale of %s: %s", user_id, type(exc).__name__)
+        return self._keep(team_id, user_id, raw, self.ttl)
+
+    def _keep(self, team_id: str, user_id: str, slack_locale: str | None, ttl: float) -> str:
+        locale = resolve_locale(slack_locale)
         with self._lock:
             key = (team_id, user_id)
-            self._slack[key] = (locale, self._clock() + self.ttl)
+            self._slack[key] = (locale, self._clock() + ttl)
             self._slack.move_to_end(key)
             self._team_of[user_id] = team_id
             while len(self._slack) > self.max_entries:
@@ -116,9 +156,16 @@ class Locales:
         return locale
 
     def forget(self, team_id: str, user_id: str) -> None:
-        """Drop the cached Slack locale (the next look-up asks Slack)."""
+        """Drop the Slack locale kept here and in the database (the next look-up asks Slack)."""
         with self._lock:
             self._slack.pop((team_id, user_id), None)
+        if self.db is not None:
+            try:
+                with self.db.session(write=True) as session:
+                    repo.forget_slack_locale(session, team_id, user_id)
+                    session.commit()
+            except SQLAlchemyError as exc:
+                log.warning("could not forget the Slack locale of %s: %s", user_id, type(exc).__name__)
 
     # --- one person, outside a request --------------------------------------------------------
 
@@ -127,12 +174,9 @@ class Locales:
         English. At most one ``users.info`` call, on ``self.client``, when nothing is cached."""
         if not user_id:
             return DEFAULT_LOCALE
-        chosen = self.choice(team_id, user_id)
-        if chosen is not None:
-            return chosen
-        cached = self.cached(team_id, user_id)
-        if cached is not None:
-            return cached
+        known = self.known(team_id, user_id)
+        if known is not None:
+            return known
         if self.client is None:
             return DEFAULT_LOCALE
         user, _error = users_info(self.client, user_id)

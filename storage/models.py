@@ -160,7 +160,10 @@ class UserPreference(SQLModel, table=True):
     team_id: str = Field(primary_key=True)
     user_id: str = Field(primary_key=True)
     language: str | None = Field(default=None)  # a bot.i18n.LOCALES key, or None to follow Slack
-    updated_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+    updated_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)  # when ``language`` was set
+    # Slack's locale as users.info last said it (raw, e.g. "zh-CN"), and when: shared by every process.
+    slack_locale: str | None = Field(default=None)
+    slack_locale_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
 
 
 class ChecklistProgress(SQLModel, table=True):

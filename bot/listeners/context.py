@@ -95,7 +95,7 @@ class Actor:
             return DEFAULT_LOCALE
         if self._locales is None:
             return None
-        known = self._locales.choice(self.team_id, self.user_id) or self._locales.cached(self.team_id, self.user_id)
+        known = self._locales.known(self.team_id, self.user_id)
         if known is not None:
             with self._lock:  # what ``locale`` would work out first (the same order): read once per request
                 if self._locale is None:
@@ -142,12 +142,9 @@ class Actor:
         if not self.user_id:
             return DEFAULT_LOCALE
         if self._locales is not None:
-            chosen = self._locales.choice(self.team_id, self.user_id)
-            if chosen is not None:
-                return chosen
-            cached = self._locales.cached(self.team_id, self.user_id)
-            if cached is not None:
-                return cached
+            known = self._locales.known(self.team_id, self.user_id)
+            if known is not None:
+                return known
         if self._client is None:
             return DEFAULT_LOCALE
         user, _error = self._slack_user()  # a failure is logged there; the person reads English

@@ -127,8 +127,12 @@ from storage.repo.keys import (
     rotate_keys,
 )
 from storage.repo.preferences import (
+    Reader,
+    forget_slack_locale,
     get_language,
     get_language_any_team,
+    get_reader,
+    remember_slack_locale,
     set_language,
 )
 from storage.repo.tool_keys import (
@@ -186,6 +190,10 @@ __all__ = [
     "get_connection_by_id",
     "get_connection_by_key",
     "get_language",
+    "get_reader",
+    "forget_slack_locale",
+    "remember_slack_locale",
+    "Reader",
     "get_language_any_team",
     "get_team_connection",
     "get_job",

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -187,3 +188,48 @@ def test_the_outbox_speaks_team_language_in_the_channel_and_the_readers_in_a_dm(
     with BotHarness(tmp_path / "default", serve=False) as h:
         outbox = build_outbox(h.services, h.app.client, Locales(h.services.db, h.app.client))
         assert outbox.words_for(Notice.of(Audience.CHANNEL, PROBE)).locale == "en"
+
+
+def test_what_one_process_learns_of_a_slack_locale_spares_the_others_a_users_info(
+        fake: FakeSlack, client: WebClient, db: Database) -> None:
+    """The worker looks a person up for their DM; the web tier (another Locales, another process) then
+    knows their language when they click in it, without asking Slack, for the same 10 minutes."""
+    fake.set_locale(MEMBER, "zh-CN")
+    worker = Locales(db, client)
+    assert worker.locale_of(MEMBER, TEAM_ID) == "zh-CN" and calls(fake) == 1
+    wall = [datetime.now(UTC)]
+    web = Locales(db, client, wall=lambda: wall[0])
+    assert web.known(TEAM_ID, MEMBER) == "zh-CN"
+    assert Actor(user_id=MEMBER, team_id=TEAM_ID, client=client, admin_user_ids=(), locales=web).locale == "zh-CN"
+    assert calls(fake) == 1
+    with db.session() as s:  # a choice made meanwhile still wins, and the stored locale does not touch it
+        repo.set_language(s, TEAM_ID, MEMBER, "en")
+        s.commit()
+    assert web.known(TEAM_ID, MEMBER) == "en"
+    worker.remember(TEAM_ID, MEMBER, "zh-CN")
+    assert web.known(TEAM_ID, MEMBER) == "en"
+    with db.session() as s:
+        repo.set_language(s, TEAM_ID, MEMBER, None)  # follow Slack again
+        s.commit()
+    fresh = Locales(db, client, wall=lambda: wall[0])
+    assert fresh.known(TEAM_ID, MEMBER) == "zh-CN"
+    wall[0] += timedelta(minutes=11)  # older than the 10 minutes it is trusted for: Slack is asked again
+    later = Locales(db, client, wall=lambda: wall[0])
+    assert later.known(TEAM_ID, MEMBER) is None
+    assert later.locale_of(MEMBER, TEAM_ID) == "zh-CN" and calls(fake) == 2
+    later.forget(TEAM_ID, MEMBER)
+    assert Locales(db, client).known(TEAM_ID, MEMBER) is None
+
+
+def test_a_stored_slack_locale_is_not_a_choice_in_another_workspace(db: Database) -> None:
+    """A person's most recent choice (for a DM sent without knowing the team) is still their choice when a
+    process later stores their Slack locale in another workspace."""
+    with db.session() as s:
+        repo.set_language(s, "T1", MEMBER, "zh-CN")
+        s.commit()
+    Locales(db).remember("T2", MEMBER, "en-US")
+    assert Locales(db).choice(None, MEMBER) == "zh-CN"
+    with db.session() as s:
+        assert repo.get_reader(s, "T1", MEMBER).language == "zh-CN"
+        assert repo.get_reader(s, "T2", MEMBER) == repo.Reader(None, "en-US", repo.get_reader(s, "T2", MEMBER)
+                                                                .slack_locale_at)

@@ -46,7 +46,7 @@ def test_unknown_scheme_is_refused() -> None:
 def test_fresh_database_migrates_to_head_matching_models(empty_db: Database) -> None:
     assert current_revision(empty_db.engine) is None
     empty_db.migrate()
-    assert current_revision(empty_db.engine) == head_revision() == "0009"
+    assert current_revision(empty_db.engine) == head_revision() == "0010"
     assert _tables(empty_db) == {"connections", "checklist_progress", "audit_log", "reminder_ledger",
                                  "idempotency_keys", "user_preferences", "jobs", "worker_heartbeats",
                                  "tool_keys", "tool_key_scopes", "tool_key_exports", "processed_notifications"}
