@@ -128,7 +128,7 @@ class Transcript:
                 self.block(f"Only visible to {self.names.user(str(p.get('user')))} in "
                            f"{self.names.channel(str(p.get('channel')))}", render.message(p, self.names))
             elif call.method == "response_url":
-                self.block(f"Only visible to {self.names.user(ALICE)} (reply to the command)",
+                self.block(f"Only visible to {self.names.user(ALICE)} in {self.names.channel(TEAM_CHANNEL)}",
                            render.message(p, self.names))
             else:
                 v = p.get("view")
