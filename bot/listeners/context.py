@@ -73,6 +73,8 @@ class Actor:
         self._user: tuple[dict[str, Any] | None, str | None] | None = None  # users.info: (user, error)
         self._looked_up: tuple[authz.Actor, str | None] | None = None
         self._locale = supported(locale) if locale is not None else None
+        self._known_read = False  # Locales.known asked already (its answer, None included, in _known_value)
+        self._known_value: str | None = None
 
     def __repr__(self) -> str:
         return f"Actor(user_id={self.user_id!r}, team_id={self.team_id!r})"
@@ -95,13 +97,25 @@ class Actor:
             return DEFAULT_LOCALE
         if self._locales is None:
             return None
-        known = self._locales.known(self.team_id, self.user_id)
+        known = self._known()
         if known is not None:
             with self._lock:  # what ``locale`` would work out first (the same order): read once per request
                 if self._locale is None:
                     self._locale = known
                 return self._locale
         return None
+
+    def _known(self) -> str | None:
+        """``Locales.known`` for this person, asked once per request (a database read); None when only Slack
+        can say."""
+        with self._lock:
+            if self._known_read:
+                return self._known_value
+        assert self._locales is not None
+        known = self._locales.known(self.team_id, self.user_id)
+        with self._lock:
+            self._known_read, self._known_value = True, known
+        return known
 
     def offline(self) -> Actor:
         """This person without a Web API client: their language is the known one, else English, and no
@@ -113,6 +127,7 @@ class Actor:
         """Work the language out again on the next read (the person just changed their choice)."""
         with self._lock:
             self._locale = None
+            self._known_read = False
 
     @property
     def words(self) -> Words:
@@ -142,7 +157,7 @@ class Actor:
         if not self.user_id:
             return DEFAULT_LOCALE
         if self._locales is not None:
-            known = self._locales.known(self.team_id, self.user_id)
+            known = self._known()
             if known is not None:
                 return known
         if self._client is None:

@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
+import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import Session, col, select
 
@@ -29,10 +30,14 @@ class Reader:
 
 
 def get_reader(session: Session, team_id: str, user_id: str) -> Reader:
-    row = session.get(UserPreference, (team_id, user_id))
+    """One primary-key read of three columns (a plain select: no ORM object is built; every request reads it)."""
+    row = session.execute(
+        sa.select(col(UserPreference.language), col(UserPreference.slack_locale), col(UserPreference.slack_locale_at))
+        .where(col(UserPreference.team_id) == team_id, col(UserPreference.user_id) == user_id)
+    ).first()
     if row is None:
         return Reader(None, None, None)
-    return Reader(row.language, row.slack_locale, row.slack_locale_at)
+    return Reader(row[0], row[1], row[2])
 
 
 def remember_slack_locale(session: Session, team_id: str, user_id: str, slack_locale: str | None,
