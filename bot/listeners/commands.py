@@ -1,8 +1,8 @@
 """/connect-amazon and its subcommands.
 
 The command is acknowledged at once (Slack's 3-second rule) with the subcommand's short note
-(``ack_text``) in the person's language when this process knows it without asking Slack (their choice, or
-their Slack locale cached here); otherwise the ack goes without it and the handler, in the worker, which
+(``ack_text``) in the person's language when it is known without asking Slack (their choice, or their
+Slack locale as a process found it in the last 10 minutes, ``bot.locales``); otherwise the ack goes without it and the handler, in the worker, which
 asks Slack, sends it (``request.send_note(respond, note)``, ephemeral on the response_url) once it knows the
 note holds (not before a refusal). No Slack call is made before an ack. Its work then runs in
 a worker process as a durable job (``bot.jobs.slack_work``, work ``command``). Routing is one dict on the first
@@ -161,8 +161,8 @@ def register(app: App, services: Services, outbox: Outbox) -> None:
     def on_command(ack: Ack, body: dict[str, Any], client: Any, context: BoltContext) -> None:
         actor = actor_of(context)
         entry, request = resolve(body, actor)
-        # The note speaks the person's language. Known here (their choice, or Slack's locale cached in this
-        # process): it goes with the ack. Not known: the ack goes bare at once, and the handler, in the
+        # The note speaks the person's language. Known without Slack (their choice, or Slack's locale as a
+        # process found it lately): it goes with the ack. Not known: the ack goes bare at once, and the handler, in the
         # worker, which asks Slack (users.info), sends it (``request.send_note``); no Slack call before an ack.
         later = entry.ack_text is not no_note and actor.known_locale() is None
         note = None if later else entry.ack_text(request)
