@@ -2,11 +2,12 @@
 
 The command is acknowledged at once (Slack's 3-second rule) with the subcommand's short note
 (``ack_text``) in the person's language when it is known without asking Slack (their choice, or their
-Slack locale as a process found it in the last 10 minutes, ``bot.locales``); otherwise the ack goes without it and the handler, in the worker, which
-asks Slack, sends it (``request.send_note(respond, note)``, ephemeral on the response_url) once it knows the
-note holds (not before a refusal). No Slack call is made before an ack. Its work then runs in
-a worker process as a durable job (``bot.jobs.slack_work``, work ``command``). Routing is one dict on the first
-word (``SUBCOMMANDS``): adding a subcommand is one ``@subcommand("name")`` entry, in whichever listeners
+Slack locale as a process found it in the last 10 minutes, ``bot.locales``); otherwise the ack goes
+without it and the handler, in the worker, which asks Slack, sends it (``request.send_note(respond,
+note)``, ephemeral on the response_url) once it knows the note holds (not before a refusal). No Slack
+call is made before an ack. Its work then runs in a worker process as a durable job
+(``bot.jobs.slack_work``, work ``command``). Routing is one dict on the first word (``SUBCOMMANDS``):
+adding a subcommand is one ``@subcommand("name")`` entry, in whichever listeners
 module owns the feature::
 
     @subcommand("status")

@@ -218,7 +218,7 @@ def test_the_confusables_table_is_built_once_however_many_threads_ask_first(monk
     import storage.names as names
 
     built: list[int] = []
-    real = names._build_prototypes
+    real = names._read_prototypes
 
     def counted() -> dict[str, str]:
         built.append(1)
@@ -226,7 +226,7 @@ def test_the_confusables_table_is_built_once_however_many_threads_ask_first(monk
         return real()
 
     monkeypatch.setattr(names, "_prototypes", None)
-    monkeypatch.setattr(names, "_build_prototypes", counted)
+    monkeypatch.setattr(names, "_read_prototypes", counted)
     barrier = threading.Barrier(8)
     keys: list[str] = []
 
@@ -256,3 +256,12 @@ def test_warm_up_builds_the_table_and_freezes_what_start_up_made(monkeypatch: py
         assert gc.get_freeze_count() > 0
     finally:
         gc.unfreeze()
+
+
+def test_the_stored_confusables_table_is_what_the_installed_package_gives() -> None:
+    """storage/confusables_prototypes.json is build_prototypes() written out (python -m storage.names):
+    rewrite it when confusable-homoglyphs changes."""
+    from storage.names import PROTOTYPES_FILE, _read_prototypes, build_prototypes
+
+    assert PROTOTYPES_FILE.is_file()
+    assert _read_prototypes() == build_prototypes()
