@@ -46,7 +46,7 @@ def build_web_client(settings: Settings, *, logger: logging.Logger | None = None
             RateLimitErrorRetryHandler(max_retry_count=2),
             ServerErrorRetryHandler(max_retry_count=2),
         ],
-        logger=logger or logging.getLogger("slack_sdk.web"),
+        logger=logger or WEB_API_LOGGER,
     )
 
 
@@ -76,6 +76,12 @@ class _OnlyWarnings(logging.Filter):
 BOLT_LOGGER = logging.getLogger("slack_bolt.App")
 BOLT_LOGGER.addFilter(_TokenFromEnvironmentWarning())
 BOLT_LOGGER.addFilter(_OnlyWarnings())
+WEB_API_LOGGER = logging.getLogger("slack_sdk.web")
+# Bolt and slack_sdk test the logger's *own* level (``logger.level <= logging.DEBUG``), not the effective one,
+# before they build a DEBUG message: a NOTSET logger (level 0) made them format every request's body and
+# every Web API call's arguments and answer (a whole modal, twice) only for the message to be dropped.
+for _quiet in (BOLT_LOGGER, WEB_API_LOGGER):
+    _quiet.setLevel(logging.WARNING)
 
 
 def build_outbox(services: Services, client: WebClient, locales: Locales) -> SlackOutbox:

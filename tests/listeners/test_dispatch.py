@@ -100,6 +100,28 @@ def test_bolt_never_logs_a_payload_even_at_debug(edge: BotHarness, caplog: pytes
     assert not [r for r in caplog.records if r.name == "slack_bolt.App" and r.levelno < logging.WARNING]
 
 
+def test_web_api_calls_do_not_format_debug_messages_nobody_logs(edge: BotHarness) -> None:
+    """slack_sdk builds a DEBUG line of every call's arguments and answer when its logger's own level is
+    NOTSET or DEBUG (it tests ``logger.level``, not the effective level): a whole modal formatted, twice,
+    for each views.open, then dropped. The bot's client logger is at WARNING."""
+    from bot.app import build_web_client
+
+    formatted: list[int] = []
+
+    class Spy(dict[str, Any]):
+        def __repr__(self) -> str:
+            formatted.append(1)
+            return dict.__repr__(self)
+
+    client = build_web_client(edge.settings)
+    answer = client.api_call("views.open", json={"trigger_id": edge.slack.new_trigger_id(user_id=OWNER),
+                                                 "view": Spy(type="modal", title={"type": "plain_text", "text": "x"},
+                                                             blocks=[])})
+    assert answer["ok"] is True
+    assert formatted == []
+    assert logging.getLogger("slack_sdk.web").level == logging.WARNING
+
+
 def test_help_is_acked_empty_and_answered_with_every_subcommand(edge: BotHarness) -> None:
     ack = command(edge, "help")
     assert (ack.status, ack.body) == (200, "")
