@@ -16,7 +16,10 @@ from __future__ import annotations
 import atexit
 import os
 import secrets
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 import pytest
 import sqlalchemy as sa
@@ -119,3 +122,16 @@ def _drop_leftovers() -> None:
             engine.dispose()
         except Exception:  # noqa: BLE001,S110 - best effort at exit
             pass
+
+
+@contextmanager
+def migrated_sqlite(tmp_path: Path) -> Iterator[Any]:
+    """A migrated ``storage.db.Database`` on a SQLite file in ``tmp_path``, disposed afterwards."""
+    from storage.db import Database
+
+    database = Database(sqlite_url(tmp_path))
+    database.migrate()
+    try:
+        yield database
+    finally:
+        database.dispose()

@@ -17,7 +17,7 @@ from storage import repo
 from storage.crypto import Crypto, generate_key
 from storage.db import Database
 from tests.catalog import says
-from tests.db_fixtures import sqlite_url
+from tests.db_fixtures import migrated_sqlite
 
 NOW = datetime(2026, 3, 1, 12, 0, tzinfo=UTC)
 SECRET = "amzn1.oa2-cs.v1." + "ab12" * 16
@@ -26,12 +26,8 @@ TOKEN = "Atzr|IwEB" + "x" * 200
 
 @pytest.fixture
 def db(tmp_path: Path) -> Iterator[Database]:
-    database = Database(sqlite_url(tmp_path))
-    database.migrate()
-    try:
+    with migrated_sqlite(tmp_path) as database:
         yield database
-    finally:
-        database.dispose()
 
 
 def test_read_detail_keeps_an_earlier_versions_sentence() -> None:

@@ -20,7 +20,7 @@ from bot.listeners.context import Actor
 from bot.locales import Locales
 from storage import repo
 from storage.db import Database
-from tests.db_fixtures import sqlite_url
+from tests.db_fixtures import migrated_sqlite
 from tests.fakes.fake_slack import FakeSlack
 from tests.fakes.slack_signing import TEAM_ID
 from tests.harness import BotHarness
@@ -52,12 +52,8 @@ def client(fake: FakeSlack) -> WebClient:
 
 @pytest.fixture
 def db(tmp_path: Path) -> Iterator[Database]:
-    database = Database(sqlite_url(tmp_path))
-    database.migrate()
-    try:
+    with migrated_sqlite(tmp_path) as database:
         yield database
-    finally:
-        database.dispose()
 
 
 def calls(fake: FakeSlack, user: str = MEMBER) -> int:

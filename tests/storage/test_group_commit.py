@@ -156,14 +156,10 @@ def test_work_queued_while_a_batch_commits_is_not_left_behind(db: Database) -> N
 
 @pytest.fixture
 def sqlite_db(tmp_path: Any) -> Any:
-    from tests.db_fixtures import sqlite_url
+    from tests.db_fixtures import migrated_sqlite
 
-    database = Database(sqlite_url(tmp_path))
-    database.migrate()
-    try:
+    with migrated_sqlite(tmp_path) as database:
         yield database
-    finally:
-        database.dispose()
 
 
 def test_sqlite_write_transactions_of_one_process_wait_their_turn_not_on_sqlite(sqlite_db: Database) -> None:
