@@ -56,15 +56,6 @@ def apply(patches: list[str]) -> None:
                     super().__init__(*args, **kwargs)
 
             bot.app.App = AckAfterListener  # type: ignore[misc]
-        elif patch == "gc-freeze":
-            import gc
-            import threading
-
-            def freeze() -> None:
-                gc.collect()
-                gc.freeze()
-
-            threading.Timer(3.0, freeze).start()
         elif patch.startswith("switch-interval-"):
             # CPython hands the GIL over every 5 ms by default; a shorter interval lets a short ack
             # get in sooner between the slices of post-ack work running in other threads.

@@ -24,7 +24,7 @@ from urllib.parse import parse_qs
 import slack_bolt.request.request as bolt_request_module
 from slack_bolt import App
 from slack_bolt.adapter.wsgi import SlackRequestHandler
-from slack_bolt.request.internals import parse_body as bolt_parse_body
+from slack_bolt.request.internals import parse_body as _bolt_parse_body
 from waitress.server import create_server
 
 if TYPE_CHECKING:
@@ -197,7 +197,6 @@ def _parse_body_once(body: str, content_type: str | None) -> dict[str, Any]:
     return _bolt_parse_body(body, content_type)
 
 
-_bolt_parse_body = bolt_parse_body
 bolt_request_module.parse_body = _parse_body_once  # type: ignore[attr-defined]  # what BoltRequest calls
 
 

@@ -47,11 +47,9 @@ def _visible(text: str) -> str:
     return "".join(ch for ch in text if not is_invisible(ch))
 
 
+PROTOTYPES_FILE = Path(__file__).resolve().parent / "confusables_prototypes.json"
 _prototypes: dict[str, str] | None = None
 _prototypes_lock = threading.Lock()
-
-
-PROTOTYPES_FILE = Path(__file__).resolve().parent / "confusables_prototypes.json"
 
 
 def prototypes() -> dict[str, str]:
