@@ -56,6 +56,10 @@ def run_bot(settings: Settings, *, host: str = "0.0.0.0") -> int:  # noqa: S104 
 
     # Keys and database first (nothing is posted or changed when a key is missing), then the Slack token.
     services = build_services(settings, check_keys=True)
+    if not settings.socket_mode:  # acks over HTTP go first: the work after each waits for the others (bot.after_ack)
+        from bot.after_ack import AfterAck
+
+        services.after_ack = AfterAck()
     try:
         check_bot_token(settings)
         client = build_web_client(settings)
@@ -130,7 +134,7 @@ def make_http(services: Services, app: Any, host: str, queue_health: Callable[[S
     from bot.server import BotWSGI, make_server
 
     wsgi = BotWSGI(app, services.db.ping, queue=lambda: queue_health(services), api=wsgi_api(services),
-                   serve_events=serve_events)
+                   serve_events=serve_events, after_ack=services.after_ack)
     return make_server(wsgi, host, services.settings.port, services.settings.http_threads)
 
 

@@ -27,6 +27,8 @@ from slack_bolt.adapter.wsgi import SlackRequestHandler
 from slack_bolt.request.internals import parse_body as _bolt_parse_body
 from waitress.server import create_server
 
+from bot.after_ack import AfterAck
+
 if TYPE_CHECKING:
     from bot.jobs.health import QueueHealth
 
@@ -295,13 +297,15 @@ class BotWSGI:
 
     def __init__(self, app: App, ping: Callable[[], bool], max_body: int = MAX_BODY_BYTES,
                  queue: Callable[[], QueueHealth] | None = None, api: Callable[..., Iterable[bytes]] | None = None,
-                 serve_events: bool = True) -> None:
+                 serve_events: bool = True, after_ack: AfterAck | None = None) -> None:
         self.slack = SlackRequestHandler(app, path=EVENTS_PATH)
         self.ping = ping
         self.max_body = max_body
         self.queue = queue
         self.api = api
         self.serve_events = serve_events
+        # Counts the Slack requests waiting for their ack, so that the work after other acks waits for them.
+        self.after_ack = after_ack or AfterAck.inline()
 
     def health(self) -> tuple[bool, str]:
         """``/healthz``: the database answers, and no job has waited over a minute with no worker alive."""
@@ -341,7 +345,8 @@ class BotWSGI:
                 environ["CONTENT_LENGTH"] = str(len(body))
                 _checked.memo = parsed
                 try:
-                    return self.slack(environ, start_response)
+                    with self.after_ack.answering():
+                        return self.slack(environ, start_response)
                 finally:
                     _checked.memo = None
             return _plain(start_response, "404 Not Found", "not found")
@@ -352,7 +357,7 @@ class BotWSGI:
 
 def make_server(wsgi: BotWSGI, host: str, port: int, threads: int) -> Any:
     """A waitress server bound now; call ``.run()`` to serve and ``.close()`` to stop."""
-    return create_server(
+    server = create_server(
         wsgi,
         host=host,
         port=port,
@@ -362,3 +367,7 @@ def make_server(wsgi: BotWSGI, host: str, port: int, threads: int) -> Any:
         connection_limit=1000,
         channel_timeout=30,
     )
+    # Requests read but waiting for one of the server's threads also wait for their ack.
+    dispatcher = server.task_dispatcher
+    wsgi.after_ack.watch_queue(lambda: len(dispatcher.queue))
+    return server

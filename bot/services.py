@@ -7,6 +7,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
+from bot.after_ack import AfterAck
 from bot.amazon.client import AmazonClient
 from bot.preflight import StartupError, missing_key_file_problem, on_database, require_keys
 from bot.settings import Settings
@@ -28,8 +29,12 @@ class Services:
     crypto: Crypto
     amazon: AmazonClient
     clock: Callable[[], datetime] = field(default=utcnow)
+    # The web tier's work after an ack (bot.after_ack): held while other acks wait in HTTP mode (run_bot
+    # sets it), at once everywhere else.
+    after_ack: AfterAck = field(default_factory=AfterAck.inline)
 
     def close(self) -> None:
+        self.after_ack.close()  # the work of requests already acked runs before the database goes
         self.amazon.close()
         self.db.dispose()
 

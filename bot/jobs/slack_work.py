@@ -152,12 +152,12 @@ def enqueue_work(services: Services, name: str, body: Mapping[str, Any], *, user
 def defer(services: Services, name: str, *, extra: Callable[[dict[str, Any], Any], Mapping[str, Any]] | None = None
           ) -> Callable[..., None]:
     """A Bolt listener (``ack``, ``body``, ``context``) that acks at once and queues the work ``name``."""
-    from bot.listeners.context import actor_of
+    from bot.listeners.context import actor_of, after_ack
 
     def listener(ack: Any, body: dict[str, Any], context: Any) -> None:
         ack()
-        queue_from_listener(services, name, body, actor_of(context),
-                            extra=extra(body, context) if extra is not None else None)
+        after_ack(services.after_ack, context, body, lambda: queue_from_listener(
+            services, name, body, actor_of(context), extra=extra(body, context) if extra is not None else None))
 
     listener.__name__ = f"defer_{name}"
     return listener

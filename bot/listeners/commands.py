@@ -38,7 +38,7 @@ from slack_bolt import Ack, App, BoltContext
 
 from bot.flows.ports import Outbox
 from bot.jobs.slack_work import SlackJob, claimed, queue_from_listener, work
-from bot.listeners.context import Actor, actor_of, team_id_of, user_id_of
+from bot.listeners.context import Actor, actor_of, after_ack, team_id_of, user_id_of
 from bot.payload import get_str
 from bot.services import Services
 
@@ -171,6 +171,10 @@ def register(app: App, services: Services, outbox: Outbox) -> None:
             ack(text=note, response_type="ephemeral")
         else:
             ack()
-        if entry.modal is not None and entry.modal(services, request, client):
-            return  # the modal is open: nothing left for a worker
-        queue_from_listener(services, "command", body, actor, extra={NOTE_LATER: True} if later else None)
+
+        def then() -> None:
+            if entry.modal is not None and entry.modal(services, request, client):
+                return  # the modal is open: nothing left for a worker
+            queue_from_listener(services, "command", body, actor, extra={NOTE_LATER: True} if later else None)
+
+        after_ack(services.after_ack, context, body, then)

@@ -16,6 +16,7 @@ from typing import Any
 from slack_bolt import App, BoltContext, BoltResponse
 from slack_sdk.errors import SlackApiError, SlackClientError
 
+from bot.after_ack import AfterAck
 from bot.flows import authz
 from bot.i18n import DEFAULT_LOCALE, resolve_locale, supported, t
 from bot.locales import Locales, users_info
@@ -225,6 +226,29 @@ def actor_of(context: BoltContext) -> Actor:
     return actor
 
 
+def report_failure(error: Exception, body: Any, context: BoltContext) -> None:
+    """A listener (or its work after the ack) raised: log it (redacted, as every log line is), tell the
+    person, never show a traceback."""
+    if isinstance(error, SlackClientError):
+        log.warning("a listener failed: Slack answered %s", slack_error(error))
+    else:
+        log.error("a listener failed", exc_info=error)
+    try:
+        try:
+            text = actor_of(context).words.text("general.listener_failed")  # in the person's language
+        except Exception:  # noqa: BLE001 - their language cannot be rendered: English, which always can
+            text = t("general.listener_failed")
+        answer_person(context, body, text)
+    except Exception as exc:  # noqa: BLE001 - the error is logged above; the answer is best effort
+        log.warning("could not tell the person about the error: %s", slack_error(exc))
+
+
+def after_ack(after: AfterAck, context: BoltContext, body: Any, work: Callable[[], None]) -> None:
+    """What a listener does after its ``ack()``: ``work`` runs once the acks waiting behind this one are
+    out (``bot.after_ack``); if it raises, the person is told as for any listener failure."""
+    after.submit(work, on_error=lambda error: report_failure(error, body, context))
+
+
 def answer_person(context: BoltContext, body: Any, text: str) -> None:
     """An ephemeral answer to the person: through Bolt's GuardedRespond, else the Web API (ephemeral in the
     channel, else a DM)."""
@@ -251,18 +275,6 @@ def install(app: App, admin_user_ids: Collection[str], locales: Locales | None =
 
     @app.error
     def on_error(error: Exception, body: dict[str, Any], context: BoltContext) -> BoltResponse | None:
-        """A listener raised: log it (redacted, as every log line is), tell the person, never show a
-        traceback. Slack's answer for an unacknowledged request stays Bolt's (HTTP 500, no body)."""
-        if isinstance(error, SlackClientError):
-            log.warning("a listener failed: Slack answered %s", slack_error(error))
-        else:
-            log.error("a listener failed", exc_info=error)
-        try:
-            try:
-                text = actor_of(context).words.text("general.listener_failed")  # in the person's language
-            except Exception:  # noqa: BLE001 - their language cannot be rendered: English, which always can
-                text = t("general.listener_failed")
-            answer_person(context, body, text)
-        except Exception as exc:  # noqa: BLE001 - the error is logged above; the answer is best effort
-            log.warning("could not tell the person about the error: %s", slack_error(exc))
+        """A listener raised: Slack's answer for an unacknowledged request stays Bolt's (HTTP 500, no body)."""
+        report_failure(error, body, context)
         return None

@@ -14,7 +14,7 @@ from bot.flows import checklist as checklist_flow
 from bot.flows import onboarding as flow
 from bot.flows.ports import Outbox
 from bot.jobs.slack_work import SlackJob, queue_from_listener, work
-from bot.listeners.context import actor_of
+from bot.listeners.context import actor_of, after_ack
 from bot.services import Services
 from bot.slack_errors import slack_error
 from bot.views.blocks import Words
@@ -37,7 +37,8 @@ def register(app: App, services: Services, outbox: Outbox) -> None:
         """Acked by Bolt before this runs; the publishing is a job (one per ``event_id``)."""
         if event.get("tab", "home") != "home":
             return
-        queue_from_listener(services, "home", body, actor_of(context))
+        actor = actor_of(context)
+        after_ack(services.after_ack, context, body, lambda: queue_from_listener(services, "home", body, actor))
 
 
 @work("home")

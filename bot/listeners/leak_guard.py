@@ -17,7 +17,7 @@ from slack_bolt import Ack, App, BoltContext
 from bot.flows.leak_guard import MAX_SCAN_CHARS, LeakWarning, PostedMessage, handle_message
 from bot.flows.ports import Outbox
 from bot.jobs.slack_work import SlackJob, queue_from_listener, work
-from bot.listeners.context import actor_of
+from bot.listeners.context import actor_of, after_ack
 from bot.services import Services
 from bot.views.leak_guard import warning_message
 
@@ -122,8 +122,9 @@ def register(app: App, services: Services, outbox: Outbox) -> None:
         if message is None:
             log.debug("leak guard: event %s is not a person's channel message; skipped", body.get("event_id"))
             return
-        queue_from_listener(services, "leak_guard", body, actor_of(context),
-                            extra={"bot_user_id": context.bot_user_id, "bot_id": context.bot_id})
+        extra = {"bot_user_id": context.bot_user_id, "bot_id": context.bot_id}
+        after_ack(services.after_ack, context, body,
+                  lambda: queue_from_listener(services, "leak_guard", body, actor_of(context), extra=extra))
 
     app.event("message")(acknowledge)
 

@@ -29,7 +29,7 @@ from bot.flows.rotation import RenewKind
 from bot.i18n import Message
 from bot.jobs.slack_work import SlackJob, defer, queue_from_listener, work
 from bot.listeners.commands import CommandRequest, subcommand
-from bot.listeners.context import Actor, actor_of, form_values
+from bot.listeners.context import Actor, actor_of, after_ack, form_values
 from bot.payload import first_action, get_str, obj, text
 from bot.services import Services
 from bot.slack_errors import slack_error
@@ -130,12 +130,16 @@ def register(app: App, services: Services, outbox: Outbox) -> None:
         def on_click(ack: Ack, body: dict[str, Any], client: Any, context: BoltContext) -> None:
             ack()
             who = actor_of(context)
-            connection_id = _action_connection_id(body)
-            if connection_id is not None and who.user_id:
-                lookup = _find(services, who, connection_id=connection_id)
-                if _open_renew(services, client, get_str(body, "trigger_id"), kind, lookup, who):
-                    return
-            queue_from_listener(services, "renew_refused", body, who)
+
+            def then() -> None:
+                connection_id = _action_connection_id(body)
+                if connection_id is not None and who.user_id:
+                    lookup = _find(services, who, connection_id=connection_id)
+                    if _open_renew(services, client, get_str(body, "trigger_id"), kind, lookup, who):
+                        return
+                queue_from_listener(services, "renew_refused", body, who)
+
+            after_ack(services.after_ack, context, body, then)
 
         return on_click
 
@@ -165,7 +169,8 @@ def register(app: App, services: Services, outbox: Outbox) -> None:
         name = disconnect_flow.connection_name(services, who.team_id, connection_id) or ""
         ack(response_action="update", view=views.verifying_modal(kind, name, words))
         if who.user_id:
-            queue_from_listener(services, "renew_submit", body, who)
+            after_ack(services.after_ack, context, body,
+                      lambda: queue_from_listener(services, "renew_submit", body, who))
 
     app.view(views.RENEW_CALLBACK)(renew_ack)
     app.action(views.DISCONNECT_CONFIRM_ACTION)(defer(services, "disconnect_confirm"))

@@ -26,7 +26,7 @@ from bot.i18n import Message
 from bot.jobs.slack_work import SlackJob, defer, work
 from bot.jobs.verify import enqueue_verification, unexpected
 from bot.listeners.commands import SUBCOMMANDS, CommandRequest, subcommand
-from bot.listeners.context import Actor, actor_of, form_values
+from bot.listeners.context import Actor, actor_of, after_ack, form_values
 from bot.payload import first_action, get_str, obj, selected_option_values, text
 from bot.services import Services
 from bot.slack_errors import slack_error
@@ -137,7 +137,7 @@ def register(app: App, services: Services, outbox: Outbox) -> None:
     @app.action(OPEN_CREDENTIALS)
     def on_open_credentials(ack: Ack, body: dict[str, Any], client: WebClient, context: BoltContext) -> None:
         ack()
-        open_form(client, body, actor_of(context))
+        after_ack(services.after_ack, context, body, lambda: open_form(client, body, actor_of(context)))
 
     app.action(re.compile(f"^{PATH_ACTION_PREFIX}(seller|vendor)$"))(defer(services, "checklist_path"))
     app.action(STEP_ACTION)(defer(services, "checklist_step"))
@@ -158,15 +158,18 @@ def register(app: App, services: Services, outbox: Outbox) -> None:
             ack(response_action="errors", errors=field_errors(actor.words, form.errors))
             return
         ack(response_action="update", view=verifying_view(actor.words))
-        # The verification runs in a worker (bot.jobs.verify): it shows the outcome in this modal.
-        try:
-            enqueue_verification(services, team_id=team_id, user_id=user_id, view_id=text(view.get("id")),
-                                 view_hash=text(view.get("hash")), raw=raw, today=services.clock().date(),
-                                 locale=actor.locale)
-        except Exception:  # nothing was queued: the modal must not stay on "verifying"
-            log.exception("queueing the verification for team %s failed", team_id)
-            failed = outcome_view(actor.words, unexpected(form.prefill()))
-            client.views_update(view_id=text(view.get("id")), view=failed)
+
+        def then() -> None:  # the verification runs in a worker (bot.jobs.verify): it shows the outcome here
+            try:
+                enqueue_verification(services, team_id=team_id, user_id=user_id, view_id=text(view.get("id")),
+                                     view_hash=text(view.get("hash")), raw=raw, today=services.clock().date(),
+                                     locale=actor.locale)
+            except Exception:  # nothing was queued: the modal must not stay on "verifying"
+                log.exception("queueing the verification for team %s failed", team_id)
+                failed = outcome_view(actor.words, unexpected(form.prefill()))
+                client.views_update(view_id=text(view.get("id")), view=failed)
+
+        after_ack(services.after_ack, context, body, then)
 
     app.action(RETRY_ACTION)(defer(services, "credentials_retry"))
     app.action(CONFIRM_ACTION)(defer(services, "reconnect_confirm"))

@@ -1,0 +1,131 @@
+"""Acks first: the web tier's work after an ack waits while other requests still wait for theirs.
+
+Slack times the ack (the HTTP answer), not what the listener does after it: queueing the job, or a
+trigger-bound ``views.open``. In a burst, that work competes with the acks still to be sent for the one
+interpreter (the GIL) and the core, and each ack comes later by the whole burst's post-ack work. Threads
+have no priorities the GIL respects, so ``AfterAck`` takes the work off the listener threads instead:
+the listener acks, hands its remaining work to ``submit`` and returns. A few threads of AfterAck's own
+run that work once no Slack request is waiting for its ack (``answering`` counts the requests inside
+the app, ``watch_queue`` the ones waiting for a server thread), and in any case no later than
+``max_hold`` seconds after it was handed over: a trigger_id lives 3 s, and a steady stream of requests
+must not hold the work back for ever.
+
+What a held unit risks: a process that dies in those (at most ``max_hold``) seconds loses the work of a
+request it already acked, as it did in the moment between an ack and its job insert before.
+``close`` runs every unit handed over before it returns (SIGTERM drains them).
+
+``AfterAck.inline()`` runs each unit at once in the caller's thread: Socket Mode (its acks go over the
+socket, not through ``answering``), the workers, and in-process tests.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
+
+log = logging.getLogger(__name__)
+
+DEFAULT_THREADS = 4  # enough for the group commit to gather several job inserts into one transaction
+DEFAULT_MAX_HOLD = 0.5  # seconds; well inside a trigger_id's 3 s, and short against a DM's second
+
+
+class AfterAck:
+    """Runs the work that follows an ack once the acks waiting behind it are out (see the module)."""
+
+    def __init__(self, *, threads: int = DEFAULT_THREADS, max_hold: float = DEFAULT_MAX_HOLD,
+                 clock: Callable[[], float] = time.monotonic) -> None:
+        self.max_hold = max_hold
+        self._clock = clock
+        self._inline = threads <= 0
+        self._pool = None if self._inline else ThreadPoolExecutor(max_workers=threads, thread_name_prefix="after-ack")
+        self._quiet = threading.Condition()
+        self._unanswered = 0
+        self._closing = False
+        self._queued: Callable[[], int] = lambda: 0
+
+    @classmethod
+    def inline(cls) -> AfterAck:
+        """Each unit runs at once in the caller's thread (nothing to wait for)."""
+        return cls(threads=0)
+
+    @property
+    def holds(self) -> bool:
+        return not self._inline
+
+    # ---------------------------------------------------------------- what waits for an ack
+
+    @contextmanager
+    def answering(self) -> Iterator[None]:
+        """Around one Slack request in the app, until its answer (the ack) is returned."""
+        with self._quiet:
+            self._unanswered += 1
+        try:
+            yield
+        finally:
+            with self._quiet:
+                self._unanswered -= 1
+                if self._unanswered == 0:
+                    self._quiet.notify_all()
+
+    def watch_queue(self, length: Callable[[], int]) -> None:
+        """``length()``: requests the server has read but no server thread has taken yet."""
+        self._queued = length
+
+    def waiting(self) -> int:
+        """Requests still waiting for their ack: inside the app, or queued for a server thread."""
+        try:
+            queued = int(self._queued())
+        except Exception:  # noqa: BLE001 - the server's queue cannot be read: count only what is inside
+            queued = 0
+        return self._unanswered + queued
+
+    def _hold(self, until: float) -> None:
+        with self._quiet:
+            while not self._closing and self.waiting() > 0:
+                left = until - self._clock()
+                if left <= 0:
+                    return
+                # Woken when the last request inside the app is answered; the queue is polled (a request
+                # leaves it into `answering`, so the wake-up comes from there in the end).
+                self._quiet.wait(min(left, 0.01))
+
+    # ---------------------------------------------------------------- the work
+
+    def submit(self, work: Callable[[], None], *, on_error: Callable[[Exception], None]) -> None:
+        """Run ``work`` after the waiting acks; an exception it raises goes to ``on_error`` (which tells the
+        person), never to the caller."""
+        if self._pool is None:
+            _run(work, on_error)
+            return
+        until = self._clock() + self.max_hold
+
+        def unit() -> None:
+            self._hold(until)
+            _run(work, on_error)
+
+        try:
+            self._pool.submit(unit)
+        except RuntimeError:  # shut down: the server is stopping, the work still runs
+            _run(work, on_error)
+
+    def close(self) -> None:
+        """Run every unit handed over (without holding them any longer), then stop the threads."""
+        if self._pool is not None:
+            with self._quiet:
+                self._closing = True
+                self._quiet.notify_all()
+            self._pool.shutdown(wait=True)
+
+
+def _run(work: Callable[[], None], on_error: Callable[[Exception], None]) -> None:
+    try:
+        work()
+    except Exception as exc:
+        try:
+            on_error(exc)
+        except Exception:
+            log.exception("work after an ack failed, and so did telling the person")

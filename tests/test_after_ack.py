@@ -1,0 +1,119 @@
+"""bot.after_ack: the work after an ack waits while other requests wait for theirs, never longer than
+max_hold, never lost (errors reach on_error; close runs what is pending).
+
+The real HTTP path (waitress + BotWSGI counting requests, ``python -m bot run``) is exercised by the
+runtime tests: every command, click and submission there goes through it."""
+
+from __future__ import annotations
+
+import threading
+import time
+
+import pytest
+
+from bot.after_ack import AfterAck
+
+
+def _runs(after: AfterAck) -> tuple[threading.Event, list[float]]:
+    done = threading.Event()
+    when: list[float] = []
+
+    def work() -> None:
+        when.append(time.monotonic())
+        done.set()
+
+    after.submit(work, on_error=pytest.fail)
+    return done, when
+
+
+def test_inline_runs_in_the_callers_thread_at_once() -> None:
+    after = AfterAck.inline()
+    seen: list[str] = []
+    after.submit(lambda: seen.append(threading.current_thread().name), on_error=pytest.fail)
+    assert seen == [threading.current_thread().name]
+    assert not after.holds
+
+
+def test_work_waits_until_the_request_waiting_for_its_ack_is_answered() -> None:
+    after = AfterAck(threads=2, max_hold=5.0)
+    try:
+        release = threading.Event()
+        inside = threading.Event()
+
+        def request() -> None:
+            with after.answering():
+                inside.set()
+                release.wait(5)
+
+        t = threading.Thread(target=request)
+        t.start()
+        assert inside.wait(5)
+        done, _ = _runs(after)
+        assert not done.wait(0.2), "the work ran while a request still waited for its ack"
+        release.set()
+        assert done.wait(2)
+        t.join(5)
+    finally:
+        after.close()
+    assert after.waiting() == 0
+
+
+def test_requests_queued_for_a_server_thread_count_too() -> None:
+    after = AfterAck(threads=1, max_hold=5.0)
+    queued = [3]
+    after.watch_queue(lambda: queued[0])
+    try:
+        assert after.waiting() == 3
+        done, _ = _runs(after)
+        assert not done.wait(0.2)
+        queued[0] = 0
+        assert done.wait(2)  # the queue is polled
+    finally:
+        after.close()
+
+
+def test_work_is_never_held_past_max_hold() -> None:
+    after = AfterAck(threads=1, max_hold=0.3)
+    after.watch_queue(lambda: 1)  # a request that never leaves the queue
+    try:
+        started = time.monotonic()
+        done, when = _runs(after)
+        assert done.wait(3)
+        assert 0.25 <= when[0] - started < 2.0
+    finally:
+        after.close()
+
+
+def test_an_error_goes_to_on_error_not_the_caller() -> None:
+    after = AfterAck(threads=1)
+    errors: list[Exception] = []
+    got = threading.Event()
+
+    def fail() -> None:
+        raise RuntimeError("boom")
+
+    def on_error(exc: Exception) -> None:
+        errors.append(exc)
+        got.set()
+
+    try:
+        after.submit(fail, on_error=on_error)
+        assert got.wait(2)
+    finally:
+        after.close()
+    assert [str(e) for e in errors] == ["boom"]
+    inline_errors: list[Exception] = []
+    AfterAck.inline().submit(fail, on_error=inline_errors.append)
+    assert len(inline_errors) == 1
+
+
+def test_close_runs_what_is_held_without_waiting_for_the_hold() -> None:
+    after = AfterAck(threads=1, max_hold=30.0)
+    after.watch_queue(lambda: 1)
+    done, _ = _runs(after)
+    started = time.monotonic()
+    after.close()
+    assert done.is_set()
+    assert time.monotonic() - started < 5
+    late, _ = _runs(after)  # after close: still runs (in the caller's thread)
+    assert late.is_set()
