@@ -26,6 +26,8 @@ from bot.i18n import Marketplace as MarketplaceRef
 from bot.i18n import Message, Param
 
 ZERO_WIDTH = "\u200b\u200c\u200d\u2060\ufeff"
+_ZERO_WIDTH_SET = frozenset(ZERO_WIDTH)
+_SPACE = re.compile(r"\s")  # str.isspace()'s characters: re's \s on str patterns is the same Unicode test
 
 FIELD_KEYS = (
     "account_type",
@@ -198,9 +200,9 @@ def _common_problems(key: str, s: str, *, expected_kinds: tuple[str, ...]) -> Me
     kind = detect_kind(s)
     if kind is not None and kind not in expected_kinds:
         return _mixup_error(key, kind)
-    if any(ch.isspace() for ch in s):
+    if _SPACE.search(s):
         return Message("amazon.error.inner_space", label=label(key))
-    if any(ch in ZERO_WIDTH for ch in s):
+    if not _ZERO_WIDTH_SET.isdisjoint(s):
         return Message("amazon.error.invisible_char", label=label(key))
     return None
 

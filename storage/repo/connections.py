@@ -40,8 +40,13 @@ def get_connection_by_key(session: Session, team_id: str, name: str) -> Connecti
 
 
 def find_connection_by_name(session: Session, team_id: str, name: str) -> Connection | None:
-    """What a person means by ``name`` in a command: the exact name, else the one with the same key."""
-    return get_connection(session, team_id, name) or get_connection_by_key(session, team_id, name)
+    """What a person means by ``name`` in a command: the exact name, else the one with the same key
+    (one query for both: a new name, as every credential submission has, would otherwise cost two)."""
+    key = name_key(name)
+    stmt = select(Connection).where(Connection.team_id == team_id,
+                                    sa.or_(col(Connection.name) == name, col(Connection.name_key) == key))
+    rows = session.exec(stmt).all()
+    return next((c for c in rows if c.name == name), None) or next((c for c in rows if c.name_key == key), None)
 
 
 def get_connection_by_id(session: Session, connection_id: int) -> Connection | None:

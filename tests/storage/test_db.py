@@ -118,6 +118,22 @@ def test_0004_keys_existing_names_and_keeps_earlier_look_alikes_working(empty_db
     assert refused.value.existing_name == "Main"
 
 
+def test_find_connection_by_name_asks_once_for_the_name_and_its_look_alikes(empty_db: Database) -> None:
+    """A name nobody has (every credential submission's) costs one statement, not the exact one and then the key's."""
+    migrate(empty_db.engine)
+    crypto = Crypto([generate_key("k")])
+    make_connection(empty_db, crypto, name="Main")
+    statements: list[str] = []
+    sa.event.listen(empty_db.engine, "before_cursor_execute",
+                    lambda _conn, _cursor, statement, *_rest: statements.append(statement))
+    with empty_db.session() as s:
+        found = repo.find_connection_by_name(s, "T1", "\uff2d\uff41\uff49\uff4e")  # fullwidth look-alike
+        assert found is not None and found.name == "Main"
+        assert repo.find_connection_by_name(s, "T1", "Other") is None
+        assert repo.find_connection_by_name(s, "T2", "Main") is None  # another workspace
+    assert len([q for q in statements if "FROM connections" in q]) == 3
+
+
 def test_0004_carries_exposure_out_of_the_status(empty_db: Database) -> None:
     """A row flagged "exposed" (a status before 0004) becomes connected with its exposure recorded; one whose
     exposure an earlier bug forgot (status back to connected, the leak still in the ledger) is exposed again."""
