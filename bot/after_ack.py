@@ -40,8 +40,8 @@ class AfterAck:
                  clock: Callable[[], float] = time.monotonic) -> None:
         self.max_hold = max_hold
         self._clock = clock
-        self._inline = threads <= 0
-        self._pool = None if self._inline else ThreadPoolExecutor(max_workers=threads, thread_name_prefix="after-ack")
+        self._pool = (ThreadPoolExecutor(max_workers=threads, thread_name_prefix="after-ack") if threads > 0
+                      else None)
         self._quiet = threading.Condition()
         self._unanswered = 0
         self._closing = False
@@ -54,7 +54,7 @@ class AfterAck:
 
     @property
     def holds(self) -> bool:
-        return not self._inline
+        return self._pool is not None
 
     # ---------------------------------------------------------------- what waits for an ack
 
