@@ -1,7 +1,8 @@
 """The worker processes ``python -m bot run`` starts: ``WORKERS`` of ``python -m bot worker``, at a lower
 CPU priority (nice 10 and, on Linux, the SCHED_IDLE class: they run when the process answering Slack leaves
 the CPU) than the process answering Slack, restarted when one dies, stopped on shutdown
-(SIGTERM forwarded, then a bounded wait for each to finish its job in hand, then SIGKILL)."""
+(each moved out of SCHED_IDLE, SIGTERM forwarded, then a bounded wait for each to finish its job in hand,
+then SIGKILL)."""
 
 from __future__ import annotations
 
@@ -13,6 +14,8 @@ import sys
 import threading
 import time
 from collections.abc import Sequence
+
+from bot.jobs.priority import leave_idle_class
 
 log = logging.getLogger(__name__)
 
@@ -99,6 +102,7 @@ class WorkerPool:
         with self._lock:
             running = [s.process for s in self.slots if s.process is not None and s.process.poll() is None]
             for process in running:
+                leave_idle_class(process.pid)  # at once: the worker's own handler needs CPU to run at all
                 try:
                     process.send_signal(signal.SIGTERM)
                 except ProcessLookupError:

@@ -29,6 +29,7 @@ from typing import Any
 
 from bot.flows.ports import Outbox
 from bot.jobs import Done, GiveUp, HandlerSpec, JobContext, JobKind, Outcome, Retry, load_handlers
+from bot.jobs.priority import leave_idle_class, lower_to_idle_class
 from bot.redaction import redact
 from bot.services import Services
 from bot.settings import Settings
@@ -288,23 +289,6 @@ class Worker:
             session.commit()
 
 
-def lower_to_idle_class() -> bool:
-    """Linux's SCHED_IDLE for this process (its threads started from now on inherit it): it runs only when
-    nothing of normal priority wants the CPU, and a waking web process preempts it at once. What ``run``
-    asks of the workers it starts on the web process's machine: measured in ``./dev bench`` (BENCHMARKS.md),
-    nice 10 still let a worker take whole time slices from the web process in the middle of a burst of
-    acks. Returns False (and says why) where the OS has no such class or refuses."""
-    if not hasattr(os, "SCHED_IDLE"):
-        log.info("this OS has no SCHED_IDLE: the worker runs at its nice level only")
-        return False
-    try:
-        os.sched_setscheduler(0, os.SCHED_IDLE, os.sched_param(0))
-    except OSError as exc:
-        log.warning("could not lower the worker to SCHED_IDLE (%s): it runs at its nice level only", exc.strerror)
-        return False
-    return True
-
-
 def run_worker(settings: Settings, *, nice: int = 0, idle: bool = False, parent_pid: int | None = None) -> int:
     """``python -m bot worker``: one worker until SIGTERM/SIGINT, then exit 0 after the job in hand (a signal
     that comes while it starts up stops it as soon as it is ready, without claiming anything)."""
@@ -318,6 +302,7 @@ def run_worker(settings: Settings, *, nice: int = 0, idle: bool = False, parent_
 
     def on_signal(signum: int, frame: FrameType | None) -> None:
         log.info("worker received %s: finishing the job in hand", signal.Signals(signum).name)
+        leave_idle_class()  # a drain at nice 10, not in idle CPU time a busy machine may never have
         stop_requested.set()
         for worker in workers:
             worker.stop()

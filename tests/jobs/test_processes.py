@@ -14,8 +14,11 @@ from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
+import pytest
+
 from bot.jobs import JobKind
 from bot.jobs.pool import WorkerPool
+from bot.jobs.priority import leave_idle_class
 from storage import repo
 from storage.models import JobState
 from tests.harness import NOTIFY_CHANNEL, REPO, BotHarness, wait_until
@@ -83,6 +86,60 @@ def test_sigterm_lets_the_worker_finish_its_job_and_exit_0(world: BotHarness, tm
     assert [e[0] for e in _lines(log)] == ["start", "end"]
     job = repo.get_job(world.services.db, job_id)
     assert job is not None and job.state == JobState.DONE and job.attempts == 1
+
+
+def _classes(pid: int) -> set[int]:
+    classes = set()
+    for tid in os.listdir(f"/proc/{pid}/task"):
+        try:
+            classes.add(os.sched_getscheduler(int(tid)))
+        except ProcessLookupError:
+            continue
+    return classes
+
+
+@pytest.mark.skipif(not hasattr(os, "SCHED_IDLE"), reason="SCHED_IDLE is Linux's: elsewhere workers run at nice 10")
+def test_a_stopping_worker_leaves_the_idle_class_and_drains_at_its_nice_level(world: BotHarness,
+                                                                              tmp_path: Path) -> None:
+    """A worker in SCHED_IDLE gets no CPU while the machine is busy; asked to stop, every one of its threads
+    moves to SCHED_OTHER at nice 10 (one run in CI was killed after 30 s of drain on a loaded machine)."""
+    log = tmp_path / "jobs.log"
+    worker = _start(world, "--nice", "10", "--idle")
+    try:
+        _wait_live(world, 1)
+        assert _classes(worker.pid) == {os.SCHED_IDLE}
+        _enqueue(world, "test.slow", {"log": str(log), "sleep": 3.0}, max_attempts=3)
+        wait_until(lambda: [e for e in _lines(log) if e[0] == "start"], 30, "the job never started")
+        worker.send_signal(signal.SIGTERM)
+        wait_until(lambda: _classes(worker.pid) == {os.SCHED_OTHER}, 10, "the worker stayed in SCHED_IDLE")
+        assert [e[0] for e in _lines(log)] == ["start"]  # moved while the job in hand still runs
+        assert os.getpriority(os.PRIO_PROCESS, worker.pid) >= min(19, os.getpriority(os.PRIO_PROCESS, 0) + 10)
+        code, out = _stop(worker)
+    finally:
+        if worker.poll() is None:
+            worker.kill()
+    assert code == 0, out
+    assert [e[0] for e in _lines(log)] == ["start", "end"]
+
+
+@pytest.mark.skipif(not hasattr(os, "SCHED_IDLE"), reason="SCHED_IDLE is Linux's: elsewhere workers run at nice 10")
+def test_the_pool_moves_every_thread_of_a_worker_out_of_the_idle_class_before_it_signals_it() -> None:
+    """What WorkerPool.stop does before SIGTERM, since the worker's own signal handler needs CPU to run:
+    every thread of the other process, including the ones started after it lowered itself."""
+    code = ("import os, threading, time; os.sched_setscheduler(0, os.SCHED_IDLE, os.sched_param(0)); "
+            "[threading.Thread(target=time.sleep, args=(60,), daemon=True).start() for _ in range(3)]; "
+            "print('ready', flush=True); time.sleep(60)")
+    child = subprocess.Popen([sys.executable, "-c", code], stdout=subprocess.PIPE, text=True)
+    try:
+        assert child.stdout is not None and child.stdout.readline().strip() == "ready"
+        assert _classes(child.pid) == {os.SCHED_IDLE} and len(os.listdir(f"/proc/{child.pid}/task")) == 4
+        assert leave_idle_class(child.pid) == 4
+        assert _classes(child.pid) == {os.SCHED_OTHER}
+        assert leave_idle_class(child.pid) == 0  # nothing left to move
+    finally:
+        child.kill()
+        child.wait(timeout=10)
+    assert leave_idle_class(child.pid) == 0  # a process that is gone: nothing to do, no error
 
 
 def test_one_worker_runs_worker_threads_jobs_at_once_and_drains_them_all(any_world: BotHarness,
