@@ -297,6 +297,12 @@ class Database:
                            expire_on_commit=False)
         return Session(self.engine, expire_on_commit=False)
 
+    def reading(self) -> sa.Connection:
+        """A plain connection for one quick read on a request path, used as ``with db.reading() as conn``:
+        no ORM session, whose set-up and result handling cost a primary-key read about three times the
+        statement itself (BENCHMARKS.md, issue 14). The transaction it begins ends with the block."""
+        return self.engine.connect()
+
     def write_together(self, work: Callable[[Session], T]) -> T:
         """``work(session)`` in a write transaction shared with the other threads' ``write_together``
         calls waiting meanwhile (group commit, ``storage.group_commit``); returns once it is committed.

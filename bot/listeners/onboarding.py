@@ -150,8 +150,8 @@ def register(app: App, services: Services, outbox: Outbox) -> None:
         raw = form_values(view)
         form = flow.check_form(raw, services.clock().date())
         if form.ok:
-            with services.db.session() as session:
-                clash = flow.name_clash(session, team_id, form)
+            with services.db.reading() as conn:  # a plain connection: this runs before the ack
+                clash = flow.name_clash(conn, team_id, form)
                 if clash:
                     form.errors["connection_name"] = Message("onboarding.form.name_taken_field", name=clash[:80])
         if not form.ok:

@@ -31,6 +31,7 @@ from storage.repo._shared import (
     LIVE_STATUSES,
     REFRESH_TOKEN,
     SYSTEM_ACTOR,
+    Reads,
 )
 from storage.repo.audit import (
     add_audit,
@@ -64,6 +65,7 @@ from storage.repo.claims import (
 from storage.repo.connections import (
     ConnectionNameTaken,
     ConnectionNotFound,
+    NameHolder,
     connection_summaries,
     connections_by_ids,
     find_connection_by_name,
@@ -74,6 +76,7 @@ from storage.repo.connections import (
     get_connection_by_key,
     get_team_connection,
     list_connections,
+    name_holder,
 )
 from storage.repo.credentials import (
     ConnectionValues,
@@ -182,6 +185,9 @@ __all__ = [
     "exporters_of_current_secret",
     "fail",
     "find_connection_by_name",
+    "NameHolder",
+    "name_holder",
+    "Reads",
     "find_connection_by_partner",
     "find_connections_by_fingerprint",
     "forget_worker",

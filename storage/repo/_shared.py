@@ -1,9 +1,12 @@
-"""What every part of the repository shares: the secret field names, the system actor, the live statuses
-and ``_aware`` (every ``now`` a timezone-aware UTC datetime)."""
+"""What every part of the repository shares: the secret field names, the system actor, the live statuses,
+what a read runs on (``Reads``) and ``_aware`` (every ``now`` a timezone-aware UTC datetime)."""
 
 from __future__ import annotations
 
 from datetime import UTC, datetime
+
+import sqlalchemy as sa
+from sqlmodel import Session
 
 TABLE = "connections"
 CLIENT_SECRET = "client_secret"
@@ -11,6 +14,8 @@ REFRESH_TOKEN = "refresh_token"
 _FIELD_LABEL = {CLIENT_SECRET: "client secret", REFRESH_TOKEN: "refresh token"}
 SYSTEM_ACTOR = "system"
 LIVE_STATUSES = ("connected", "failing", "exposed")
+# What a read-only query runs on: an ORM session, or a plain connection (``Database.reading``) on a request path.
+Reads = Session | sa.Connection
 
 
 def _aware(now: datetime) -> datetime:

@@ -15,7 +15,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import Session, col, select
 
 from storage.models import UserPreference
-from storage.repo._shared import _aware
+from storage.repo._shared import Reads, _aware
 
 NO_CHOICE_AT = datetime(1970, 1, 1, tzinfo=UTC)
 
@@ -29,12 +29,16 @@ class Reader:
     slack_locale_at: datetime | None  # when
 
 
-def get_reader(session: Session, team_id: str, user_id: str) -> Reader:
-    """One primary-key read of three columns (a plain select: no ORM object is built; every request reads it)."""
-    row = session.execute(
-        sa.select(col(UserPreference.language), col(UserPreference.slack_locale), col(UserPreference.slack_locale_at))
-        .where(col(UserPreference.team_id) == team_id, col(UserPreference.user_id) == user_id)
-    ).first()
+_READER = (sa.select(col(UserPreference.language), col(UserPreference.slack_locale),
+                     col(UserPreference.slack_locale_at))
+           .where(col(UserPreference.team_id) == sa.bindparam("team_id"),
+                  col(UserPreference.user_id) == sa.bindparam("user_id")))
+
+
+def get_reader(reads: Reads, team_id: str, user_id: str) -> Reader:
+    """One primary-key read of three columns, the statement built once (every request reads it: on a plain
+    connection, ``Database.reading``, it costs a quarter of an ORM read)."""
+    row = reads.execute(_READER, {"team_id": team_id, "user_id": user_id}).first()
     if row is None:
         return Reader(None, None, None)
     return Reader(row[0], row[1], row[2])

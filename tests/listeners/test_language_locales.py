@@ -229,3 +229,10 @@ def test_a_stored_slack_locale_is_not_a_choice_in_another_workspace(db: Database
         assert repo.get_reader(s, "T1", MEMBER).language == "zh-CN"
         assert repo.get_reader(s, "T2", MEMBER) == repo.Reader(None, "en-US", repo.get_reader(s, "T2", MEMBER)
                                                                 .slack_locale_at)
+    with db.reading() as conn:  # the plain connection a request reads it on: the same answer, time and zone included
+        assert repo.get_reader(conn, "T1", MEMBER).language == "zh-CN"
+        stored = repo.get_reader(conn, "T2", MEMBER)
+    assert stored.slack_locale == "en-US" and stored.slack_locale_at is not None
+    assert stored.slack_locale_at.utcoffset() is not None
+    with db.session() as s:
+        assert repo.get_reader(s, "T2", MEMBER) == stored

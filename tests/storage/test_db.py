@@ -134,6 +134,27 @@ def test_find_connection_by_name_asks_once_for_the_name_and_its_look_alikes(empt
     assert len([q for q in statements if "FROM connections" in q]) == 3
 
 
+def test_name_holder_answers_as_find_connection_by_name_does_on_a_plain_connection(empty_db: Database) -> None:
+    """The credential submission's check before its ack: the same row as the ORM look-up (exact name first,
+    else the look-alike), as plain values, in one statement on a connection without an ORM session."""
+    migrate(empty_db.engine)
+    crypto = Crypto([generate_key("k")])
+    make_connection(empty_db, crypto, name="Main")
+    make_connection(empty_db, crypto, name="main x", partner="B1B2C3D4E5F6G7")
+    statements: list[str] = []
+    sa.event.listen(empty_db.engine, "before_cursor_execute",
+                    lambda _conn, _cursor, statement, *_rest: statements.append(statement))
+    asked = [("T1", "\uff2d\uff41\uff49\uff4e"), ("T1", "Main"), ("T1", "MAIN X"), ("T1", "Other"), ("T2", "Main")]
+    with empty_db.reading() as conn:
+        held = [repo.name_holder(conn, team, name) for team, name in asked]
+    assert len([q for q in statements if "FROM connections" in q]) == len(asked)
+    with empty_db.session() as s:
+        rows = [repo.find_connection_by_name(s, team, name) for team, name in asked]
+    assert [h and (h.name, h.status, h.selling_partner_id, h.region) for h in held] == [
+        r and (r.name, r.status, r.selling_partner_id, r.region) for r in rows]
+    assert [h and h.name for h in held] == ["Main", "Main", "main x", None, None]
+
+
 def test_0004_carries_exposure_out_of_the_status(empty_db: Database) -> None:
     """A row flagged "exposed" (a status before 0004) becomes connected with its exposure recorded; one whose
     exposure an earlier bug forgot (status back to connected, the leak still in the ledger) is exposed again."""

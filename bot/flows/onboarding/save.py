@@ -9,8 +9,6 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import ClassVar
 
-from sqlmodel import Session
-
 from bot.amazon.marketplaces import marketplace_by_id
 from bot.flows.authz import Actor, may_manage
 from bot.flows.leak_guard import exposure_label
@@ -22,17 +20,18 @@ from bot.i18n import Channel, Message, Strong, User
 from bot.redaction import redact
 from bot.services import Services
 from storage import repo
+from storage.repo import Reads
 
 log = logging.getLogger(__name__)
 
 
-def name_clash(session: Session, team_id: str, form: FormCheck) -> str | None:
+def name_clash(reads: Reads, team_id: str, form: FormCheck) -> str | None:
     """The name of the connection of another store in this workspace that already has this name, or one
     that looks the same (``storage.names.name_key``): a form error naming it. None when the name is free."""
     name = form.values.get("connection_name")
     if not name:
         return None
-    other = repo.find_connection_by_name(session, team_id, name)
+    other = repo.name_holder(reads, team_id, name)
     if other is None:
         return None
     if other.status == "disconnected":
