@@ -134,15 +134,7 @@ def register(app: App, services: Services, outbox: Outbox) -> None:
         prefill = flow.Prefill(account_type=state.account_type)
         client.views_open(trigger_id=trigger_id, view=credentials_modal(actor.words, prefill, services.clock().date()))
 
-    @app.action(OPEN_CREDENTIALS)
-    def on_open_credentials(ack: Ack, body: dict[str, Any], client: WebClient, context: BoltContext) -> None:
-        ack()
-        after_ack(services.after_ack, context, body, lambda: open_form(client, body, actor_of(context)))
-
-    app.action(re.compile(f"^{PATH_ACTION_PREFIX}(seller|vendor)$"))(defer(services, "checklist_path"))
-    app.action(STEP_ACTION)(defer(services, "checklist_step"))
-
-    @app.view(CALLBACK_ID)
+    @app.view(CALLBACK_ID)  # before the actions: a burst of submissions matches it first
     def on_submit(ack: Ack, body: dict[str, Any], client: WebClient, context: BoltContext) -> None:
         view = obj(body.get("view"))
         actor = actor_of(context)
@@ -170,6 +162,14 @@ def register(app: App, services: Services, outbox: Outbox) -> None:
                 client.views_update(view_id=text(view.get("id")), view=failed)
 
         after_ack(services.after_ack, context, body, then)
+
+    @app.action(OPEN_CREDENTIALS)
+    def on_open_credentials(ack: Ack, body: dict[str, Any], client: WebClient, context: BoltContext) -> None:
+        ack()
+        after_ack(services.after_ack, context, body, lambda: open_form(client, body, actor_of(context)))
+
+    app.action(re.compile(f"^{PATH_ACTION_PREFIX}(seller|vendor)$"))(defer(services, "checklist_path"))
+    app.action(STEP_ACTION)(defer(services, "checklist_step"))
 
     app.action(RETRY_ACTION)(defer(services, "credentials_retry"))
     app.action(CONFIRM_ACTION)(defer(services, "reconnect_confirm"))

@@ -300,3 +300,31 @@ def test_an_event_is_acked_at_once(edge: BotHarness) -> None:
     assert (ack.status, ack.body) == (200, "")
     published = edge.slack.wait_for("views.publish", timeout=10)
     assert published.params.get("user_id") == OWNER and published.response.get("ok")
+
+
+def test_the_requests_that_come_in_bursts_match_one_of_the_first_listeners_and_no_other(edge: BotHarness) -> None:
+    """Bolt tries a request against each listener in registration order (``bot.listeners.FIRST``): the command,
+    the credential form's submission and its button are matched by the first three, and by nothing else."""
+    from slack_bolt import BoltRequest
+
+    from bot.views.credentials import CALLBACK_ID
+
+    view = {"id": "V0ORDER", "type": "modal", "callback_id": CALLBACK_ID, "hash": "1.h", "blocks": [],
+            "private_metadata": "", "state": {"values": {}}}
+    bodies = {
+        "command": slash_command_body(COMMAND, "", OWNER),
+        "submission": view_submission_body(view, {}, OWNER),
+        "click": block_actions_body(block_actions_payload("open_credentials", OWNER)),
+        "home": event_callback_body({"type": "app_home_opened", "user": OWNER, "tab": "home"}),
+        "message": event_callback_body({"type": "message", "user": OWNER, "channel": "C0TEAM", "text": "hi",
+                                        "ts": "1.2"}),
+    }
+    listeners = edge.app._listeners  # Bolt's own list, in the order it tries them
+    for kind, body in bodies.items():
+        content_type = JSON if body.startswith("{") else "application/x-www-form-urlencoded"
+        request = BoltRequest(body=body, headers={"content-type": [content_type]})
+        answer = BoltResponse(status=200)
+        matching = [i for i, listener in enumerate(listeners) if listener.matches(req=request, resp=answer)]
+        assert len(matching) == 1, (kind, matching)
+        if kind in ("command", "submission", "click"):
+            assert matching[0] <= 2, (kind, matching)
