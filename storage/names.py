@@ -44,6 +44,8 @@ def is_invisible(ch: str) -> bool:
 
 
 def _visible(text: str) -> str:
+    if text.isascii():  # no ASCII character is invisible (a test checks all 128): most names are ASCII
+        return text
     return "".join(ch for ch in text if not is_invisible(ch))
 
 

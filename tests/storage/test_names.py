@@ -50,6 +50,8 @@ def test_invisible_characters() -> None:
         assert is_invisible(ch), hex(ord(ch))
     for ch in ("a", " ", "-", "\u0430", "é"):
         assert not is_invisible(ch)
+    # what lets name_key skip the per-character test for an ASCII name
+    assert not [hex(cp) for cp in range(128) if is_invisible(chr(cp))]
 
 
 def test_skeleton_comes_from_unicode_confusables_data() -> None:
