@@ -72,6 +72,27 @@ def test_requests_queued_for_a_server_thread_count_too() -> None:
         after.close()
 
 
+def test_work_waits_for_a_quiet_moment_not_a_gap_between_two_requests_of_a_burst() -> None:
+    """A burst reaches the server one request at a time: the moment between one ack and the next request is
+    not the end of the burst. Held work starts only after ``quiet`` seconds without a request waiting."""
+    after = AfterAck(threads=1, max_hold=5.0, quiet=0.3)
+    try:
+        with after.answering():
+            pass
+        started = time.monotonic()
+        done, when = _runs(after)
+        for _ in range(4):  # four more requests, 0.1 s apart: each restarts the quiet period
+            time.sleep(0.1)
+            with after.answering():
+                pass
+        last = time.monotonic()
+        assert done.wait(3)
+        assert when[0] - last >= 0.25, "the work started in a gap of the burst"
+        assert when[0] - started < 2.0
+    finally:
+        after.close()
+
+
 def test_work_is_never_held_past_max_hold() -> None:
     after = AfterAck(threads=1, max_hold=0.3)
     after.watch_queue(lambda: 1)  # a request that never leaves the queue
