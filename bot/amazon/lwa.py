@@ -8,6 +8,7 @@ import hashlib
 import logging
 import threading
 from collections.abc import Callable
+from itertools import islice
 
 import httpx
 
@@ -20,6 +21,7 @@ log = logging.getLogger("bot.amazon")
 DEFAULT_LWA_TOKEN_URL = "https://api.amazon.com/auth/o2/token"
 # Forget a cached access token this long before Amazon says it expires.
 TOKEN_EXPIRY_MARGIN = 60.0
+EXPIRE_SCAN = 64  # expired tokens dropped per remember() at most (from the oldest)
 
 
 class TokenCache:
@@ -53,11 +55,18 @@ class TokenCache:
 
     def remember(self, creds: Credentials, token: str, expires_in: float) -> None:
         expires = self._clock() + max(0.0, expires_in - TOKEN_EXPIRY_MARGIN)
+        key = self._key(creds)
         with self._lock:
             now = self._clock()
-            for k in [k for k, (_, exp) in self._tokens.items() if exp <= now]:
+            # The dict keeps insertion order, and Amazon gives every token the same lifetime: the oldest
+            # entries expire first, so expired ones are dropped from the front until one still lives (a
+            # sweep remembering thousands of tokens no longer walks them all for each new one).
+            for k, (_, exp) in list(islice(self._tokens.items(), EXPIRE_SCAN)):
+                if exp > now:
+                    break
                 del self._tokens[k]
-            self._tokens[self._key(creds)] = (token, expires)
+            self._tokens.pop(key, None)  # a renewed token moves to the end, with the newest
+            self._tokens[key] = (token, expires)
 
     def forget(self, creds: Credentials) -> None:
         with self._lock:

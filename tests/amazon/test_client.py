@@ -303,6 +303,31 @@ def test_access_token_is_cached_until_it_expires(fake: FakeAmazon, client: Amazo
     assert fake.calls(TOKEN_PATH) == 2
 
 
+def test_the_token_cache_drops_expired_tokens_from_the_oldest_without_walking_the_rest() -> None:
+    """A worker's health checks remember thousands of tokens an hour: each remember() drops what expired,
+    oldest first, and stops at the first that still lives; a renewed token moves to the end."""
+    from bot.amazon.lwa import EXPIRE_SCAN, TokenCache
+
+    now = [1000.0]
+    cache = TokenCache(lambda: now[0])
+    old = [make_credentials() for _ in range(EXPIRE_SCAN * 2)]
+    for creds in old:
+        cache.remember(creds, "Atza|old", 3600)
+    renewed = old[0]
+    now[0] += 1800
+    cache.remember(renewed, "Atza|renewed", 3600)  # the oldest entry, renewed: now the newest
+    assert cache.count() == len(old) and cache.get(renewed) == "Atza|renewed"
+    now[0] += 1800  # every first token has expired, the renewed one has not
+    fresh = [make_credentials() for _ in range(3)]
+    cache.remember(fresh[0], "Atza|new", 3600)
+    assert len(cache._tokens) == len(old) + 1 - EXPIRE_SCAN  # at most EXPIRE_SCAN dropped per call
+    for creds in fresh[1:]:
+        cache.remember(creds, "Atza|new", 3600)
+    assert len(cache._tokens) == 1 + len(fresh)  # the rest of the expired ones gone; the renewed one kept
+    assert cache.get(renewed) == "Atza|renewed" and cache.get(old[1]) is None
+    assert cache.count() == 1 + len(fresh)
+
+
 def test_a_wrong_secret_never_rides_on_a_cached_token(fake: FakeAmazon, client: AmazonClient) -> None:
     creds = fake.register(make_credentials())
     assert client.verify(creds).ok
