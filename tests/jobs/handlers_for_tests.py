@@ -28,8 +28,15 @@ def count(services: Services, job: JobContext) -> Outcome:
 
 @handler("test.slow", max_attempts=3, lease=timedelta(seconds=1))
 def slow(services: Services, job: JobContext) -> Outcome:
+    """Runs ``sleep`` seconds, or until the file ``until`` exists when given (at most ``sleep`` seconds)."""
     note(job, "start")
-    time.sleep(float(job.payload.get("sleep", 2)))
+    until, seconds = job.payload.get("until"), float(job.payload.get("sleep", 2))
+    if until:
+        deadline = time.monotonic() + seconds
+        while not os.path.exists(until) and time.monotonic() < deadline:
+            time.sleep(0.05)
+    else:
+        time.sleep(seconds)
     note(job, "end")
     return done()
 

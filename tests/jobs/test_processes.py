@@ -71,13 +71,19 @@ def _stop(process: subprocess.Popen[str], timeout: float = 30) -> tuple[int, str
     return process.returncode, out
 
 
+def _with_a_slow_job(world: BotHarness, payload: dict[str, Any]) -> int:
+    """Once a worker is live, queue a ``test.slow`` job and wait until it runs; its id."""
+    _wait_live(world, 1)
+    job_id = _enqueue(world, "test.slow", payload, max_attempts=3)
+    wait_until(lambda: [e for e in _lines(Path(payload["log"])) if e[0] == "start"], 30, "the job never started")
+    return job_id
+
+
 def test_sigterm_lets_the_worker_finish_its_job_and_exit_0(world: BotHarness, tmp_path: Path) -> None:
     log = tmp_path / "jobs.log"
     worker = _start(world)
     try:
-        _wait_live(world, 1)
-        job_id = _enqueue(world, "test.slow", {"log": str(log), "sleep": 1.5}, max_attempts=3)
-        wait_until(lambda: [e for e in _lines(log) if e[0] == "start"], 30, "the job never started")
+        job_id = _with_a_slow_job(world, {"log": str(log), "sleep": 1.5})
         code, out = _stop(worker)
     finally:
         if worker.poll() is None:
@@ -103,17 +109,16 @@ def test_a_stopping_worker_leaves_the_idle_class_and_drains_at_its_nice_level(wo
                                                                               tmp_path: Path) -> None:
     """A worker in SCHED_IDLE gets no CPU while the machine is busy; asked to stop, every one of its threads
     moves to SCHED_OTHER at nice 10 (one run in CI was killed after 30 s of drain on a loaded machine)."""
-    log = tmp_path / "jobs.log"
+    log, release = tmp_path / "jobs.log", tmp_path / "release"
     worker = _start(world, "--nice", "10", "--idle")
     try:
-        _wait_live(world, 1)
+        _with_a_slow_job(world, {"log": str(log), "sleep": 60, "until": str(release)})
         assert _classes(worker.pid) == {os.SCHED_IDLE}
-        _enqueue(world, "test.slow", {"log": str(log), "sleep": 3.0}, max_attempts=3)
-        wait_until(lambda: [e for e in _lines(log) if e[0] == "start"], 30, "the job never started")
         worker.send_signal(signal.SIGTERM)
-        wait_until(lambda: _classes(worker.pid) == {os.SCHED_OTHER}, 10, "the worker stayed in SCHED_IDLE")
+        wait_until(lambda: _classes(worker.pid) == {os.SCHED_OTHER}, 30, "the worker stayed in SCHED_IDLE")
         assert [e[0] for e in _lines(log)] == ["start"]  # moved while the job in hand still runs
         assert os.getpriority(os.PRIO_PROCESS, worker.pid) >= min(19, os.getpriority(os.PRIO_PROCESS, 0) + 10)
+        release.touch()
         code, out = _stop(worker)
     finally:
         if worker.poll() is None:
