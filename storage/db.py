@@ -299,8 +299,8 @@ class Database:
 
     def reading(self) -> sa.Connection:
         """A plain connection for one quick read on a request path, used as ``with db.reading() as conn``:
-        no ORM session, whose set-up and result handling cost a primary-key read about three times the
-        statement itself (BENCHMARKS.md, issue 14). The transaction it begins ends with the block."""
+        no ORM session, whose set-up and result handling made a primary-key read four to six times as costly
+        (BENCHMARKS.md, issue 14). The transaction it begins ends with the block."""
         return self.engine.connect()
 
     def write_together(self, work: Callable[[Session], T]) -> T:

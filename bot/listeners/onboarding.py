@@ -144,8 +144,8 @@ def register(app: App, services: Services, outbox: Outbox) -> None:
         if form.ok:
             with services.db.reading() as conn:  # a plain connection: this runs before the ack
                 clash = flow.name_clash(conn, team_id, form)
-                if clash:
-                    form.errors["connection_name"] = Message("onboarding.form.name_taken_field", name=clash[:80])
+            if clash:
+                form.errors["connection_name"] = Message("onboarding.form.name_taken_field", name=clash[:80])
         if not form.ok:
             ack(response_action="errors", errors=field_errors(actor.words, form.errors))
             return

@@ -77,7 +77,7 @@ _NAME_HOLDERS = sa.select(col(Connection.name), col(Connection.name_key), col(Co
 
 def name_holder(reads: Reads, team_id: str, name: str) -> NameHolder | None:
     """``find_connection_by_name``'s answer as plain values, in one prebuilt statement: a credential
-    submission asks it before its ack, where an ORM object and session cost three times the query."""
+    submission asks it before its ack, where an ORM object and session cost six times the query (BENCHMARKS.md)."""
     key = name_key(name)
     row = _named(reads.execute(_NAME_HOLDERS, {"team_id": team_id, "name": name, "key": key}).all(), name, key)
     return None if row is None else NameHolder(row.name, row.status, row.selling_partner_id, row.region)

@@ -37,7 +37,7 @@ _READER = (sa.select(col(UserPreference.language), col(UserPreference.slack_loca
 
 def get_reader(reads: Reads, team_id: str, user_id: str) -> Reader:
     """One primary-key read of three columns, the statement built once (every request reads it: on a plain
-    connection, ``Database.reading``, it costs a quarter of an ORM read)."""
+    connection, ``Database.reading``, it costs a quarter of an ORM read or less)."""
     row = reads.execute(_READER, {"team_id": team_id, "user_id": user_id}).first()
     if row is None:
         return Reader(None, None, None)
