@@ -43,6 +43,14 @@ TARGETS = {  # issue 14
 }
 
 
+def _affinity(pid: int) -> list[int] | None:
+    """The CPUs ``pid`` may run on as the OS has it (what the pinning really did), None where unknown."""
+    try:
+        return sorted(os.sched_getaffinity(pid))
+    except (AttributeError, OSError):
+        return None
+
+
 def log(message: str) -> None:
     print(message, flush=True)
 
@@ -78,7 +86,7 @@ def machine() -> dict[str, Any]:
 def run_ack(fakes: Any, work: Path, args: argparse.Namespace) -> dict[str, Any]:
     from bench.ack import AckBench, RoundResult, command_users, report, seconds_summary
     from bench.load import burst, paced, summary
-    from bench.procs import SIGNING_SECRET, Server, bot_env, free_port, loadavg, placement
+    from bench.procs import SIGNING_SECRET, Server, bot_env, free_port, loadavg
     from storage.crypto import format_keys, generate_key
 
     info = fakes.info
@@ -87,13 +95,17 @@ def run_ack(fakes: Any, work: Path, args: argparse.Namespace) -> dict[str, Any]:
                   encryption_keys=format_keys([generate_key("bench")]), WORKERS=str(args.workers))
     bot_port, bare_port = free_port(), free_port()
     argv = ["-m", "bench.whatif", args.whatif, "--", "run"] if args.whatif else ["-m", "bot", "run"]
-    server_cpus = placement()[0] if args.pin else None
+    server_cpus = args.server_cpus
     # The bot's worker processes are its children: they inherit its CPU (the bot as a whole gets what
     # the bare app gets), and `run` starts them at nice 10.
     bot = Server("bot", argv, {**env, "PORT": str(bot_port)}, bot_port, work / "bot.log", server_cpus)
     bare = Server("bare", ["-m", "bench.bare_bolt"], {**env, "PORT": str(bare_port)}, bare_port,
                   work / "bare.log", server_cpus)
-    figures: dict[str, Any] = {"workers": args.workers, "loadavg": {}}
+    figures: dict[str, Any] = {"workers": args.workers, "loadavg": {},
+                               "cpus": {"bot": _affinity(bot.proc.pid), "bare": _affinity(bare.proc.pid),
+                                        "load_and_fakes": _affinity(os.getpid())}}
+    log(f"ack: CPUs the bot may use {figures['cpus']['bot']}, the bare app {figures['cpus']['bare']}, "
+        f"the load generator and the fakes {figures['cpus']['load_and_fakes']}")
 
     def load_mark(name: str, started: list[float]) -> None:
         figures["loadavg"][name] = {"start": started, "end": loadavg()}
@@ -193,7 +205,6 @@ def run_ack(fakes: Any, work: Path, args: argparse.Namespace) -> dict[str, Any]:
 
 
 def run_sweeps(fakes: Any, work: Path, args: argparse.Namespace) -> dict[str, Any]:
-    from bench.procs import placement
     from bench.sweep import bench_database, postgres_available, postgres_version
     from storage.crypto import format_keys, generate_key
 
@@ -221,7 +232,7 @@ def run_sweeps(fakes: Any, work: Path, args: argparse.Namespace) -> dict[str, An
             out["runs"] += bench_database(fakes, work, dialect, sizes=sizes, reminders_due=args.due // 2,
                                           health_due=args.due - args.due // 2, steady=population == "steady",
                                           keys=keys, profile_dir=profile_dir, log=log,
-                                          cpus=placement()[0] if args.pin else None,
+                                          cpus=args.server_cpus,
                                           whatif=tuple(w for w in args.whatif_sweep.split(",") if w),
                                           repeat=args.repeat)
     return out
@@ -446,6 +457,10 @@ def main(argv: list[str] | None = None) -> int:
     from bench.procs import pin, placement
 
     server_cpus, other_cpus = placement() if args.pin else (None, None)
+    # Decided once, here: after the next line this process may run on the other CPUs only, and a
+    # placement() asked later would see one CPU and pin nothing (the servers under test then inherited
+    # this process's CPUs and shared them with the load generator and the fakes, until December 3).
+    args.server_cpus = server_cpus
     pin(os.getpid(), other_cpus)  # the load generator, and (inherited) the fakes host
 
     started = time.monotonic()
