@@ -489,7 +489,7 @@ def main(argv: list[str] | None = None) -> int:
 
         log(f"tools' API: {args.api_rounds} rounds x {args.api_per_round} cached access-token requests, "
             f"{api_tokens.CONCURRENCY} concurrent, bot and bare FastAPI alternating")
-        results["api_tokens"] = api_tokens.run(args.api_rounds, args.api_per_round)
+        results["api_tokens"] = api_tokens.run(args.api_rounds, args.api_per_round, cpus=args.server_cpus)
     results["seconds"] = round(time.monotonic() - started, 1)
     results["loadavg_start_end"] = [load_start, loadavg()]
     results["targets"] = judge(results)

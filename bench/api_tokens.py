@@ -154,7 +154,10 @@ def prepare(tmp: Path, env: dict[str, str], amazon: Any) -> str:
         services.close()
 
 
-def run(rounds: int, per_round: int) -> dict[str, Any]:
+def run(rounds: int, per_round: int, cpus: set[int] | None = None) -> dict[str, Any]:
+    """``rounds`` rounds of ``per_round`` requests to each server, bot and bare alternating; both servers run
+    on ``cpus`` (the load generator and the fakes stay on this process's CPUs)."""
+    from bench.procs import pin
     from storage.crypto import format_keys, generate_key
     from tests.fakes.fake_amazon import TOKEN_PATH, FakeAmazon
     from tests.fakes.fake_slack import FakeSlack
@@ -174,6 +177,7 @@ def run(rounds: int, per_round: int) -> dict[str, Any]:
         key = prepare(tmp, env, amazon)
         bot = subprocess.Popen([sys.executable, "-m", "bot", "run"], env=env, cwd=tmp,
                                stdout=subprocess.DEVNULL, stderr=(tmp / "bot.log").open("wb"))
+        pin(bot.pid, cpus)
         try:
             wait_up(f"http://127.0.0.1:{bot_port}/healthz", bot)
             bot_url = f"http://127.0.0.1:{bot_port}/v1/connections/Main/access-token"
@@ -183,6 +187,7 @@ def run(rounds: int, per_round: int) -> dict[str, Any]:
             size = len(first.content)
             bare = subprocess.Popen([sys.executable, "-m", "bench.api_tokens", "--bare", str(bare_port), str(size)],
                                     env=env, cwd=REPO, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+            pin(bare.pid, cpus)
             try:
                 bare_url = f"http://127.0.0.1:{bare_port}/v1/connections/Main/access-token"
                 wait_up(f"http://127.0.0.1:{bare_port}/", bare)
