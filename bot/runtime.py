@@ -104,12 +104,20 @@ def run_bot(settings: Settings, *, host: str = "0.0.0.0") -> int:  # noqa: S104 
             log.info("connected to Slack in Socket Mode")
             # The tools' API and /healthz listen on PORT in Socket Mode too (Slack's events come over the socket).
             http = make_http(services, app, host, queue_health, serve_events=False)
-            serving = threading.Thread(target=http.run, name="http", daemon=True)
+            def serve_http() -> None:
+                try:
+                    http.run()
+                except (OSError, ValueError):  # its sockets closed under it by the shutdown below
+                    if not stop.is_set():
+                        raise
+
+            serving = threading.Thread(target=serve_http, name="http", daemon=True)
             serving.start()
             log.info("listening for the tools' API on http://%s:%s/v1/", host, http.effective_port)
             stop.wait()
             handler.close()
             http.close()
+            serving.join(timeout=5)
         else:
             server = make_http(services, app, host, queue_health)
             log.info("listening for Slack on http://%s:%s/slack/events", host, server.effective_port)

@@ -259,7 +259,9 @@ def handle_message(
     if not findings:
         return LeakOutcome()
 
-    with db.session() as session:
+    # Read, then claim (a write): on SQLite the write lock from the start, or a write committed by another
+    # connection between the two fails the claim at once ("database is locked", WAL's BUSY_SNAPSHOT).
+    with db.session(write=True) as session:
         candidates = [
             fp for finding in findings for candidate in finding.candidates() for fp in crypto.fingerprints(candidate)
         ]

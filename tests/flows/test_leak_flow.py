@@ -275,3 +275,31 @@ def test_still_exposed_tracks_which_leaked_secret_is_still_in_use(db: Database, 
         repo.replace_client_secret(session, crypto, conn, new_secret(), date(2026, 3, 1), "U0OWNER01", NOW)
         session.commit()
         assert still_exposed(session, conn) == []
+
+
+def test_a_write_committed_between_the_read_and_the_claim_does_not_fail_the_claim(
+        db: Database, crypto: Crypto, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The flow reads the stored fingerprints, then claims the event (a write). Another connection's commit in
+    between failed the claim at once on SQLite ("database is locked": a deferred transaction cannot write on a
+    snapshot older than the newest commit), 3 tries in a row in one CI run; the unit now writes from its start."""
+    import threading
+
+    s = new_secret()
+    store(db, crypto, "US Main", s, new_token())
+    read = repo.find_connections_by_fingerprint
+
+    def read_then_someone_writes(session, fingerprints):  # noqa: ANN001, ANN202
+        rows = read(session, fingerprints)
+
+        def other() -> None:
+            with db.session(write=True) as elsewhere:
+                repo.claim_idempotency_key(elsewhere, "someone-else", NOW)
+
+        writer = threading.Thread(target=other)
+        writer.start()
+        writer.join(1.0)  # with the write lock held here it waits for this unit's commit; without, it is done
+        return rows
+
+    monkeypatch.setattr(repo, "find_connections_by_fingerprint", read_then_someone_writes)
+    out = handle_message(db, crypto, RecordingOutbox(), msg(f"my secret {s}", "EvRace"), now=NOW, warn=lambda w: None)
+    assert out.found == (CLIENT_SECRET,) and not out.duplicate
