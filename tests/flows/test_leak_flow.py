@@ -283,12 +283,17 @@ def test_a_write_committed_between_the_read_and_the_claim_does_not_fail_the_clai
     between failed the claim at once on SQLite ("database is locked": a deferred transaction cannot write on a
     snapshot older than the newest commit), 3 tries in a row in one CI run; the unit now writes from its start."""
     import threading
+    from collections.abc import Sequence
+
+    from sqlmodel import Session
+
+    from storage.models import Connection
 
     s = new_secret()
     store(db, crypto, "US Main", s, new_token())
     read = repo.find_connections_by_fingerprint
 
-    def read_then_someone_writes(session, fingerprints):  # noqa: ANN001, ANN202
+    def read_then_someone_writes(session: Session, fingerprints: Sequence[str]) -> list[Connection]:
         rows = read(session, fingerprints)
 
         def other() -> None:

@@ -10,6 +10,8 @@ import signal
 import subprocess
 import sys
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
@@ -71,6 +73,17 @@ def _stop(process: subprocess.Popen[str], timeout: float = 30) -> tuple[int, str
     return process.returncode, out
 
 
+@contextmanager
+def _running(world: BotHarness, *args: str) -> Iterator[subprocess.Popen[str]]:
+    """A worker subprocess (``_start``), killed on the way out if it is still running."""
+    worker = _start(world, *args)
+    try:
+        yield worker
+    finally:
+        if worker.poll() is None:
+            worker.kill()
+
+
 def _with_a_slow_job(world: BotHarness, payload: dict[str, Any]) -> int:
     """Once a worker is live, queue a ``test.slow`` job and wait until it runs; its id."""
     _wait_live(world, 1)
@@ -81,13 +94,9 @@ def _with_a_slow_job(world: BotHarness, payload: dict[str, Any]) -> int:
 
 def test_sigterm_lets_the_worker_finish_its_job_and_exit_0(world: BotHarness, tmp_path: Path) -> None:
     log = tmp_path / "jobs.log"
-    worker = _start(world)
-    try:
+    with _running(world) as worker:
         job_id = _with_a_slow_job(world, {"log": str(log), "sleep": 1.5})
         code, out = _stop(worker)
-    finally:
-        if worker.poll() is None:
-            worker.kill()
     assert code == 0, out
     assert [e[0] for e in _lines(log)] == ["start", "end"]
     job = repo.get_job(world.services.db, job_id)
@@ -110,8 +119,7 @@ def test_a_stopping_worker_leaves_the_idle_class_and_drains_at_its_nice_level(wo
     """A worker in SCHED_IDLE gets no CPU while the machine is busy; asked to stop, every one of its threads
     moves to SCHED_OTHER at nice 10 (one run in CI was killed after 30 s of drain on a loaded machine)."""
     log, release = tmp_path / "jobs.log", tmp_path / "release"
-    worker = _start(world, "--nice", "10", "--idle")
-    try:
+    with _running(world, "--nice", "10", "--idle") as worker:
         _with_a_slow_job(world, {"log": str(log), "sleep": 60, "until": str(release)})
         assert _classes(worker.pid) == {os.SCHED_IDLE}
         worker.send_signal(signal.SIGTERM)
@@ -120,9 +128,6 @@ def test_a_stopping_worker_leaves_the_idle_class_and_drains_at_its_nice_level(wo
         assert os.getpriority(os.PRIO_PROCESS, worker.pid) >= min(19, os.getpriority(os.PRIO_PROCESS, 0) + 10)
         release.touch()
         code, out = _stop(worker)
-    finally:
-        if worker.poll() is None:
-            worker.kill()
     assert code == 0, out
     assert [e[0] for e in _lines(log)] == ["start", "end"]
 
