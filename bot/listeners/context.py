@@ -18,7 +18,7 @@ from slack_sdk.errors import SlackApiError, SlackClientError
 
 from bot.after_ack import AfterAck
 from bot.flows import authz
-from bot.i18n import DEFAULT_LOCALE, resolve_locale, supported, t
+from bot.i18n import DEFAULT_LOCALE, LOCALES, resolve_locale, supported, t
 from bot.locales import Locales, users_info
 from bot.payload import get_str, selected_value, state_values
 from bot.response_url import GuardedRespond
@@ -57,7 +57,8 @@ class Actor:
     worker rebuilds the actor from its job, with the language the web tier knew). A person in
     ADMIN_USER_IDS, or a request without a user, needs no lookup for that.
 
-    ``locale`` (the reader's language) is worked out on first read, not before: the person's own choice
+    ``locale`` (the reader's language) is worked out on first read, not before: the language the request
+    carries (``assume_locale``: a form answered in the language it was written in), else the person's own choice
     (``/connect-amazon language``), else their Slack locale (cached across requests by ``locales``; when
     not cached, the same one ``users.info`` call the admin flags use, so a request costs at most one),
     else English. A request that never speaks to the person never asks.
@@ -123,6 +124,15 @@ class Actor:
         answer costs a Slack call (what the web tier uses before an ack)."""
         return Actor(user_id=self.user_id, team_id=self.team_id, client=None, admin_user_ids=self._admin_user_ids,
                      locale=self.known_locale() or DEFAULT_LOCALE, locales=self._locales)
+
+    def assume_locale(self, locale: str | None) -> None:
+        """Answer in ``locale`` (a ``LOCALES`` key the request itself carries, e.g. the language a form was
+        written in) unless the language is worked out already; None changes nothing."""
+        if locale is None or locale not in LOCALES:
+            return
+        with self._lock:
+            if self._locale is None:
+                self._locale = locale
 
     def forget_locale(self) -> None:
         """Work the language out again on the next read (the person just changed their choice)."""

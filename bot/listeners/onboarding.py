@@ -40,6 +40,7 @@ from bot.views.credentials import (
     RETRY_ACTION,
     credentials_modal,
     field_errors,
+    form_locale,
     outcome_view,
     refused_view,
     verifying_view,
@@ -138,6 +139,7 @@ def register(app: App, services: Services, outbox: Outbox) -> None:
     def on_submit(ack: Ack, body: dict[str, Any], client: WebClient, context: BoltContext) -> None:
         view = obj(body.get("view"))
         actor = actor_of(context)
+        actor.assume_locale(form_locale(view))  # the form's own language: no read before the ack
         team_id, user_id = actor.team_id, actor.user_id
         raw = form_values(view)
         form = flow.check_form(raw, services.clock().date())

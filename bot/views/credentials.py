@@ -8,6 +8,7 @@ is the same as its action_id, so ``response_action: errors`` keys are the field 
 
 from __future__ import annotations
 
+import json
 from datetime import date
 from typing import Any
 
@@ -16,7 +17,7 @@ from bot.amazon.validators import FIELD_KEYS, INPUT_MAX_LENGTH
 from bot.flows.onboarding.form import Prefill
 from bot.flows.onboarding.submission import OutcomeKind, SubmissionOutcome
 from bot.flows.summary import ConnectionSummary
-from bot.i18n import Message
+from bot.i18n import LOCALES, Message
 from bot.views.blocks import Markup, Words, button, context, cut, escape, fields, plain, section
 from bot.views.notices import Blocks
 
@@ -140,7 +141,23 @@ def credentials_modal(words: Words, prefill: Prefill, today: date) -> dict[str, 
         },
     ]
     return _modal(words, "onboarding.modal.title", blocks, callback_id=CALLBACK_ID,
-                  close_key="onboarding.modal.cancel", submit_key="onboarding.modal.submit")
+                  close_key="onboarding.modal.cancel", submit_key="onboarding.modal.submit",
+                  private_metadata=json.dumps({"locale": words.locale}))
+
+
+def form_locale(view: Any) -> str | None:
+    """The language the credential form was written in (its ``private_metadata``): the submission is
+    answered in it, with no read before the ack. None when the view does not say (an older form) or says
+    something that is no catalog (the metadata comes back from Slack: read as hostile)."""
+    metadata = view.get("private_metadata") if isinstance(view, dict) else None
+    if not isinstance(metadata, str) or not metadata.startswith("{") or len(metadata) > 3000:
+        return None
+    try:
+        data = json.loads(metadata)
+    except (ValueError, RecursionError):
+        return None
+    locale = data.get("locale") if isinstance(data, dict) else None
+    return locale if isinstance(locale, str) and locale in LOCALES else None
 
 
 def field_errors(words: Words, errors: dict[str, Message]) -> dict[str, str]:

@@ -328,3 +328,42 @@ def test_the_requests_that_come_in_bursts_match_one_of_the_first_listeners_and_n
         assert len(matching) == 1, (kind, matching)
         if kind in ("command", "submission", "click"):
             assert matching[0] <= 2, (kind, matching)
+
+
+# -------------------------------------------------------------------------------------- the form's language
+
+
+def test_a_submission_is_answered_in_the_language_its_form_was_written_in_with_no_read_before_the_ack(
+        edge: BotHarness, monkeypatch: pytest.MonkeyPatch) -> None:
+    view = open_form(edge)  # written in English (the person's Slack locale)
+    assert json.loads(view["private_metadata"]) == {"locale": "en"}
+    with edge.db_session() as session:  # the person then chooses Chinese while the form is open
+        repo.set_language(session, TEAM_ID, OWNER, "zh-CN", datetime.now(UTC))
+        session.commit()
+    reads: list[str] = []
+    real = repo.get_reader
+
+    def counted(*args: Any, **kwargs: Any) -> Any:
+        reads.append(args[2])
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(repo, "get_reader", counted)
+    fresh = edge.amazon.register(make_credentials())
+    ack = submit(edge, view, edge.form_values(fresh, "Main US", client_id="amzn1.application-oa2-client.12345"))
+    answer = json.loads(ack.body)
+    assert answer == {"response_action": "errors", "errors": {"client_id": t("amazon.error.client_id.tail")}}
+    assert reads == []  # the form said its language: nobody's language was read before the ack
+
+
+def test_a_form_without_its_language_or_with_a_forged_one_is_answered_in_the_persons_language(
+        edge: BotHarness) -> None:
+    view = open_form(edge)
+    with edge.db_session() as session:
+        repo.set_language(session, TEAM_ID, OWNER, "zh-CN", datetime.now(UTC))
+        session.commit()
+    zh = Words("zh-CN")
+    fresh = edge.amazon.register(make_credentials())
+    values = edge.form_values(fresh, "Main US", client_id="amzn1.application-oa2-client.12345")
+    for metadata in ("", '{"locale": "fr"}', '{"locale": ["en"]}', '["en"]', "{not json", '{"locale": "EN"}'):
+        ack = submit(edge, {**view, "private_metadata": metadata}, values)
+        assert json.loads(ack.body)["errors"] == {"client_id": zh.text("amazon.error.client_id.tail")}, metadata

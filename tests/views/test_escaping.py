@@ -335,6 +335,7 @@ NOT_BUILDERS = {
     "health.problem_words",  # walked in tests/views/test_health_views.py
     "credentials.region_label",
     "credentials.field_errors",  # plain strings for ``response_action: errors`` (tests/flows/onboarding)
+    "credentials.form_locale",  # reads the form's private_metadata back (tests/listeners/test_dispatch.py)
 }
 
 
