@@ -8,9 +8,10 @@ Here the first thread to arrive commits what every waiting thread has queued, in
 the others wait on a Python lock that is handed over at once; each caller still returns only after its
 own work is committed (the ack follows a durable job, as before).
 
-Each unit of work runs under its own SAVEPOINT: one that raises is rolled back alone and its caller gets
-the exception; the others commit. When the commit itself fails, every caller in the batch gets that error
-and nothing of the batch is stored.
+Each unit of work in a batch of several runs under its own SAVEPOINT: one that raises is rolled back alone
+and its caller gets the exception; the others commit. A unit alone in its batch (one request at a time) needs
+no SAVEPOINT: when it raises, the transaction is rolled back. When the commit itself fails, every caller
+in the batch gets that error and nothing of the batch is stored.
 """
 
 from __future__ import annotations
@@ -97,12 +98,21 @@ class GroupCommit:
         self.batches += 1
         try:
             with self._db.session(write=True) as session:
-                for unit in batch:
+                if len(batch) == 1:  # alone in its transaction: no SAVEPOINT, its error rolls it all back
+                    unit = batch[0]
                     try:
-                        with session.begin_nested():
-                            unit.value = unit.work(session)
+                        unit.value = unit.work(session)
                     except Exception as exc:  # noqa: BLE001 - this caller's error, raised in its own thread
                         unit.error = exc
+                        session.rollback()
+                        return
+                else:
+                    for unit in batch:
+                        try:
+                            with session.begin_nested():
+                                unit.value = unit.work(session)
+                        except Exception as exc:  # noqa: BLE001 - this caller's error, raised in its own thread
+                            unit.error = exc
                 session.commit()
         except BaseException as exc:  # the commit (or BEGIN) failed: nothing of the batch is stored
             for unit in batch:

@@ -105,12 +105,26 @@ def _forget_after_rollback(session: Session) -> None:
 # --- enqueue --------------------------------------------------------------------------------------
 
 
-def _insert_ignoring_duplicate_key(session: Session) -> Any:
+def _prepared_enqueue() -> dict[str, tuple[Any, Any, Any]]:
+    """Per dialect, the three statements ``enqueue`` runs, built once: the insert that ignores a queued
+    ``dedupe_key`` (returning the new id), the read of the job already queued under it, and the
+    ``secret_blob`` update (bound to the id the insert returned). Plain Core on the session's connection:
+    a job insert is the web tier's one write per request, and building and compiling its statements each
+    time (through the ORM's bulk-update path) cost more than running them."""
     from sqlalchemy.dialects import postgresql, sqlite
 
-    table = Job.__table__  # type: ignore[attr-defined]  # set by SQLModel on table models, not declared
-    insert = postgresql.insert(table) if session.get_bind().dialect.name == "postgresql" else sqlite.insert(table)
-    return insert.on_conflict_do_nothing(index_elements=["dedupe_key"]).returning(table.c.id)
+    table: sa.Table = Job.__table__  # type: ignore[attr-defined]  # set by SQLModel on table models
+    existing = sa.select(table.c.id).where(table.c.dedupe_key == sa.bindparam("dedupe_key"))
+    blob = (sa.update(table).where(table.c.id == sa.bindparam("job_id"))
+            .values(secret_blob=sa.bindparam("blob")))
+    prepared: dict[str, tuple[Any, Any, Any]] = {}
+    for name, dialect in (("postgresql", postgresql), ("sqlite", sqlite)):
+        insert = dialect.insert(table).on_conflict_do_nothing(index_elements=["dedupe_key"]).returning(table.c.id)
+        prepared[name] = (insert, existing, blob)
+    return prepared
+
+
+_ENQUEUE = _prepared_enqueue()
 
 
 def enqueue(
@@ -140,19 +154,21 @@ def enqueue(
         "run_after": _aware(run_after) if run_after else now, "lease_owner": None, "lease_until": None,
         "last_error_kind": None, "created_at": now, "updated_at": now, "finished_at": None,
     }
-    job_id = session.execute(_insert_ignoring_duplicate_key(session), row).scalar()
+    session.flush()  # the caller's pending ORM changes go first, as a session.execute would have flushed them
+    conn = session.connection()
+    dialect = conn.dialect.name
+    insert, existing, update_blob = _ENQUEUE["postgresql" if dialect == "postgresql" else "sqlite"]
+    job_id = conn.execute(insert, row).scalar()
     if job_id is None:
-        existing = session.execute(sa.select(col(Job.id)).where(col(Job.dedupe_key) == dedupe_key)).scalar_one()
-        return int(existing), False
+        return int(conn.execute(existing, {"dedupe_key": dedupe_key}).scalar_one()), False
     job_id = int(job_id)
     if secrets:
         assert crypto is not None
         blob = crypto.encrypt(json.dumps(dict(secrets)), table=JOBS_TABLE, row_id=job_id, field=SECRETS_FIELD)
-        session.execute(sa.update(Job).where(col(Job.id) == job_id).values(secret_blob=blob))
-    if session.get_bind().dialect.name == "postgresql":
-        session.execute(sa.text("SELECT pg_notify(:channel, :kind)"), {"channel": NOTIFY_CHANNEL, "kind": kind})
+        conn.execute(update_blob, {"job_id": job_id, "blob": blob})
+    if dialect == "postgresql":
+        conn.execute(sa.text("SELECT pg_notify(:channel, :kind)"), {"channel": NOTIFY_CHANNEL, "kind": kind})
     session.info[_PENDING] = True
-    session.flush()
     return job_id, True
 
 

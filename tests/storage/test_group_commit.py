@@ -105,6 +105,22 @@ def test_one_failing_unit_is_rolled_back_alone_and_its_caller_gets_the_error(db:
     assert keys == {f"k{i}" for i in range(20) if i % 5}
 
 
+def test_a_unit_alone_in_its_batch_that_fails_after_its_insert_stores_nothing_and_the_next_commits(
+        db: Database) -> None:
+    class Refused(Exception):
+        pass
+
+    def unit(session: Session) -> Any:
+        _insert("alone")(session)
+        raise Refused("after the insert")
+
+    with pytest.raises(Refused):
+        db.write_together(unit)  # one caller: a batch of one, with no SAVEPOINT
+    assert _count(db) == 0
+    job_id, created = db.write_together(_insert("alone"))  # the key is free: nothing of the failed unit stayed
+    assert created and _count(db) == 1
+
+
 def test_when_the_commit_fails_every_caller_of_the_batch_gets_the_error_and_nothing_is_stored(
         db: Database, monkeypatch: pytest.MonkeyPatch) -> None:
     group = GroupCommit(db)
