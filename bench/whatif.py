@@ -16,6 +16,8 @@ Patches:
 - ``process-before-response``: Bolt's ``process_before_response=True``: each listener runs in the HTTP
   thread and the response (the ack) goes out when it returns, so after the job is committed; no
   hand-over to the listener pool and no 10 ms polling of the ack by the HTTP thread.
+- ``after-ack-quiet-N`` (N ms): the web tier's held work starts after N ms without a request waiting
+  (``bot.after_ack``, 5 ms as it is).
 - ``amazon-timeout-15``: the Amazon client's per-request timeout is 15 s instead of 10 s, so a
   10-second answer is not cut off at the very moment it arrives.
 """
@@ -60,6 +62,19 @@ def apply(patches: list[str]) -> None:
             # CPython hands the GIL over every 5 ms by default; a shorter interval lets a short ack
             # get in sooner between the slices of post-ack work running in other threads.
             sys.setswitchinterval(float(patch.rsplit("-", 1)[1].removesuffix("ms")) / 1000)
+        elif patch.startswith("after-ack-quiet-"):
+            # The web tier's held work (bot/after_ack.py) waits for N ms without a request waiting.
+            from bot.after_ack import AfterAck
+
+            quiet = float(patch.rsplit("-", 1)[1].removesuffix("ms")) / 1000
+            original_init = AfterAck.__init__
+
+            def init(self: AfterAck, *args: Any, _init: Any = original_init, _quiet: float = quiet,
+                     **kwargs: Any) -> None:
+                _init(self, *args, **kwargs)
+                self.quiet = _quiet
+
+            AfterAck.__init__ = init  # type: ignore[method-assign]
         elif patch.startswith("bounded-work-"):
             _bounded_work(int(patch.rsplit("-", 1)[1]))
         elif patch:
