@@ -16,6 +16,7 @@ import io
 import json
 import logging
 import re
+import select
 import threading
 from collections.abc import Callable, Iterable
 from typing import TYPE_CHECKING, Any
@@ -367,7 +368,26 @@ def make_server(wsgi: BotWSGI, host: str, port: int, threads: int) -> Any:
         connection_limit=1000,
         channel_timeout=30,
     )
-    # Requests read but waiting for one of the server's threads also wait for their ack.
+    # Requests read but waiting for one of the server's threads also wait for their ack, and so do the
+    # ones that have arrived but that the server's loop has not read yet (in a burst the loop waits for
+    # the interpreter like every thread): those are its sockets with data to read.
     dispatcher = server.task_dispatcher
-    wsgi.after_ack.watch_queue(lambda: len(dispatcher.queue))
+    # waitress's map of its loop's sockets (fd -> dispatcher): the listening socket, each connection, and the
+    # trigger that wakes the loop to send an answer (an ack not sent yet). Not public: without it, the queue.
+    sockets: dict[int, Any] = getattr(server, "_map", {})
+
+    def waiting() -> int:
+        queued = len(dispatcher.queue)
+        return queued if queued else unread(list(sockets))
+
+    wsgi.after_ack.watch_queue(waiting)
     return server
+
+
+def unread(fds: Iterable[int]) -> int:
+    """How many of ``fds`` have data waiting to be read (a new connection to accept, a request not read
+    yet), without waiting."""
+    poller = select.poll()
+    for fd in fds:
+        poller.register(fd, select.POLLIN)
+    return sum(1 for _fd, events in poller.poll(0) if events & select.POLLIN)

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import threading
 import time
+from collections.abc import Callable
 
 import pytest
 
@@ -138,3 +139,38 @@ def test_close_runs_what_is_held_without_waiting_for_the_hold() -> None:
     assert time.monotonic() - started < 5
     late, _ = _runs(after)  # after close: still runs (in the caller's thread)
     assert late.is_set()
+
+
+def test_a_request_the_server_has_not_read_yet_counts_as_waiting_for_its_ack() -> None:
+    """In a burst the server's loop waits for the interpreter like every thread: a connection it has not
+    accepted, or a request it has not read, is waiting for its ack too (bot.server watches its sockets)."""
+    import socket
+
+    from slack_bolt import App
+
+    from bot.server import BotWSGI, make_server
+
+    after = AfterAck(threads=1, max_hold=5.0)
+    app = App(signing_secret="x" * 32, token="xoxb-not-used", token_verification_enabled=False)
+    server = make_server(BotWSGI(app, lambda: True, after_ack=after), "127.0.0.1", 0, threads=1)
+    try:  # the server's loop is not running: nothing it is sent is read
+        assert after.waiting() == 0
+        client = socket.create_connection(("127.0.0.1", server.effective_port))
+        try:
+            assert wait_for(lambda: after.waiting() >= 1), "a connection not accepted yet is not counted"
+            done, _ = _runs(after)
+            assert not done.wait(0.3), "the work ran while a request had not even been read"
+        finally:
+            client.close()
+    finally:
+        server.close()
+        after.close()
+
+
+def wait_for(predicate: Callable[[], bool], timeout: float = 2.0) -> bool:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if predicate():
+            return True
+        time.sleep(0.01)
+    return False
