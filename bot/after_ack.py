@@ -6,7 +6,8 @@ interpreter (the GIL) and the core, and each ack comes later by the whole burst'
 have no priorities the GIL respects, so ``AfterAck`` takes the work off the listener threads instead:
 the listener acks, hands its remaining work to ``submit`` and returns. A few threads of AfterAck's own
 run that work once no Slack request has waited for its ack for ``quiet`` seconds (``answering`` counts
-the requests inside the app, ``watch_queue`` the ones waiting for a server thread; a burst reaches the
+the requests inside the app, ``watch_queue`` the ones the server holds: queued for one of its threads, or
+arrived and not read yet (``bot.server.make_server``); a burst reaches the
 server one request at a time, and the moment between an ack and the next request is not the burst's end:
 measured, work started in those gaps took a third of a submission burst's CPU), and in any case no later than
 ``max_hold`` seconds after it was handed over: a trigger_id lives 3 s, and a steady stream of requests
@@ -78,7 +79,8 @@ class AfterAck:
                     self._quiet.notify_all()
 
     def watch_queue(self, length: Callable[[], int]) -> None:
-        """``length()``: requests the server has read but no server thread has taken yet."""
+        """``length()``: requests the server holds that no server thread has taken yet (read and queued, or
+        arrived and not read yet)."""
         self._queued = length
 
     def waiting(self) -> int:
