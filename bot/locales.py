@@ -97,8 +97,7 @@ class Locales:
         if not team_id or self.db is None:
             return self.choice(team_id, user_id) or self.cached(team_id, user_id)
         try:
-            with self.db.reading() as conn:  # a plain connection: most requests read this before their ack
-                reader = repo.get_reader(conn, team_id, user_id)
+            reader = repo.get_reader(self.db.plain_reads(), team_id, user_id)  # most requests read it before their ack
         except SQLAlchemyError as exc:
             log.warning("could not read the language %s reads: %s", user_id, type(exc).__name__)
             return self.cached(team_id, user_id)

@@ -10,6 +10,7 @@ import logging
 import os
 import threading
 import time
+from collections import namedtuple
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any, TypeVar
@@ -28,6 +29,7 @@ from bot.redaction import hide_password, redact
 log = logging.getLogger(__name__)
 
 T = TypeVar("T")
+AnySelect = sa.Select[*tuple[Any, ...]]
 
 MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
 SQLITE_BUSY_TIMEOUT_MS = 5000
@@ -126,6 +128,65 @@ class _WriteTurn:
         @event.listens_for(engine, "invalidate")
         def _on_invalidate(dbapi_connection: Any, connection_record: Any, exception: Any) -> None:
             self.give_back(dbapi_connection)
+
+
+class _Plan:
+    """A prebuilt SELECT compiled once for SQLite: its SQL, its parameters in order with their bind
+    processors, and the result processor and name of each column (SQLAlchemy's own, from the types)."""
+
+    __slots__ = ("sql", "params", "columns", "row")
+
+    def __init__(self, statement: AnySelect, dialect: Any) -> None:
+        compiled = statement.compile(dialect=dialect)
+        self.sql = compiled.string
+        self.params = [(name, compiled.binds[name].type.dialect_impl(dialect).bind_processor(dialect))
+                       for name in (compiled.positiontup or ())]
+        self.columns = [c.type.dialect_impl(dialect).result_processor(dialect, None)
+                        for c in statement.selected_columns]
+        self.row: Callable[..., Any] = namedtuple("Row", [str(c.key) for c in statement.selected_columns])  # type: ignore[misc]
+
+
+class _PlainResult:
+    def __init__(self, rows: list[Any]) -> None:
+        self._rows = rows
+
+    def all(self) -> list[Any]:
+        return self._rows
+
+    def first(self) -> Any:
+        return self._rows[0] if self._rows else None
+
+
+class PlainReads:
+    """``Database.plain_reads()``: ``execute(statement, params)`` of a prebuilt SELECT, ``.all()`` or
+    ``.first()``, rows by column name, for a read before an ack. On SQLite the statement is compiled once
+    and run on a pooled connection's DB-API cursor in autocommit (one statement is consistent by itself),
+    with SQLAlchemy's bind and result processors: no Connection, transaction or Result objects, which cost
+    four times the query (BENCHMARKS.md, December 4). On PostgreSQL it runs on ``Database.reading()``."""
+
+    def __init__(self, db: Database) -> None:
+        self._db = db
+
+    def execute(self, statement: AnySelect, params: dict[str, Any]) -> Any:
+        db = self._db
+        if db.engine.dialect.name != "sqlite":
+            with db.reading() as conn:
+                return _PlainResult(list(conn.execute(statement, params).all()))
+        plan = db._plans.get(statement)
+        if plan is None:
+            plan = db._plans.setdefault(statement, _Plan(statement, db.engine.dialect))
+        values = [params[name] if convert is None else convert(params[name]) for name, convert in plan.params]
+        raw = db.engine.raw_connection()
+        try:
+            cursor = raw.driver_connection.execute(plan.sql, values)  # type: ignore[union-attr]
+            fetched = cursor.fetchall()
+        finally:
+            raw.close()
+        rows = []
+        for found in fetched:
+            rows.append(plan.row(*[v if convert is None else convert(v) for convert, v in zip(plan.columns, found,
+                                                                                              strict=True)]))
+        return _PlainResult(rows)
 
 
 def _raw(connection: Any) -> Any:
@@ -280,6 +341,8 @@ class Database:
         from storage.group_commit import GroupCommit
 
         self._group = GroupCommit(self)
+        self._plans: dict[AnySelect, _Plan] = {}  # PlainReads' compiled statements, by statement
+        self._plain = PlainReads(self)
 
     def __repr__(self) -> str:
         return f"Database({hide_password(self.engine.url.render_as_string(hide_password=True))!r})"
@@ -302,6 +365,10 @@ class Database:
         no ORM session, whose set-up and result handling made a primary-key read four to six times as costly
         (BENCHMARKS.md, issue 14). The transaction it begins ends with the block."""
         return self.engine.connect()
+
+    def plain_reads(self) -> PlainReads:
+        """Reads of prebuilt statements for a request path, the lightest way (see ``PlainReads``)."""
+        return self._plain
 
     def write_together(self, work: Callable[[Session], T]) -> T:
         """``work(session)`` in a write transaction shared with the other threads' ``write_together``

@@ -144,8 +144,7 @@ def register(app: App, services: Services, outbox: Outbox) -> None:
         raw = form_values(view)
         form = flow.check_form(raw, services.clock().date())
         if form.ok:
-            with services.db.reading() as conn:  # a plain connection: this runs before the ack
-                clash = flow.name_clash(conn, team_id, form)
+            clash = flow.name_clash(services.db.plain_reads(), team_id, form)  # before the ack: the lightest read
             if clash:
                 form.errors["connection_name"] = Message("onboarding.form.name_taken_field", name=clash[:80])
         if not form.ok:

@@ -155,6 +155,52 @@ def test_name_holder_answers_as_find_connection_by_name_does_on_a_plain_connecti
     assert [h and h.name for h in held] == ["Main", "Main", "main x", None, None]
 
 
+def test_plain_reads_answer_as_a_connection_does_for_the_reads_before_an_ack(empty_db: Database) -> None:
+    """``Database.plain_reads()`` (SQLite: the statement compiled once, on the DB-API cursor) gives the same
+    values as ``reading()``: the look-alike name check and the reader's language with its aware datetime."""
+    migrate(empty_db.engine)
+    crypto = Crypto([generate_key("k")])
+    make_connection(empty_db, crypto, name="Main")
+    make_connection(empty_db, crypto, name="main x", partner="B1B2C3D4E5F6G7")
+    with empty_db.session() as s:
+        repo.remember_slack_locale(s, "T1", "U1", "zh-CN", NOW)
+        repo.set_language(s, "T1", "U2", "en", NOW)
+        s.commit()
+    asked = [("T1", "\uff2d\uff41\uff49\uff4e"), ("T1", "Main"), ("T1", "MAIN X"), ("T1", "Other"), ("T2", "Main")]
+    readers = [("T1", "U1"), ("T1", "U2"), ("T1", "U3"), ("T2", "U1")]
+    plain = empty_db.plain_reads()
+    for _twice in range(2):  # the second time from the compiled plan
+        with empty_db.reading() as conn:
+            assert [repo.name_holder(plain, t, n) for t, n in asked] == [repo.name_holder(conn, t, n) for t, n in asked]
+            assert [repo.get_reader(plain, t, u) for t, u in readers] == [repo.get_reader(conn, t, u)
+                                                                          for t, u in readers]
+    first = repo.get_reader(plain, "T1", "U1")
+    assert first.slack_locale == "zh-CN" and first.slack_locale_at == NOW and first.slack_locale_at.tzinfo is not None
+    assert [h and h.name for h in (repo.name_holder(plain, t, n) for t, n in asked)] == [
+        "Main", "Main", "main x", None, None]
+
+
+def test_plain_reads_on_sqlite_leave_no_transaction_open_and_do_not_wait_for_a_writer(tmp_path: Path) -> None:
+    from tests.db_fixtures import migrated_sqlite
+
+    with migrated_sqlite(tmp_path) as sqlite_db:
+        _plain_reads_beside_a_writer(sqlite_db)
+
+
+def _plain_reads_beside_a_writer(sqlite_db: Database) -> None:
+    plain = sqlite_db.plain_reads()
+    with sqlite_db.session(write=True) as writer:  # another connection holds the write lock meanwhile
+        repo.remember_slack_locale(writer, "T1", "U1", "zh-CN", NOW)
+        writer.flush()
+        assert repo.get_reader(plain, "T1", "U1").slack_locale is None  # not committed: not seen
+        writer.commit()
+    assert repo.get_reader(plain, "T1", "U1").slack_locale == "zh-CN"
+    with sqlite_db.session(write=True) as writer:  # and the reads left nothing that blocks a writer
+        repo.set_language(writer, "T1", "U1", "en", NOW)
+        writer.commit()
+    assert repo.get_reader(plain, "T1", "U1").language == "en"
+
+
 def test_0004_carries_exposure_out_of_the_status(empty_db: Database) -> None:
     """A row flagged "exposed" (a status before 0004) becomes connected with its exposure recorded; one whose
     exposure an earlier bug forgot (status back to connected, the leak still in the ledger) is exposed again."""
