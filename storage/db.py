@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import logging
 import os
+import sqlite3
 import threading
 import time
 from collections import namedtuple
@@ -180,6 +181,8 @@ class PlainReads:
         try:
             cursor = raw.driver_connection.execute(plan.sql, values)  # type: ignore[union-attr]
             fetched = cursor.fetchall()
+        except sqlite3.Error as exc:  # as SQLAlchemy raises it (callers catch SQLAlchemyError); no parameters
+            raise sa.exc.DBAPIError.instance(plan.sql, None, exc, sqlite3.Error, hide_parameters=True) from exc
         finally:
             raw.close()
         rows = []

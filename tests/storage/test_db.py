@@ -187,6 +187,17 @@ def test_plain_reads_on_sqlite_leave_no_transaction_open_and_do_not_wait_for_a_w
         _plain_reads_beside_a_writer(sqlite_db)
 
 
+def test_a_plain_read_that_fails_raises_as_sqlalchemy_does_without_its_parameters(empty_db: Database) -> None:
+    """Callers catch SQLAlchemyError (the language falls back to the cache): a failure on SQLite's cursor is
+    raised as one, without the parameters (on PostgreSQL the engine's own error, as on any connection)."""
+    from sqlalchemy.exc import SQLAlchemyError
+
+    with pytest.raises(SQLAlchemyError) as failed:  # no tables yet
+        repo.name_holder(empty_db.plain_reads(), "T1", "Typed-by-someone")
+    if empty_db.engine.dialect.name == "sqlite":
+        assert "Typed-by-someone" not in str(failed.value)
+
+
 def _plain_reads_beside_a_writer(sqlite_db: Database) -> None:
     plain = sqlite_db.plain_reads()
     with sqlite_db.session(write=True) as writer:  # another connection holds the write lock meanwhile
