@@ -12,7 +12,7 @@ import sqlite3
 import threading
 import time
 from collections import namedtuple
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -148,10 +148,10 @@ class _Plan:
 
 
 class _PlainResult:
-    def __init__(self, rows: list[Any]) -> None:
+    def __init__(self, rows: Sequence[Any]) -> None:
         self._rows = rows
 
-    def all(self) -> list[Any]:
+    def all(self) -> Sequence[Any]:
         return self._rows
 
     def first(self) -> Any:
@@ -167,15 +167,16 @@ class PlainReads:
 
     def __init__(self, db: Database) -> None:
         self._db = db
+        self._plans: dict[AnySelect, _Plan] = {}  # each statement compiled once, by statement
 
     def execute(self, statement: AnySelect, params: dict[str, Any]) -> Any:
         db = self._db
         if db.engine.dialect.name != "sqlite":
             with db.reading() as conn:
-                return _PlainResult(list(conn.execute(statement, params).all()))
-        plan = db._plans.get(statement)
+                return _PlainResult(conn.execute(statement, params).all())
+        plan = self._plans.get(statement)
         if plan is None:
-            plan = db._plans.setdefault(statement, _Plan(statement, db.engine.dialect))
+            plan = self._plans.setdefault(statement, _Plan(statement, db.engine.dialect))
         values = [params[name] if convert is None else convert(params[name]) for name, convert in plan.params]
         raw = db.engine.raw_connection()
         try:
@@ -185,11 +186,9 @@ class PlainReads:
             raise sa.exc.DBAPIError.instance(plan.sql, None, exc, sqlite3.Error, hide_parameters=True) from exc
         finally:
             raw.close()
-        rows = []
-        for found in fetched:
-            rows.append(plan.row(*[v if convert is None else convert(v) for convert, v in zip(plan.columns, found,
-                                                                                              strict=True)]))
-        return _PlainResult(rows)
+        return _PlainResult([plan.row(*[v if convert is None else convert(v)
+                                        for convert, v in zip(plan.columns, found, strict=True)])
+                             for found in fetched])
 
 
 def _raw(connection: Any) -> Any:
@@ -344,7 +343,6 @@ class Database:
         from storage.group_commit import GroupCommit
 
         self._group = GroupCommit(self)
-        self._plans: dict[AnySelect, _Plan] = {}  # PlainReads' compiled statements, by statement
         self._plain = PlainReads(self)
 
     def __repr__(self) -> str:
