@@ -20,8 +20,9 @@ from collections.abc import Callable, Sequence
 from typing import Any
 from urllib.parse import urlsplit
 
-from slack_bolt import App, BoltContext
+from slack_bolt import App, BoltContext, BoltRequest, BoltResponse
 from slack_bolt.context.respond import Respond
+from slack_bolt.middleware import Middleware
 from slack_sdk.errors import SlackClientError
 
 log = logging.getLogger(__name__)
@@ -147,10 +148,18 @@ def guard_context(context: BoltContext, policy: ResponseUrlPolicy) -> None:
 def install(app: App, slack_api_url: str) -> ResponseUrlPolicy:
     """Register the middleware on ``app`` (before any listener runs); returns the policy it uses."""
     policy = ResponseUrlPolicy(slack_api_url)
-
-    def response_url_guard(context: BoltContext, next: Callable[[], Any]) -> Any:  # noqa: A002 - Bolt's name
-        guard_context(context, policy)
-        return next()
-
-    app.use(response_url_guard)
+    app.use(ResponseUrlGuard(policy))
     return policy
+
+
+class ResponseUrlGuard(Middleware):
+    """The middleware :func:`install` registers: Bolt calls a ``Middleware`` object's ``process`` as it is,
+    where a plain function would have its arguments worked out by name on every request."""
+
+    def __init__(self, policy: ResponseUrlPolicy) -> None:
+        self.policy = policy
+
+    def process(self, *, req: BoltRequest, resp: BoltResponse,
+                next: Callable[[], BoltResponse]) -> BoltResponse | None:  # noqa: A002 - Bolt's name
+        guard_context(req.context, self.policy)
+        return next()

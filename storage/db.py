@@ -11,6 +11,7 @@ import os
 import sqlite3
 import threading
 import time
+import weakref
 from collections import namedtuple
 from collections.abc import Callable, Sequence
 from pathlib import Path
@@ -161,13 +162,19 @@ class _PlainResult:
 class PlainReads:
     """``Database.plain_reads()``: ``execute(statement, params)`` of a prebuilt SELECT, ``.all()`` or
     ``.first()``, rows by column name, for a read before an ack. On SQLite the statement is compiled once
-    and run on a pooled connection's DB-API cursor in autocommit (one statement is consistent by itself),
-    with SQLAlchemy's bind and result processors: no Connection, transaction or Result objects, which cost
-    four times the query (BENCHMARKS.md, December 4). On PostgreSQL it runs on ``Database.reading()``."""
+    and run in autocommit (one statement is consistent by itself) on a DB-API connection the calling thread
+    keeps for its reads, with SQLAlchemy's bind and result processors: no Connection, transaction or Result
+    objects, which cost four times the query, and no pool check-out and check-in, which cost as much as the
+    query again inside a burst of submissions (BENCHMARKS.md, December 4 and 7). A thread's connection is
+    detached from the pool (it takes none of the pool's places), closed when the thread ends, when a read
+    on it fails, and by ``close()``. On PostgreSQL it runs on ``Database.reading()``."""
 
     def __init__(self, db: Database) -> None:
         self._db = db
         self._plans: dict[AnySelect, _Plan] = {}  # each statement compiled once, by statement
+        self._local = threading.local()
+        self._opened: weakref.WeakSet[_ThreadConnection] = weakref.WeakSet()
+        self._lock = threading.Lock()
 
     def execute(self, statement: AnySelect, params: dict[str, Any]) -> Any:
         db = self._db
@@ -178,17 +185,54 @@ class PlainReads:
         if plan is None:
             plan = self._plans.setdefault(statement, _Plan(statement, db.engine.dialect))
         values = [params[name] if convert is None else convert(params[name]) for name, convert in plan.params]
-        raw = db.engine.raw_connection()
+        mine = self._connection()
         try:
-            cursor = raw.driver_connection.execute(plan.sql, values)  # type: ignore[union-attr]
-            fetched = cursor.fetchall()
+            fetched = mine.connection.execute(plan.sql, values).fetchall()
         except sqlite3.Error as exc:  # as SQLAlchemy raises it (callers catch SQLAlchemyError); no parameters
+            self._local.connection = None
+            mine.close()  # the next read starts on a new connection
             raise sa.exc.DBAPIError.instance(plan.sql, None, exc, sqlite3.Error, hide_parameters=True) from exc
-        finally:
-            raw.close()
         return _PlainResult([plan.row(*[v if convert is None else convert(v)
                                         for convert, v in zip(plan.columns, found, strict=True)])
                              for found in fetched])
+
+    def _connection(self) -> _ThreadConnection:
+        mine: _ThreadConnection | None = getattr(self._local, "connection", None)
+        if mine is None or mine.connection is None:
+            fairy = self._db.engine.raw_connection()  # set up by the engine's "connect" event (the PRAGMAs)
+            mine = _ThreadConnection(fairy.driver_connection)
+            fairy.detach()
+            self._local.connection = mine
+            with self._lock:
+                self._opened.add(mine)
+        return mine
+
+    def close(self) -> None:
+        """Close every thread's connection (each thread opens a new one on its next read)."""
+        with self._lock:
+            opened = list(self._opened)
+            self._opened.clear()
+        for mine in opened:
+            mine.close()
+
+
+class _ThreadConnection:
+    """One thread's DB-API connection for plain reads; closed when the thread (its only holder) ends."""
+
+    __slots__ = ("connection", "__weakref__")
+
+    def __init__(self, connection: Any) -> None:
+        self.connection = connection
+
+    def close(self) -> None:
+        connection, self.connection = self.connection, None
+        if connection is not None:
+            try:
+                connection.close()
+            except sqlite3.Error:
+                log.debug("a plain-read connection did not close cleanly")
+
+    __del__ = close
 
 
 def _raw(connection: Any) -> Any:
@@ -389,4 +433,5 @@ class Database:
             return False
 
     def dispose(self) -> None:
+        self._plain.close()
         self.engine.dispose()

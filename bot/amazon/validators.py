@@ -47,6 +47,8 @@ _HEX_TAIL = re.compile(r"[0-9A-Fa-f]{16,128}")
 _LEGACY_SECRET = re.compile(r"[0-9A-Fa-f]{64}")
 _TOKEN_TAIL = re.compile(r"[A-Za-z0-9_\-+/=|.%~]{40,4096}")
 _SELLER_ID = re.compile(r"A[A-Z0-9]{7,19}")
+_ALPHANUMERIC = re.compile(r"[A-Za-z0-9]+")
+_EMAIL = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s]+")
 _VENDOR_CODE = re.compile(r"[A-Za-z0-9]{2,20}")
 CONNECTION_NAME_MAX = 80
 
@@ -169,7 +171,7 @@ def detect_kind(value: str) -> str | None:
         return "marketplace_id"
     if low.startswith(("http://", "https://", "www.")):
         return "url"
-    if re.fullmatch(r"[^@\s]+@[^@\s]+\.[^@\s]+", value):
+    if _EMAIL.fullmatch(value):
         return "email"
     return None
 
@@ -287,7 +289,7 @@ def check_seller_id(v: object) -> FieldResult:
             return FieldResult(upper, None, _say("amazon.note.seller_id.uppercased"))
         if not s.upper().startswith("A"):
             return FieldResult(None, _say("amazon.error.seller_id.start", "seller_id"))
-        if not re.fullmatch(r"[A-Za-z0-9]+", s):
+        if not _ALPHANUMERIC.fullmatch(s):
             return FieldResult(None, _say("amazon.error.seller_id.characters", "seller_id"))
         key = "amazon.error.seller_id.too_short" if len(s) < 8 else "amazon.error.seller_id.too_long"
         return FieldResult(None, _say(key, "seller_id"))

@@ -13,7 +13,8 @@ import threading
 from collections.abc import Callable, Collection
 from typing import Any
 
-from slack_bolt import App, BoltContext, BoltResponse
+from slack_bolt import App, BoltContext, BoltRequest, BoltResponse
+from slack_bolt.middleware import Middleware
 from slack_sdk.errors import SlackApiError, SlackClientError
 
 from bot.after_ack import AfterAck
@@ -270,18 +271,29 @@ def answer_person(context: BoltContext, body: Any, text: str) -> None:
     respond(text=text, response_type="ephemeral", replace_original=False)
 
 
+class ActorMiddleware(Middleware):
+    """Puts the request's :class:`Actor` in ``context["actor"]``. A ``Middleware`` object: Bolt calls its
+    ``process`` as it is, where a plain function would have its arguments worked out by name per request."""
+
+    def __init__(self, admin_user_ids: Collection[str], locales: Locales) -> None:
+        self.admin_user_ids = frozenset(admin_user_ids)
+        self.locales = locales
+
+    def process(self, *, req: BoltRequest, resp: BoltResponse,
+                next: Callable[[], BoltResponse]) -> BoltResponse | None:  # noqa: A002 - Bolt's name
+        context, body = req.context, req.body
+        context[ACTOR] = Actor(user_id=user_id_of(body), team_id=team_id_of(body), client=context.client,
+                               admin_user_ids=self.admin_user_ids, locales=self.locales)
+        return next()
+
+
 def install(app: App, admin_user_ids: Collection[str], locales: Locales | None = None) -> None:
     """Register the actor middleware and the one error handler on ``app`` (ADMIN_USER_IDS: ``admin_user_ids``;
     ``locales``: the bot's one ``Locales``, which remembers Slack locales across requests; without it the
     app keeps its own, with no stored choices)."""
     book = locales if locales is not None else Locales(None)
 
-    def actor_middleware(context: BoltContext, body: dict[str, Any], next: Callable[[], Any]) -> Any:  # noqa: A002
-        context[ACTOR] = Actor(user_id=user_id_of(body), team_id=team_id_of(body), client=context.client,
-                               admin_user_ids=admin_user_ids, locales=book)
-        return next()
-
-    app.use(actor_middleware)
+    app.use(ActorMiddleware(admin_user_ids, book))
 
     @app.error
     def on_error(error: Exception, body: dict[str, Any], context: BoltContext) -> BoltResponse | None:

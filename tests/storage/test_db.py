@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import gc
+import sqlite3
 import threading
 from datetime import date
 from pathlib import Path
@@ -196,6 +198,60 @@ def test_a_plain_read_that_fails_raises_as_sqlalchemy_does_without_its_parameter
         repo.name_holder(empty_db.plain_reads(), "T1", "Typed-by-someone")
     if empty_db.engine.dialect.name == "sqlite":
         assert "Typed-by-someone" not in str(failed.value)
+
+
+def test_plain_reads_on_sqlite_keep_one_connection_per_thread_outside_the_pool(tmp_path: Path) -> None:
+    """Each thread reads on a DB-API connection of its own, opened once (no pool check-out per read, none of
+    the pool's places taken), closed when the thread ends, after a failed read, and by ``dispose``."""
+    from tests.db_fixtures import migrated_sqlite
+
+    with migrated_sqlite(tmp_path) as sqlite_db:
+        opened: list[object] = []
+        sa.event.listen(sqlite_db.engine, "connect", lambda dbapi_connection, record: opened.append(dbapi_connection))
+        plain = sqlite_db.plain_reads()
+        checked_out = sqlite_db.engine.pool.checkedout()
+
+        used: list[sqlite3.Connection] = []  # each thread's connection, after its reads
+
+        def reads(n: int) -> None:
+            for _ in range(n):
+                assert repo.get_reader(plain, "T1", "U1").slack_locale is None
+            used.append(plain._local.connection.connection)
+
+        reads(50)
+        assert len(opened) <= 1  # the first read may take a pooled connection instead of opening one
+        assert sqlite_db.engine.pool.checkedout() == checked_out
+        with sqlite_db.session(write=True) as session:  # the pool still serves sessions as before
+            repo.remember_slack_locale(session, "T1", "U2", "zh-CN", NOW)
+            session.commit()
+        reads(5)
+        assert used[0] is used[1]
+
+        threads = [threading.Thread(target=reads, args=(10,)) for _ in range(3)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+        theirs = used[2:]
+        assert len({id(c) for c in theirs}) == 3 and not {id(c) for c in theirs} & {id(used[0])}
+        gc.collect()
+        for connection in theirs:
+            with pytest.raises(sqlite3.ProgrammingError):  # each thread ended: its connection is closed
+                connection.execute("SELECT 1")
+        del theirs[:]
+
+        mine = plain._local.connection.connection  # this thread's connection
+        with pytest.raises(sa.exc.SQLAlchemyError):
+            plain.execute(sa.select(sa.text("nothing")).select_from(sa.table("no_such_table")), {})
+        with pytest.raises(sqlite3.ProgrammingError):  # a failed read closes it ...
+            mine.execute("SELECT 1")
+        reads(1)  # ... and the next read opens another
+        again = plain._local.connection.connection
+        assert again is not mine
+        sqlite_db.dispose()
+        with pytest.raises(sqlite3.ProgrammingError):  # dispose closes every thread's connection
+            again.execute("SELECT 1")
+        reads(1)
 
 
 def _plain_reads_beside_a_writer(sqlite_db: Database) -> None:
