@@ -9,11 +9,14 @@ One round, for fresh users (distinct Slack user ids, each with credentials the f
 
 The bare app receives byte-for-byte the same bodies (re-signed: each request carries its own
 timestamp) in the same burst shape. Within a round the two targets take turns (bare first in even
-rounds, bot first in odd ones) and the bot is idle whenever the bare app is measured.
+rounds, bot first in odd ones) and the bot is idle whenever the bare app is measured. The control, a
+second copy of the bare app, takes its turn between the two: its ratio to the bare app is what the
+machine's noise alone makes of a p99 ratio in the same run.
 """
 
 from __future__ import annotations
 
+import statistics
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -96,10 +99,11 @@ def result_markers() -> tuple[list[str], dict[str, str]]:
 
 class AckBench:
     def __init__(self, fakes: FakesClient, bot: Server, bare: Server | None, *, users: int,
-                 log: Callable[[str], None] = print) -> None:
+                 log: Callable[[str], None] = print, control: Server | None = None) -> None:
         self.fakes = fakes
         self.bot = bot
         self.bare = bare
+        self.control = control  # a second bare app: the baseline against itself (the noise floor)
         self.n = users
         self.log = log
         self.response_url = fakes.info["response_url"]
@@ -156,12 +160,15 @@ class AckBench:
         Returns the epoch time the bot's burst was sent."""
         sent = 0.0
         order = ["bot", "bare"] if bot_first else ["bare", "bot"]
+        if self.control is not None and self.bare is not None:
+            order.insert(1, "control")  # between the two: first and last alternate between bot and bare
         for target in order:
-            if target == "bare":
-                if self.bare is None:
+            if target in ("bare", "control"):
+                server = self.bare if target == "bare" else self.control
+                if server is None:
                     continue
-                with cpu_used(self.bare.pid, out, "bare", kind):
-                    out.add("bare", kind, burst(self.bare.url, bodies, SIGNING_SECRET))
+                with cpu_used(server.pid, out, target, kind):
+                    out.add(target, kind, burst(server.url, bodies, SIGNING_SECRET))
             else:
                 sent = time.time()
                 with cpu_used(self.bot.pid, out, "bot", kind):
@@ -275,7 +282,7 @@ def cpu_per_request(total: RoundResult) -> dict[str, dict[str, float]]:
 def report(total: RoundResult) -> dict[str, Any]:
     """Per target and kind: latency summary; per kind and over all kinds: bot/bare ratio per percentile."""
     figures: dict[str, Any] = {"targets": {}, "ratio": {}}
-    for target in ("bot", "bare"):
+    for target in ("bot", "bare", "control"):
         per_kind = {kind: summary(total.results[(target, kind)]) for kind in KINDS
                     if (target, kind) in total.results}
         if per_kind:
@@ -289,18 +296,37 @@ def report(total: RoundResult) -> dict[str, Any]:
                 continue
             figures["ratio"][kind] = {p: round(bot_fig[f"{p}_ms"] / bare_fig[f"{p}_ms"], 2)
                                       for p in ("p50", "p95", "p99", "max") if bare_fig[f"{p}_ms"]}
+        for kind, control_fig in figures["targets"].get("control", {}).items():
+            bare_fig = figures["targets"]["bare"].get(kind)
+            if bare_fig and bare_fig["p99_ms"]:
+                figures.setdefault("control_ratio", {})[kind] = round(control_fig["p99_ms"] / bare_fig["p99_ms"], 2)
     figures["time_to_dm"] = seconds_summary(total.dm_seconds)
     figures["rounds"] = len(total.rounds)
     if total.rounds and "bare" in figures["targets"]:
         from bench.load import percentile
 
-        per_round = []
+        per_round: dict[str, list[float]] = {"bot": [], "control": []}
+        by_kind: dict[str, dict[str, list[float]]] = {"bot": {}, "control": {}}  # target -> kind -> rounds
         for results in total.rounds:
-            bot = [r.latency for k, rs in results.items() if k[0] == "bot" for r in rs]
             bare = [r.latency for k, rs in results.items() if k[0] == "bare" for r in rs]
-            if bot and bare:
-                per_round.append(round(percentile(bot, 99) / percentile(bare, 99), 2))
-        figures["p99_ratio_per_round"] = per_round
+            for target, ratios in per_round.items():
+                theirs = [r.latency for k, rs in results.items() if k[0] == target for r in rs]
+                if theirs and bare:
+                    ratios.append(round(percentile(theirs, 99) / percentile(bare, 99), 2))
+                for kind in KINDS:
+                    mine = [r.latency for r in results.get((target, kind), [])]
+                    base = [r.latency for r in results.get(("bare", kind), [])]
+                    if mine and base:
+                        by_kind[target].setdefault(kind, []).append(
+                            round(percentile(mine, 99) / percentile(base, 99), 2))
+        figures["p99_ratio_per_round"] = per_round["bot"]
+        figures["p99_ratio_rounds_by_kind"] = by_kind["bot"]
+        figures["p99_ratio_median_round"] = {kind: round(statistics.median(v), 2) for kind, v in by_kind["bot"].items()}
+        if per_round["control"]:
+            figures["control_p99_ratio_per_round"] = per_round["control"]
+            figures["control_p99_ratio_rounds_by_kind"] = by_kind["control"]
+            figures["control_p99_ratio_median_round"] = {kind: round(statistics.median(v), 2)
+                                                         for kind, v in by_kind["control"].items()}
     figures["time_to_result"] = seconds_summary(total.result_seconds)
     figures["outcomes"] = total.outcomes
     figures["missing"] = total.missing
