@@ -9,9 +9,11 @@ One round, for fresh users (distinct Slack user ids, each with credentials the f
 
 The bare app receives byte-for-byte the same bodies (re-signed: each request carries its own
 timestamp) in the same burst shape. Within a round the two targets take turns (bare first in even
-rounds, bot first in odd ones) and the bot is idle whenever the bare app is measured. The control, a
-second copy of the bare app, takes its turn between the two: its ratio to the bare app is what the
-machine's noise alone makes of a p99 ratio in the same run.
+rounds, bot first in odd ones) and the bot is idle whenever the bare app is measured. Two more servers
+take their turns between the two: the control, a second copy of the bare app (its ratio to the bare app is
+what the machine's noise alone makes of a p99 ratio in the same run), and the same-mode app, the bare app
+in the bot's own Bolt mode (``bench.bare_bolt --process-before-response``: the bot over it is what the
+bot's own code costs).
 """
 
 from __future__ import annotations
@@ -99,11 +101,13 @@ def result_markers() -> tuple[list[str], dict[str, str]]:
 
 class AckBench:
     def __init__(self, fakes: FakesClient, bot: Server, bare: Server | None, *, users: int,
-                 log: Callable[[str], None] = print, control: Server | None = None) -> None:
+                 log: Callable[[str], None] = print, control: Server | None = None,
+                 same_mode: Server | None = None) -> None:
         self.fakes = fakes
         self.bot = bot
         self.bare = bare
         self.control = control  # a second bare app: the baseline against itself (the noise floor)
+        self.same_mode = same_mode  # the bare app in the bot's Bolt mode (process_before_response=True)
         self.n = users
         self.log = log
         self.response_url = fakes.info["response_url"]
@@ -159,12 +163,14 @@ class AckBench:
         """Burst ``bodies`` at both targets; the bot's idle (``wait_bot``) before the bare app's turn.
         Returns the epoch time the bot's burst was sent."""
         sent = 0.0
-        order = ["bot", "bare"] if bot_first else ["bare", "bot"]
-        if self.control is not None and self.bare is not None:
-            order.insert(1, "control")  # between the two: first and last alternate between bot and bare
+        others = {"bare": self.bare, "control": self.control, "same_mode": self.same_mode}
+        # Between the two (first and last alternate between bot and bare): the control next to the bot, the
+        # same-mode app next to the bare app.
+        middle = [name for name in ("control", "same_mode") if others[name] is not None and self.bare is not None]
+        order = ["bot", *middle, "bare"] if bot_first else ["bare", *reversed(middle), "bot"]
         for target in order:
-            if target in ("bare", "control"):
-                server = self.bare if target == "bare" else self.control
+            if target != "bot":
+                server = others[target]
                 if server is None:
                     continue
                 with cpu_used(server.pid, out, target, kind):
@@ -282,7 +288,7 @@ def cpu_per_request(total: RoundResult) -> dict[str, dict[str, float]]:
 def report(total: RoundResult) -> dict[str, Any]:
     """Per target and kind: latency summary; per kind and over all kinds: bot/bare ratio per percentile."""
     figures: dict[str, Any] = {"targets": {}, "ratio": {}}
-    for target in ("bot", "bare", "control"):
+    for target in ("bot", "bare", "control", "same_mode"):
         per_kind = {kind: summary(total.results[(target, kind)]) for kind in KINDS
                     if (target, kind) in total.results}
         if per_kind:
@@ -296,37 +302,38 @@ def report(total: RoundResult) -> dict[str, Any]:
                 continue
             figures["ratio"][kind] = {p: round(bot_fig[f"{p}_ms"] / bare_fig[f"{p}_ms"], 2)
                                       for p in ("p50", "p95", "p99", "max") if bare_fig[f"{p}_ms"]}
-        for kind, control_fig in figures["targets"].get("control", {}).items():
-            bare_fig = figures["targets"]["bare"].get(kind)
-            if bare_fig and bare_fig["p99_ms"]:
-                figures.setdefault("control_ratio", {})[kind] = round(control_fig["p99_ms"] / bare_fig["p99_ms"], 2)
+        for key, (upper, lower) in (("control_ratio", ("control", "bare")), ("same_mode_ratio", ("bot", "same_mode"))):
+            for kind, upper_fig in figures["targets"].get(upper, {}).items():
+                lower_fig = figures["targets"].get(lower, {}).get(kind)
+                if lower_fig and lower_fig["p99_ms"]:
+                    figures.setdefault(key, {})[kind] = round(upper_fig["p99_ms"] / lower_fig["p99_ms"], 2)
     figures["time_to_dm"] = seconds_summary(total.dm_seconds)
     figures["rounds"] = len(total.rounds)
     if total.rounds and "bare" in figures["targets"]:
         from bench.load import percentile
 
-        per_round: dict[str, list[float]] = {"bot": [], "control": []}
-        by_kind: dict[str, dict[str, list[float]]] = {"bot": {}, "control": {}}  # target -> kind -> rounds
-        for results in total.rounds:
-            bare = [r.latency for k, rs in results.items() if k[0] == "bare" for r in rs]
-            for target, ratios in per_round.items():
-                theirs = [r.latency for k, rs in results.items() if k[0] == target for r in rs]
-                if theirs and bare:
-                    ratios.append(round(percentile(theirs, 99) / percentile(bare, 99), 2))
+        # Each round's p99 ratio (all kinds, and per kind) for: the bot over the bare app (the verdict's), the
+        # control over the bare app (the noise floor), the bot over the same-mode app (the bot's own code).
+        pairs = {"p99_ratio": ("bot", "bare"), "control_p99_ratio": ("control", "bare"),
+                 "same_mode_p99_ratio": ("bot", "same_mode")}
+        for prefix, (upper, lower) in pairs.items():
+            per_round: list[float] = []
+            by_kind: dict[str, list[float]] = {}
+            for results in total.rounds:
+                top = [r.latency for k, rs in results.items() if k[0] == upper for r in rs]
+                base = [r.latency for k, rs in results.items() if k[0] == lower for r in rs]
+                if top and base:
+                    per_round.append(round(percentile(top, 99) / percentile(base, 99), 2))
                 for kind in KINDS:
-                    mine = [r.latency for r in results.get((target, kind), [])]
-                    base = [r.latency for r in results.get(("bare", kind), [])]
-                    if mine and base:
-                        by_kind[target].setdefault(kind, []).append(
-                            round(percentile(mine, 99) / percentile(base, 99), 2))
-        figures["p99_ratio_per_round"] = per_round["bot"]
-        figures["p99_ratio_rounds_by_kind"] = by_kind["bot"]
-        figures["p99_ratio_median_round"] = {kind: round(statistics.median(v), 2) for kind, v in by_kind["bot"].items()}
-        if per_round["control"]:
-            figures["control_p99_ratio_per_round"] = per_round["control"]
-            figures["control_p99_ratio_rounds_by_kind"] = by_kind["control"]
-            figures["control_p99_ratio_median_round"] = {kind: round(statistics.median(v), 2)
-                                                         for kind, v in by_kind["control"].items()}
+                    mine = [r.latency for r in results.get((upper, kind), [])]
+                    theirs = [r.latency for r in results.get((lower, kind), [])]
+                    if mine and theirs:
+                        by_kind.setdefault(kind, []).append(round(percentile(mine, 99) / percentile(theirs, 99), 2))
+            if per_round:
+                figures[f"{prefix}_per_round"] = per_round
+                figures[f"{prefix}_rounds_by_kind"] = by_kind
+                figures[f"{prefix}_median_round"] = {kind: round(statistics.median(v), 2)
+                                                     for kind, v in by_kind.items()}
     figures["time_to_result"] = seconds_summary(total.result_seconds)
     figures["outcomes"] = total.outcomes
     figures["missing"] = total.missing

@@ -13,9 +13,8 @@ Patches:
   a command, the verification and save of a submission); the others wait without holding the GIL,
   so acks compete with N threads instead of 50. (Bounds Amazon waits too: with a slow Amazon the
   results queue up; a real fix would bound CPU work only, e.g. a small worker pool.)
-- ``process-before-response``: Bolt's ``process_before_response=True``: each listener runs in the HTTP
-  thread and the response (the ack) goes out when it returns, so after the job is committed; no
-  hand-over to the listener pool and no 10 ms polling of the ack by the HTTP thread.
+- ``listener-pool``: Bolt's ``process_before_response=False`` over HTTP as well (the bot's choice until
+  December 7): each listener runs in Bolt's listener pool and the HTTP thread polls for its ack every 10 ms.
 - ``after-ack-quiet-N`` (N ms): the web tier's held work starts after N ms without a request waiting
   (``bot.after_ack``, 5 ms as it is).
 - ``amazon-timeout-15``: the Amazon client's per-request timeout is 15 s instead of 10 s, so a
@@ -47,17 +46,17 @@ def apply(patches: list[str]) -> None:
                     super().__init__(*args, **kwargs)
 
             bot.services.AmazonClient = SlowerTimeout  # type: ignore[misc]
-        elif patch == "process-before-response":
+        elif patch == "listener-pool":
             from slack_bolt import App
 
             import bot.app
 
-            class AckAfterListener(App):
+            class ListenerPool(App):
                 def __init__(self, *args: Any, **kwargs: Any) -> None:
-                    kwargs["process_before_response"] = True
+                    kwargs["process_before_response"] = False
                     super().__init__(*args, **kwargs)
 
-            bot.app.App = AckAfterListener  # type: ignore[misc]
+            bot.app.App = ListenerPool  # type: ignore[misc]
         elif patch.startswith("switch-interval-"):
             # CPython hands the GIL over every 5 ms by default; a shorter interval lets a short ack
             # get in sooner between the slices of post-ack work running in other threads.

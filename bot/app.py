@@ -100,7 +100,11 @@ def build_app(services: Services, *, client: WebClient | None = None, outbox: Sl
         signing_secret=settings.slack_signing_secret or None,
         # Socket Mode envelopes are not signed; HTTP requests always are.
         request_verification_enabled=not settings.socket_mode,
-        process_before_response=False,
+        # Over HTTP every listener acks and hands the rest to AfterAck (bot.after_ack), so it returns right
+        # after its ack: Bolt runs it in the HTTP thread and answers when it returns, without the hand-over to
+        # the listener pool and the HTTP thread's 10 ms polling for the ack. In Socket Mode (AfterAck inline)
+        # the work runs after the ack in the listener's thread, and the ack must not wait for it.
+        process_before_response=services.after_ack.holds,
         listener_executor=ThreadPoolExecutor(
             max_workers=settings.listener_threads, thread_name_prefix="listener"
         ),

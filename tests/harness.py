@@ -64,6 +64,7 @@ import sqlalchemy as sa
 from slack_bolt import BoltRequest, BoltResponse
 from sqlmodel import Session
 
+from bot.after_ack import AfterAck
 from bot.amazon.client import AmazonClient, Credentials
 from bot.app import build_app, build_outbox, build_web_client
 from bot.jobs import JobKind
@@ -143,6 +144,7 @@ class BotHarness:
         amazon_sleep: Callable[[float], None] = time.sleep,
         serve: bool = True,
         workers: int | None = None,
+        after_ack: AfterAck | None = None,
     ) -> None:
         self.tmp_path = Path(tmp_path)
         self.database = database
@@ -152,6 +154,9 @@ class BotHarness:
         self.amazon_sleep = amazon_sleep
         self.serve = serve
         self.workers = workers  # job worker threads here (None: HARNESS_WORKERS, or WORKERS from ``env``)
+        # The web tier's work after an ack: run at once (the default, as in Socket Mode and the workers), or
+        # held while other acks wait, as ``run`` has it over HTTP (``AfterAck()``; Bolt's process_before_response).
+        self.after_ack = after_ack
         self.signing_secret = secrets.token_hex(16)
         self.slack = FakeSlack(users=users)
         if users is None:
@@ -199,6 +204,8 @@ class BotHarness:
         setup_logging("DEBUG", stream=self._log_stream)
         logging.getLogger().addHandler(self.records)
         self.services = build_services(self.settings)
+        if self.after_ack is not None:
+            self.services.after_ack = self.after_ack
         self.services.amazon.close()
         self.services.amazon = AmazonClient(
             self.settings.lwa_token_url,
@@ -225,8 +232,8 @@ class BotHarness:
             return self
         from bot.api.app import wsgi_api
 
-        self._server = make_server(BotWSGI(self.app, self.services.db.ping, api=wsgi_api(self.services)),
-                                   "127.0.0.1", 0, threads=8)
+        self._server = make_server(BotWSGI(self.app, self.services.db.ping, api=wsgi_api(self.services),
+                                          after_ack=self.services.after_ack), "127.0.0.1", 0, threads=8)
         self.url = f"http://127.0.0.1:{self._server.effective_port}/slack/events"
         self.base_url = f"http://127.0.0.1:{self._server.effective_port}"
         self._thread = threading.Thread(target=self._serve, name="bot-http", daemon=True)

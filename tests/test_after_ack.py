@@ -9,10 +9,15 @@ from __future__ import annotations
 import threading
 import time
 from collections.abc import Callable
+from pathlib import Path
 
 import pytest
+from sqlmodel import select
 
 from bot.after_ack import AfterAck
+from bot.i18n import t
+from storage.models import Job
+from tests.harness import BotHarness
 
 
 def _runs(after: AfterAck) -> tuple[threading.Event, list[float]]:
@@ -174,3 +179,35 @@ def wait_for(predicate: Callable[[], bool], timeout: float = 2.0) -> bool:
             return True
         time.sleep(0.01)
     return False
+
+
+# ------------------------------------------------------------------ Bolt's mode, over HTTP
+
+
+def test_listeners_run_in_the_http_thread_only_when_the_work_after_their_ack_is_held(tmp_path: Path) -> None:
+    """Over HTTP (``run``: AfterAck holds the work) Bolt runs a listener in the HTTP thread and answers when it
+    returns (process_before_response); with the work inline (Socket Mode, the workers) a listener runs in
+    Bolt's pool, so that the ack goes out before the work that follows it in the same thread."""
+    with BotHarness(tmp_path / "inline", serve=False, workers=0) as inline:
+        assert inline.app.process_before_response is False
+    with BotHarness(tmp_path / "held", serve=False, workers=0, after_ack=AfterAck()) as held:
+        assert held.app.process_before_response is True
+
+
+def test_over_http_the_ack_is_answered_before_the_work_after_it_and_the_work_runs(tmp_path: Path) -> None:
+    """The listener runs in the HTTP thread: the answer waits for the listener, never for the work it hands
+    over (the checklist DM's job), which runs once the answer is out and the quiet has lasted."""
+    quiet = 1.5
+    with BotHarness(tmp_path, after_ack=AfterAck(quiet=quiet, max_hold=10.0)) as h:
+        assert h.app.process_before_response is True
+        started = time.monotonic()
+        ack = h.command("")
+        answered = time.monotonic()
+        assert ack.status_code == 200, ack.text
+        with h.db_session() as session:
+            queued = session.exec(select(Job)).all()
+        assert queued == [], "the job was queued before the ack was answered"
+        assert answered - started < quiet, "the ack waited for the work after it"
+        dm = h.wait_dm(lambda m: bool(m.get("blocks")))
+        assert dm["blocks"][0]["text"]["text"] == t("onboarding.checklist.title")
+        assert time.monotonic() - answered >= quiet * 0.9  # the work waited for the quiet after the answer
