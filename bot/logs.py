@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import logging
 import sys
+import threading
+import time
+from collections.abc import Callable
 from typing import TextIO
 
 from bot.redaction import redact
@@ -13,6 +16,11 @@ from bot.redaction import redact
 # the AWS libraries stay at WARNING whatever LOG_LEVEL says.
 QUIET_LOGGERS = ("slack_bolt", "slack_sdk", "httpx", "httpcore", "urllib3", "waitress", "websockets", "alembic")
 AWS_LOGGERS = ("boto3", "botocore", "s3transfer", "urllib3")
+# waitress warns "Task queue depth is N" for every request that arrives while its threads are all busy: dozens
+# of lines per burst of Slack requests, each written from the server's one loop thread, the thread that reads
+# every request and sends every answer. One line per QUEUE_DIGEST_SECONDS says the same.
+QUEUE_LOGGER = "waitress.queue"
+QUEUE_DIGEST_SECONDS = 60.0
 
 
 class RedactingFilter(logging.Filter):
@@ -31,6 +39,30 @@ class RedactingFilter(logging.Filter):
             record.exc_text = redact(record.exc_text)
         if record.stack_info:
             record.stack_info = redact(record.stack_info)
+        return True
+
+
+class Digest(logging.Filter):
+    """Lets one record through per ``every`` seconds; the next one that passes says how many were held back."""
+
+    def __init__(self, every: float, clock: Callable[[], float] = time.monotonic) -> None:
+        super().__init__()
+        self.every = every
+        self.clock = clock
+        self._lock = threading.Lock()
+        self._next = float("-inf")
+        self._held = 0
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        with self._lock:
+            now = self.clock()
+            if now < self._next:
+                self._held += 1
+                return False
+            held, self._held, self._next = self._held, 0, now + self.every
+        if held:
+            record.msg = f"{record.getMessage()} ({held} more such lines in the last {self.every:g} s not logged)"
+            record.args = None
         return True
 
 
@@ -86,4 +118,8 @@ def setup_logging(level: str = "INFO", stream: TextIO | None = None) -> logging.
         logging.getLogger(name).setLevel(quiet)
     for name in AWS_LOGGERS:
         logging.getLogger(name).setLevel(quiet)
+    queue = logging.getLogger(QUEUE_LOGGER)
+    for old_filter in [f for f in queue.filters if isinstance(f, Digest)]:
+        queue.removeFilter(old_filter)
+    queue.addFilter(Digest(QUEUE_DIGEST_SECONDS))
     return handler
