@@ -255,3 +255,53 @@ def test_queue_health_and_healthz(world: BotHarness) -> None:
         assert answer.json()["queue"]["live_workers"] == 1 and answer.json()["queue"]["depth"] == 1
     finally:
         server.close()
+
+
+def test_the_idle_loops_of_a_process_poll_sqlite_one_at_a_time_and_a_busy_one_hands_the_polling_over(
+    world: BotHarness, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Four loops linked as ``run_worker`` links them: idle, they read the queue about once per poll between
+    them (not four times); while one runs a long job, another still sees a job queued by another process
+    (no in-process wake-up) within a poll or so, not after the idle loops' safety-net wait."""
+    from bot.jobs import worker as worker_module
+
+    monkeypatch.setattr(worker_module, "SIBLING_WAIT", 30.0)  # only the polling loop can see a new job
+    claims = {"n": 0}
+    real_claim = repo.claim_next
+    loops = [_worker(world, RecordingOutbox(), "t.secrets", "t.long", poll=0.05, worker_id=f"linked-{n}")
+             for n in range(4)]
+    ours = {loop.worker_id for loop in loops}
+
+    def counting_claim(db: Any, worker_id: str, *args: Any, **kwargs: Any) -> Any:
+        if worker_id in ours:  # not the harness's own workers
+            claims["n"] += 1
+        return real_claim(db, worker_id, *args, **kwargs)
+
+    monkeypatch.setattr(repo, "claim_next", counting_claim)
+    worker_module.link_loops(loops)
+    threads = [threading.Thread(target=loop.run, daemon=True) for loop in loops]
+    for thread in threads:
+        thread.start()
+    GATES["handover"] = threading.Event()
+    try:
+        time.sleep(0.3)  # every loop has looked once and gone idle
+        claims["n"] = 0
+        time.sleep(1.0)
+        idle_reads = claims["n"]
+        assert 5 <= idle_reads <= 30, f"{idle_reads} reads of the queue in 1 s by four idle loops polling at 50 ms"
+
+        with monkeypatch.context() as quiet:  # as if another process queued them: no wake-up here
+            quiet.setattr(jobs_repo, "_wakers", [])
+            _enqueue(world, "t.long", {"gate": "handover"})  # the polling loop takes it
+            wait_until(lambda: seen.get("t.long"), 10, "the polling loop never saw the long job")
+            time.sleep(0.3)
+            started = time.monotonic()
+            _enqueue(world, "t.secrets")
+        wait_until(lambda: seen.get("t.secrets"), 10, "no loop saw the new job")
+        assert time.monotonic() - started < 2.0, "the polling was not handed over when its loop took a job"
+    finally:
+        GATES["handover"].set()
+        for loop in loops:
+            loop.stop()
+        for thread in threads:
+            thread.join(10)
