@@ -17,6 +17,11 @@ What a held unit risks: a process that dies in those (at most ``max_hold``) seco
 request it already acked, as it did in the moment between an ack and its job insert before.
 ``close`` runs every unit handed over before it returns (SIGTERM drains them).
 
+Of the units held, one at a time watches for the quiet (it polls the server's queue every few milliseconds)
+and releases the others when it comes; they sleep until then. Every thread that wakes inside a burst takes
+the interpreter from the acks for a moment (its wake-up and the hand-over back), so four threads polling
+cost four times one.
+
 ``AfterAck.inline()`` runs each unit at once in the caller's thread: Socket Mode (its acks go over the
 socket, not through ``answering``), the workers, and in-process tests.
 """
@@ -49,6 +54,8 @@ class AfterAck:
         self._pool = (ThreadPoolExecutor(max_workers=threads, thread_name_prefix="after-ack") if threads > 0
                       else None)
         self._quiet = threading.Condition()
+        self._watching = False  # one held unit polls for the quiet; the others wait to be released
+        self._released = 0  # counts the quiets the watcher found: a unit that saw it change goes
         self._unanswered = 0
         self._closing = False
         self._queued: Callable[[], int] = lambda: 0
@@ -72,11 +79,9 @@ class AfterAck:
         try:
             yield
         finally:
-            with self._quiet:
+            with self._quiet:  # no wake-up: the watcher looks within `quiet` anyway, and must wait that long
                 self._unanswered -= 1
                 self._busy_at = self._clock()
-                if self._unanswered == 0:
-                    self._quiet.notify_all()
 
     def watch_queue(self, length: Callable[[], int]) -> None:
         """``length()``: requests the server holds that no server thread has taken yet (read and queued, or
@@ -93,17 +98,36 @@ class AfterAck:
 
     def _hold(self, until: float) -> None:
         with self._quiet:
-            while not self._closing:
-                now = self._clock()
-                if self.waiting() > 0:
-                    self._busy_at = now
-                left = until - now
-                still = self._busy_at + self.quiet - now
-                if left <= 0 or still <= 0:
+            released = self._released
+            while not self._closing and self._released == released:
+                if until - self._clock() <= 0:
                     return
-                # Woken when the last request inside the app is answered; the queue is polled (a request
-                # leaves it into `answering`, so the wake-up comes from there in the end).
-                self._quiet.wait(min(left, still, 0.01))
+                if self._watching:  # another unit watches: sleep until it releases us (or our deadline)
+                    self._quiet.wait(until - self._clock())
+                    continue
+                self._watching = True
+                try:
+                    self._watch(until)
+                finally:
+                    self._watching = False
+                    self._quiet.notify_all()  # released, or this unit's deadline: another one watches next
+                return
+
+    def _watch(self, until: float) -> None:
+        """Poll (holding the condition's lock between waits) until the quiet has lasted or ``until``."""
+        while not self._closing:
+            now = self._clock()
+            if self.waiting() > 0:
+                self._busy_at = now
+            left = until - now
+            still = self._busy_at + self.quiet - now
+            if still <= 0:
+                self._released += 1
+                return
+            if left <= 0:
+                return
+            # The queue is polled: a request leaves it into `answering`, which marks the time it was answered.
+            self._quiet.wait(min(left, still, 0.01))
 
     # ---------------------------------------------------------------- the work
 

@@ -172,6 +172,33 @@ def test_a_request_the_server_has_not_read_yet_counts_as_waiting_for_its_ack() -
         after.close()
 
 
+def test_one_held_unit_watches_for_the_quiet_and_releases_the_others() -> None:
+    """Three units held while requests wait: one thread polls the server's queue (every few ms), the other two
+    sleep until it finds the quiet, and then all three run."""
+    after = AfterAck(threads=3, max_hold=10.0)
+    polls = {"n": 0}
+    busy = {"on": True}
+
+    def queued() -> int:
+        polls["n"] += 1
+        return 1 if busy["on"] else 0
+
+    after.watch_queue(queued)
+    try:
+        runs = [_runs(after) for _ in range(3)]
+        time.sleep(0.2)
+        polls["n"] = 0
+        time.sleep(0.5)
+        seen = polls["n"]
+        assert not any(done.is_set() for done, _ in runs), "a unit ran while a request waited"
+        # One thread polling every 5 ms makes about 100 polls in 0.5 s; three would make about 300.
+        assert 20 <= seen <= 170, seen
+        busy["on"] = False
+        assert all(done.wait(3) for done, _ in runs)
+    finally:
+        after.close()
+
+
 def wait_for(predicate: Callable[[], bool], timeout: float = 2.0) -> bool:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
