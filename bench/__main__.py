@@ -292,18 +292,17 @@ def tables(results: dict[str, Any]) -> str:
                     if f"{kind}_web_ms" in values:
                         lines.append(f"| {target} | {kind} | {values[f'{kind}_web_ms']} | "
                                      f"{values.get(f'{kind}_workers_ms', 0.0)} |")
-        control_ratio = fast.get("control_ratio")
-        if control_ratio:
-            lines += ["", "Control, the noise floor: a second copy of the bare app in the same bursts, between the "
-                      "bot's and the bare app's turns; its p99 over the bare app's: "
-                      + ", ".join(f"{kind} {value}" for kind, value in control_ratio.items())
-                      + f"; per round (all kinds) {fast.get('control_p99_ratio_per_round')}"]
-        same_mode_ratio = fast.get("same_mode_ratio")
-        if same_mode_ratio:
-            lines += ["", "The bot's own code: the bot's p99 over the same-mode app's (the bare app in the bot's Bolt "
-                      "mode, process_before_response=True): "
-                      + ", ".join(f"{kind} {value}" for kind, value in same_mode_ratio.items())
-                      + f"; median of rounds {fast.get('same_mode_p99_ratio_median_round')}"]
+        for key, intro, more, more_key in (
+                ("control_ratio", "Control, the noise floor: a second copy of the bare app in the same bursts, between "
+                 "the bot's and the bare app's turns; its p99 over the bare app's: ", "per round (all kinds)",
+                 "control_p99_ratio_per_round"),
+                ("same_mode_ratio", "The bot's own code: the bot's p99 over the same-mode app's (the bare app in the "
+                 "bot's Bolt mode, process_before_response=True): ", "median of rounds",
+                 "same_mode_p99_ratio_median_round")):
+            ratios = fast.get(key)
+            if ratios:
+                lines += ["", intro + ", ".join(f"{kind} {value}" for kind, value in ratios.items())
+                          + f"; {more} {fast.get(more_key)}"]
         lines += ["", f"p99 ratio of each round (all kinds): {fast.get('p99_ratio_per_round')}", "",
                   f"Time from the command to the DM at the fake Slack (s): {fast['time_to_dm']}",
                   f"Time from the submission to the result's views.update at the fake Slack (s): "
