@@ -96,19 +96,23 @@ def run_ack(fakes: Any, work: Path, args: argparse.Namespace) -> dict[str, Any]:
     env = bot_env(slack_api_url=info["slack_api_url"], bot_token=info["bot_token"], token_url=info["token_url"],
                   sp_api_url=info["sp_api_url"], database_url=f"sqlite:///{work / 'bot.db'}",
                   encryption_keys=format_keys([generate_key("bench")]), WORKERS=str(args.workers))
-    bot_port, bare_port, control_port, same_port = free_port(), free_port(), free_port(), free_port()
+    bot_port = free_port()
     argv = ["-m", "bench.whatif", args.whatif, "--", "run"] if args.whatif else ["-m", "bot", "run"]
     server_cpus = args.server_cpus
     # The bot's worker processes are its children: they inherit its CPU (the bot as a whole gets what
     # the bare app gets), and `run` starts them at nice 10.
     bot = Server("bot", argv, {**env, "PORT": str(bot_port)}, bot_port, work / "bot.log", server_cpus)
-    bare = Server("bare", ["-m", "bench.bare_bolt"], {**env, "PORT": str(bare_port)}, bare_port,
-                  work / "bare.log", server_cpus)
-    control = (Server("control", ["-m", "bench.bare_bolt"], {**env, "PORT": str(control_port)}, control_port,
-                      work / "control.log", server_cpus) if args.control else None)
-    same_mode = (Server("same_mode", ["-m", "bench.bare_bolt", "--process-before-response"],
-                        {**env, "PORT": str(same_port)}, same_port, work / "same_mode.log", server_cpus)
-                 if args.same_mode else None)
+
+    def bare_app(name: str, *flags: str) -> Server:
+        """A ``bench.bare_bolt`` server with the bot's environment, on a port of its own."""
+        port = free_port()
+        return Server(name, ["-m", "bench.bare_bolt", *flags], {**env, "PORT": str(port)}, port,
+                      work / f"{name}.log", server_cpus)
+
+    bare = bare_app("bare")
+    control = bare_app("control") if args.control else None
+    same_mode = bare_app("same_mode", "--process-before-response") if args.same_mode else None
+    extras = [server for server in (control, same_mode) if server is not None]
     figures: dict[str, Any] = {"workers": args.workers, "loadavg": {},
                                "cpus": {"bot": _affinity(bot.proc.pid), "bare": _affinity(bare.proc.pid),
                                         "load_and_fakes": _affinity(os.getpid())}}
@@ -121,9 +125,8 @@ def run_ack(fakes: Any, work: Path, args: argparse.Namespace) -> dict[str, Any]:
     try:
         bot.wait_healthy()
         bare.wait_healthy()
-        for extra in (control, same_mode):
-            if extra is not None:
-                extra.wait_healthy()
+        for extra in extras:
+            extra.wait_healthy()
         time.sleep(1.0)  # the worker(s) start after the web process answers
         figures["rss_at_start"] = bot.memory()
         figures["worker_rss_at_start"] = bot.worker_memory()
@@ -208,9 +211,8 @@ def run_ack(fakes: Any, work: Path, args: argparse.Namespace) -> dict[str, Any]:
     finally:
         code = bot.stop()
         bare.stop()
-        for extra in (control, same_mode):
-            if extra is not None:
-                extra.stop()
+        for extra in extras:
+            extra.stop()
     output = bot.output()
     figures["bot_exit_code"] = code
     figures["bot_log_tracebacks"] = output.count("Traceback")
